@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AgentsModule } from '@tether/agents';
+import { TetherConfig } from '@tether/config';
+import { ContactsModule } from '@tether/contacts';
+import { CustomersModule } from '@tether/customers';
+import { CoreModule } from '@tether/transport';
+import { AgentsController } from './agents/agents.controller';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
+import { CustomersController } from './customers/customers.controller';
+import { LinesController } from './lines/lines.controller';
+
+@Module({})
+export class AdminModule {
+  static forRoot(config: TetherConfig & { databaseUrl: string }): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [CoreModule.forRoot(config, 'admin'), AgentsModule, CustomersModule, ContactsModule],
+      controllers: [AgentsController, CustomersController, LinesController],
+      providers: [{ provide: APP_GUARD, useClass: AdminAuthGuard }],
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Max, Min, ValidateNested, ValidationArguments, registerDecorator } from 'class-validator';
+
+export class StickyRulesDto {
+  @ApiProperty({ example: true })
+  @IsDefined() @IsBoolean()
+  enabled: boolean;
+
+  @ApiProperty({ example: 30, description: 'how long a returning caller waits for their last agent while that agent is signed in but not free' })
+  @IsDefined() @IsInt() @Min(0) @Max(3600)
+  waitSeconds: number;
+
+  @ApiPropertyOptional({ example: 30, description: 'how far back the last agent counts (days), default 30' })
+  @IsOptional() @IsInt() @Min(1) @Max(3650)
+  horizonDays?: number;
+}
+
+function IsIntentMap() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isIntentMap',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.entries(value as Record<string, unknown>).every(([intent, rule]) => {
+            if (!/^[A-Za-z0-9_.-]{1,64}$/.test(intent) || typeof rule !== 'object' || rule === null || Array.isArray(rule)) return false;
+            const { skills, priority, ...rest } = rule as Record<string, unknown>;
+            if (Object.keys(rest).length > 0) return false;
+            if (priority !== undefined && !(Number.isInteger(priority) && (priority as number) >= -100 && (priority as number) <= 100)) return false;
+            if (typeof skills !== 'object' || skills === null || Array.isArray(skills)) return false;
+            return Object.entries(skills as Record<string, unknown>).every(
+              ([skill, level]) => /^[A-Za-z0-9_.-]{1,64}$/.test(skill) && Number.isInteger(level) && (level as number) >= 1 && (level as number) <= 10,
+            );
+          }),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must map an IVR intent to { "skills": { "<skill>": 1-10 }, "priority"?: -100..100 }`,
+      },
+    });
+}
+
+/** GET returns exactly this shape plus read-only fields (line, version, updatedAt), which PUT accepts and ignores. */
+export class RoutingRulesDto {
+  @ApiProperty({ type: StickyRulesDto })
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => StickyRulesDto)
+  sticky: StickyRulesDto;
+
+  @ApiProperty({ example: 20 })
+  @IsDefined() @IsInt() @Min(1) @Max(600)
+  offerTimeoutSeconds: number;
+
+  @ApiProperty({ example: 0 })
+  @IsDefined() @IsInt() @Min(0) @Max(3600)
+  wrapUpSeconds: number;
+
+  @ApiPropertyOptional({ example: { billing: { skills: { billing: 5 }, priority: 1 } } })
+  @IsOptional() @IsIntentMap()
+  intents?: Record<string, { skills: Record<string, number>; priority?: number }>;
+
+  @ApiPropertyOptional({ readOnly: true })
+  @IsOptional() @IsString()
+  line?: string;
+
+  @ApiPropertyOptional({ readOnly: true })
+  @IsOptional() @IsInt()
+  version?: number;
+
+  @ApiPropertyOptional({ readOnly: true })
+  @IsOptional() @IsString()
+  updatedAt?: string;
+}

@@ -1,0 +1,165 @@
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { AgentTokenService } from '@tether/auth';
+import { TETHER_CONFIG, TetherConfig } from '@tether/config';
+import { AgentPresenceService, ContactLifecycleService, OfferService, QueueSnapshotService } from '@tether/contacts';
+import { DomainError } from '@tether/errors';
+import { AgentServerToClientEvents, EventBus, TetherEvent, rooms } from '@tether/realtime';
+import type { Line } from '@tether/routing';
+import { AgentStatusDto, ContactCompleteDto, OfferAcceptDto, OfferRejectDto } from './agent-events.dto';
+import { AckResponse, answer } from './socket-ack';
+
+interface AgentSocketData {
+  agentId: string;
+  lines: Line[];
+  tokenExpiresAt: number;
+}
+type AgentSocket = Socket<Record<string, never>, AgentServerToClientEvents, Record<string, never>, AgentSocketData>;
+type AgentNamespace = Namespace<Record<string, never>, AgentServerToClientEvents, Record<string, never>, AgentSocketData>;
+
+/**
+ * The agents' namespace. It authenticates in the handshake middleware, joins each socket to its agent room and its
+ * line-set room, forwards client events to the domain (answering through acks), and turns bus events into emits.
+ */
+@WebSocketGateway({ namespace: '/agents', cors: { origin: true }, maxHttpBufferSize: 64 * 1024 })
+export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  private readonly logger = new Logger(AgentsGateway.name);
+  @WebSocketServer() private namespace!: AgentNamespace;
+  private unsubscribe?: () => void;
+  private readonly dirtyLines = new Set<Line>();
+  private snapshotTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly tokens: AgentTokenService,
+    private readonly presence: AgentPresenceService,
+    private readonly offers: OfferService,
+    private readonly contacts: ContactLifecycleService,
+    private readonly queue: QueueSnapshotService,
+    private readonly bus: EventBus,
+    @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
+  ) {}
+
+  afterInit(namespace: AgentNamespace): void {
+    namespace.use((socket, next) => {
+      const auth = socket.handshake.auth as { token?: unknown } | undefined;
+      this.tokens
+        .verify(auth?.token)
+        .then((principal) => {
+          socket.data.agentId = principal.agentId;
+          socket.data.tokenExpiresAt = principal.expiresAt.getTime();
+          next();
+        })
+        .catch((error: unknown) => next(new Error(error instanceof DomainError ? error.message : 'authentication failed')));
+    });
+    this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+  }
+
+  async handleConnection(socket: AgentSocket): Promise<void> {
+    const { agentId } = socket.data;
+    if (!agentId) return;
+    try {
+      const session = await this.presence.connected(agentId, socket.id);
+      socket.data.lines = session.lines;
+      await socket.join([rooms.agent(agentId), rooms.lineSet(session.lines)]);
+      // a token that runs out mid-session ends the session
+      const timer = setTimeout(() => socket.disconnect(true), Math.max(0, socket.data.tokenExpiresAt - Date.now()));
+      timer.unref();
+      socket.once('disconnect', () => clearTimeout(timer));
+      socket.emit('queue', await this.queue.snapshot(session.lines));
+      for (const offer of session.pending) socket.emit('offer', offer);
+      this.logger.log({ agentId, socketId: socket.id }, 'agent connected');
+    } catch (error) {
+      this.logger.error({ agentId }, `connect failed: ${(error as Error).message}`);
+      socket.disconnect(true);
+    }
+  }
+
+  async handleDisconnect(socket: AgentSocket): Promise<void> {
+    const { agentId } = socket.data;
+    if (!agentId) return;
+    this.logger.log({ agentId, socketId: socket.id }, 'agent disconnected');
+    await this.presence.disconnected(agentId, socket.id).catch((error: Error) => this.logger.error(`disconnect handling failed: ${error.message}`));
+  }
+
+  @SubscribeMessage('agent:status')
+  status(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    return answer(AgentStatusDto, payload, async ({ state }) => this.presence.setState(socket.data.agentId, state));
+  }
+
+  @SubscribeMessage('offer:accept')
+  accept(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    return answer(OfferAcceptDto, payload, async ({ offerId }) => this.offers.accept(socket.data.agentId, offerId));
+  }
+
+  @SubscribeMessage('offer:reject')
+  reject(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    return answer(OfferRejectDto, payload, async ({ offerId, reason }) => this.offers.reject(socket.data.agentId, offerId, reason));
+  }
+
+  @SubscribeMessage('contact:complete')
+  complete(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    return answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes }) =>
+      this.contacts.complete(socket.data.agentId, contactId, resolution, notes),
+    );
+  }
+
+  private onBusEvent(event: TetherEvent): void {
+    switch (event.type) {
+      case 'offer.created':
+        this.namespace.to(rooms.agent(event.agentId)).emit('offer', event.offer);
+        return;
+      case 'offer.revoked':
+        this.namespace.to(rooms.agent(event.agentId)).emit('offer:revoked', { offerId: event.offerId, contactId: event.contactId, reason: event.reason });
+        return;
+      case 'agent.presence':
+        this.namespace.to(rooms.agent(event.agentId)).emit('agent:presence', { state: event.state, reason: event.reason });
+        return;
+      case 'contact.ended':
+        this.namespace.to(rooms.agent(event.agentId)).emit('contact:ended', { contactId: event.contactId, reason: event.reason });
+        return;
+      case 'queue.changed':
+        for (const line of event.lines) this.dirtyLines.add(line);
+        this.scheduleSnapshots();
+        return;
+      case 'contact.connected':
+        return;
+    }
+  }
+
+  /** Coalesces queue changes: at most one snapshot per line-set room per interval, however many changes came. */
+  private scheduleSnapshots(): void {
+    if (this.snapshotTimer) return;
+    this.snapshotTimer = setTimeout(() => {
+      this.snapshotTimer = undefined;
+      void this.sendSnapshots().catch((error: Error) => this.logger.warn(`queue snapshot failed: ${error.message}`));
+    }, this.config.queueSnapshotMs);
+  }
+
+  private async sendSnapshots(): Promise<void> {
+    const dirty = new Set(this.dirtyLines);
+    this.dirtyLines.clear();
+    const lineSetRooms = [...this.namespace.adapter.rooms.keys()].filter((room) => room.startsWith('lines:'));
+    await Promise.all(
+      lineSetRooms.map(async (room) => {
+        const lines = room.slice('lines:'.length).split('+').filter(Boolean) as Line[];
+        if (!lines.some((line) => dirty.has(line))) return;
+        this.namespace.to(room).emit('queue', await this.queue.snapshot(lines));
+      }),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { Logger } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { DomainError } from '@tether/errors';
+import { scrubText } from '@tether/observability';
+
+export type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+
+type DtoClass<T> = new () => T;
+
+/** Validates a socket payload like an HTTP body: unknown fields refused, every problem named. */
+export function parsePayload<T extends object>(dto: DtoClass<T>, payload: unknown): { value: T } | { error: string } {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { error: 'payload must be an object' };
+  const value = plainToInstance(dto, payload);
+  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) {
+    return { error: errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') };
+  }
+  return { value };
+}
+
+const logger = new Logger('AgentsGateway');
+
+/** Every client event answers through its ack: `{ok: true, ...}` or `{ok: false, error}`; nothing throws to the socket. */
+export async function answer<T extends object>(
+  dto: DtoClass<T>,
+  payload: unknown,
+  work: (value: T) => Promise<Record<string, unknown>>,
+): Promise<AckResponse> {
+  const parsed = parsePayload(dto, payload);
+  if ('error' in parsed) return { ok: false, error: parsed.error };
+  try {
+    return { ok: true, ...(await work(parsed.value)) };
+  } catch (error) {
+    if (error instanceof DomainError) return { ok: false, error: error.message };
+    logger.error(`socket handler failed: ${scrubText(error instanceof Error ? error.message : String(error))}`);
+    return { ok: false, error: 'internal error, try again' };
+  }
+}

@@ -1,0 +1,65 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { AgentRepository } from '@tether/agents';
+import { SecretsService } from '@tether/auth';
+import { QueueSnapshotService } from '@tether/contacts';
+import { EventBus, TetherEvent } from '@tether/realtime';
+import { LINES } from '@tether/routing';
+
+/**
+ * Supervisors (admin token) watch the floor: the queue of every line and agents' presence changes, read-only.
+ * Events: `queue` (all lines), `agents` (the roster on connect), `agent:presence` { agentId, state, reason },
+ * `contact:connected` { agentId, contactId, line }.
+ */
+@WebSocketGateway({ namespace: '/supervisors', cors: { origin: true }, maxHttpBufferSize: 16 * 1024 })
+export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+  private readonly logger = new Logger(SupervisorsGateway.name);
+  @WebSocketServer() private namespace!: Namespace;
+  private unsubscribe?: () => void;
+  private snapshotTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly secrets: SecretsService,
+    private readonly agents: AgentRepository,
+    private readonly queue: QueueSnapshotService,
+    private readonly bus: EventBus,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (typeof token !== 'string' || token.length === 0) return next(new Error('missing token: pass auth: { token }'));
+      if (!this.secrets.isAdminToken(token)) return next(new Error('invalid token: supervisors use an admin token'));
+      next();
+    });
+    this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    try {
+      socket.emit('agents', await this.agents.list());
+      socket.emit('queue', await this.queue.snapshot(LINES));
+    } catch (error) {
+      this.logger.warn(`supervisor connect failed: ${(error as Error).message}`);
+    }
+  }
+
+  private onBusEvent(event: TetherEvent): void {
+    if (event.type === 'agent.presence') {
+      this.namespace.emit('agent:presence', { agentId: event.agentId, state: event.state, reason: event.reason });
+    } else if (event.type === 'contact.connected') {
+      this.namespace.emit('contact:connected', { agentId: event.agentId, contactId: event.contactId, line: event.line });
+    } else if (event.type === 'queue.changed' && !this.snapshotTimer && this.namespace.sockets.size > 0) {
+      this.snapshotTimer = setTimeout(() => {
+        this.snapshotTimer = undefined;
+        void this.queue.snapshot(LINES).then((snapshot) => this.namespace.emit('queue', snapshot)).catch(() => undefined);
+      }, 500);
+    }
+  }
+}

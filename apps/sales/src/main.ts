@@ -1,0 +1,5 @@
+import { lineAppBuilder } from '@tether/line-app';
+import { runSingleApp } from '@tether/transport';
+
+/** The sales line's entry point: its own number, its own IVR, no other line's menus. */
+void runSingleApp('sales', lineAppBuilder('sales'));

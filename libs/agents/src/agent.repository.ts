@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '@tether/errors';
+import { one, rows, Sql } from '@tether/persistence';
+import { CHANNELS, Channel, Line, PresenceState } from '@tether/routing';
+import { Agent, AgentChanges, DEFAULT_CAPACITY, NewAgent } from './agent.types';
+
+interface AgentRow {
+  id: string;
+  name: string;
+  lines: Line[];
+  skills: Record<string, number>;
+  capacity: Partial<Record<Channel, number>>;
+  state: PresenceState;
+  state_since: Date;
+  connected: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SELECT_AGENT = `
+  SELECT a.id, a.name, a.lines, a.skills, a.capacity, a.created_at, a.updated_at,
+         p.state, p.state_since,
+         EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id) AS connected
+  FROM agents a JOIN agent_presence p ON p.agent_id = a.id
+  WHERE a.deleted_at IS NULL`;
+
+function toAgent(row: AgentRow): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    lines: row.lines,
+    skills: row.skills,
+    capacity: row.capacity,
+    presence: { state: row.state, connected: row.connected, since: row.state_since.toISOString() },
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Agents, their skills and per-channel capacity. Presence and live load are in PresenceService. */
+@Injectable()
+export class AgentRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async create(input: NewAgent): Promise<Agent> {
+    const capacity = input.capacity ?? DEFAULT_CAPACITY;
+    const id = await this.dataSource.transaction(async (tx) => {
+      const created = await one<{ id: string }>(
+        tx,
+        `INSERT INTO agents (name, lines, skills, capacity) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [input.name, [...new Set(input.lines)], JSON.stringify(input.skills ?? {}), JSON.stringify(capacity)],
+      );
+      await tx.query(`INSERT INTO agent_presence (agent_id) VALUES ($1)`, [created!.id]);
+      await this.syncSlots(tx, created!.id, capacity);
+      return created!.id;
+    });
+    return this.get(id);
+  }
+
+  async list(): Promise<Agent[]> {
+    return (await rows<AgentRow>(this.dataSource.manager, `${SELECT_AGENT} ORDER BY a.created_at, a.id`)).map(toAgent);
+  }
+
+  async find(id: string): Promise<Agent | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await one<AgentRow>(this.dataSource.manager, `${SELECT_AGENT} AND a.id = $1`, [id]);
+    return row && toAgent(row);
+  }
+
+  async get(id: string): Promise<Agent> {
+    const agent = await this.find(id);
+    if (!agent) throw new NotFoundError('Agent', id);
+    return agent;
+  }
+
+  async update(id: string, changes: AgentChanges): Promise<Agent> {
+    const current = await this.get(id);
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE agents SET name = $2, lines = $3, skills = $4, capacity = $5, updated_at = now() WHERE id = $1`,
+        [
+          id,
+          changes.name ?? current.name,
+          [...new Set(changes.lines ?? current.lines)],
+          JSON.stringify(changes.skills ?? current.skills),
+          JSON.stringify(changes.capacity ?? current.capacity),
+        ],
+      );
+      if (changes.capacity) await this.syncSlots(tx, id, changes.capacity);
+    });
+    return this.get(id);
+  }
+
+  /** Soft delete: history keeps pointing at the agent; tokens stop working, presence goes offline. */
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(`UPDATE agents SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
+      await tx.query(`UPDATE agent_tokens SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`, [id]);
+      await tx.query(`UPDATE agent_presence SET state = 'offline', state_since = now() WHERE agent_id = $1`, [id]);
+    });
+  }
+
+  async linesOf(sql: Sql, agentId: string): Promise<Line[]> {
+    const row = await one<{ lines: Line[] }>(sql, `SELECT lines FROM agents WHERE id = $1`, [agentId]);
+    return row?.lines ?? [];
+  }
+
+  /** Capacity lives in agent_slots too, where routing claims it atomically; `used` is never touched here. */
+  private async syncSlots(sql: Sql, agentId: string, capacity: Partial<Record<Channel, number>>): Promise<void> {
+    for (const channel of CHANNELS) {
+      await sql.query(
+        `INSERT INTO agent_slots (agent_id, channel, capacity) VALUES ($1, $2, $3)
+         ON CONFLICT (agent_id, channel) DO UPDATE SET capacity = EXCLUDED.capacity`,
+        [agentId, channel, capacity[channel] ?? 0],
+      );
+    }
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

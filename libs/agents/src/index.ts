@@ -1,0 +1,3 @@
+export * from './agent.types';
+export * from './agent.repository';
+export * from './agents.module';

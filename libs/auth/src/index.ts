@@ -1,0 +1,3 @@
+export * from './secrets.service';
+export * from './agent-token.service';
+export * from './auth.module';

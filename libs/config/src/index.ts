@@ -1,0 +1,4 @@
+export * from './env.schema';
+export * from './tether-config';
+export * from './load-config';
+export * from './config.module';

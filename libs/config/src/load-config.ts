@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EnvSchema } from './env.schema';
+import { DEFAULT_PORTS, TetherConfig, dataDirFrom, defaultInstanceId } from './tether-config';
+
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((e) => {
+    const shown = e.value === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(e.property, e.value))})`;
+    return `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}${shown}`;
+  });
+}
+
+function redactIfSecret(name: string, value: unknown): unknown {
+  return /TOKEN|SECRET|PASSWORD/.test(name) ? '***' : value;
+}
+
+/** Reads and validates the environment; throws InvalidConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TetherConfig {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = plainToInstance(EnvSchema, raw, { enableImplicitConversion: false });
+  const errors = validateSync(parsed, { whitelist: false, skipMissingProperties: false });
+  if (errors.length > 0) throw new InvalidConfigError(describe(errors));
+  return {
+    env: (parsed.NODE_ENV as TetherConfig['env']) ?? 'development',
+    host: parsed.HOST ?? '0.0.0.0',
+    portOverride: parsed.PORT,
+    ports: {
+      admin: parsed.ADMIN_PORT ?? DEFAULT_PORTS.admin,
+      sales: parsed.SALES_PORT ?? DEFAULT_PORTS.sales,
+      presales: parsed.PRESALES_PORT ?? DEFAULT_PORTS.presales,
+      service: parsed.SERVICE_PORT ?? DEFAULT_PORTS.service,
+      gateway: parsed.GATEWAY_PORT ?? DEFAULT_PORTS.gateway,
+    },
+    databaseUrl: parsed.DATABASE_URL,
+    databasePoolSize: parsed.DATABASE_POOL_SIZE ?? 10,
+    redisUrl: parsed.REDIS_URL,
+    adminToken: parsed.TETHER_ADMIN_TOKEN,
+    webhookSecret: parsed.TETHER_WEBHOOK_SECRET,
+    jwtSecret: parsed.TETHER_JWT_SECRET,
+    telephonyCallbackUrl: parsed.TETHER_TELEPHONY_CALLBACK_URL,
+    dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
+    embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,
+    logLevel: parsed.LOG_LEVEL ?? 'info',
+    logFormat: (parsed.LOG_FORMAT as 'json' | 'pretty') ?? 'json',
+    instanceId: parsed.TETHER_INSTANCE_ID ?? defaultInstanceId(),
+    agentDisconnectGraceSeconds: parsed.TETHER_AGENT_DISCONNECT_GRACE_SECONDS ?? 15,
+    agentTokenTtlSeconds: parsed.TETHER_AGENT_TOKEN_TTL_SECONDS ?? 12 * 3600,
+    queueSnapshotMs: parsed.TETHER_QUEUE_SNAPSHOT_MS ?? 200,
+    timerPollMs: parsed.TETHER_TIMER_POLL_MS ?? 250,
+    sweepMs: parsed.TETHER_SWEEP_MS ?? 5000,
+  };
+}
+
+/** For main.ts files: load or print every problem and exit non-zero. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): TetherConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof InvalidConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { CustomersModule } from '@tether/customers';
+import { TelephonyModule } from '@tether/telephony';
+import { AgentPresenceService } from './agent-presence.service';
+import { ContactDispatcher } from './contact-dispatcher.service';
+import { ContactLifecycleService } from './contact-lifecycle.service';
+import { LineRoutingRepository } from './line-routing.repository';
+import { OfferPayloadBuilder } from './offer-payload.builder';
+import { OfferService } from './offer.service';
+import { QueueSnapshotService } from './queue-snapshot.service';
+
+/** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
+@Module({
+  imports: [CustomersModule, TelephonyModule],
+  providers: [
+    LineRoutingRepository,
+    OfferPayloadBuilder,
+    ContactDispatcher,
+    OfferService,
+    ContactLifecycleService,
+    AgentPresenceService,
+    QueueSnapshotService,
+  ],
+  exports: [LineRoutingRepository, ContactDispatcher, OfferService, ContactLifecycleService, AgentPresenceService, QueueSnapshotService],
+})
+export class ContactsModule {}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { CustomerRepository } from '@tether/customers';
+import { maskPhone } from '@tether/observability';
+import { one, Sql } from '@tether/persistence';
+import type { OfferPayload } from '@tether/realtime';
+import type { Channel, Line, OfferReason } from '@tether/routing';
+import type { IvrInfo } from './contact.types';
+
+const RECENT_CONTACTS_ON_OFFER = 5;
+
+/** Builds what the agent sees with an offer: the contact, and the customer's card and story, so nobody asks twice. */
+@Injectable()
+export class OfferPayloadBuilder {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly customers: CustomerRepository,
+  ) {}
+
+  async build(offerId: string, sql: Sql = this.dataSource.manager): Promise<OfferPayload | undefined> {
+    const row = await one<{
+      offer_id: string;
+      expires_at: Date;
+      reason: OfferReason;
+      trace: string;
+      contact_id: string;
+      line: Line;
+      channel: Channel;
+      external_id: string;
+      ivr: IvrInfo | null;
+      enqueued_at: Date;
+      announcement: string | null;
+      customer_id: string;
+      from_address: string;
+    }>(
+      sql,
+      `SELECT o.id AS offer_id, o.expires_at, o.reason, o.trace, c.id AS contact_id, c.line, c.channel, c.external_id,
+              c.ivr, c.enqueued_at, c.announcement, c.customer_id, c.from_address
+       FROM offers o JOIN contacts c ON c.id = o.contact_id WHERE o.id = $1`,
+      [offerId],
+    );
+    if (!row) return undefined;
+    const customer = await this.customers.find(sql, row.customer_id, 0);
+    const history = await this.customers.history(sql, row.customer_id, RECENT_CONTACTS_ON_OFFER, row.contact_id);
+    return {
+      offerId: row.offer_id,
+      expiresAt: row.expires_at.toISOString(),
+      reason: row.reason,
+      trace: row.trace,
+      contact: {
+        id: row.contact_id,
+        line: row.line,
+        channel: row.channel,
+        callId: row.external_id,
+        ...(row.ivr ? { ivr: row.ivr as Record<string, unknown> } : {}),
+        enqueuedAt: row.enqueued_at.toISOString(),
+        announcement: row.announcement,
+      },
+      customer: {
+        id: row.customer_id,
+        known: customer?.known ?? false,
+        name: customer?.name ?? null,
+        externalRef: customer?.externalRef ?? null,
+        phone: maskPhone(row.from_address) ?? null,
+        recentContacts: history.map(({ status: _status, ...entry }) => entry),
+      },
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { rows } from '@tether/persistence';
+import type { QueueSnapshot } from '@tether/realtime';
+import type { Channel, Line } from '@tether/routing';
+
+const SNAPSHOT_LIMIT = 200;
+
+/** The contacts waiting on some lines, in the order they will be served. */
+@Injectable()
+export class QueueSnapshotService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async snapshot(lines: readonly Line[]): Promise<QueueSnapshot> {
+    const waiting = await rows<{ id: string; line: Line; channel: Channel; priority: number; waited: number }>(
+      this.dataSource.manager,
+      `SELECT id, line, channel, priority, EXTRACT(EPOCH FROM now() - enqueued_at)::float AS waited
+       FROM contacts WHERE status = 'queued' AND line = ANY($1)
+       ORDER BY priority DESC, enqueued_at, id LIMIT $2`,
+      [lines, SNAPSHOT_LIMIT],
+    );
+    return {
+      waiting: waiting.map((c) => ({
+        contactId: c.id,
+        line: c.line,
+        channel: c.channel,
+        priority: c.priority,
+        waitingSeconds: Math.max(0, Math.floor(c.waited)),
+      })),
+    };
+  }
+}

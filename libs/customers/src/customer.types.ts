@@ -1,0 +1,37 @@
+import type { Channel, Line } from '@tether/routing';
+
+export interface ContactHistoryEntry {
+  id: string;
+  line: Line;
+  channel: Channel;
+  agentId: string | null;
+  resolution: string | null;
+  notes: string | null;
+  status: string;
+  startedAt: string;
+}
+
+export interface Customer {
+  id: string;
+  name: string | null;
+  known: boolean;
+  externalRef: string | null;
+  phones: string[];
+  emails: string[];
+  createdAt: string;
+  contacts: ContactHistoryEntry[];
+}
+
+export interface NewCustomer {
+  name: string;
+  phones: string[];
+  emails?: string[];
+  externalRef?: string;
+}
+
+export interface IdentifiedCaller {
+  customerId: string;
+  known: boolean;
+  /** a provisional customer was created for this unknown caller just now */
+  created: boolean;
+}

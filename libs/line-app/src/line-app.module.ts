@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AgentsModule } from '@tether/agents';
+import { TetherConfig } from '@tether/config';
+import { ContactsModule } from '@tether/contacts';
+import type { Line } from '@tether/routing';
+import { CoreModule } from '@tether/transport';
+import { LINE } from './line.token';
+import { TelephonyCallsController } from './telephony-calls.controller';
+import { WebhookSignatureGuard } from './webhook-signature.guard';
+
+/**
+ * One line's entry point (sales, presales, service). The three apps are this module with a different line: they
+ * differ by the policies registered for the line (its routing rules), never by forked code.
+ */
+@Module({})
+export class LineAppModule {
+  static forLine(line: Line, config: TetherConfig & { databaseUrl: string }): DynamicModule {
+    return {
+      module: LineAppModule,
+      imports: [CoreModule.forRoot(config, line), AgentsModule, ContactsModule],
+      controllers: [TelephonyCallsController],
+      providers: [{ provide: LINE, useValue: line }, WebhookSignatureGuard],
+    };
+  }
+}

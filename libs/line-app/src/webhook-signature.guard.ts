@@ -1,0 +1,19 @@
+import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { SecretsService } from '@tether/auth';
+import { SIGNATURE_HEADER, verifySignature } from '@tether/telephony';
+
+/** Runs before any pipe: an unsigned or stale request is refused (401) before its body is even validated. */
+@Injectable()
+export class WebhookSignatureGuard implements CanActivate {
+  constructor(private readonly secrets: SecretsService) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const header = request.headers[SIGNATURE_HEADER];
+    const raw = request.rawBody ?? Buffer.alloc(0);
+    const check = verifySignature(this.secrets.webhookSecret, Array.isArray(header) ? header[0] : header, raw);
+    if (!check.ok) throw new UnauthorizedException({ statusCode: 401, error: 'invalid_signature', message: check.reason });
+    return true;
+  }
+}

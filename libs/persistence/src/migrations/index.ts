@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+
+/** Every migration, in order. Never edit one that has been merged: add a new one. */
+export const MIGRATIONS = [InitialSchema1764000000000];

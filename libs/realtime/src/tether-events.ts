@@ -1,0 +1,51 @@
+import type { Channel, Line, OfferReason, PresenceState } from '@tether/routing';
+
+/** What an agent's client sees in an `offer` (contract: offerId, expiresAt, reason, contact, customer). */
+export interface OfferPayload {
+  offerId: string;
+  expiresAt: string;
+  reason: OfferReason;
+  /** the routing engine's human-readable why */
+  trace: string;
+  contact: {
+    id: string;
+    line: Line;
+    channel: Channel;
+    callId: string;
+    ivr?: Record<string, unknown>;
+    enqueuedAt: string;
+    announcement: string | null;
+  };
+  customer: CustomerCard;
+}
+
+export interface CustomerCard {
+  id: string;
+  known: boolean;
+  name: string | null;
+  externalRef: string | null;
+  /** masked: the agent sees who is calling without the raw number travelling in every event */
+  phone: string | null;
+  recentContacts: {
+    id: string;
+    line: Line;
+    channel: Channel;
+    agentId: string | null;
+    resolution: string | null;
+    notes: string | null;
+    startedAt: string;
+  }[];
+}
+
+export type OfferRevokeReason = 'expired' | 'caller_hung_up' | 'agent_disconnected' | 'agent_offline' | 'agent_removed';
+
+/** Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. */
+export type TetherEvent =
+  | { type: 'offer.created'; agentId: string; offer: OfferPayload }
+  | { type: 'offer.revoked'; agentId: string; offerId: string; contactId: string; reason: OfferRevokeReason }
+  | { type: 'queue.changed'; lines: Line[] }
+  | { type: 'agent.presence'; agentId: string; state: PresenceState; reason: string }
+  | { type: 'contact.connected'; agentId: string; contactId: string; line: Line }
+  | { type: 'contact.ended'; agentId: string; contactId: string; reason: string };
+
+export type TetherEventType = TetherEvent['type'];

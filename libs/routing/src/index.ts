@@ -1,0 +1,3 @@
+export * from './routing.types';
+export * from './routing-engine';
+export * from './routing-rules';

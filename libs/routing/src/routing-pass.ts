@@ -1,0 +1,215 @@
+import { AgentPool } from './agent-pool';
+import { CHANNEL_INDEX, compareIds, toPassAgent, type PassAgent } from './pass-agent';
+import type {
+  Channel,
+  Line,
+  OfferReason,
+  RoutingPassInput,
+  RoutingPassResult,
+  StickyCause,
+  WaitingContact,
+} from './routing.types';
+import { RequirementCompiler } from './requirement-compiler';
+
+interface OrderedContact {
+  contact: WaitingContact;
+  enqueuedMs: number;
+}
+
+/** What the sticky phase did with a contact: settled it (assigned or held), or left it to skills routing. */
+type StickyOutcome = { settled: true } | { settled: false; note: string | null };
+
+const SETTLED: StickyOutcome = { settled: true };
+
+/**
+ * One routing pass: the mutable bookkeeping behind `RoutingEngine.decide` (capacity consumed so far,
+ * pools, results). Lives for a single call so the engine itself stays stateless.
+ */
+export class RoutingPass {
+  private readonly nowMs: number;
+  private readonly agents: readonly PassAgent[];
+  private readonly agentsById = new Map<string, PassAgent>();
+  /** line -> channel index -> pool, built on first use: most passes touch one line and a channel or two */
+  private readonly pools = new Map<Line, (AgentPool | undefined)[]>();
+  private readonly requirements = new RequirementCompiler();
+  /** (ready agent, channel) pairs with a slot left; at 0 the rest of the queue can only wait */
+  private openSlots = 0;
+  private readonly result: RoutingPassResult = { assignments: [], holds: [], waiting: [] };
+
+  constructor(private readonly input: RoutingPassInput) {
+    this.nowMs = input.now.getTime();
+    this.agents = input.agents.map((agent) => toPassAgent(agent, this.nowMs));
+    for (const passAgent of this.agents) {
+      this.agentsById.set(passAgent.agent.id, passAgent);
+      if (!passAgent.ready) continue;
+      for (const slots of passAgent.remaining) if (slots > 0) this.openSlots++;
+    }
+  }
+
+  run(): RoutingPassResult {
+    const ordered = orderContacts(this.input.contacts);
+    const sticky = this.input.rules.sticky;
+
+    // Phase 1 runs over the whole queue before anyone is routed by skills, so that a free preferred
+    // agent is not handed to an earlier, unrelated contact that merely found them idle longest.
+    const rest: WaitingContact[] = [];
+    const notes: (string | null)[] = [];
+    for (const { contact, enqueuedMs } of ordered) {
+      if (sticky.enabled && contact.preferredAgentId !== null) {
+        const outcome = this.trySticky(contact, contact.preferredAgentId, enqueuedMs, sticky.waitSeconds);
+        if (outcome.settled) continue;
+        rest.push(contact);
+        notes.push(outcome.note);
+      } else {
+        rest.push(contact);
+        notes.push(null);
+      }
+    }
+
+    // Phase 2: everyone not assigned or held, in queue order, to the longest-idle qualified agent.
+    for (let i = 0; i < rest.length; i++) {
+      if (this.openSlots === 0) {
+        // Nothing can be assigned any more: skip pools and skill checks for the rest of the queue.
+        for (let j = i; j < rest.length; j++) {
+          this.wait(rest[j], 'no agent with free capacity left on any channel', notes[j]);
+        }
+        break;
+      }
+      this.routeBySkills(rest[i], notes[i]);
+    }
+    return this.result;
+  }
+
+  private trySticky(
+    contact: WaitingContact,
+    preferredId: string,
+    enqueuedMs: number,
+    waitSeconds: number,
+  ): StickyOutcome {
+    const who = `${preferredLabel(contact.preferredCause)} ${preferredId}`;
+    if (contact.excludedAgentIds.includes(preferredId)) {
+      return { settled: false, note: `${who} already declined this contact` };
+    }
+    const preferred = this.agentsById.get(preferredId);
+    // An agent we were not given, or one not on this line, cannot take the contact at all: treated as
+    // offline, so the customer is not kept waiting for someone who will never be offered them.
+    if (preferred === undefined || !preferred.agent.lines.includes(contact.line)) {
+      return { settled: false, note: `${who} is not signed in on line ${contact.line}` };
+    }
+    if (preferred.agent.presence === 'offline') return { settled: false, note: `${who} is offline` };
+
+    const channel = contact.channel;
+    if (preferred.ready && preferred.remaining[CHANNEL_INDEX[channel]] > 0) {
+      // Skills are deliberately not checked: the customer's relationship with this agent (they dealt
+      // with them last, or the agent owns their case) is worth more than the IVR intent's skill bar.
+      this.assign(
+        contact,
+        preferred,
+        'sticky',
+        `sticky: ${who} is free (${contact.preferredCause ?? 'preferred'})`,
+      );
+      return SETTLED;
+    }
+    // Holding for an agent who cannot take this channel at all would only delay the customer.
+    if ((preferred.agent.capacity[channel] ?? 0) <= 0) {
+      return { settled: false, note: `${who} takes no ${channel} contacts` };
+    }
+
+    const state =
+      preferred.agent.presence === 'away' ? 'away' : preferred.ready ? `busy on ${channel}` : 'in wrap-up';
+    const untilMs = enqueuedMs + waitSeconds * 1000;
+    if (!Number.isFinite(untilMs)) return { settled: false, note: `${who} is ${state}` };
+    const until = new Date(untilMs);
+    if (this.nowMs < untilMs) {
+      this.result.holds.push({
+        contactId: contact.id,
+        agentId: preferredId,
+        until,
+        trace: `held for ${who} (${state}) until ${until.toISOString()}`,
+      });
+      return SETTLED;
+    }
+    return { settled: false, note: `wait for ${who} (${state}) ended at ${until.toISOString()}` };
+  }
+
+  private routeBySkills(contact: WaitingContact, note: string | null): void {
+    const pool = this.poolFor(contact.line, contact.channel);
+    const freeBefore = pool.freeCount;
+    if (freeBefore === 0) {
+      this.wait(contact, `no agent on line ${contact.line} with ${contact.channel} capacity free`, note);
+      return;
+    }
+    const requirement = this.requirements.compile(contact.requiredSkills);
+    const excluded = contact.excludedAgentIds.length === 0 ? null : new Set(contact.excludedAgentIds);
+    const chosen = pool.find(requirement, excluded);
+    if (chosen === null) {
+      this.wait(contact, pool.explainNoMatch(requirement, excluded), note);
+      return;
+    }
+    const idleSeconds = Math.max(0, Math.floor((this.nowMs - chosen.idleSinceMs) / 1000));
+    const needs = requirement.label === '' ? 'needs no skills' : `needs ${requirement.label}`;
+    const trace =
+      `skills: longest idle eligible agent ${chosen.agent.id} (idle ${idleSeconds}s) among ${freeBefore} free ` +
+      `on line ${contact.line} with ${contact.channel} capacity; ${needs}`;
+    this.assign(contact, chosen, 'skills', note === null ? trace : `${trace}; ${note}`);
+  }
+
+  private assign(contact: WaitingContact, chosen: PassAgent, reason: OfferReason, trace: string): void {
+    this.takeSlot(chosen, contact.channel);
+    this.result.assignments.push({ contactId: contact.id, agentId: chosen.agent.id, reason, trace });
+  }
+
+  private wait(contact: WaitingContact, why: string, note: string | null): void {
+    this.result.waiting.push({ contactId: contact.id, trace: note === null ? why : `${why}; ${note}` });
+  }
+
+  private takeSlot(chosen: PassAgent, channel: Channel): void {
+    const index = CHANNEL_INDEX[channel];
+    chosen.remaining[index]--;
+    if (chosen.remaining[index] > 0) return;
+    this.openSlots--;
+    // Pools built so far hold this agent on every line they serve; pools built later filter them out.
+    const lines = chosen.agent.lines;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines.indexOf(lines[i]) !== i) continue; // a line listed twice is still one pool membership
+      this.pools.get(lines[i])?.[index]?.memberFilled();
+    }
+  }
+
+  private poolFor(line: Line, channel: Channel): AgentPool {
+    let byChannel = this.pools.get(line);
+    if (byChannel === undefined) {
+      byChannel = [];
+      this.pools.set(line, byChannel);
+    }
+    const index = CHANNEL_INDEX[channel];
+    let pool = byChannel[index];
+    if (pool === undefined) {
+      pool = AgentPool.build(line, channel, this.agents);
+      byChannel[index] = pool;
+    }
+    return pool;
+  }
+}
+
+function orderContacts(contacts: readonly WaitingContact[]): OrderedContact[] {
+  return contacts
+    .map((contact) => ({ contact, enqueuedMs: contact.enqueuedAt.getTime() }))
+    .sort(
+      (a, b) =>
+        b.contact.priority - a.contact.priority ||
+        a.enqueuedMs - b.enqueuedMs ||
+        compareIds(a.contact.id, b.contact.id),
+    );
+}
+
+function preferredLabel(cause: StickyCause | null): string {
+  switch (cause) {
+    case 'last_agent':
+      return 'last agent';
+    case 'case_owner':
+      return 'case owner';
+    case null:
+      return 'preferred agent';
+  }
+}

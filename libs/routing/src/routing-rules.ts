@@ -1,0 +1,56 @@
+import { DEFAULT_ROUTING_RULES, type IntentRule, type RoutingRules } from './routing.types';
+
+/** Routing rules with any field left out; `sticky` may be partial too. What a stored row or PUT body may hold. */
+export interface RoutingRulesPatch {
+  sticky?: Partial<RoutingRules['sticky']>;
+  offerTimeoutSeconds?: number;
+  wrapUpSeconds?: number;
+  intents?: Record<string, IntentRule>;
+}
+
+/**
+ * Complete rules from a partial set, defaults from DEFAULT_ROUTING_RULES. Fields that are absent or
+ * `undefined` take the default; `intents`, when given, replaces the default map rather than merging
+ * into it (a line's intents are edited as a whole). The result shares no objects with its inputs, so
+ * callers may mutate it without touching the defaults. Validation is the caller's job (admin DTOs).
+ */
+export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRules {
+  const defaults = DEFAULT_ROUTING_RULES;
+  return {
+    sticky: {
+      enabled: patch?.sticky?.enabled ?? defaults.sticky.enabled,
+      waitSeconds: patch?.sticky?.waitSeconds ?? defaults.sticky.waitSeconds,
+      horizonDays: patch?.sticky?.horizonDays ?? defaults.sticky.horizonDays,
+    },
+    offerTimeoutSeconds: patch?.offerTimeoutSeconds ?? defaults.offerTimeoutSeconds,
+    wrapUpSeconds: patch?.wrapUpSeconds ?? defaults.wrapUpSeconds,
+    intents: copyIntents(patch?.intents ?? defaults.intents),
+  };
+}
+
+/**
+ * Required skills and priority for a contact with this IVR intent. An unknown or missing intent asks
+ * for nothing: the contact is routed to any free agent on the line rather than stranded.
+ */
+export function requiredSkillsFor(
+  rules: RoutingRules,
+  intent: string | undefined | null,
+): { skills: Record<string, number>; priority: number } {
+  // hasOwn, not `in`: an intent called "constructor" must not find Object.prototype's.
+  if (intent === undefined || intent === null || !Object.hasOwn(rules.intents, intent)) {
+    return { skills: {}, priority: 0 };
+  }
+  const rule = rules.intents[intent];
+  return { skills: { ...rule.skills }, priority: rule.priority ?? 0 };
+}
+
+function copyIntents(intents: Readonly<Record<string, IntentRule>>): Record<string, IntentRule> {
+  return Object.fromEntries(
+    Object.entries(intents).map(([intent, rule]) => [
+      intent,
+      rule.priority === undefined
+        ? { skills: { ...rule.skills } }
+        : { skills: { ...rule.skills }, priority: rule.priority },
+    ]),
+  );
+}

@@ -1,0 +1,164 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { TETHER_CONFIG, TetherConfig } from '@tether/config';
+import { rows, Sql } from '@tether/persistence';
+import { scrubText } from '@tether/observability';
+
+export interface DueJob {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  dedupeKey: string | null;
+}
+
+/** A handler either finishes (the job is deleted) or throws (the job is retried with backoff). */
+export type JobHandler = (job: DueJob) => Promise<void>;
+
+/** Thrown by a handler that wants a specific retry delay instead of the default backoff. */
+export class RetryJobLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+const LEASE_SECONDS = 30;
+const BATCH = 100;
+
+/**
+ * Timers that must survive a process's death (offer expiry, sticky wait, wrap-up end, callback retries) are rows in
+ * scheduled_jobs, written in the same transaction as the state change they belong to. Every process polls for due
+ * rows with FOR UPDATE SKIP LOCKED under a lease, so a job runs once even with many instances, and a job whose
+ * runner died is taken over when its lease ends. A local timer wakes the poller at the exact due time, so firing is
+ * prompt without hammering the database.
+ */
+@Injectable()
+export class DurableScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DurableScheduler.name);
+  private readonly handlers = new Map<string, JobHandler>();
+  private pollTimer?: NodeJS.Timeout;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private polling = false;
+  private pollAgain = false;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
+  ) {}
+
+  register(kind: string, handler: JobHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Schedules inside the caller's transaction; with a dedupe key, an existing job of that kind and key wins. */
+  async schedule(sql: Sql, kind: string, runAt: Date, payload: Record<string, unknown>, dedupeKey?: string): Promise<void> {
+    await sql.query(
+      `INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
+      [kind, dedupeKey ?? null, JSON.stringify(payload), runAt],
+    );
+  }
+
+  /** After the scheduling transaction commits: make this process look again at (about) that time. */
+  wake(at: Date = new Date()): void {
+    if (this.stopped || this.handlers.size === 0) return;
+    const when = at.getTime();
+    if (when >= this.wakeAt) return;
+    this.wakeAt = when;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      this.poll();
+    }, Math.max(0, when - Date.now()) + 2);
+    this.wakeTimer.unref();
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.handlers.size === 0) return;
+    this.pollTimer = setInterval(() => this.poll(), this.config.timerPollMs);
+    this.pollTimer.unref();
+    this.poll();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Runs one poll now (tests and the poll timer). */
+  poll(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = true;
+    const run = this.pollOnce()
+      .catch((error: Error) => this.logger.warn(`poll failed: ${scrubText(error.message)}`))
+      .finally(() => {
+        this.polling = false;
+        this.inFlight.delete(run);
+        if (this.pollAgain) {
+          this.pollAgain = false;
+          this.poll();
+        }
+      });
+    this.inFlight.add(run);
+  }
+
+  private async pollOnce(): Promise<void> {
+    for (;;) {
+      const due = await rows<{ id: string; kind: string; payload: Record<string, unknown>; attempts: number; dedupe_key: string | null }>(
+        this.dataSource.manager,
+        `UPDATE scheduled_jobs SET locked_until = now() + make_interval(secs => $1), locked_by = $2, attempts = attempts + 1
+         WHERE id IN (
+           SELECT id FROM scheduled_jobs
+           WHERE run_at <= now() AND (locked_until IS NULL OR locked_until < now()) AND kind = ANY($3)
+           ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING id, kind, payload, attempts, dedupe_key`,
+        [LEASE_SECONDS, this.config.instanceId, [...this.handlers.keys()], BATCH],
+      );
+      if (due.length === 0 || this.stopped) return;
+      await Promise.all(
+        due.map((job) =>
+          this.runJob({ id: job.id, kind: job.kind, payload: job.payload, attempts: job.attempts, dedupeKey: job.dedupe_key }),
+        ),
+      );
+      if (due.length < BATCH) return;
+    }
+  }
+
+  private async runJob(job: DueJob): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    if (!handler) return;
+    try {
+      await handler(job);
+      await this.dataSource.query('DELETE FROM scheduled_jobs WHERE id = $1', [job.id]);
+    } catch (error) {
+      const delayMs = error instanceof RetryJobLater ? error.delayMs : backoffMs(job.attempts);
+      const message = scrubText(error instanceof Error ? error.message : String(error));
+      this.logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delayMs }, `job failed: ${message}`);
+      await this.dataSource
+        .query(
+          `UPDATE scheduled_jobs SET run_at = now() + make_interval(secs => $2), locked_until = NULL, last_error = $3 WHERE id = $1`,
+          [job.id, delayMs / 1000, message.slice(0, 500)],
+        )
+        .catch(() => undefined);
+      this.wake(new Date(Date.now() + delayMs));
+    }
+  }
+}
+
+/** 0.5 s, 1 s, 2 s, ... capped at 5 minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(500 * 2 ** Math.max(0, attempts - 1), 300_000);
+}

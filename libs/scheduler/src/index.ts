@@ -1,0 +1,2 @@
+export * from './durable-scheduler';
+export * from './scheduler.module';

@@ -1,0 +1,3 @@
+export * from './webhook-signature';
+export * from './telephony-callback.service';
+export * from './telephony.module';

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { SecretsService } from '@tether/auth';
+import { TETHER_CONFIG, TetherConfig } from '@tether/config';
+import { one, Sql } from '@tether/persistence';
+import { DurableScheduler } from '@tether/scheduler';
+import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
+
+export const JOB_TELEPHONY_CALLBACK = 'telephony.callback';
+const DELIVERY_TIMEOUT_MS = 5_000;
+/** after a day of failures the callback is marked failed and stops being retried */
+const GIVE_UP_AFTER_MS = 24 * 3600 * 1000;
+
+export interface ContactConnectedEvent {
+  event: 'contact.connected';
+  callId: string;
+  contactId: string;
+  agentId: string;
+}
+
+/**
+ * Outbound callbacks to the telephony platform (the transactional outbox): the row and its delivery job are
+ * written in the same transaction as the state change, then delivered at once and retried with backoff until a
+ * 2xx, by whichever instance is alive. A restart loses nothing; delivery is at least once (the platform sees
+ * contactId and can de-duplicate).
+ */
+@Injectable()
+export class TelephonyCallbackService {
+  private readonly logger = new Logger(TelephonyCallbackService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
+    private readonly scheduler: DurableScheduler,
+    private readonly secrets: SecretsService,
+  ) {
+    this.scheduler.register(JOB_TELEPHONY_CALLBACK, async (job) => this.deliver(job.payload.id as string));
+  }
+
+  get enabled(): boolean {
+    return Boolean(this.config.telephonyCallbackUrl);
+  }
+
+  /** Inside the caller's transaction. Returns false when no callback URL is configured. */
+  async enqueue(sql: Sql, body: ContactConnectedEvent): Promise<boolean> {
+    const url = this.config.telephonyCallbackUrl;
+    if (!url) return false;
+    const row = await one<{ id: string }>(
+      sql,
+      `INSERT INTO outbound_webhooks (url, event, body) VALUES ($1, $2, $3) RETURNING id`,
+      [url, body.event, JSON.stringify(body)],
+    );
+    await this.scheduler.schedule(sql, JOB_TELEPHONY_CALLBACK, new Date(), { id: row!.id }, row!.id);
+    return true;
+  }
+
+  /** After the enqueueing transaction committed: deliver now rather than at the next poll. */
+  kick(): void {
+    this.scheduler.wake(new Date());
+  }
+
+  private async deliver(id: string): Promise<void> {
+    const row = await one<{ url: string; body: ContactConnectedEvent; status: string; created_at: Date }>(
+      this.dataSource.manager,
+      `UPDATE outbound_webhooks SET attempts = attempts + 1 WHERE id = $1 RETURNING url, body, status, created_at`,
+      [id],
+    );
+    if (!row || row.status !== 'pending') return;
+    const raw = JSON.stringify(row.body);
+    try {
+      const response = await fetch(row.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw) },
+        body: raw,
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      });
+      if (response.status < 200 || response.status >= 300) throw new Error(`callback answered ${response.status}`);
+      await this.dataSource.query(`UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now() WHERE id = $1`, [id]);
+      this.logger.log({ callbackId: id, contactId: row.body.contactId }, 'telephony callback delivered');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.dataSource.query(`UPDATE outbound_webhooks SET last_error = $2 WHERE id = $1`, [id, message.slice(0, 500)]);
+      if (Date.now() - row.created_at.getTime() > GIVE_UP_AFTER_MS) {
+        await this.dataSource.query(`UPDATE outbound_webhooks SET status = 'failed' WHERE id = $1`, [id]);
+        this.logger.error({ callbackId: id }, 'telephony callback given up after 24 h of failures');
+        return;
+      }
+      throw error;
+    }
+  }
+}

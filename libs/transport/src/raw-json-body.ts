@@ -1,0 +1,27 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Marks a body that was not valid JSON, so the signature is still checked first and validation answers 400. */
+export const INVALID_JSON = Symbol('invalid-json');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+/**
+ * Keeps the exact bytes of every JSON body (webhook signatures are over the raw body) and never fails the request in
+ * the parser: a malformed body is left for the signature guard (401 first) and then the validation pipe (400).
+ */
+export function registerRawJsonParser(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request: FastifyRequest, body: Buffer, done) => {
+    request.rawBody = body;
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body.toString('utf8')) as unknown);
+    } catch {
+      done(null, INVALID_JSON);
+    }
+  });
+}

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * docker/compose.yml must render: every app from the one image, PostgreSQL, Redis, the proxy in front.
+ * `docker compose config` needs only the compose CLI plugin, no engine; without the plugin these checks skip.
+ */
+const composeFile = join(__dirname, '..', 'docker', 'compose.yml');
+const APPS = ['admin', 'sales', 'presales', 'service', 'gateway'] as const;
+const secrets = {
+  TETHER_ADMIN_TOKEN: 'admin-token-for-compose-check',
+  TETHER_WEBHOOK_SECRET: 'webhook-secret-for-compose-check',
+  TETHER_JWT_SECRET: 'jwt-secret-for-compose-check-0123456789',
+};
+
+interface RenderedService {
+  command?: string[];
+  environment?: Record<string, string | null>;
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test?: string[]; disable?: boolean };
+  ports?: { target: number; published: string }[];
+}
+
+function compose(args: string[], extraEnv: Record<string, string> = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
+  // Only what the test passes counts, not the caller's shell or a docker/.env on a developer's machine.
+  for (const name of Object.keys(secrets)) if (!(name in extraEnv)) delete env[name];
+  return spawnSync('docker', ['compose', '--env-file', '/dev/null', '-f', composeFile, ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+const composeVersion = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', timeout: 30_000 });
+const hasCompose = composeVersion.status === 0;
+if (!hasCompose) {
+  console.warn(
+    'Skipping docker/compose.yml checks: `docker compose version` failed (the Docker Compose v2 CLI plugin is not installed here).',
+  );
+}
+const itWithCompose = hasCompose ? it : it.skip;
+
+describe('docker/compose.yml', () => {
+  itWithCompose('is valid with the required variables set', () => {
+    const result = compose(['config', '--quiet'], secrets);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+  });
+
+  itWithCompose('runs every app from the one image, plus postgres and redis', () => {
+    const result = compose(['config', '--format', 'json'], secrets);
+    expect(result.status).toBe(0);
+    const services = (JSON.parse(result.stdout) as { services: Record<string, RenderedService> }).services;
+
+    expect(Object.keys(services)).toEqual(expect.arrayContaining([...APPS, 'postgres', 'redis']));
+    const images = new Set(APPS.map((app) => services[app].image));
+    expect(images.size).toBe(1);
+    for (const app of APPS) {
+      const service = services[app];
+      expect(service.command).toEqual(['node', `dist/apps/${app}/main.js`]);
+      expect(service.build?.dockerfile).toBe('docker/Dockerfile');
+      expect(service.environment).toMatchObject({
+        DATABASE_URL: 'postgres://tether:tether@postgres:5432/tether',
+        REDIS_URL: 'redis://redis:6379',
+        ...secrets,
+      });
+      expect(service.healthcheck?.test?.join(' ')).toContain('/health');
+    }
+    expect(services.postgres.image).toMatch(/^postgres:17/);
+    expect(services.redis.image).toMatch(/^redis:7/);
+    const published = (services.nginx.ports ?? []).map((port) => port.target).sort((a, b) => a - b);
+    expect(published).toEqual([3000, 3001, 3002, 3003, 3005]);
+  });
+
+  itWithCompose('refuses to render without the secrets, naming the missing variable', () => {
+    const result = compose(['config', '--quiet']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/TETHER_(ADMIN_TOKEN|WEBHOOK_SECRET|JWT_SECRET)/);
+  });
+});
