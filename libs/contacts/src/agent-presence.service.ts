@@ -50,7 +50,7 @@ export class AgentPresenceService implements OnApplicationShutdown {
     this.heartbeat.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 

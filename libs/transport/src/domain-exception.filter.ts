@@ -38,7 +38,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const payload = typeof body === 'string' ? { statusCode: status, message: body } : { statusCode: status, ...(body as object) };
+      const payload = typeof body === 'string' ? { statusCode: status, message: body } : { statusCode: status, ...(body) };
       void reply.status(status).send({ ...payload, requestId });
       return;
     }

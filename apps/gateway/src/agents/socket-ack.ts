@@ -12,7 +12,7 @@ type DtoClass<T> = new () => T;
 export function parsePayload<T extends object>(dto: DtoClass<T>, payload: unknown): { value: T } | { error: string } {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { error: 'payload must be an object' };
   const value = plainToInstance(dto, payload);
-  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
+  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
   if (errors.length > 0) {
     return { error: errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') };
   }
