@@ -45,6 +45,10 @@ export class EnvSchema {
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true }, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /** how instances share events over Redis: a stream (survives blips, default) or plain pub/sub */
+  @IsOptional() @IsIn(['streams', 'pubsub'])
+  TETHER_EVENT_BUS?: string;
+
   @IsOptional() @IsString() @MinLength(16, { message: 'TETHER_ADMIN_TOKEN must be at least 16 characters' })
   TETHER_ADMIN_TOKEN?: string;
 

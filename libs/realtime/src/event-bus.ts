@@ -6,4 +6,8 @@ export type EventHandler = (event: TetherEvent) => void;
 export abstract class EventBus {
   abstract publish(event: TetherEvent): Promise<void>;
   abstract subscribe(handler: EventHandler): () => void;
+  /** true when the bus's backing service answers (the in-process bus always does) */
+  ping(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
 }

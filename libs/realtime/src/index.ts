@@ -4,3 +4,4 @@ export * from './event-bus';
 export * from './in-process-event-bus';
 export * from './redis-event-bus';
 export * from './realtime.module';
+export * from './redis-stream-event-bus';

@@ -3,13 +3,14 @@ import { ModuleRef } from '@nestjs/core';
 import { EventBus } from './event-bus';
 import { InProcessEventBus } from './in-process-event-bus';
 import { RedisEventBus } from './redis-event-bus';
+import { RedisStreamEventBus } from './redis-stream-event-bus';
 
 @Global()
 @Module({})
 export class RealtimeModule implements OnApplicationShutdown {
   constructor(private readonly moduleRef: ModuleRef) {}
 
-  static forRoot(options: { redisUrl?: string }): DynamicModule {
+  static forRoot(options: { redisUrl?: string; eventBus?: 'streams' | 'pubsub' }): DynamicModule {
     return {
       module: RealtimeModule,
       providers: [
@@ -17,7 +18,7 @@ export class RealtimeModule implements OnApplicationShutdown {
           provide: EventBus,
           useFactory: async () => {
             if (!options.redisUrl) return new InProcessEventBus();
-            const bus = new RedisEventBus(options.redisUrl);
+            const bus = options.eventBus === 'pubsub' ? new RedisEventBus(options.redisUrl) : new RedisStreamEventBus(options.redisUrl);
             await bus.connect();
             return bus;
           },
@@ -29,6 +30,6 @@ export class RealtimeModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     const bus = this.moduleRef.get(EventBus, { strict: false });
-    if (bus instanceof RedisEventBus) await bus.close();
+    if (bus instanceof RedisEventBus || bus instanceof RedisStreamEventBus) await bus.close();
   }
 }

@@ -54,7 +54,7 @@ export class RedisEventBus extends EventBus {
     await Promise.allSettled([this.subscriber?.quit(), this.publisher?.quit()]);
   }
 
-  async ping(): Promise<boolean> {
+  override async ping(): Promise<boolean> {
     return (await this.publisher?.ping()) === 'PONG';
   }
 }

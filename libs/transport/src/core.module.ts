@@ -19,7 +19,7 @@ export class CoreModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, app)),
         PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: `tether-${app}`, migrate: true }),
-        RealtimeModule.forRoot({ redisUrl: config.redisUrl }),
+        RealtimeModule.forRoot({ redisUrl: config.redisUrl, eventBus: config.eventBus }),
         SchedulerModule,
         AuthModule,
         TerminusModule.forRoot({ logger: false }),

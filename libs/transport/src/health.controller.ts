@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { EventBus, RedisEventBus } from '@tether/realtime';
+import { EventBus, InProcessEventBus } from '@tether/realtime';
 import { Public } from './public-route.decorator';
 
 @ApiTags('health')
@@ -23,7 +23,7 @@ export class HealthController {
       () => this.db.pingCheck('database', { timeout: 2000 }),
       async () => {
         const indicator = this.indicators.check('redis');
-        if (!(this.bus instanceof RedisEventBus)) return indicator.up({ mode: 'in-process' });
+        if (this.bus instanceof InProcessEventBus) return indicator.up({ mode: 'in-process' });
         const ok = await Promise.race([this.bus.ping().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
         return ok ? indicator.up() : indicator.down();
       },
