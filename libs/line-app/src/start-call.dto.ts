@@ -4,33 +4,33 @@ import { IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLeng
 
 export class IvrDto {
   @ApiPropertyOptional({ example: 'billing', description: 'what the caller chose in the IVR; mapped to skills by the line rules' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional() @MaxLength(64) @IsString()
   intent?: string;
 
   @ApiPropertyOptional({ example: '2' })
-  @IsOptional() @IsString() @MaxLength(32) @Matches(/^[0-9*#]*$/, { message: 'ivr.digits may hold only 0-9, * and #' })
+  @IsOptional() @Matches(/^[0-9*#]*$/, { message: '$property may hold only 0-9, * and #' }) @MaxLength(32) @IsString()
   digits?: string;
 
   @ApiPropertyOptional({ example: 'ru' })
-  @IsOptional() @IsString() @MaxLength(16)
+  @IsOptional() @MaxLength(16) @IsString()
   language?: string;
 }
 
 /** CONTRACT: POST /v1/telephony/calls */
 export class StartCallDto {
   @ApiProperty({ example: 'CA123', description: "the provider's call id; the idempotency key" })
-  @IsDefined() @IsString() @IsNotEmpty() @MaxLength(128)
+  @IsDefined() @MaxLength(128) @IsNotEmpty() @IsString()
   callId: string;
 
   @ApiProperty({ example: '+15551230001', description: 'caller id; identifies the customer' })
-  @IsDefined() @IsString() @IsNotEmpty() @MaxLength(64)
+  @IsDefined() @MaxLength(64) @IsNotEmpty() @IsString()
   from: string;
 
   @ApiProperty({ example: '+15550000001', description: 'the number dialled' })
-  @IsDefined() @IsString() @IsNotEmpty() @MaxLength(64)
+  @IsDefined() @MaxLength(64) @IsNotEmpty() @IsString()
   to: string;
 
   @ApiPropertyOptional({ type: IvrDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => IvrDto)
+  @IsOptional() @Type(() => IvrDto) @ValidateNested() @IsObject()
   ivr?: IvrDto;
 }

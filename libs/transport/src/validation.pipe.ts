@@ -1,13 +1,14 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 
-function flatten(errors: ValidationError[], prefix = ''): string[] {
+/** Every constraint failure as one message naming the field by its full path (`ivr.digits must be a string`). */
+export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) =>
       // class-validator says "property x should not exist" for unknown fields; keep its wording, full path
-      message.startsWith(error.property) ? message.replace(error.property, path) : `${path}: ${message}`,
+      message.includes(error.property) ? message.replace(error.property, path) : `${path}: ${message}`,
     );
-    return [...own, ...flatten(error.children ?? [], path)];
+    return [...own, ...describeValidationErrors(error.children ?? [], path)];
   });
 }
 
@@ -21,7 +22,7 @@ export function createValidationPipe(): ValidationPipe {
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
-      const messages = flatten(errors);
+      const messages = describeValidationErrors(errors);
       return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: messages.join('; '), fields: messages });
     },
   });

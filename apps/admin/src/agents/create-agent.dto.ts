@@ -5,11 +5,11 @@ import { IsCapacityMap, IsSkillMap } from './agent-fields.validators';
 
 export class CreateAgentDto {
   @ApiProperty({ example: 'Anna Petrova' })
-  @IsDefined() @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsDefined() @MaxLength(200) @IsNotEmpty() @IsString()
   name: string;
 
   @ApiProperty({ enum: LINES, isArray: true, example: ['service'] })
-  @IsDefined() @IsArray() @ArrayNotEmpty() @ArrayMaxSize(3) @IsIn(LINES, { each: true, message: `lines must contain only: ${LINES.join(', ')}` })
+  @IsDefined() @IsIn(LINES, { each: true, message: `lines must contain only: ${LINES.join(', ')}` }) @ArrayMaxSize(3) @ArrayNotEmpty() @IsArray()
   lines: Line[];
 
   @ApiPropertyOptional({ example: { billing: 7 }, description: 'skill -> level 1-10' })

@@ -3,18 +3,18 @@ import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsDefined, IsEmail, IsNotEmpty, I
 
 export class CreateCustomerDto {
   @ApiProperty({ example: 'Ivan Sidorov' })
-  @IsDefined() @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsDefined() @MaxLength(200) @IsNotEmpty() @IsString()
   name: string;
 
   @ApiProperty({ example: ['+15551230001'], description: 'international format; normalised to E.164' })
-  @IsDefined() @IsArray() @ArrayNotEmpty() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(64, { each: true })
+  @IsDefined() @MaxLength(64, { each: true }) @IsString({ each: true }) @ArrayMaxSize(20) @ArrayNotEmpty() @IsArray()
   phones: string[];
 
   @ApiPropertyOptional({ example: ['ivan@example.com'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsEmail({}, { each: true, message: 'emails must contain only valid e-mail addresses' })
+  @IsOptional() @IsEmail({}, { each: true, message: 'emails must contain only valid e-mail addresses' }) @ArrayMaxSize(20) @IsArray()
   emails?: string[];
 
   @ApiPropertyOptional({ example: 'CRM-000123', description: 'id in your CRM / billing' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
+  @IsOptional() @MaxLength(128) @IsNotEmpty() @IsString()
   externalRef?: string;
 }

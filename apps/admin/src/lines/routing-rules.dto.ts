@@ -8,11 +8,11 @@ export class StickyRulesDto {
   enabled: boolean;
 
   @ApiProperty({ example: 30, description: 'how long a returning caller waits for their last agent while that agent is signed in but not free' })
-  @IsDefined() @IsInt() @Min(0) @Max(3600)
+  @IsDefined() @Max(3600) @Min(0) @IsInt()
   waitSeconds: number;
 
   @ApiPropertyOptional({ example: 30, description: 'how far back the last agent counts (days), default 30' })
-  @IsOptional() @IsInt() @Min(1) @Max(3650)
+  @IsOptional() @Max(3650) @Min(1) @IsInt()
   horizonDays?: number;
 }
 
@@ -46,15 +46,15 @@ function IsIntentMap() {
 /** GET returns exactly this shape plus read-only fields (line, version, updatedAt), which PUT accepts and ignores. */
 export class RoutingRulesDto {
   @ApiProperty({ type: StickyRulesDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => StickyRulesDto)
+  @IsDefined() @Type(() => StickyRulesDto) @ValidateNested() @IsObject()
   sticky: StickyRulesDto;
 
   @ApiProperty({ example: 20 })
-  @IsDefined() @IsInt() @Min(1) @Max(600)
+  @IsDefined() @Max(600) @Min(1) @IsInt()
   offerTimeoutSeconds: number;
 
   @ApiProperty({ example: 0 })
-  @IsDefined() @IsInt() @Min(0) @Max(3600)
+  @IsDefined() @Max(3600) @Min(0) @IsInt()
   wrapUpSeconds: number;
 
   @ApiPropertyOptional({ example: { billing: { skills: { billing: 5 }, priority: 1 } } })

@@ -8,25 +8,25 @@ export class AgentStatusDto {
 }
 
 export class OfferAcceptDto {
-  @IsDefined() @IsString() @IsUUID('all', { message: 'offerId must be an offer id (uuid)' })
+  @IsDefined() @IsUUID('all', { message: 'offerId must be an offer id (uuid)' }) @IsString()
   offerId: string;
 }
 
 export class OfferRejectDto {
-  @IsDefined() @IsString() @IsUUID('all', { message: 'offerId must be an offer id (uuid)' })
+  @IsDefined() @IsUUID('all', { message: 'offerId must be an offer id (uuid)' }) @IsString()
   offerId: string;
 
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional() @MaxLength(200) @IsString()
   reason?: string;
 }
 
 export class ContactCompleteDto {
-  @IsDefined() @IsString() @IsUUID('all', { message: 'contactId must be a contact id (uuid)' })
+  @IsDefined() @IsUUID('all', { message: 'contactId must be a contact id (uuid)' }) @IsString()
   contactId: string;
 
   @IsDefined() @IsIn(RESOLUTIONS, { message: `resolution must be one of: ${RESOLUTIONS.join(', ')}` })
   resolution: Resolution;
 
-  @IsOptional() @IsString() @MaxLength(10_000)
+  @IsOptional() @MaxLength(10_000) @IsString()
   notes?: string;
 }

@@ -1,0 +1,66 @@
+import { httpJson, type HttpResponse } from './http-json';
+import { tetherSignature } from './tether-signature';
+import type { CallView, StartCallBody } from './wire-types';
+
+/**
+ * How to sign a request: `valid`; `bad` (HMAC with another secret); `stale` (a correct HMAC over a timestamp
+ * 301 s old, so only the age is wrong); `missing` (no header).
+ */
+export type SignatureMode = 'valid' | 'bad' | 'stale' | 'missing';
+
+export interface TelephonyRequestOptions {
+  signature?: SignatureMode;
+}
+
+/** The IVR/telephony platform as Tether sees it: signed requests to one line app's /v1/telephony paths. */
+export class TelephonyClient {
+  /** every callId this client posted that Tether accepted, so a test can hang them all up afterwards */
+  readonly callIds = new Set<string>();
+
+  constructor(
+    readonly lineUrl: string,
+    private readonly secret: string,
+  ) {}
+
+  /** A call reached the line. A string body is sent as is (for invalid JSON and other malformed bodies). */
+  async postCall(body: StartCallBody | string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
+    const raw = typeof body === 'string' ? body : JSON.stringify(body);
+    const response = await this.send<CallView>('POST', '/v1/telephony/calls', raw, options);
+    if ((response.status === 200 || response.status === 201) && typeof body !== 'string') this.callIds.add(body.callId);
+    return response;
+  }
+
+  postEvent(callId: string, type: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
+    return this.send('POST', `/v1/telephony/calls/${encodeURIComponent(callId)}/events`, JSON.stringify({ type }), options);
+  }
+
+  hangup(callId: string): Promise<HttpResponse<CallView>> {
+    return this.postEvent(callId, 'hangup');
+  }
+
+  getCall(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
+    return this.send('GET', `/v1/telephony/calls/${encodeURIComponent(callId)}`, '', options);
+  }
+
+  private send<T>(method: string, path: string, raw: string, options: TelephonyRequestOptions): Promise<HttpResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (method !== 'GET') headers['content-type'] = 'application/json';
+    const signature = this.sign(raw, options.signature ?? 'valid');
+    if (signature !== undefined) headers['x-tether-signature'] = signature;
+    return httpJson<T>(`${this.lineUrl}${path}`, { method, headers, body: method === 'GET' ? undefined : raw });
+  }
+
+  private sign(raw: string, mode: SignatureMode): string | undefined {
+    const now = Math.floor(Date.now() / 1000);
+    switch (mode) {
+      case 'valid':
+        return tetherSignature(this.secret, raw, now);
+      case 'bad':
+        return tetherSignature(`not-${this.secret}`, raw, now);
+      case 'stale':
+        return tetherSignature(this.secret, raw, now - 301);
+      case 'missing':
+        return undefined;
+    }
+  }
+}
