@@ -39,7 +39,7 @@ export class RedisStreamEventBus extends EventBus {
     }
     await Promise.all([this.writer.connect(), this.reader.connect()]);
     // start after the newest entry: history before this instance existed is not its business
-    const newest = (await this.writer.sendCommand(['XREVRANGE', EVENTS_STREAM, '+', '-', 'COUNT', '1'])) as [string, string[]][];
+    const newest = await this.writer.sendCommand<[string, string[]][]>(['XREVRANGE', EVENTS_STREAM, '+', '-', 'COUNT', '1']);
     this.lastId = newest[0]?.[0] ?? '0-0';
     this.running = true;
     this.loop = this.readLoop();
@@ -49,9 +49,9 @@ export class RedisStreamEventBus extends EventBus {
     while (this.running) {
       let reply: XReadReply;
       try {
-        reply = (await this.reader!.sendCommand([
+        reply = await this.reader!.sendCommand<XReadReply>([
           'XREAD', 'COUNT', String(BATCH), 'BLOCK', String(BLOCK_MS), 'STREAMS', EVENTS_STREAM, this.lastId,
-        ])) as XReadReply;
+        ]);
       } catch (error) {
         if (!this.running) return;
         this.logger.warn(`event stream read failed, resuming from ${this.lastId}: ${(error as Error).message}`);
@@ -96,7 +96,8 @@ export class RedisStreamEventBus extends EventBus {
   async close(): Promise<void> {
     this.running = false;
     // the reader may sit in a blocking XREAD: disconnecting it ends the loop at once
-    await Promise.allSettled([this.reader?.destroy(), this.writer?.quit()]);
+    this.reader?.destroy();
+    await this.writer?.quit().catch(() => undefined);
     await this.loop?.catch(() => undefined);
   }
 }
