@@ -91,4 +91,16 @@ export class EnvSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   TETHER_SWEEP_MS?: number;
+
+  /** admin REST requests per client address per minute (429 beyond) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  TETHER_ADMIN_RATE_LIMIT_PER_MINUTE?: number;
+
+  /** telephony webhook requests per client address per minute (429 beyond); a platform sends from few addresses */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE?: number;
+
+  /** client events per agent socket per second (acked with an error beyond) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  TETHER_SOCKET_EVENTS_PER_SECOND?: number;
 }

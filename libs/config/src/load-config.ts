@@ -60,6 +60,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TetherConfig {
     queueSnapshotMs: parsed.TETHER_QUEUE_SNAPSHOT_MS ?? 200,
     timerPollMs: parsed.TETHER_TIMER_POLL_MS ?? 250,
     sweepMs: parsed.TETHER_SWEEP_MS ?? 5000,
+    adminRateLimitPerMinute: parsed.TETHER_ADMIN_RATE_LIMIT_PER_MINUTE ?? 1200,
+    webhookRateLimitPerMinute: parsed.TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE ?? 120_000,
+    socketEventsPerSecond: parsed.TETHER_SOCKET_EVENTS_PER_SECOND ?? 20,
   };
 }
 

@@ -28,6 +28,9 @@ export interface TetherConfig {
   queueSnapshotMs: number;
   timerPollMs: number;
   sweepMs: number;
+  adminRateLimitPerMinute: number;
+  webhookRateLimitPerMinute: number;
+  socketEventsPerSecond: number;
 }
 
 export const DEFAULT_PORTS: Record<AppName, number> = {

@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { AgentsModule } from '@tether/agents';
 import { TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
@@ -19,7 +21,7 @@ export class LineAppModule {
       module: LineAppModule,
       imports: [CoreModule.forRoot(config, line), AgentsModule, ContactsModule],
       controllers: [TelephonyCallsController],
-      providers: [{ provide: LINE, useValue: line }, WebhookSignatureGuard],
+      providers: [{ provide: LINE, useValue: line }, WebhookSignatureGuard, { provide: APP_GUARD, useClass: ThrottlerGuard }],
     };
   }
 }

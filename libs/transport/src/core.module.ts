@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from '@tether/auth';
 import { AppName, ConfigModule, TetherConfig } from '@tether/config';
@@ -13,6 +14,7 @@ import { HealthController } from './health.controller';
 @Module({})
 export class CoreModule {
   static forRoot(config: TetherConfig & { databaseUrl: string }, app: AppName): DynamicModule {
+    const perMinute = app === 'admin' ? config.adminRateLimitPerMinute : config.webhookRateLimitPerMinute;
     return {
       module: CoreModule,
       imports: [
@@ -23,6 +25,8 @@ export class CoreModule {
         SchedulerModule,
         AuthModule,
         TerminusModule.forRoot({ logger: false }),
+        // per client address, per instance (in memory): a cheap first line against floods and brute force
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: perMinute }] }),
       ],
       controllers: [HealthController],
     };

@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { AuditLog1764000100000 } from './1764000100000-audit-log';
 
 /** Every migration, in order. Never edit one that has been merged: add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, AuditLog1764000100000];
