@@ -46,6 +46,8 @@ export type TetherEvent =
   | { type: 'queue.changed'; lines: Line[] }
   | { type: 'agent.presence'; agentId: string; state: PresenceState; reason: string }
   | { type: 'contact.connected'; agentId: string; contactId: string; line: Line }
-  | { type: 'contact.ended'; agentId: string; contactId: string; reason: string };
+  | { type: 'contact.ended'; agentId: string; contactId: string; reason: string }
+  /** an admin deleted the agent: their sockets are closed */
+  | { type: 'agent.removed'; agentId: string };
 
 export type TetherEventType = TetherEvent['type'];

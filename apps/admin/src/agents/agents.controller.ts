@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Agent, AgentRepository } from '@tether/agents';
 import { AgentTokenService } from '@tether/auth';
 import { ContactDispatcher, OfferService } from '@tether/contacts';
+import { EventBus } from '@tether/realtime';
 import { CreateAgentDto } from './create-agent.dto';
 import { UpdateAgentDto } from './update-agent.dto';
 
@@ -15,6 +16,7 @@ export class AgentsController {
     private readonly tokens: AgentTokenService,
     private readonly offers: OfferService,
     private readonly dispatcher: ContactDispatcher,
+    private readonly bus: EventBus,
   ) {}
 
   @Post()
@@ -47,6 +49,7 @@ export class AgentsController {
   async remove(@Param('id') id: string): Promise<void> {
     await this.agents.remove(id);
     await this.offers.revokeAllFor(id, 'agent_removed');
+    await this.bus.publish({ type: 'agent.removed', agentId: id });
   }
 
   @Post(':id/tokens')

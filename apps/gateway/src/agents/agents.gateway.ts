@@ -17,12 +17,14 @@ import { DomainError } from '@tether/errors';
 import { AgentServerToClientEvents, EventBus, TetherEvent, rooms } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { AgentStatusDto, ContactCompleteDto, OfferAcceptDto, OfferRejectDto } from './agent-events.dto';
+import { EventRateLimiter } from './event-rate-limiter';
 import { AckResponse, answer } from './socket-ack';
 
 interface AgentSocketData {
   agentId: string;
   lines: Line[];
   tokenExpiresAt: number;
+  limiter: EventRateLimiter;
 }
 type AgentSocket = Socket<Record<string, never>, AgentServerToClientEvents, Record<string, never>, AgentSocketData>;
 type AgentNamespace = Namespace<Record<string, never>, AgentServerToClientEvents, Record<string, never>, AgentSocketData>;
@@ -57,6 +59,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
         .then((principal) => {
           socket.data.agentId = principal.agentId;
           socket.data.tokenExpiresAt = principal.expiresAt.getTime();
+          socket.data.limiter = new EventRateLimiter(this.config.socketEventsPerSecond);
           next();
         })
         .catch((error: unknown) => next(new Error(error instanceof DomainError ? error.message : 'authentication failed')));
@@ -98,21 +101,25 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   @SubscribeMessage('agent:status')
   status(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    if (!socket.data.limiter.tryTake()) return rateLimited();
     return answer(AgentStatusDto, payload, async ({ state }) => this.presence.setState(socket.data.agentId, state));
   }
 
   @SubscribeMessage('offer:accept')
   accept(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    if (!socket.data.limiter.tryTake()) return rateLimited();
     return answer(OfferAcceptDto, payload, async ({ offerId }) => this.offers.accept(socket.data.agentId, offerId));
   }
 
   @SubscribeMessage('offer:reject')
   reject(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    if (!socket.data.limiter.tryTake()) return rateLimited();
     return answer(OfferRejectDto, payload, async ({ offerId, reason }) => this.offers.reject(socket.data.agentId, offerId, reason));
   }
 
   @SubscribeMessage('contact:complete')
   complete(@ConnectedSocket() socket: AgentSocket, @MessageBody() payload: unknown): Promise<AckResponse> {
+    if (!socket.data.limiter.tryTake()) return rateLimited();
     return answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes }) =>
       this.contacts.complete(socket.data.agentId, contactId, resolution, notes),
     );
@@ -135,6 +142,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       case 'queue.changed':
         for (const line of event.lines) this.dirtyLines.add(line);
         this.scheduleSnapshots();
+        return;
+      case 'agent.removed':
+        this.namespace.in(rooms.agent(event.agentId)).disconnectSockets(true);
         return;
       case 'contact.connected':
         return;
@@ -162,4 +172,8 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       }),
     );
   }
+}
+
+function rateLimited(): Promise<AckResponse> {
+  return Promise.resolve({ ok: false, error: 'rate limited: too many events, slow down' });
 }
