@@ -30,6 +30,19 @@ interface MadeOffer {
   expiresAt: Date;
 }
 
+const SELECT_AGENT_CANDIDATES = `
+  SELECT a.id, a.lines, a.skills, a.capacity, p.state, p.idle_since, p.wrap_up_until,
+         EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id) AS connected,
+         COALESCE((SELECT jsonb_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = a.id), '{}'::jsonb) AS load
+  FROM agents a JOIN agent_presence p ON p.agent_id = a.id
+  WHERE a.deleted_at IS NULL AND p.state <> 'offline'`;
+/** agents who could take a contact of the line right now: available, connected, out of wrap-up, a slot free */
+const FREE_AGENTS_OF_LINE = `
+  AND a.lines @> ARRAY[$1]::text[] AND p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= now())
+  AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id)
+  AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = a.id AND s.used < s.capacity)`;
+const AGENTS_BY_ID = `AND a.id = ANY($1::uuid[])`;
+
 /** Line-scoped advisory lock keys: one routing pass per line at a time across every instance. */
 const LINE_LOCK: Record<Line, number> = { sales: 7_246_318_101, presales: 7_246_318_102, service: 7_246_318_103 };
 
@@ -126,18 +139,18 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async decideAndCommit(tx: EntityManager, line: Line): Promise<MadeOffer[]> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LINE_LOCK[line]]);
     const rules = await this.rules.get(line, tx);
-    const agents = await this.loadAgents(tx, line);
-    const now = new Date();
-    const anyoneFree = agents.some(
-      (a) =>
-        a.presence === 'available' &&
-        (!a.wrapUpUntil || a.wrapUpUntil <= now) &&
-        Object.entries(a.capacity).some(([channel, cap]) => (cap ?? 0) > (a.load[channel as Channel] ?? 0)),
-    );
-    if (!anyoneFree) return [];
-    const freeSlots = agents.reduce((sum, a) => sum + Object.values(a.capacity).reduce((s, c) => s + (c ?? 0), 0), 0);
+    // Only free agents can take a contact; under load most agents are busy, so the pass reads few rows.
+    const free = await this.loadAgents(tx, FREE_AGENTS_OF_LINE, [line]);
+    if (free.length === 0) return [];
+    const freeSlots = free.reduce((sum, a) => sum + Object.values(a.capacity).reduce((s, c) => s + (c ?? 0), 0), 0);
     const contacts = await this.loadWaiting(tx, line, Math.max(200, freeSlots * 4));
     if (contacts.length === 0) return [];
+    // The preferred agents of sticky contacts matter even when not free: signed in means "wait for them".
+    const freeIds = new Set(free.map((a) => a.id));
+    const stickyIds = [...new Set(contacts.map((c) => c.preferredAgentId).filter((id): id is string => !!id && !freeIds.has(id)))];
+    const sticky = stickyIds.length > 0 ? await this.loadAgents(tx, AGENTS_BY_ID, [stickyIds]) : [];
+    const agents = [...free, ...sticky];
+    const now = new Date();
 
     const result = this.engine.decide({ line, now, rules, contacts, agents });
     for (const hold of result.holds) {
@@ -194,7 +207,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     return { offerId: offer!.id, agentId: assignment.agentId, contactId: assignment.contactId, expiresAt: offer!.expires_at };
   }
 
-  private async loadAgents(tx: EntityManager, line: Line): Promise<AgentCandidate[]> {
+  private async loadAgents(tx: EntityManager, where: string, params: unknown[]): Promise<AgentCandidate[]> {
     const list = await rows<{
       id: string;
       lines: Line[];
@@ -205,15 +218,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       wrap_up_until: Date | null;
       connected: boolean;
       load: Partial<Record<Channel, number>>;
-    }>(
-      tx,
-      `SELECT a.id, a.lines, a.skills, a.capacity, p.state, p.idle_since, p.wrap_up_until,
-              EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id) AS connected,
-              COALESCE((SELECT jsonb_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = a.id), '{}'::jsonb) AS load
-       FROM agents a JOIN agent_presence p ON p.agent_id = a.id
-       WHERE a.deleted_at IS NULL AND a.lines @> ARRAY[$1]::text[] AND p.state <> 'offline'`,
-      [line],
-    );
+    }>(tx, `${SELECT_AGENT_CANDIDATES} ${where}`, params);
     return list.map((a) => ({
       id: a.id,
       // signed in but without a live socket (within the reconnect grace): worth waiting for, not reachable for offers

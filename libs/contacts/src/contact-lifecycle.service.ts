@@ -11,6 +11,7 @@ import { ContactDispatcher, JOB_STICKY_WAIT } from './contact-dispatcher.service
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository } from './line-routing.repository';
+import { cancelExpiry } from './offer.service';
 import { releaseSlot, traceEntry } from './slot-release';
 
 export const JOB_WRAP_UP_END = 'agent.wrap-up-end';
@@ -28,6 +29,7 @@ const SELECT_CONTACT = `
 @Injectable()
 export class ContactLifecycleService {
   private readonly logger = new Logger(ContactLifecycleService.name);
+  private readonly handleTimes = new Map<Line, { seconds: number; until: number }>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -121,7 +123,10 @@ export class ContactLifecycleService {
            WHERE contact_id = $1 AND state = 'pending' RETURNING id, agent_id, channel`,
           [row.id],
         );
-        if (revoked) await releaseSlot(tx, revoked.agent_id, row.channel);
+        if (revoked) {
+          await releaseSlot(tx, revoked.agent_id, row.channel);
+          await cancelExpiry(tx, revoked.id);
+        }
       }
       const endReason = row.status === 'connected' ? 'caller_hung_up' : 'abandoned';
       await tx.query(
@@ -198,6 +203,22 @@ export class ContactLifecycleService {
     return row?.agent_id;
   }
 
+  /** Mean handle time of the line's last 50 completed contacts, recomputed at most every 10 s per process. */
+  private async averageHandleSeconds(line: Line): Promise<number> {
+    const cached = this.handleTimes.get(line);
+    if (cached && cached.until > Date.now()) return cached.seconds;
+    const row = await one<{ handle: number | null }>(
+      this.dataSource.manager,
+      `SELECT avg(EXTRACT(EPOCH FROM completed_at - connected_at))::float AS handle FROM
+         (SELECT completed_at, connected_at FROM contacts WHERE line = $1 AND completed_at IS NOT NULL AND connected_at IS NOT NULL
+          ORDER BY completed_at DESC LIMIT 50) recent`,
+      [line],
+    );
+    const seconds = row?.handle ?? DEFAULT_HANDLE_SECONDS;
+    this.handleTimes.set(line, { seconds, until: Date.now() + 10_000 });
+    return seconds;
+  }
+
   private findByCallId(callId: string): Promise<ContactRow | undefined> {
     return one<ContactRow>(this.dataSource.manager, `${SELECT_CONTACT} WHERE c.channel = 'voice' AND c.external_id = $1`, [callId]);
   }
@@ -212,20 +233,17 @@ export class ContactLifecycleService {
     let queuePosition: number | null = null;
     let estimatedWaitSeconds: number | null = null;
     if (row.status === 'queued') {
-      const stats = await one<{ ahead: number; agents: number; handle: number | null }>(
+      const stats = await one<{ ahead: number; agents: number }>(
         this.dataSource.manager,
         `SELECT
            (SELECT count(*)::int FROM contacts q WHERE q.line = $1 AND q.status = 'queued'
               AND (q.priority > $2 OR (q.priority = $2 AND (q.enqueued_at, q.id) < ($3, $4)))) AS ahead,
            (SELECT count(*)::int FROM agents a JOIN agent_presence p ON p.agent_id = a.id
-              WHERE a.deleted_at IS NULL AND a.lines @> ARRAY[$1]::text[] AND p.state <> 'offline') AS agents,
-           (SELECT avg(EXTRACT(EPOCH FROM completed_at - connected_at))::float FROM
-              (SELECT completed_at, connected_at FROM contacts WHERE line = $1 AND completed_at IS NOT NULL AND connected_at IS NOT NULL
-               ORDER BY completed_at DESC LIMIT 50) recent) AS handle`,
+              WHERE a.deleted_at IS NULL AND a.lines @> ARRAY[$1]::text[] AND p.state <> 'offline') AS agents`,
         [row.line, row.priority, row.enqueued_at, row.id],
       );
       queuePosition = (stats?.ahead ?? 0) + 1;
-      const handle = stats?.handle ?? DEFAULT_HANDLE_SECONDS;
+      const handle = await this.averageHandleSeconds(row.line);
       estimatedWaitSeconds = Math.round((queuePosition * handle) / Math.max(1, stats?.agents ?? 0));
     }
     return {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { inTransaction, one, rows } from '@tether/persistence';
+import { inTransaction, one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { DurableScheduler } from '@tether/scheduler';
@@ -51,6 +51,7 @@ export class OfferService {
       if (offer.state !== 'pending') throw new OfferNoLongerValid(describeEnded(offer));
       if (offer.expired) throw new OfferNoLongerValid('offer expired');
       await tx.query(`UPDATE offers SET state = 'accepted', resolved_at = now() WHERE id = $1`, [offerId]);
+      await cancelExpiry(tx, offerId);
       const contact = await one<{ external_id: string }>(
         tx,
         `UPDATE contacts SET status = 'connected', agent_id = $2, offered_agent_id = NULL, work_open = true, connected_at = now(),
@@ -147,6 +148,7 @@ export class OfferService {
 
   private async endOffer(tx: EntityManager, offer: OfferRow, state: string, reason: string, exclude: boolean): Promise<void> {
     await tx.query(`UPDATE offers SET state = $2, end_reason = $3, resolved_at = now() WHERE id = $1`, [offer.id, state, reason]);
+    await cancelExpiry(tx, offer.id);
     await tx.query(
       `UPDATE contacts SET status = 'queued', offered_agent_id = NULL,
               excluded_agent_ids = CASE WHEN $3 THEN array_append(excluded_agent_ids, $2::uuid) ELSE excluded_agent_ids END,
@@ -156,6 +158,11 @@ export class OfferService {
     );
     await releaseSlot(tx, offer.agent_id, offer.channel);
   }
+}
+
+/** A resolved offer's expiry timer has nothing left to do: drop it instead of letting it fire into a no-op. */
+export async function cancelExpiry(tx: Sql, offerId: string): Promise<void> {
+  await tx.query(`DELETE FROM scheduled_jobs WHERE kind = $1 AND dedupe_key = $2`, [JOB_OFFER_EXPIRE, offerId]);
 }
 
 function describeEnded(offer: OfferRow): string {

@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { AuditLog1764000100000 } from './1764000100000-audit-log';
+import { ContactIndexes1764000200000 } from './1764000200000-contact-indexes';
 
 /** Every migration, in order. Never edit one that has been merged: add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000, AuditLog1764000100000];
+export const MIGRATIONS = [InitialSchema1764000000000, AuditLog1764000100000, ContactIndexes1764000200000];
