@@ -1,0 +1,252 @@
+import { expect } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import { Client } from 'pg';
+import {
+  type AdminClient,
+  type Tether,
+  startTether,
+  uniqueCallId,
+  uniquePhone,
+  waitFor,
+} from '@tether/testing';
+
+const JWT_SECRET = 'e2e-jwt-secret-0123456789abcdef0123456789';
+
+function base64url(value: object | string): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+/** A JWT built by hand, so tests can forge what a library would refuse to make. */
+function jwt(header: object, payload: object, secret: string | null): string {
+  const head = `${base64url(header)}.${base64url(payload)}`;
+  if (secret === null) return `${head}.`;
+  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+function claimsOf(token: string): { sub: string; jti: string; exp: number } {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sub: string; jti: string; exp: number };
+}
+
+/** ISSUE 5 security: nobody is let in, nobody acts on what is not theirs, nothing personal leaks into logs. */
+describe('security', () => {
+  let tether: Tether;
+  let admin: AdminClient;
+  const phones: string[] = [];
+
+  beforeAll(async () => {
+    tether = await startTether({
+      env: { TETHER_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'info', TETHER_SOCKET_EVENTS_PER_SECOND: '5' },
+    });
+    admin = tether.admin();
+  });
+  afterAll(() => tether?.stop());
+
+  async function agentWithToken(lines: ('sales' | 'service')[] = ['sales']) {
+    const agent = await admin.createAgent({ name: 'Sec Agent', lines });
+    const token = await admin.issueToken(agent.id);
+    return { agent, token };
+  }
+
+  describe('every admin route, enumerated from the OpenAPI document', () => {
+    it('refuses no token, an agent token, an expired admin-like token, alg:none and a wrong-key token', async () => {
+      const doc = (await (await fetch(`${tether.urls.admin}/docs/json`)).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      const routes = Object.entries(doc.paths)
+        .filter(([path]) => path.startsWith('/v1/'))
+        .flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
+      expect(routes.length).toBeGreaterThanOrEqual(9);
+
+      const { token: agentToken } = await agentWithToken();
+      const claims = claimsOf(agentToken);
+      const now = Math.floor(Date.now() / 1000);
+      const forged = [
+        ['none', null],
+        ['agent token', agentToken],
+        ['expired', jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, role: 'admin', exp: now - 60 }, JWT_SECRET)],
+        ['alg none', jwt({ alg: 'none', typ: 'JWT' }, { sub: 'admin', role: 'admin', exp: now + 600 }, null)],
+        ['wrong key', jwt({ alg: 'HS256', typ: 'JWT' }, { sub: 'admin', role: 'admin', exp: now + 600 }, 'not-the-secret-0123456789abcdef')],
+      ] as const;
+
+      for (const [method, template] of routes) {
+        const path = template.replace('{line}', 'sales').replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+        for (const [label, token] of forged) {
+          const response = await admin.request(method, path, method === 'GET' || method === 'DELETE' ? undefined : {}, { token });
+          expect({ route: `${method} ${path}`, label, status: response.status }).toEqual({
+            route: `${method} ${path}`,
+            label,
+            status: 401,
+          });
+        }
+      }
+    });
+
+    it('an agent socket token never opens the supervisors namespace', async () => {
+      const { io } = await import('socket.io-client');
+      const { token } = await agentWithToken();
+      const socket = io(`${tether.urls.gateway}/supervisors`, { auth: { token }, transports: ['websocket'], reconnection: false });
+      const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+      socket.close();
+      expect(error.message).toMatch(/token/i);
+    });
+  });
+
+  describe('agent tokens', () => {
+    it.each([
+      ['alg none', (c: { sub: string; jti: string }) => jwt({ alg: 'none' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 }, null)],
+      ['wrong key', (c: { sub: string; jti: string }) => jwt({ alg: 'HS256' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 }, 'x'.repeat(40))],
+      ['expired', (c: { sub: string; jti: string }) => jwt({ alg: 'HS256' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) - 5 }, JWT_SECRET)],
+      ['HS512 with the right key', (c: { sub: string; jti: string }) => {
+        const head = `${base64url({ alg: 'HS512' })}.${base64url({ ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 })}`;
+        return `${head}.${createHmac('sha512', JWT_SECRET).update(head).digest('base64url')}`;
+      }],
+    ])('a %s token is refused at connect', async (_label, forge) => {
+      const { token } = await agentWithToken();
+      const claims = claimsOf(token);
+      const client = tether.agent(forge({ sub: claims.sub, jti: claims.jti }));
+      await expect(client.connect()).rejects.toThrow(/token/i);
+      client.close();
+    });
+
+    it('a token that expires mid-session is disconnected', async () => {
+      const { token } = await agentWithToken();
+      const claims = claimsOf(token);
+      const shortLived = jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, role: 'agent', exp: Math.floor(Date.now() / 1000) + 2 }, JWT_SECRET);
+      const client = tether.agent(shortLived, claims.sub);
+      await client.connect();
+      await waitFor(() => !client.connected, { what: 'the socket closed after its token expired', timeoutMs: 8_000 });
+      client.close();
+    });
+  });
+
+  describe('an agent acts only on what is theirs', () => {
+    it("another agent's offer cannot be accepted or rejected, and stays the owner's", async () => {
+      const line = 'service';
+      await admin.putRouting(line, { sticky: { enabled: false, waitSeconds: 0 }, offerTimeoutSeconds: 30, wrapUpSeconds: 0 });
+      const owner = await agentWithToken([line]);
+      const intruder = await agentWithToken(['sales']);
+      const ownerClient = tether.agent(owner.token, owner.agent.id);
+      const intruderClient = tether.agent(intruder.token, intruder.agent.id);
+      await ownerClient.connect();
+      await intruderClient.connect();
+      await ownerClient.setStatus('available');
+      const phone = uniquePhone();
+      phones.push(phone);
+      const call = await tether.line(line).postCall({ callId: uniqueCallId(), from: phone, to: '+15550000001' });
+      expect(call.status).toBe(201);
+      const offer = await ownerClient.nextOffer();
+
+      expect(await intruderClient.accept(offer.offerId)).toMatchObject({ ok: false });
+      expect(await intruderClient.reject(offer.offerId)).toMatchObject({ ok: false });
+      expect(await intruderClient.complete(offer.contact.id, 'resolved')).toMatchObject({ ok: false });
+      const accepted = await ownerClient.accept(offer.offerId);
+      expect(accepted).toMatchObject({ ok: true, contactId: offer.contact.id });
+      expect(await intruderClient.complete(offer.contact.id, 'resolved', 'not mine')).toMatchObject({ ok: false });
+      const customer = await admin.getCustomer(call.body.customer.id);
+      expect(customer.contacts[0]).toMatchObject({ id: offer.contact.id, resolution: null, agentId: owner.agent.id });
+      ownerClient.close();
+      intruderClient.close();
+    });
+
+    it('a flood of socket events is rate limited with an error ack', async () => {
+      const { agent, token } = await agentWithToken();
+      const client = tether.agent(token, agent.id);
+      await client.connect();
+      const acks = await Promise.all(Array.from({ length: 40 }, () => client.setStatus('away')));
+      expect(acks.filter((a) => a.ok).length).toBeLessThanOrEqual(12);
+      expect(acks.some((a) => !a.ok && /rate limited/.test(a.error))).toBe(true);
+      client.close();
+    });
+  });
+
+  describe('mass assignment and oversized input', () => {
+    it.each([
+      [{ name: 'M', lines: ['sales'], role: 'admin' }, 'role'],
+      [{ name: 'M', lines: ['sales'], id: '00000000-0000-4000-8000-000000000000' }, 'id'],
+      [{ name: 'M', lines: ['sales'], presence: { state: 'available' } }, 'presence'],
+      [{ name: 'M', lines: ['sales'], __proto__: { admin: true }, constructor: 1 }, 'constructor'],
+    ])('extra field %j -> 400 naming it, nothing created', async (body, field) => {
+      const before = (await admin.request<unknown[]>('GET', '/v1/agents')).body.length;
+      const response = await admin.request('POST', '/v1/agents', body);
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(response.body)).toContain(field);
+      expect((await admin.request<unknown[]>('GET', '/v1/agents')).body.length).toBe(before);
+    });
+
+    it('status or agentId on a telephony webhook -> 400, no contact', async () => {
+      const callId = uniqueCallId();
+      const response = await tether.line('sales').postCall({
+        callId,
+        from: uniquePhone(),
+        to: '+15550000001',
+        status: 'connected',
+        agentId: 'x',
+      } as never);
+      expect(response.status).toBe(400);
+      expect((await tether.line('sales').getCall(callId)).status).toBe(404);
+    });
+
+    it('a webhook body over 64 KB -> 413', async () => {
+      const raw = JSON.stringify({ callId: uniqueCallId(), from: uniquePhone(), to: '+1', pad: 'x'.repeat(70 * 1024) });
+      const response = await tether.line('sales').postCall(raw);
+      expect(response.status).toBe(413);
+    });
+  });
+
+  describe('audit and logs', () => {
+    it('every admin write leaves an audit row that cannot be changed or deleted', async () => {
+      const agent = await admin.createAgent({ name: 'Audited', lines: ['presales'] });
+      await admin.patchAgent(agent.id, { name: 'Audited 2' });
+      await admin.deleteAgent(agent.id);
+      const db = new Client({ connectionString: tether.databaseUrl });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ action: string; target: string | null; status: number }>(
+          `SELECT action, target, status FROM audit_log WHERE target = $1 OR (action = 'POST /v1/agents' AND status = 201) ORDER BY id`,
+          [agent.id],
+        );
+        expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['PATCH /v1/agents/:id', 'DELETE /v1/agents/:id', 'POST /v1/agents']));
+        await expect(db.query(`UPDATE audit_log SET status = 200`)).rejects.toThrow(/append-only|permission/);
+        await expect(db.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only|permission/);
+        await expect(db.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only|permission/);
+      } finally {
+        await db.end();
+      }
+    });
+
+    it('logs never carry a full phone number', async () => {
+      // a caller that goes through the whole lifecycle, at info level, so every log line about it is written
+      const phone = uniquePhone();
+      phones.push(phone);
+      await tether.line('presales').postCall({ callId: uniqueCallId(), from: phone, to: '+15550000002' });
+      await admin.createCustomer({ name: 'Logged Person', phones: [uniquePhone()], emails: ['logged.person@example.com'] });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const logs = tether.logs();
+      expect(logs.length).toBeGreaterThan(100);
+      for (const number of phones) {
+        expect(logs).not.toContain(number);
+        expect(logs).not.toContain(number.slice(1));
+      }
+      expect(logs).not.toContain('logged.person@example.com');
+    });
+  });
+
+  describe('rate limits', () => {
+    it('admin REST answers 429 past the per-address limit, webhooks have their own budget', async () => {
+      const limited = await startTether({ env: { TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '10', TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: '5' } });
+      try {
+        const client = limited.admin();
+        const statuses = [];
+        for (let i = 0; i < 15; i++) statuses.push((await client.request('GET', '/v1/agents')).status);
+        expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
+        expect(statuses.slice(10)).toEqual([429, 429, 429, 429, 429]);
+        const hooks = [];
+        for (let i = 0; i < 7; i++) hooks.push((await limited.line('sales').postCall({ callId: uniqueCallId(), from: uniquePhone(), to: '+1' })).status);
+        expect(hooks.filter((s) => s === 429)).toHaveLength(2);
+        expect((await fetch(`${limited.urls.admin}/health`)).status).toBe(200);
+      } finally {
+        await limited.stop();
+      }
+    });
+  });
+});
