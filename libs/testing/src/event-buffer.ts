@@ -57,7 +57,11 @@ export class EventBuffer<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${this.what}; received so far: ${this.describe()}`));
+        reject(
+          new Error(
+            `Timed out after ${timeoutMs} ms waiting for ${this.what}; received so far: ${this.describe()}`,
+          ),
+        );
       }, timeoutMs);
       const waiter: Waiter<T> = {
         matches: matching,
@@ -77,7 +81,8 @@ export class EventBuffer<T> {
    */
   expectNone(ms: number, matching: (item: T) => boolean = () => true): Promise<void> {
     const early = this.pending.find(matching);
-    if (early !== undefined) return Promise.reject(new Error(`Expected no ${this.what}, but had ${JSON.stringify(early)}`));
+    if (early !== undefined)
+      return Promise.reject(new Error(`Expected no ${this.what}, but had ${JSON.stringify(early)}`));
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);

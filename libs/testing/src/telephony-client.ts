@@ -3,10 +3,10 @@ import { tetherSignature } from './tether-signature';
 import type { CallView, StartCallBody } from './wire-types';
 
 /**
- * How to sign a request: `valid`; `bad` (HMAC with another secret); `stale` (a correct HMAC over a timestamp
- * 301 s old, so only the age is wrong); `missing` (no header).
+ * How to sign a request: `valid`; `bad` (HMAC with another secret); `stale` / `future` (a correct HMAC over a
+ * timestamp 301 s in the past / future, so only the time is wrong); `missing` (no header).
  */
-export type SignatureMode = 'valid' | 'bad' | 'stale' | 'missing';
+export type SignatureMode = 'valid' | 'bad' | 'stale' | 'future' | 'missing';
 
 export interface TelephonyRequestOptions {
   signature?: SignatureMode;
@@ -23,15 +23,28 @@ export class TelephonyClient {
   ) {}
 
   /** A call reached the line. A string body is sent as is (for invalid JSON and other malformed bodies). */
-  async postCall(body: StartCallBody | string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
+  async postCall(
+    body: StartCallBody | string,
+    options: TelephonyRequestOptions = {},
+  ): Promise<HttpResponse<CallView>> {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
     const response = await this.send<CallView>('POST', '/v1/telephony/calls', raw, options);
-    if ((response.status === 200 || response.status === 201) && typeof body !== 'string') this.callIds.add(body.callId);
+    if ((response.status === 200 || response.status === 201) && typeof body !== 'string')
+      this.callIds.add(body.callId);
     return response;
   }
 
-  postEvent(callId: string, type: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
-    return this.send('POST', `/v1/telephony/calls/${encodeURIComponent(callId)}/events`, JSON.stringify({ type }), options);
+  postEvent(
+    callId: string,
+    type: string,
+    options: TelephonyRequestOptions = {},
+  ): Promise<HttpResponse<CallView>> {
+    return this.send(
+      'POST',
+      `/v1/telephony/calls/${encodeURIComponent(callId)}/events`,
+      JSON.stringify({ type }),
+      options,
+    );
   }
 
   hangup(callId: string): Promise<HttpResponse<CallView>> {
@@ -42,12 +55,21 @@ export class TelephonyClient {
     return this.send('GET', `/v1/telephony/calls/${encodeURIComponent(callId)}`, '', options);
   }
 
-  private send<T>(method: string, path: string, raw: string, options: TelephonyRequestOptions): Promise<HttpResponse<T>> {
+  private send<T>(
+    method: string,
+    path: string,
+    raw: string,
+    options: TelephonyRequestOptions,
+  ): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = {};
     if (method !== 'GET') headers['content-type'] = 'application/json';
     const signature = this.sign(raw, options.signature ?? 'valid');
     if (signature !== undefined) headers['x-tether-signature'] = signature;
-    return httpJson<T>(`${this.lineUrl}${path}`, { method, headers, body: method === 'GET' ? undefined : raw });
+    return httpJson<T>(`${this.lineUrl}${path}`, {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : raw,
+    });
   }
 
   private sign(raw: string, mode: SignatureMode): string | undefined {
@@ -59,6 +81,8 @@ export class TelephonyClient {
         return tetherSignature(`not-${this.secret}`, raw, now);
       case 'stale':
         return tetherSignature(this.secret, raw, now - 301);
+      case 'future':
+        return tetherSignature(this.secret, raw, now + 301);
       case 'missing':
         return undefined;
     }

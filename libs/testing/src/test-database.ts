@@ -55,6 +55,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** One query on its own connection: for tests that look at what the apps wrote (e.g. schema_migrations). */
+export async function queryDatabase<Row = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params?: unknown[],
+): Promise<Row[]> {
+  return withAdminClient(url, async (client) => (await client.query(sql, params)).rows as Row[]);
+}
+
 async function withAdminClient<T>(url: string, work: (client: PgClient) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();

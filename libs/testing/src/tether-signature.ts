@@ -5,7 +5,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * @tether/telephony: a test that signs and verifies with the product's own code could not catch the product
  * drifting from the contract.
  */
-export function tetherSignature(secret: string, rawBody: string, timestampSeconds = Math.floor(Date.now() / 1000)): string {
+export function tetherSignature(
+  secret: string,
+  rawBody: string,
+  timestampSeconds = Math.floor(Date.now() / 1000),
+): string {
   const v1 = createHmac('sha256', secret).update(`${timestampSeconds}.${rawBody}`).digest('hex');
   return `t=${timestampSeconds},v1=${v1}`;
 }

@@ -1,0 +1,98 @@
+import { expectStatus, httpJson, type HttpResponse } from './http-json';
+import type {
+  AgentView,
+  CustomerView,
+  Line,
+  NewAgentBody,
+  NewCustomerBody,
+  RoutingRules,
+  RoutingRulesView,
+} from './wire-types';
+
+export interface AdminRequestOptions {
+  /** another bearer token for this request; `null` sends no Authorization header */
+  token?: string | null;
+}
+
+/**
+ * The admin REST API with a bearer token. The named methods are for arranging a test and throw on an unexpected
+ * status (with the body in the message); assertions about statuses and error bodies go through `request`.
+ */
+export class AdminClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string | null,
+  ) {}
+
+  /** Any request; an object body is sent as JSON, a string body as is. */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: AdminRequestOptions = {},
+  ): Promise<HttpResponse<T>> {
+    const headers: Record<string, string> = {};
+    const token = options.token === undefined ? this.token : options.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    return httpJson<T>(`${this.baseUrl}${path}`, { method, headers, body: raw });
+  }
+
+  async createAgent(input: NewAgentBody): Promise<AgentView> {
+    return expectStatus('create agent', await this.request<AgentView>('POST', '/v1/agents', input), 201);
+  }
+
+  async getAgent(id: string): Promise<AgentView> {
+    return expectStatus('get agent', await this.request<AgentView>('GET', `/v1/agents/${id}`), 200);
+  }
+
+  async patchAgent(id: string, changes: Partial<NewAgentBody>): Promise<AgentView> {
+    return expectStatus(
+      'patch agent',
+      await this.request<AgentView>('PATCH', `/v1/agents/${id}`, changes),
+      200,
+    );
+  }
+
+  async deleteAgent(id: string): Promise<void> {
+    expectStatus('delete agent', await this.request('DELETE', `/v1/agents/${id}`), 204);
+  }
+
+  async issueToken(agentId: string): Promise<string> {
+    const body = expectStatus(
+      'issue token',
+      await this.request<{ token: string }>('POST', `/v1/agents/${agentId}/tokens`),
+      201,
+    );
+    return body.token;
+  }
+
+  async createCustomer(input: NewCustomerBody): Promise<{ id: string }> {
+    return expectStatus(
+      'create customer',
+      await this.request<{ id: string }>('POST', '/v1/customers', input),
+      201,
+    );
+  }
+
+  async getCustomer(id: string): Promise<CustomerView> {
+    return expectStatus('get customer', await this.request<CustomerView>('GET', `/v1/customers/${id}`), 200);
+  }
+
+  async getRouting(line: Line): Promise<RoutingRulesView> {
+    return expectStatus(
+      'get routing',
+      await this.request<RoutingRulesView>('GET', `/v1/lines/${line}/routing`),
+      200,
+    );
+  }
+
+  async putRouting(line: Line, rules: RoutingRules): Promise<RoutingRulesView> {
+    return expectStatus(
+      'put routing',
+      await this.request<RoutingRulesView>('PUT', `/v1/lines/${line}/routing`, rules),
+      200,
+    );
+  }
+}

@@ -1,0 +1,171 @@
+import { io, type Socket } from 'socket.io-client';
+import { EventBuffer } from './event-buffer';
+import type {
+  AckResponse,
+  ContactEndedEvent,
+  OfferEvent,
+  OfferRevokedEvent,
+  PresenceEvent,
+  PresenceState,
+  QueueEvent,
+  Resolution,
+} from './wire-types';
+
+interface ServerToAgentEvents {
+  offer: (payload: OfferEvent) => void;
+  'offer:revoked': (payload: OfferRevokedEvent) => void;
+  queue: (payload: QueueEvent) => void;
+  'agent:presence': (payload: PresenceEvent) => void;
+  'contact:ended': (payload: ContactEndedEvent) => void;
+}
+
+type Ack = (response: AckResponse) => void;
+
+interface AgentToServerEvents {
+  'agent:status': (payload: { state: PresenceState }, ack: Ack) => void;
+  'offer:accept': (payload: { offerId: string }, ack: Ack) => void;
+  'offer:reject': (payload: { offerId: string; reason?: string }, ack: Ack) => void;
+  'contact:complete': (
+    payload: { contactId: string; resolution: Resolution; notes?: string },
+    ack: Ack,
+  ) => void;
+}
+
+const ACK_TIMEOUT_MS = 5_000;
+
+/**
+ * An agent's desktop client: a real socket.io-client on the gateway's /agents namespace. Every server event is
+ * buffered from the moment the socket exists (before it connects), so the `queue` sent on connect and an offer
+ * that lands while the test is still awaiting something else are both there to be taken.
+ */
+export class AgentClient {
+  readonly offers: EventBuffer<OfferEvent>;
+  readonly revoked: EventBuffer<OfferRevokedEvent>;
+  readonly queue: EventBuffer<QueueEvent>;
+  readonly presence: EventBuffer<PresenceEvent>;
+  readonly ended: EventBuffer<ContactEndedEvent>;
+  private readonly socket: Socket<ServerToAgentEvents, AgentToServerEvents>;
+
+  /** `agentId` is only for the caller's bookkeeping and error messages; the token says who connects. */
+  constructor(
+    gatewayUrl: string,
+    readonly token: string,
+    readonly agentId = '',
+  ) {
+    const who = this.label;
+    this.offers = new EventBuffer(`an offer for ${who}`);
+    this.revoked = new EventBuffer(`offer:revoked for ${who}`);
+    this.queue = new EventBuffer(`a queue snapshot for ${who}`);
+    this.presence = new EventBuffer(`agent:presence for ${who}`);
+    this.ended = new EventBuffer(`contact:ended for ${who}`);
+    this.socket = io(`${gatewayUrl}/agents`, {
+      auth: { token },
+      transports: ['websocket'],
+      forceNew: true,
+      autoConnect: false,
+      // a refused or dropped connection is something the test asserts on, not something to paper over
+      reconnection: false,
+    });
+    this.socket.on('offer', (payload) => this.offers.push(payload));
+    this.socket.on('offer:revoked', (payload) => this.revoked.push(payload));
+    this.socket.on('queue', (payload) => this.queue.push(payload));
+    this.socket.on('agent:presence', (payload) => this.presence.push(payload));
+    this.socket.on('contact:ended', (payload) => this.ended.push(payload));
+  }
+
+  private get label(): string {
+    return this.agentId ? `agent ${this.agentId}` : 'the agent';
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /**
+   * Connects and resolves once the server has set the session up, which it signals with the first `queue` snapshot
+   * (sent after the socket joined its rooms: events published before that could not reach it). Rejects with the
+   * server's `connect_error` message when the connection is refused.
+   */
+  connect(timeoutMs = 5_000): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const finish = (error?: Error) => {
+        clearTimeout(timer);
+        this.socket.off('connect_error', onError);
+        this.socket.off('queue', onReady);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onError = (error: Error) => finish(new Error(error.message));
+      const onReady = () => finish();
+      const timer = setTimeout(
+        () =>
+          finish(
+            new Error(
+              `${this.label} did not connect (and get its first queue snapshot) within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.socket.once('connect_error', onError);
+      this.socket.once('queue', onReady);
+      this.socket.connect();
+    });
+  }
+
+  setStatus(state: PresenceState): Promise<AckResponse> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('agent:status', { state });
+  }
+
+  accept(offerId: string): Promise<AckResponse> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('offer:accept', { offerId });
+  }
+
+  reject(offerId: string, reason?: string): Promise<AckResponse> {
+    return this.socket
+      .timeout(ACK_TIMEOUT_MS)
+      .emitWithAck('offer:reject', reason === undefined ? { offerId } : { offerId, reason });
+  }
+
+  complete(contactId: string, resolution: Resolution, notes?: string): Promise<AckResponse> {
+    const payload = notes === undefined ? { contactId, resolution } : { contactId, resolution, notes };
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('contact:complete', payload);
+  }
+
+  /** Any event with any payload, for the tests of invalid payloads. */
+  emitRaw(event: string, payload: unknown): Promise<AckResponse> {
+    return (this.socket as unknown as Socket)
+      .timeout(ACK_TIMEOUT_MS)
+      .emitWithAck(event, payload) as Promise<AckResponse>;
+  }
+
+  nextOffer(timeoutMs = 5_000): Promise<OfferEvent> {
+    return this.offers.take({ timeoutMs });
+  }
+
+  nextRevoked(timeoutMs = 5_000): Promise<OfferRevokedEvent> {
+    return this.revoked.take({ timeoutMs });
+  }
+
+  /** The next snapshot (that matches); older snapshots are discarded, since each supersedes the one before. */
+  nextQueue(matching?: (snapshot: QueueEvent) => boolean, timeoutMs = 5_000): Promise<QueueEvent> {
+    return this.queue.take({ matching, timeoutMs, dropEarlier: true });
+  }
+
+  nextPresence(matching?: (event: PresenceEvent) => boolean, timeoutMs = 5_000): Promise<PresenceEvent> {
+    return this.presence.take({ matching, timeoutMs });
+  }
+
+  nextEnded(timeoutMs = 5_000): Promise<ContactEndedEvent> {
+    return this.ended.take({ timeoutMs });
+  }
+
+  /** Resolves if no offer arrives (or is already buffered) within `ms`; rejects with the offer otherwise. */
+  expectNoOffer(ms: number): Promise<void> {
+    return this.offers.expectNone(ms);
+  }
+
+  /** Disconnects (the server sees a transport close, as when a browser tab goes away). */
+  close(): void {
+    this.socket.disconnect();
+  }
+}

@@ -1,0 +1,222 @@
+import { AdminClient } from './admin-client';
+import { AgentClient } from './agent-client';
+import { AppProcess } from './app-process';
+import { e2eFailureCount } from './e2e-globals';
+import { freePort } from './free-port';
+import { TelephonyClient } from './telephony-client';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { testRedisUrl } from './test-redis';
+import type { Line } from './wire-types';
+
+export const TETHER_APPS = ['admin', 'sales', 'presales', 'service', 'gateway'] as const;
+export type TetherApp = (typeof TETHER_APPS)[number];
+
+/** Fixed credentials of every system the tests start (long enough for the env schema's minimums). */
+export const TEST_ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+export const TEST_WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789abcdef';
+
+const PORT_VARIABLE: Record<TetherApp, string> = {
+  admin: 'ADMIN_PORT',
+  sales: 'SALES_PORT',
+  presales: 'PRESALES_PORT',
+  service: 'SERVICE_PORT',
+  gateway: 'GATEWAY_PORT',
+};
+
+export interface StartTetherOptions {
+  /** extra environment for every process, winning over the defaults (TETHER_TELEPHONY_CALLBACK_URL, ...) */
+  env?: Record<string, string>;
+  /**
+   * Start these apps as separate processes (`node dist/apps/<app>/src/main.js`) sharing one database and Redis,
+   * instead of the standalone process that runs all five. More processes of an app: `startApp`.
+   */
+  apps?: readonly TetherApp[];
+  /** Redis for separate processes; default TEST_REDIS_URL. The standalone process uses its in-process bus. */
+  redisUrl?: string;
+  /** default 30 s; on a timeout the error carries the processes' output */
+  startTimeoutMs?: number;
+}
+
+export interface TetherAppProcess {
+  app: TetherApp | 'standalone';
+  /** base URL (the first app's, for the standalone process) */
+  url: string;
+  child: AppProcess;
+}
+
+/**
+ * Short timers so tests wait milliseconds, not seconds: timer polling every 50 ms, the routing sweep every second.
+ * Warnings and errors only in the captured output, which is printed when a test of the file fails.
+ */
+const DEFAULT_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  HOST: '127.0.0.1',
+  TETHER_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+  TETHER_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+  TETHER_TIMER_POLL_MS: '50',
+  TETHER_SWEEP_MS: '1000',
+  // every request of a test file comes from 127.0.0.1; the per-address admin limit is not what these tests test
+  TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '100000',
+};
+
+/** A running Tether on a fresh database, driven from outside like production is. */
+export class Tether {
+  readonly adminToken = TEST_ADMIN_TOKEN;
+  readonly webhookSecret = TEST_WEBHOOK_SECRET;
+  /** base URL per app; reading an app this system did not start throws, naming the apps it did start */
+  readonly urls: Readonly<Record<TetherApp, string>>;
+  private readonly running: TetherAppProcess[] = [];
+  private readonly failuresAtStart = e2eFailureCount();
+  /** ports handed to this system's processes, so two started at once never get the same one */
+  private readonly ports = new Set<number>();
+  private stopped = false;
+
+  private constructor(
+    private readonly database: TestDatabase,
+    private readonly env: Record<string, string>,
+    private readonly redisUrl: string | undefined,
+    private readonly startTimeoutMs: number,
+    private readonly appUrls: Partial<Record<TetherApp, string>>,
+  ) {
+    const view = {} as Record<TetherApp, string>;
+    for (const app of TETHER_APPS) {
+      Object.defineProperty(view, app, {
+        enumerable: true,
+        get: () => {
+          const url = this.appUrls[app];
+          if (url === undefined)
+            throw new Error(`${app} was not started (started: ${Object.keys(this.appUrls).join(', ')})`);
+          return url;
+        },
+      });
+    }
+    this.urls = view;
+  }
+
+  /**
+   * Creates a fresh test database, picks free ports and starts Tether on them, resolving once every /health
+   * answers 200. Pair with `stop()` in afterAll.
+   */
+  static async start(options: StartTetherOptions = {}): Promise<Tether> {
+    const database = await createTestDatabase();
+    const env = { ...DEFAULT_ENV, DATABASE_URL: database.url, ...options.env };
+    const timeout = options.startTimeoutMs ?? 30_000;
+    try {
+      if (!options.apps) {
+        const urls: Partial<Record<TetherApp, string>> = {};
+        const portEnv: Record<string, string> = {};
+        const taken = new Set<number>();
+        for (const app of TETHER_APPS) {
+          const port = await distinctFreePort(taken);
+          urls[app] = `http://127.0.0.1:${port}`;
+          portEnv[PORT_VARIABLE[app]] = String(port);
+        }
+        const tether = new Tether(database, env, undefined, timeout, urls);
+        const standalone = await AppProcess.start({
+          label: 'tether',
+          script: 'dist/apps/standalone/src/main.js',
+          env: { ...env, ...portEnv },
+          healthUrls: TETHER_APPS.map((app) => `${tether.urls[app]}/health`),
+          startTimeoutMs: timeout,
+        });
+        tether.running.push({ app: 'standalone', url: tether.urls.admin, child: standalone });
+        return tether;
+      }
+      const redisUrl = options.redisUrl ?? testRedisUrl();
+      const tether = new Tether(database, env, redisUrl, timeout, {});
+      const started = await Promise.allSettled(options.apps.map((app) => tether.startApp(app)));
+      const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) {
+        await tether.stop();
+        throw failed.reason;
+      }
+      return tether;
+    } catch (error) {
+      await database.drop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get databaseUrl(): string {
+    return this.database.url;
+  }
+
+  get processes(): readonly TetherAppProcess[] {
+    return this.running;
+  }
+
+  /**
+   * One more process of `app` on a free port, over the same database and Redis. The first process of an app
+   * becomes `urls[app]`; later ones are reached through the returned `url`.
+   */
+  async startApp(app: TetherApp, env: Record<string, string> = {}): Promise<TetherAppProcess> {
+    if (this.redisUrl === undefined)
+      throw new Error('startApp needs a system started with `apps` (processes sharing Redis)');
+    const port = await distinctFreePort(this.ports);
+    const url = `http://127.0.0.1:${port}`;
+    const sameApp = this.running.filter((p) => p.app === app).length;
+    const child = await AppProcess.start({
+      label: sameApp === 0 ? app : `${app}#${sameApp + 1}`,
+      script: `dist/apps/${app}/src/main.js`,
+      env: { ...this.env, REDIS_URL: this.redisUrl, PORT: String(port), ...env },
+      healthUrls: [`${url}/health`],
+      startTimeoutMs: this.startTimeoutMs,
+    });
+    const entry: TetherAppProcess = { app, url, child };
+    this.running.push(entry);
+    this.appUrls[app] ??= url;
+    return entry;
+  }
+
+  admin(token: string | null = this.adminToken): AdminClient {
+    return new AdminClient(this.urls.admin, token);
+  }
+
+  line(line: Line): TelephonyClient {
+    return new TelephonyClient(this.urls[line], this.webhookSecret);
+  }
+
+  agent(token: string, agentId?: string): AgentClient {
+    return new AgentClient(this.urls.gateway, token, agentId);
+  }
+
+  /** Everything the processes printed, each block headed by the process's name. */
+  logs(): string {
+    return this.running.map(({ child }) => `--- ${child.label} ---\n${child.logs()}`).join('\n');
+  }
+
+  /**
+   * Stops every process (SIGINT, SIGKILL after 10 s) and drops the database. If a test failed since the start,
+   * the processes' output goes to stderr first: that is usually where the reason is.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.running.map(({ child }) => child.stop()));
+    if (e2eFailureCount() > this.failuresAtStart) {
+      process.stderr.write(`\n=== a test failed: output of the Tether processes ===\n${tail(this.logs())}\n`);
+    }
+    await this.database.drop();
+  }
+}
+
+export function startTether(options?: StartTetherOptions): Promise<Tether> {
+  return Tether.start(options);
+}
+
+/** freePort() may hand out a port it just handed out (it was released in between): skip those we took. */
+async function distinctFreePort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (taken.has(port)) continue;
+    taken.add(port);
+    return port;
+  }
+}
+
+function tail(text: string, maxChars = 30_000): string {
+  return text.length > maxChars
+    ? `[... ${text.length - maxChars} chars cut]\n${text.slice(-maxChars)}`
+    : text;
+}

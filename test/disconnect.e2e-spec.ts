@@ -1,0 +1,64 @@
+import { expect } from '@jest/globals';
+import { type Tether, TestFloor, startTether, waitFor } from '@tether/testing';
+
+/** CONTRACT: a dropped agent's pending offer moves on at once; a connected call stays theirs. */
+describe('agent disconnect', () => {
+  let tether: Tether;
+  let floor: TestFloor;
+
+  beforeAll(async () => {
+    tether = await startTether({ env: { TETHER_AGENT_DISCONNECT_GRACE_SECONDS: '1' } });
+    floor = new TestFloor(tether);
+  });
+  afterEach(() => floor?.clear());
+  afterAll(() => tether?.stop());
+
+  it('a pending offer of an agent who disconnects is offered to another agent promptly', async () => {
+    await floor.rules('sales', { offerTimeoutSeconds: 60 }); // so only the disconnect can move it on
+    const leaving = await floor.agent({ lines: ['sales'] });
+    const staying = await floor.agent({ lines: ['sales'] });
+    const call = await floor.call('sales');
+    const offer = await leaving.nextOffer();
+
+    const droppedAt = Date.now();
+    leaving.close();
+    const rerouted = await staying.nextOffer(3_000);
+    expect(Date.now() - droppedAt).toBeLessThan(3_000);
+    expect(rerouted.contact.id).toBe(call.contactId);
+    expect(rerouted.offerId).not.toBe(offer.offerId);
+  });
+
+  it('a connected contact stays with its agent after they disconnect, and they can complete it on return', async () => {
+    const agent = await floor.agent({ lines: ['sales'] });
+    const call = await floor.call('sales');
+    const offer = await agent.nextOffer();
+    expect((await agent.accept(offer.offerId)).ok).toBe(true);
+
+    agent.close();
+    // past the grace: the agent is offline, and still the call is theirs
+    await waitFor(async () => (await floor.admin.getAgent(agent.agentId)).presence.state === 'offline', {
+      what: 'the agent to go offline after the 1 s grace',
+      timeoutMs: 5_000,
+    });
+    expect((await floor.line('sales').getCall(call.callId)).body).toEqual(
+      expect.objectContaining({ status: 'connected', agent: { id: agent.agentId } }),
+    );
+
+    const back = await floor.reconnect(agent);
+    expect(await back.complete(call.contactId, 'resolved', 'finished after reconnecting')).toEqual(
+      expect.objectContaining({ ok: true }),
+    );
+  });
+
+  it('an agent who reconnects within the grace keeps their presence', async () => {
+    const agent = await floor.agent({ lines: ['sales'] });
+    agent.close();
+    const back = await floor.reconnect(agent);
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // longer than the grace
+    expect((await floor.admin.getAgent(agent.agentId)).presence).toEqual(
+      expect.objectContaining({ state: 'available', connected: true }),
+    );
+    const call = await floor.call('sales');
+    expect((await back.nextOffer()).contact.id).toBe(call.contactId);
+  });
+});
