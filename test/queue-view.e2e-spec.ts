@@ -59,6 +59,14 @@ describe('queue view', () => {
     expect(salesAgent.queue.history.some((q) => lists(q, serviceCall.contactId))).toBe(false);
   });
 
+  it("an admin moving an agent to other lines moves their queue view at once", async () => {
+    const agent = await floor.agent({ lines: ['sales'], status: null });
+    await agent.nextQueue();
+    await tether.admin().patchAgent(agent.agentId, { lines: ['service'] });
+    const serviceCall = await floor.call('service');
+    await agent.nextQueue((q) => lists(q, serviceCall.contactId));
+  });
+
   it('an agent on two lines sees both in one snapshot', async () => {
     const agent = await floor.agent({ lines: ['sales', 'service'], status: null });
     const a = await floor.call('sales');

@@ -31,13 +31,11 @@ export class SecretsService implements OnModuleInit {
     if (this.config.adminToken) {
       this.adminTokenHash = sha256(this.config.adminToken);
     } else {
-      let fresh: string | undefined;
-      const hash = await this.generated('admin_token_sha256', () => {
-        fresh = `tta_${randomBytes(24).toString('base64url')}`;
-        return sha256(fresh).toString('hex');
-      });
-      this.adminTokenHash = Buffer.from(hash, 'hex');
-      if (fresh) announce(`admin token (shown once, store it): ${fresh}`);
+      const fresh = `tta_${randomBytes(24).toString('base64url')}`;
+      const { value, inserted } = await this.generatedOrExisting('admin_token_sha256', () => sha256(fresh).toString('hex'));
+      this.adminTokenHash = Buffer.from(value, 'hex');
+      // only the process whose insert won holds the token that matches the stored hash
+      if (inserted) announce(`admin token (shown once, store it): ${fresh}`);
     }
     if (!this.config.webhookSecret && this.config.env !== 'test') {
       this.logger.log('TETHER_WEBHOOK_SECRET not set: using the generated secret stored in the database (settings.webhook_secret)');
@@ -56,19 +54,22 @@ export class SecretsService implements OnModuleInit {
     return timingSafeEqual(sha256(token), this.adminTokenHash);
   }
 
-  /** Reads a setting, or inserts the generated value; exactly one of several racing instances wins the insert. */
   private async generated(key: string, make: () => string): Promise<string> {
+    return (await this.generatedOrExisting(key, make)).value;
+  }
+
+  /** Reads a setting, or inserts the generated value; exactly one of several racing instances wins the insert. */
+  private async generatedOrExisting(key: string, make: () => string): Promise<{ value: string; inserted: boolean }> {
     const existing = await one<{ value: string }>(this.dataSource.manager, `SELECT value FROM settings WHERE key = $1`, [key]);
-    if (existing) return existing.value;
-    const candidate = make();
+    if (existing) return { value: existing.value, inserted: false };
     const inserted = await one<{ value: string }>(
       this.dataSource.manager,
       `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING value`,
-      [key, candidate],
+      [key, make()],
     );
-    if (inserted) return inserted.value;
+    if (inserted) return { value: inserted.value, inserted: true };
     const winner = await one<{ value: string }>(this.dataSource.manager, `SELECT value FROM settings WHERE key = $1`, [key]);
-    return winner!.value;
+    return { value: winner!.value, inserted: false };
   }
 }
 

@@ -48,6 +48,8 @@ export type TetherEvent =
   | { type: 'contact.connected'; agentId: string; contactId: string; line: Line }
   | { type: 'contact.ended'; agentId: string; contactId: string; reason: string }
   /** an admin deleted the agent: their sockets are closed */
-  | { type: 'agent.removed'; agentId: string };
+  | { type: 'agent.removed'; agentId: string }
+  /** an admin changed the agent's lines: their sockets move to the new line-set room */
+  | { type: 'agent.updated'; agentId: string; lines: Line[] };
 
 export type TetherEventType = TetherEvent['type'];

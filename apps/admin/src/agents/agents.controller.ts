@@ -39,6 +39,7 @@ export class AgentsController {
   @ApiOperation({ summary: 'Change name, lines, skills or capacity; applies to the next routing decision' })
   async update(@Param('id') id: string, @Body() body: UpdateAgentDto): Promise<Agent> {
     const agent = await this.agents.update(id, body);
+    await this.bus.publish({ type: 'agent.updated', agentId: id, lines: agent.lines });
     this.dispatcher.requestAll();
     return agent;
   }

@@ -76,9 +76,11 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const { agentId } = socket.data;
     if (!agentId) return;
     try {
+      // join the agent's room before presence can trigger a routing pass, so no offer is emitted into the gap
+      await socket.join(rooms.agent(agentId));
       const session = await this.presence.connected(agentId, socket.id);
       socket.data.lines = session.lines;
-      await socket.join([rooms.agent(agentId), rooms.lineSet(session.lines)]);
+      await socket.join(rooms.lineSet(session.lines));
       // a token that runs out mid-session ends the session
       const timer = setTimeout(() => socket.disconnect(true), Math.max(0, socket.data.tokenExpiresAt - Date.now()));
       timer.unref();
@@ -146,8 +148,24 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       case 'agent.removed':
         this.namespace.in(rooms.agent(event.agentId)).disconnectSockets(true);
         return;
+      case 'agent.updated':
+        void this.moveToLines(event.agentId, event.lines);
+        return;
       case 'contact.connected':
         return;
+    }
+  }
+
+  /** The agent now serves other lines: their sockets leave the old line-set room and get the new queue at once. */
+  private async moveToLines(agentId: string, lines: Line[]): Promise<void> {
+    const sockets = await this.namespace.in(rooms.agent(agentId)).fetchSockets();
+    if (sockets.length === 0) return;
+    const snapshot = await this.queue.snapshot(lines);
+    for (const socket of sockets) {
+      for (const room of socket.rooms) if (room.startsWith('lines:')) socket.leave(room);
+      socket.join(rooms.lineSet(lines));
+      socket.data.lines = lines;
+      socket.emit('queue', snapshot);
     }
   }
 
