@@ -43,6 +43,9 @@ const FREE_AGENTS_OF_LINE = `
   AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = a.id AND s.used < s.capacity)`;
 const AGENTS_BY_ID = `AND a.id = ANY($1::uuid[])`;
 
+const RUNNING_PASSES = new Map<Line, Promise<void>>();
+const PASS_REQUESTED = new Set<Line>();
+
 /** Line-scoped advisory lock keys: one routing pass per line at a time across every instance. */
 const LINE_LOCK: Record<Line, number> = { sales: 7_246_318_101, presales: 7_246_318_102, service: 7_246_318_103 };
 
@@ -56,8 +59,10 @@ const LINE_LOCK: Record<Line, number> = { sales: 7_246_318_101, presales: 7_246_
 export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ContactDispatcher.name);
   private readonly engine = new RoutingEngine();
-  private readonly running = new Map<Line, Promise<void>>();
-  private readonly again = new Set<Line>();
+  // Process-wide, not per instance: `npm start` runs five apps (five dispatchers) in one process, and they should
+  // coalesce into one pass per line rather than queue on the line's advisory lock.
+  private readonly running = RUNNING_PASSES;
+  private readonly again = PASS_REQUESTED;
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
 

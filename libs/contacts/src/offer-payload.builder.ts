@@ -33,15 +33,18 @@ export class OfferPayloadBuilder {
       announcement: string | null;
       customer_id: string;
       from_address: string;
+      customer_name: string | null;
+      customer_known: boolean;
+      customer_ref: string | null;
     }>(
       sql,
       `SELECT o.id AS offer_id, o.expires_at, o.reason, o.trace, c.id AS contact_id, c.line, c.channel, c.external_id,
-              c.ivr, c.enqueued_at, c.announcement, c.customer_id, c.from_address
-       FROM offers o JOIN contacts c ON c.id = o.contact_id WHERE o.id = $1`,
+              c.ivr, c.enqueued_at, c.announcement, c.customer_id, c.from_address,
+              cu.name AS customer_name, cu.known AS customer_known, cu.external_ref AS customer_ref
+       FROM offers o JOIN contacts c ON c.id = o.contact_id JOIN customers cu ON cu.id = c.customer_id WHERE o.id = $1`,
       [offerId],
     );
     if (!row) return undefined;
-    const customer = await this.customers.find(sql, row.customer_id, 0);
     const history = await this.customers.history(sql, row.customer_id, RECENT_CONTACTS_ON_OFFER, row.contact_id);
     return {
       offerId: row.offer_id,
@@ -59,9 +62,9 @@ export class OfferPayloadBuilder {
       },
       customer: {
         id: row.customer_id,
-        known: customer?.known ?? false,
-        name: customer?.name ?? null,
-        externalRef: customer?.externalRef ?? null,
+        known: row.customer_known,
+        name: row.customer_name,
+        externalRef: row.customer_ref,
         phone: maskPhone(row.from_address) ?? null,
         recentContacts: history.map(({ status: _status, ...entry }) => entry),
       },
