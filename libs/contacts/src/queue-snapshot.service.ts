@@ -5,7 +5,12 @@ import { rows } from '@tether/persistence';
 import type { QueueSnapshot } from '@tether/realtime';
 import type { Channel, Line } from '@tether/routing';
 
-const SNAPSHOT_LIMIT = 200;
+/**
+ * The head of the queue, not all of it: a snapshot goes to every agent of the lines on every change, so its size
+ * multiplies by agents × changes/s (bench: 85 MB/s of snapshots at 200 calls/s with 1,000 agents and a 200-entry
+ * cap). `total` still says how many wait.
+ */
+export const SNAPSHOT_LIMIT = 50;
 
 /** The contacts waiting on some lines, in the order they will be served. */
 @Injectable()
@@ -13,14 +18,15 @@ export class QueueSnapshotService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async snapshot(lines: readonly Line[]): Promise<QueueSnapshot> {
-    const waiting = await rows<{ id: string; line: Line; channel: Channel; priority: number; waited: number }>(
+    const waiting = await rows<{ id: string; line: Line; channel: Channel; priority: number; waited: number; total: number }>(
       this.dataSource.manager,
-      `SELECT id, line, channel, priority, EXTRACT(EPOCH FROM now() - enqueued_at)::float AS waited
+      `SELECT id, line, channel, priority, EXTRACT(EPOCH FROM now() - enqueued_at)::float AS waited, count(*) OVER ()::int AS total
        FROM contacts WHERE status = 'queued' AND line = ANY($1)
        ORDER BY priority DESC, enqueued_at, id LIMIT $2`,
       [lines, SNAPSHOT_LIMIT],
     );
     return {
+      total: waiting[0]?.total ?? 0,
       waiting: waiting.map((c) => ({
         contactId: c.id,
         line: c.line,

@@ -3,6 +3,8 @@ import type { OfferPayload, OfferRevokeReason } from './tether-events';
 
 /** Client-facing socket.io event names and payloads of the /agents namespace (CONTRACT.md, plus documented extensions). */
 export interface QueueSnapshot {
+  /** how many contacts wait on these lines (the list holds the first 50 in serving order) */
+  total: number;
   waiting: { contactId: string; line: Line; channel: Channel; waitingSeconds: number; priority: number }[];
 }
 
