@@ -45,6 +45,7 @@ const AGENTS_BY_ID = `AND a.id = ANY($1::uuid[])`;
 
 const RUNNING_PASSES = new Map<Line, Promise<void>>();
 const PASS_REQUESTED = new Set<Line>();
+const SWEEPING = new Set<string>();
 
 /** Line-scoped advisory lock keys: one routing pass per line at a time across every instance. */
 const LINE_LOCK: Record<Line, number> = { sales: 7_246_318_101, presales: 7_246_318_102, service: 7_246_318_103 };
@@ -81,13 +82,19 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     // The safety net: whatever trigger was lost (a crash between commit and request), a pass per line comes soon.
+    // One sweep per process identity (npm start runs five apps in one process).
+    if (SWEEPING.has(this.config.instanceId)) return;
+    SWEEPING.add(this.config.instanceId);
     this.sweepTimer = setInterval(() => this.requestAll(), this.config.sweepMs);
     this.sweepTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      SWEEPING.delete(this.config.instanceId);
+    }
     await Promise.allSettled([...this.running.values()]);
   }
 

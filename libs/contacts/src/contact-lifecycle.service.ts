@@ -49,14 +49,13 @@ export class ContactLifecycleService {
    * contact with `created: false`: the unique (channel, external_id) constraint decides, not a read-then-write.
    */
   async receiveCall(line: Line, call: IncomingCall): Promise<{ created: boolean; view: CallView }> {
-    const existing = await this.findByCallId(call.callId);
-    if (existing) return { created: false, view: await this.view(existing) };
-
+    // No look-up first: the insert's ON CONFLICT decides, and a repeat is the rare case.
     const outcome = await inTransaction(this.dataSource, async (tx) => {
       const caller = await this.customers.identifyByPhone(tx, call.from);
       const rules = await this.rules.get(line, tx);
       const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
-      const sticky = rules.sticky.enabled ? await this.lastAgent(tx, caller.customerId, line, rules.sticky.horizonDays) : undefined;
+      const sticky =
+        rules.sticky.enabled && !caller.created ? await this.lastAgent(tx, caller.customerId, line, rules.sticky.horizonDays) : undefined;
       const trace = sticky
         ? `arrived; customer last dealt with agent ${sticky} on ${line}: offered to them first`
         : `arrived; ${caller.known ? 'known' : 'unknown'} customer, no recent agent on ${line}`;

@@ -27,6 +27,12 @@ export class RetryJobLater extends Error {
 }
 
 const LEASE_SECONDS = 30;
+/**
+ * One poller per process identity: `npm start` runs five apps in one process, each with a scheduler holding the same
+ * handlers; five pollers would only multiply idle queries. Keyed by instance id, so tests that model two instances
+ * in one process still get two.
+ */
+const ACTIVE_POLLERS = new Map<string, DurableScheduler>();
 const BATCH = 100;
 
 /**
@@ -68,6 +74,8 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   /** After the scheduling transaction commits: make this process look again at (about) that time. */
   wake(at: Date = new Date()): void {
+    const active = ACTIVE_POLLERS.get(this.config.instanceId);
+    if (active && active !== this) return active.wake(at);
     if (this.stopped || this.handlers.size === 0) return;
     const when = at.getTime();
     if (when >= this.wakeAt) return;
@@ -81,7 +89,8 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    if (this.handlers.size === 0) return;
+    if (this.handlers.size === 0 || ACTIVE_POLLERS.has(this.config.instanceId)) return;
+    ACTIVE_POLLERS.set(this.config.instanceId, this);
     this.pollTimer = setInterval(() => this.poll(), this.config.timerPollMs);
     this.pollTimer.unref();
     this.poll();
@@ -89,6 +98,7 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    if (ACTIVE_POLLERS.get(this.config.instanceId) === this) ACTIVE_POLLERS.delete(this.config.instanceId);
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     await Promise.allSettled([...this.inFlight]);
