@@ -4,7 +4,8 @@
  * ceiling the engine puts on a routing pass; the services around it (PostgreSQL, Redis, socket.io)
  * are measured elsewhere.
  *
- * Run after `npm run build`: node dist/bench/engine/engine.bench.js
+ * Run with `npm run bench -- engine` (or, after `npm run build`, node dist/bench/engine/engine.bench.js
+ * [--json <file>]).
  * A "decision" is any entry in a pass result (assignment, hold or waiting-with-reason): each is a
  * contact the engine had to rule on. Assignments are reported separately.
  */
@@ -21,6 +22,7 @@ import {
   type RoutingPassResult,
   type WaitingContact,
 } from '@tether/routing';
+import { BenchArgs, writeJson } from '../common/bench-cli';
 
 const AGENT_COUNT = 1_000;
 const CONTACT_COUNT = 5_000;
@@ -288,8 +290,19 @@ function main(): void {
       'assigned/held/waiting per pass',
     ],
   ];
+  const results = [];
   for (const scenario of scenarios) {
     const m = measure(scenario);
+    results.push({
+      scenario: scenario.name,
+      what: scenario.what,
+      passesPerSecond: Math.round(m.passesPerSecond * 10) / 10,
+      decisionsPerSecond: Math.round(m.passesPerSecond * m.decisionsPerPass),
+      assignmentsPerSecond: Math.round(m.passesPerSecond * m.assignmentsPerPass),
+      p50Ms: m.p50Ms,
+      p99Ms: m.p99Ms,
+      assignedHeldWaitingPerPass: [m.assignmentsPerPass, m.holdsPerPass, m.waitingPerPass],
+    });
     rows.push([
       scenario.name,
       formatNumber(m.passesPerSecond, 1),
@@ -304,6 +317,12 @@ function main(): void {
   printTable(rows);
   console.log('');
   for (const scenario of scenarios) console.log(`${scenario.name}: ${scenario.what}`);
+  writeJson(new BenchArgs().string('json'), {
+    agents: AGENT_COUNT,
+    skills: SKILLS.length,
+    waitingContacts: CONTACT_COUNT,
+    scenarios: results,
+  });
 }
 
 main();

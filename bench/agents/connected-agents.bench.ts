@@ -1,0 +1,236 @@
+/**
+ * Connected agents: what 10,000 idle agents cost one gateway process, against a bare socket.io server holding the
+ * same 10,000 connections, measured in the same run.
+ *
+ * Tether: a fresh database; the admin app alone creates 10,000 agents (REST, then stopped); the gateway and the
+ * sales line app run alone over PostgreSQL + Redis (as in production). Bare: bare-transport.server.ts (node:http
+ * + socket.io, same `/agents` namespace, same rooms). For each, 4 load-generator processes connect 2,500 websocket
+ * clients apiece; the figure is (RSS after the connections settle - RSS before) / connections. Then one call is
+ * posted on the line and the time until every socket has received the `queue` snapshot showing it is measured
+ * (Tether coalesces snapshots for TETHER_QUEUE_SNAPSHOT_MS, 200 ms by default: that window is part of its figure).
+ *
+ * Run through `npm run bench -- agents`. Options: --connections 10000, --swarms 4, --settle-seconds 5.
+ */
+import { join } from 'node:path';
+import {
+  BenchArgs,
+  header,
+  REPO_ROOT,
+  redisUrl,
+  serverDatabaseUrl,
+  sleep,
+  writeJson,
+} from '../common/bench-cli';
+import { BenchDatabase } from '../common/bench-database';
+import { runBench } from '../common/bench-main';
+import { startNode, StartedProcess } from '../common/child-process';
+import { monotonicMicros } from '../common/cpu-profile';
+import { rssBytes } from '../common/proc-stats';
+import { fmt, round, summarize } from '../common/stats';
+import { signTether } from '../common/tether-signature';
+import { BENCH_SECRETS, createAgents, startApp } from '../common/tether-processes';
+import { startBareTransport } from '../transport/start-bare-transport';
+import type { SwarmCommand, SwarmReport } from './socket-swarm.worker';
+
+const args = new BenchArgs();
+const CONNECTIONS = args.number('connections', 10_000);
+const SWARMS = args.number('swarms', 4);
+const SETTLE_SECONDS = args.number('settle-seconds', 5);
+
+interface Measurement {
+  connections: number;
+  connectSeconds: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  perAgentKb: number;
+  fanOut: { allReceivedMs: number; p50Ms: number | null; p99Ms: number | null; missing: number };
+}
+
+class Swarm {
+  private readonly waiters: ((report: SwarmReport) => void)[] = [];
+
+  private constructor(readonly process: StartedProcess) {
+    process.child.on('message', (report: SwarmReport) => this.waiters.shift()?.(report));
+  }
+
+  static start(index: number): Swarm {
+    return new Swarm(
+      startNode(`swarm ${index + 1}`, join(REPO_ROOT, 'dist/bench/agents/socket-swarm.worker.js'), {
+        ipc: true,
+      }),
+    );
+  }
+
+  command(command: SwarmCommand): void {
+    this.process.child.send(command);
+  }
+
+  next<T extends SwarmReport['type']>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<SwarmReport, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.process.label}: no "${type}" report within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push((report) => {
+        clearTimeout(timer);
+        if (report.type === type) resolve(report as Extract<SwarmReport, { type: T }>);
+        else reject(new Error(`${this.process.label}: expected "${type}", got "${report.type}"`));
+      });
+    });
+  }
+}
+
+const mb = (bytes: number): number => round(bytes / 1048576, 1);
+
+/** Connects every token through the swarms, measures the server's RSS growth, then times one queue fan-out. */
+async function measure(
+  label: string,
+  serverPid: number,
+  url: string,
+  tokens: string[],
+  postCall: () => Promise<void>,
+): Promise<Measurement> {
+  await sleep(2_000);
+  const before = rssBytes(serverPid) ?? 0;
+  const swarms = Array.from({ length: SWARMS }, (_, i) => Swarm.start(i));
+  try {
+    const started = performance.now();
+    const share = Math.ceil(tokens.length / SWARMS);
+    const connected = await Promise.all(
+      swarms.map((swarm, i) => {
+        swarm.command({
+          type: 'connect',
+          url,
+          tokens: tokens.slice(i * share, (i + 1) * share),
+          concurrency: 100,
+        });
+        return swarm.next('connected', 300_000);
+      }),
+    );
+    const connectSeconds = (performance.now() - started) / 1000;
+    const failed = connected.reduce((sum, report) => sum + report.failed, 0);
+    if (failed > 0)
+      throw new Error(
+        `${label}: ${failed} connections failed (${connected.find((r) => r.firstError)?.firstError})`,
+      );
+    await sleep(SETTLE_SECONDS * 1000);
+    const after = rssBytes(serverPid) ?? 0;
+    const perAgentKb = round((after - before) / 1024 / tokens.length, 1);
+    console.log(
+      `${label}: ${tokens.length} connections in ${connectSeconds.toFixed(1)} s; RSS ${fmt(mb(before))} -> ${fmt(mb(after))} MB = ${fmt(perAgentKb)} KB per connection`,
+    );
+
+    const reports = swarms.map((swarm) => swarm.next('received', 60_000));
+    for (const swarm of swarms) swarm.command({ type: 'arm' });
+    await sleep(200);
+    const postedAt = monotonicMicros();
+    await postCall();
+    const deadline = setTimeout(() => swarms.forEach((swarm) => swarm.command({ type: 'collect' })), 30_000);
+    const received = await Promise.all(reports);
+    clearTimeout(deadline);
+    const delays = received.flatMap((report) => report.times.map((t) => (t - postedAt) / 1000));
+    const missing = received.reduce((sum, report) => sum + report.missing, 0);
+    const summary = summarize(delays);
+    const fanOut = { allReceivedMs: summary.max ?? NaN, p50Ms: summary.p50, p99Ms: summary.p99, missing };
+    console.log(
+      `${label}: queue snapshot after one call reached all ${tokens.length - missing} sockets in ${fmt(fanOut.allReceivedMs)} ms ` +
+        `(p50 ${fmt(fanOut.p50Ms)} ms, p99 ${fmt(fanOut.p99Ms)} ms${missing > 0 ? `, ${missing} never got it` : ''})`,
+    );
+    return {
+      connections: tokens.length,
+      connectSeconds: round(connectSeconds, 1),
+      rssBeforeMb: mb(before),
+      rssAfterMb: mb(after),
+      perAgentKb,
+      fanOut,
+    };
+  } finally {
+    for (const swarm of swarms) swarm.command({ type: 'close' });
+    await Promise.all(swarms.map((swarm) => swarm.process.stop(5_000)));
+  }
+}
+
+function signedPost(url: string, body: unknown): Promise<void> {
+  const raw = JSON.stringify(body);
+  return fetch(`${url}/v1/telephony/calls`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-tether-signature': signTether(BENCH_SECRETS.webhookSecret, raw),
+    },
+    body: raw,
+  }).then(async (response) => {
+    if (response.status !== 201)
+      throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+  });
+}
+
+const CALL = { callId: 'fan-out-1', from: '+15557770001', to: '+15550000001' };
+
+async function bare(): Promise<Measurement> {
+  header(`bare socket.io server: ${CONNECTIONS} connections from ${SWARMS} processes`);
+  const server = await startBareTransport({ secret: BENCH_SECRETS.webhookSecret });
+  try {
+    const tokens = Array.from({ length: CONNECTIONS }, (_, i) => `bare-agent-${i + 1}`);
+    return await measure('bare', server.process.pid, server.url, tokens, () => signedPost(server.url, CALL));
+  } finally {
+    await server.process.stop(5_000);
+  }
+}
+
+async function tether(): Promise<Measurement> {
+  header(`tether gateway alone (PostgreSQL + Redis): ${CONNECTIONS} agents from ${SWARMS} processes`);
+  const database = await BenchDatabase.create(serverDatabaseUrl(), 'tether_bench_agents');
+  try {
+    const redis = redisUrl();
+    const admin = await startApp('admin', { databaseUrl: database.url, redisUrl: redis });
+    const created = performance.now();
+    const agents = await createAgents(admin.url, CONNECTIONS, { concurrency: 32, prefix: 'idle agent' });
+    console.log(
+      `created ${CONNECTIONS} agents with tokens through the admin API in ${((performance.now() - created) / 1000).toFixed(1)} s`,
+    );
+    await admin.process.stop();
+    const [gateway, sales] = await Promise.all([
+      startApp('gateway', { databaseUrl: database.url, redisUrl: redis }),
+      startApp('sales', { databaseUrl: database.url, redisUrl: redis }),
+    ]);
+    try {
+      return await measure(
+        'tether',
+        gateway.process.pid,
+        gateway.url,
+        agents.map((agent) => agent.token),
+        () => signedPost(sales.url, CALL),
+      );
+    } finally {
+      // killed rather than drained: 10,000 disconnect handlers would only measure the shutdown
+      await Promise.all([gateway.process.stop(2_000), sales.process.stop(5_000)]);
+    }
+  } finally {
+    await database.drop().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const bareResult = await bare();
+  const tetherResult = await tether();
+  const ratio = round(tetherResult.perAgentKb / bareResult.perAgentKb, 2);
+  console.log(
+    `\nmemory per idle connected agent: tether ${fmt(tetherResult.perAgentKb)} KB vs bare socket.io ${fmt(bareResult.perAgentKb)} KB = ${fmt(ratio, 2)}x (target <= 1.5x)`,
+  );
+  console.log(
+    `queue snapshot to all ${CONNECTIONS}: tether ${fmt(tetherResult.fanOut.allReceivedMs)} ms vs bare ${fmt(bareResult.fanOut.allReceivedMs)} ms`,
+  );
+  writeJson(args.string('json'), {
+    connections: CONNECTIONS,
+    swarms: SWARMS,
+    tether: tetherResult,
+    bare: bareResult,
+    memoryRatio: ratio,
+  });
+}
+
+runBench(main);

@@ -1,0 +1,231 @@
+/**
+ * The bare-transport floor: what Tether's wire protocol costs with nothing behind it. A plain node:http server and
+ * a socket.io server (no Nest, no database, no Redis) that
+ *
+ *   - answers POST /v1/telephony/calls after checking the X-Tether-Signature HMAC, queues the call in memory and
+ *     emits an `offer` to the longest-idle connected agent that said `agent:status` available;
+ *   - acknowledges `offer:accept` (and POSTs the signed `contact.connected` callback) and `contact:complete` (the
+ *     agent is idle again), as Tether does;
+ *   - sends a `queue` snapshot on connect, and to the `lines:sales` room when a call has to wait (no idle agent),
+ *     so the connected-agents part can time a fan-out to every socket.
+ *
+ * Started as its own process by the transport and agents benchmarks:
+ *   node dist/bench/transport/bare-transport.server.js --port <port> [--callback-url <url>]
+ * with BARE_WEBHOOK_SECRET in the environment. Prints "listening <port>" when ready.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, createServer, IncomingMessage, request, ServerResponse } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { BenchArgs } from '../common/bench-cli';
+import { signTether, verifyTether } from '../common/tether-signature';
+
+interface WaitingCall {
+  contactId: string;
+  callId: string;
+  ivr?: unknown;
+  enqueuedAt: number;
+}
+
+const args = new BenchArgs();
+const port = args.number('port', 0);
+const callbackUrl = args.string('callback-url');
+const secret = process.env.BARE_WEBHOOK_SECRET ?? '';
+if (secret.length < 16) throw new Error('BARE_WEBHOOK_SECRET (>= 16 characters) is required');
+
+const callbackAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+const waiting: WaitingCall[] = [];
+const idle: Socket[] = [];
+const pending = new Map<string, { call: WaitingCall; socket: Socket }>();
+/** what GET /v1/telephony/calls/{callId} answers (the lifecycle's load generator asks about calls it never saw offered) */
+const statusOf = new Map<string, 'queued' | 'offered' | 'connected' | 'ended'>();
+let snapshotQueued = false;
+
+const http = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/health') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/v1/telephony/calls') {
+    readBody(req, (raw) => receiveCall(raw, req, res));
+    return;
+  }
+  const get = /^\/v1\/telephony\/calls\/([^/]+)$/.exec(req.url ?? '');
+  if (req.method === 'GET' && get) {
+    const status = statusOf.get(decodeURIComponent(get[1]));
+    if (status) reply(res, 200, { status });
+    else reply(res, 404, { statusCode: 404, message: 'Call not found' });
+    return;
+  }
+  res.writeHead(404).end();
+});
+http.keepAliveTimeout = 30_000;
+
+const io = new Server(http, { maxHttpBufferSize: 64 * 1024, cors: { origin: true } });
+const agents = io.of('/agents');
+agents.use((socket, next) => {
+  const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+  if (typeof token === 'string' && token.length > 0) next();
+  else next(new Error('missing token: pass auth: { token }'));
+});
+agents.on('connection', (socket) => {
+  const agentId = String((socket.handshake.auth as { token: string }).token);
+  void socket.join([`agent:${agentId}`, 'lines:sales']);
+  socket.emit('queue', snapshot());
+  socket.on('agent:status', (payload: { state?: string }, ack?: (reply: unknown) => void) => {
+    if (payload?.state === 'available') becomeIdle(socket);
+    else removeIdle(socket);
+    ack?.({ ok: true, state: payload?.state });
+  });
+  socket.on('offer:accept', (payload: { offerId?: string }, ack?: (reply: unknown) => void) => {
+    const offer = pending.get(payload?.offerId ?? '');
+    if (!offer || offer.socket !== socket) {
+      ack?.({ ok: false, error: 'offer not found' });
+      return;
+    }
+    pending.delete(payload.offerId!);
+    statusOf.set(offer.call.callId, 'connected');
+    ack?.({ ok: true, contactId: offer.call.contactId });
+    postCallback({
+      event: 'contact.connected',
+      callId: offer.call.callId,
+      contactId: offer.call.contactId,
+      agentId,
+    });
+  });
+  socket.on('contact:complete', (payload: { contactId?: string }, ack?: (reply: unknown) => void) => {
+    ack?.({ ok: true, contactId: payload?.contactId, wrapUpUntil: null });
+    becomeIdle(socket);
+  });
+  socket.on('disconnect', () => removeIdle(socket));
+});
+
+function readBody(req: IncomingMessage, done: (raw: string) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const raw = JSON.stringify(body);
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) })
+    .end(raw);
+}
+
+function receiveCall(raw: string, req: IncomingMessage, res: ServerResponse): void {
+  const header = req.headers['x-tether-signature'];
+  if (!verifyTether(secret, Array.isArray(header) ? header[0] : header, raw)) {
+    reply(res, 401, { statusCode: 401, error: 'invalid_signature' });
+    return;
+  }
+  let body: { callId?: unknown; from?: unknown; to?: unknown; ivr?: unknown };
+  try {
+    body = JSON.parse(raw) as typeof body;
+  } catch {
+    reply(res, 400, { statusCode: 400, message: 'body is not JSON' });
+    return;
+  }
+  for (const field of ['callId', 'from', 'to'] as const) {
+    if (typeof body[field] !== 'string' || body[field] === '') {
+      reply(res, 400, { statusCode: 400, message: `${field} must be a non-empty string` });
+      return;
+    }
+  }
+  const call: WaitingCall = {
+    contactId: randomUUID(),
+    callId: body.callId as string,
+    ivr: body.ivr,
+    enqueuedAt: Date.now(),
+  };
+  waiting.push(call);
+  statusOf.set(call.callId, 'queued');
+  reply(res, 201, {
+    contactId: call.contactId,
+    status: 'queued',
+    customer: { id: randomUUID(), known: false },
+    announcement: null,
+    queuePosition: waiting.length,
+    estimatedWaitSeconds: 0,
+  });
+  dispatch();
+}
+
+function becomeIdle(socket: Socket): void {
+  if (!idle.includes(socket)) idle.push(socket);
+  dispatch();
+}
+
+function removeIdle(socket: Socket): void {
+  const index = idle.indexOf(socket);
+  if (index >= 0) idle.splice(index, 1);
+}
+
+/** Longest-idle agent first, oldest call first; a call nobody can take makes the lines room's snapshot change. */
+function dispatch(): void {
+  while (waiting.length > 0 && idle.length > 0) {
+    const socket = idle.shift()!;
+    if (!socket.connected) continue;
+    const call = waiting.shift()!;
+    const offerId = randomUUID();
+    pending.set(offerId, { call, socket });
+    statusOf.set(call.callId, 'offered');
+    socket.emit('offer', {
+      offerId,
+      expiresAt: new Date(Date.now() + 20_000).toISOString(),
+      reason: 'skills',
+      contact: { id: call.contactId, line: 'sales', channel: 'voice', callId: call.callId, ivr: call.ivr },
+      customer: { id: randomUUID(), known: false },
+    });
+  }
+  if (waiting.length > 0 && !snapshotQueued) {
+    snapshotQueued = true;
+    setImmediate(() => {
+      snapshotQueued = false;
+      agents.to('lines:sales').emit('queue', snapshot());
+    });
+  }
+}
+
+function snapshot(): { waiting: unknown[] } {
+  const now = Date.now();
+  return {
+    waiting: waiting.slice(0, 200).map((call) => ({
+      contactId: call.contactId,
+      line: 'sales',
+      channel: 'voice',
+      priority: 0,
+      waitingSeconds: Math.floor((now - call.enqueuedAt) / 1000),
+    })),
+  };
+}
+
+function postCallback(event: Record<string, string>): void {
+  if (!callbackUrl) return;
+  const raw = JSON.stringify(event);
+  const url = new URL(callbackUrl);
+  const req = request({
+    agent: callbackAgent,
+    method: 'POST',
+    hostname: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(raw),
+      'x-tether-signature': signTether(secret, raw),
+    },
+  });
+  req.on('response', (res) => res.resume());
+  req.on('error', () => undefined);
+  req.end(raw);
+}
+
+http.listen(port, '127.0.0.1', () => {
+  const address = http.address();
+  console.log(`listening ${typeof address === 'object' && address ? address.port : port}`);
+});
+process.on('SIGTERM', () => {
+  void io.close();
+  http.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2_000).unref();
+});
