@@ -29,7 +29,7 @@ const SELECT_CONTACT = `
 @Injectable()
 export class ContactLifecycleService {
   private readonly logger = new Logger(ContactLifecycleService.name);
-  private readonly handleTimes = new Map<Line, { seconds: number; until: number }>();
+  private readonly lineStatsCache = new Map<Line, { handleSeconds: number; agents: number; until: number }>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -202,20 +202,26 @@ export class ContactLifecycleService {
     return row?.agent_id;
   }
 
-  /** Mean handle time of the line's last 50 completed contacts, recomputed at most every 10 s per process. */
-  private async averageHandleSeconds(line: Line): Promise<number> {
-    const cached = this.handleTimes.get(line);
-    if (cached && cached.until > Date.now()) return cached.seconds;
-    const row = await one<{ handle: number | null }>(
+  /**
+   * For the wait estimate: the mean handle time of the line's last 50 completed contacts and how many agents are
+   * signed in on it, recomputed at most every 5 s per process (they move slowly; the webhook is the hot path).
+   */
+  private async lineStats(line: Line): Promise<{ handleSeconds: number; agents: number }> {
+    const cached = this.lineStatsCache.get(line);
+    if (cached && cached.until > Date.now()) return cached;
+    const row = await one<{ handle: number | null; agents: number }>(
       this.dataSource.manager,
-      `SELECT avg(EXTRACT(EPOCH FROM completed_at - connected_at))::float AS handle FROM
-         (SELECT completed_at, connected_at FROM contacts WHERE line = $1 AND completed_at IS NOT NULL AND connected_at IS NOT NULL
-          ORDER BY completed_at DESC LIMIT 50) recent`,
+      `SELECT
+         (SELECT avg(EXTRACT(EPOCH FROM completed_at - connected_at))::float FROM
+            (SELECT completed_at, connected_at FROM contacts WHERE line = $1 AND completed_at IS NOT NULL AND connected_at IS NOT NULL
+             ORDER BY completed_at DESC LIMIT 50) recent) AS handle,
+         (SELECT count(*)::int FROM agents a JOIN agent_presence p ON p.agent_id = a.id
+            WHERE a.deleted_at IS NULL AND a.lines @> ARRAY[$1]::text[] AND p.state <> 'offline') AS agents`,
       [line],
     );
-    const seconds = row?.handle ?? DEFAULT_HANDLE_SECONDS;
-    this.handleTimes.set(line, { seconds, until: Date.now() + 10_000 });
-    return seconds;
+    const stats = { handleSeconds: row?.handle ?? DEFAULT_HANDLE_SECONDS, agents: row?.agents ?? 0, until: Date.now() + 5_000 };
+    this.lineStatsCache.set(line, stats);
+    return stats;
   }
 
   private findByCallId(callId: string): Promise<ContactRow | undefined> {
@@ -232,18 +238,15 @@ export class ContactLifecycleService {
     let queuePosition: number | null = null;
     let estimatedWaitSeconds: number | null = null;
     if (row.status === 'queued') {
-      const stats = await one<{ ahead: number; agents: number }>(
+      const stats = await one<{ ahead: number }>(
         this.dataSource.manager,
-        `SELECT
-           (SELECT count(*)::int FROM contacts q WHERE q.line = $1 AND q.status = 'queued'
-              AND (q.priority > $2 OR (q.priority = $2 AND (q.enqueued_at, q.id) < ($3, $4)))) AS ahead,
-           (SELECT count(*)::int FROM agents a JOIN agent_presence p ON p.agent_id = a.id
-              WHERE a.deleted_at IS NULL AND a.lines @> ARRAY[$1]::text[] AND p.state <> 'offline') AS agents`,
+        `SELECT count(*)::int AS ahead FROM contacts q WHERE q.line = $1 AND q.status = 'queued'
+           AND (q.priority > $2 OR (q.priority = $2 AND (q.enqueued_at, q.id) < ($3, $4)))`,
         [row.line, row.priority, row.enqueued_at, row.id],
       );
       queuePosition = (stats?.ahead ?? 0) + 1;
-      const handle = await this.averageHandleSeconds(row.line);
-      estimatedWaitSeconds = Math.round((queuePosition * handle) / Math.max(1, stats?.agents ?? 0));
+      const { handleSeconds, agents } = await this.lineStats(row.line);
+      estimatedWaitSeconds = Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
     }
     return {
       contactId: row.id,
