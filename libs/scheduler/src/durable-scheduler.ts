@@ -26,7 +26,8 @@ export class RetryJobLater extends Error {
   }
 }
 
-const LEASE_SECONDS = 30;
+/** Handlers take milliseconds; a dead runner's timers are taken over this soon after it claimed them. */
+const LEASE_SECONDS = 5;
 /**
  * One poller per process identity: `npm start` runs five apps in one process, each with a scheduler holding the same
  * handlers; five pollers would only multiply idle queries. Keyed by instance id, so tests that model two instances

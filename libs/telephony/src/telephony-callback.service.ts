@@ -8,7 +8,8 @@ import { DurableScheduler } from '@tether/scheduler';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 
 export const JOB_TELEPHONY_CALLBACK = 'telephony.callback';
-const DELIVERY_TIMEOUT_MS = 5_000;
+/** below the scheduler's 5 s lease, so a slow endpoint is not delivered to twice by two instances */
+const DELIVERY_TIMEOUT_MS = 4_000;
 /** after a day of failures the callback is marked failed and stops being retried */
 const GIVE_UP_AFTER_MS = 24 * 3600 * 1000;
 

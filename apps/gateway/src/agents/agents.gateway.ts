@@ -71,6 +71,11 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       // join the agent's room before presence can trigger a routing pass, so no offer is emitted into the gap
       await socket.join(rooms.agent(agentId));
       const session = await this.presence.connected(agentId, socket.id);
+      if (socket.disconnected) {
+        // it closed while we registered it: handleDisconnect found no row to remove, so remove it now
+        await this.presence.disconnected(agentId, socket.id);
+        return;
+      }
       socket.data.lines = session.lines;
       await socket.join(rooms.lineSet(session.lines));
       // a token that runs out mid-session ends the session
