@@ -211,8 +211,11 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
     const offer = await one<{ id: string; expires_at: Date }>(
       tx,
-      `INSERT INTO offers (contact_id, agent_id, line, channel, state, reason, trace, expires_at)
-       VALUES ($1, $2, $3, $4, 'pending', $5, $6, now() + make_interval(secs => $7)) RETURNING id, expires_at`,
+      // clock_timestamp(), not now(): now() is the transaction's start, and waiting for the line lock must not
+      // come out of the agent's window to answer
+      `INSERT INTO offers (contact_id, agent_id, line, channel, state, reason, trace, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, 'pending', $5, $6, clock_timestamp(), clock_timestamp() + make_interval(secs => $7))
+       RETURNING id, expires_at`,
       [assignment.contactId, assignment.agentId, line, channel, assignment.reason, assignment.trace, timeoutSeconds],
     );
     await this.scheduler.schedule(tx, JOB_OFFER_EXPIRE, offer!.expires_at, { offerId: offer!.id }, offer!.id);

@@ -11,7 +11,8 @@ import type {
   Resolution,
 } from './wire-types';
 
-interface ServerToAgentEvents {
+/** What the gateway emits to an agent's socket (the contract's server → client events). */
+export interface ServerToAgentEvents {
   offer: (payload: OfferEvent) => void;
   'offer:revoked': (payload: OfferRevokedEvent) => void;
   queue: (payload: QueueEvent) => void;
@@ -44,6 +45,11 @@ export class AgentClient {
   readonly queue: EventBuffer<QueueEvent>;
   readonly presence: EventBuffer<PresenceEvent>;
   readonly ended: EventBuffer<ContactEndedEvent>;
+  /**
+   * Resolves with socket.io's reason once this connection is gone, whoever ended it ('io client disconnect' after
+   * `close()`, 'transport close' when the gateway died). A client does not reconnect: make a new one.
+   */
+  readonly closed: Promise<string>;
   private readonly socket: Socket<ServerToAgentEvents, AgentToServerEvents>;
 
   /** `agentId` is only for the caller's bookkeeping and error messages; the token says who connects. */
@@ -71,6 +77,15 @@ export class AgentClient {
     this.socket.on('queue', (payload) => this.queue.push(payload));
     this.socket.on('agent:presence', (payload) => this.presence.push(payload));
     this.socket.on('contact:ended', (payload) => this.ended.push(payload));
+    this.closed = new Promise((resolve) => this.socket.once('disconnect', (reason) => resolve(reason)));
+  }
+
+  /**
+   * Also hands every `event` to `listener` as it arrives (it still lands in its buffer), for clients that react to
+   * whatever comes, such as the load and fault tests' agents.
+   */
+  on<E extends keyof ServerToAgentEvents>(event: E, listener: ServerToAgentEvents[E]): void {
+    this.socket.on(event, listener as never);
   }
 
   private get label(): string {
@@ -167,5 +182,14 @@ export class AgentClient {
   /** Disconnects (the server sees a transport close, as when a browser tab goes away). */
   close(): void {
     this.socket.disconnect();
+  }
+
+  /**
+   * Closes the underlying websocket without socket.io's goodbye (no disconnect packet): the server sees its
+   * transport close, as when a desktop client crashes. (A network that silently drops packets is a FaultProxy's
+   * blackhole, noticed only by socket.io's heartbeat.)
+   */
+  dropTransport(): void {
+    this.socket.io.engine.close();
   }
 }

@@ -104,9 +104,32 @@ export class AppProcess {
     return this.combined;
   }
 
+  /**
+   * Ends the process abruptly and resolves once it is gone: SIGKILL by default, as `kill -9` (no shutdown hook
+   * runs, sockets and database sessions are cut, leases it held stay until they run out). Safe to call twice.
+   */
+  async kill(signal: 'SIGKILL' | 'SIGTERM' | 'SIGINT' = 'SIGKILL'): Promise<ProcessExit> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /**
+   * Freezes the process (SIGSTOP), as a long GC pause or a stalled VM would: it keeps its sockets and database
+   * sessions but does nothing until `resume()` (SIGCONT). A fault test can freeze a process at a chosen moment,
+   * look at what it holds, and then `kill()` it or let it go on.
+   */
+  pause(): void {
+    if (this.running) this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.child.kill('SIGCONT');
+  }
+
   /** SIGINT (the apps close cleanly on it), SIGKILL if still there after `graceMs`. Safe to call twice. */
   async stop(graceMs = 10_000): Promise<ProcessExit> {
     if (this.running) {
+      this.child.kill('SIGCONT'); // a paused process would not act on SIGINT
       this.child.kill('SIGINT');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       const exit = await this.exited;

@@ -15,3 +15,6 @@ export * from './telephony-client';
 export * from './agent-client';
 export * from './callback-receiver';
 export * from './test-floor';
+export * from './fault-proxy';
+export * from './figures';
+export * from './database-pool';

@@ -35,6 +35,12 @@ export interface StartTetherOptions {
   redisUrl?: string;
   /** default 30 s; on a timeout the error carries the processes' output */
   startTimeoutMs?: number;
+  /**
+   * The DATABASE_URL the processes get, made from the fresh database's URL: e.g. `(url) => proxy.route(url)` to
+   * put a FaultProxy between the apps and PostgreSQL. The harness itself (`databaseUrl`, the drop in `stop()`)
+   * keeps the direct URL. (Redis: `redisUrl`. One process only: `startApp(app, { DATABASE_URL, REDIS_URL })`.)
+   */
+  appDatabaseUrl?: (databaseUrl: string) => string;
 }
 
 export interface TetherAppProcess {
@@ -70,6 +76,8 @@ export class Tether {
   private readonly failuresAtStart = e2eFailureCount();
   /** ports handed to this system's processes, so two started at once never get the same one */
   private readonly ports = new Set<number>();
+  /** processes of each app asked for so far, for their labels */
+  private readonly launched = new Map<TetherApp, number>();
   private stopped = false;
 
   private constructor(
@@ -100,7 +108,8 @@ export class Tether {
    */
   static async start(options: StartTetherOptions = {}): Promise<Tether> {
     const database = await createTestDatabase();
-    const env = { ...DEFAULT_ENV, DATABASE_URL: database.url, ...options.env };
+    const appDatabaseUrl = options.appDatabaseUrl ? options.appDatabaseUrl(database.url) : database.url;
+    const env = { ...DEFAULT_ENV, DATABASE_URL: appDatabaseUrl, ...options.env };
     const timeout = options.startTimeoutMs ?? 30_000;
     try {
       if (!options.apps) {
@@ -148,14 +157,17 @@ export class Tether {
 
   /**
    * One more process of `app` on a free port, over the same database and Redis. The first process of an app
-   * becomes `urls[app]`; later ones are reached through the returned `url`.
+   * becomes `urls[app]`; later ones are reached through the returned `url`. `env` wins over everything else, so
+   * one process can get its own DATABASE_URL / REDIS_URL (through a FaultProxy) or TETHER_INSTANCE_ID.
    */
   async startApp(app: TetherApp, env: Record<string, string> = {}): Promise<TetherAppProcess> {
     if (this.redisUrl === undefined)
       throw new Error('startApp needs a system started with `apps` (processes sharing Redis)');
     const port = await distinctFreePort(this.ports);
     const url = `http://127.0.0.1:${port}`;
-    const sameApp = this.running.filter((p) => p.app === app).length;
+    // counted when asked, not when started: processes of one app started at once get distinct labels
+    const sameApp = this.launched.get(app) ?? 0;
+    this.launched.set(app, sameApp + 1);
     const child = await AppProcess.start({
       label: sameApp === 0 ? app : `${app}#${sameApp + 1}`,
       script: `dist/apps/${app}/src/main.js`,

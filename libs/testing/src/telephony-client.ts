@@ -10,6 +10,8 @@ export type SignatureMode = 'valid' | 'bad' | 'stale' | 'future' | 'missing';
 
 export interface TelephonyRequestOptions {
   signature?: SignatureMode;
+  /** give up (the request rejects) after this long; default 10 s */
+  timeoutMs?: number;
 }
 
 /** The IVR/telephony platform as Tether sees it: signed requests to one line app's /v1/telephony paths. */
@@ -47,8 +49,8 @@ export class TelephonyClient {
     );
   }
 
-  hangup(callId: string): Promise<HttpResponse<CallView>> {
-    return this.postEvent(callId, 'hangup');
+  hangup(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
+    return this.postEvent(callId, 'hangup', options);
   }
 
   getCall(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
@@ -69,6 +71,7 @@ export class TelephonyClient {
       method,
       headers,
       body: method === 'GET' ? undefined : raw,
+      timeoutMs: options.timeoutMs,
     });
   }
 

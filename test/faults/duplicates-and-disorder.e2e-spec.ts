@@ -1,0 +1,334 @@
+import { expect } from '@jest/globals';
+import {
+  type AgentClient,
+  type DatabasePool,
+  type HttpResponse,
+  type CallView,
+  type Tether,
+  TelephonyClient,
+  TestFloor,
+  describeMs,
+  openDatabasePool,
+  printFigures,
+  startTether,
+  uniqueCallId,
+  uniquePhone,
+  waitFor,
+} from '@tether/testing';
+import { FAULT_ENV, between, chance, inPool, scaled, scaledMs, sleep } from './support/faults';
+import { OfferLedger } from './support/offer-ledger';
+
+/**
+ * ISSUE 5 / 1: the telephony platform delivers at least once and in no particular order. Three instances of the sales
+ * app take call webhooks of which a fifth arrive 2-5 times at once (each copy at another instance), and hang-ups that
+ * race the call webhook, follow it at once, come later, or come twice. Every delivery is answered 2xx, each callId
+ * makes exactly one contact, and no contact is offered once it has ended.
+ *
+ * FAULTS_SCALE=1: 500 calls, about 1,000 webhook deliveries in all.
+ */
+const CALLS = scaled(500);
+const DUPLICATED_SHARE = 0.2;
+const HANGUP_SHARE = 0.4;
+const AGENTS = 12;
+const CONCURRENT_CALLERS = 24;
+
+const HANGUP_TIMINGS = ['with-call', 'after-2xx', 'later'] as const;
+
+interface Delivery {
+  kind: 'call' | 'hangup';
+  callId: string;
+  instance: number;
+  sentAt: number;
+  tookMs?: number;
+  status: number | 'error';
+  contactId?: string;
+  error?: string;
+}
+
+describe('faults: duplicate and out-of-order webhooks over 3 sales instances', () => {
+  let tether: Tether;
+  let floor: TestFloor;
+  let db: DatabasePool;
+  let instances: TelephonyClient[];
+
+  beforeAll(async () => {
+    tether = await startTether({ apps: ['admin', 'sales', 'gateway'], env: FAULT_ENV });
+    const more = await Promise.all([tether.startApp('sales'), tether.startApp('sales')]);
+    instances = [tether.urls.sales, ...more.map((p) => p.url)].map(
+      (url) => new TelephonyClient(url, tether.webhookSecret),
+    );
+    floor = new TestFloor(tether);
+    db = openDatabasePool(tether.databaseUrl);
+  }, 90_000);
+  afterAll(async () => {
+    await db?.close();
+    await tether?.stop();
+  });
+
+  it(
+    'answers every delivery 2xx, makes one contact per callId, and never offers an ended contact',
+    async () => {
+      const started = Date.now();
+      await floor.rules('sales', {
+        sticky: { enabled: false, waitSeconds: 0 },
+        offerTimeoutSeconds: 10,
+        wrapUpSeconds: 0,
+      });
+      const ledger = new OfferLedger();
+      const agentStats = {
+        accepted: 0,
+        acceptRefused: new Map<string, number>(),
+        completed: 0,
+        completeFailed: 0,
+      };
+      const agents: AgentClient[] = await Promise.all(
+        Array.from({ length: AGENTS }, () => floor.agent({ lines: ['sales'] })),
+      );
+      // every agent answers what it is offered after a moment and completes a little later; a hang-up may get there first
+      for (const agent of agents) {
+        ledger.watch(agent);
+        agent.on('offer', (offer) => {
+          void (async () => {
+            await sleep(between(0, 40));
+            const ack = await agent
+              .accept(offer.offerId)
+              .catch((e: Error) => ({ ok: false as const, error: e.message }));
+            if (!ack.ok) {
+              agentStats.acceptRefused.set(ack.error, (agentStats.acceptRefused.get(ack.error) ?? 0) + 1);
+              return;
+            }
+            agentStats.accepted++;
+            await sleep(between(20, 120));
+            const done = await agent
+              .complete(offer.contact.id, 'resolved')
+              .catch((e: Error) => ({ ok: false as const, error: e.message }));
+            if (done.ok) agentStats.completed++;
+            else agentStats.completeFailed++;
+          })();
+        });
+      }
+
+      const deliveries: Delivery[] = [];
+      const send = async (
+        kind: Delivery['kind'],
+        callId: string,
+        instance: number,
+        request: () => Promise<HttpResponse<CallView>>,
+      ): Promise<Delivery> => {
+        const delivery: Delivery = { kind, callId, instance, sentAt: Date.now(), status: 'error' };
+        deliveries.push(delivery);
+        try {
+          const response = await request();
+          delivery.status = response.status;
+          delivery.tookMs = Date.now() - delivery.sentAt;
+          delivery.contactId = response.body?.contactId;
+        } catch (error) {
+          delivery.error = (error as Error).message;
+        }
+        return delivery;
+      };
+      const postCall = (body: { callId: string; from: string; to: string }, instance: number) =>
+        send('call', body.callId, instance, () => instances[instance].postCall(body));
+      const hangup = (callId: string, instance: number) =>
+        send('hangup', callId, instance, () => instances[instance].hangup(callId));
+
+      // the plan: which calls arrive several times, which hang up when, which hang-ups arrive twice
+      const plans = Array.from({ length: CALLS }, () => ({
+        body: { callId: uniqueCallId('CA-dup'), from: uniquePhone(), to: '+15550000001' },
+        copies: chance(DUPLICATED_SHARE) ? between(2, 5) : 1,
+        hangup: chance(HANGUP_SHARE) ? HANGUP_TIMINGS[between(0, 2)] : undefined,
+        hangupCopies: chance(0.3) ? between(2, 3) : 1,
+        firstTwoXxAt: Number.POSITIVE_INFINITY,
+      }));
+      const firstInstance = () => between(0, instances.length - 1);
+      const later: Promise<unknown>[] = [];
+
+      await inPool(plans, CONCURRENT_CALLERS, async (plan) => {
+        const first = firstInstance();
+        const hangups = () =>
+          Promise.all(
+            Array.from({ length: plan.hangupCopies }, (_, k) =>
+              hangup(plan.body.callId, (first + 1 + k) % instances.length),
+            ),
+          );
+        // every copy at once, each at the next instance
+        const calls = Promise.all(
+          Array.from({ length: plan.copies }, (_, k) =>
+            postCall(plan.body, (first + k) % instances.length).then((d) => {
+              if (typeof d.status === 'number' && d.status < 300)
+                plan.firstTwoXxAt = Math.min(plan.firstTwoXxAt, Date.now());
+              return d;
+            }),
+          ),
+        );
+        if (plan.hangup === 'with-call') {
+          await Promise.all([calls, hangups()]);
+          return;
+        }
+        await calls;
+        if (plan.hangup === 'after-2xx') await hangups();
+        else if (plan.hangup === 'later') later.push(sleep(between(0, 500)).then(hangups));
+      });
+      await Promise.all(later);
+      const sendingDone = Date.now();
+
+      // A hang-up that overtook its call finds no call (404, as the contract says); the platform retries it, as here.
+      const hangupDeliveries = deliveries.filter((d) => d.kind === 'hangup');
+      const planOf = new Map(plans.map((p) => [p.body.callId, p]));
+      const early404 = hangupDeliveries.filter((d) => d.status === 404);
+      const late404 = early404.filter((d) => d.sentAt > planOf.get(d.callId)!.firstTwoXxAt);
+      const retried = await Promise.all(
+        [...new Set(early404.map((d) => d.callId))].map((callId) => hangup(callId, firstInstance())),
+      );
+
+      // quiescence: every contact ended (hung up, or accepted and completed by an agent)
+      await waitFor(
+        async () =>
+          (
+            await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE status <> 'ended'`)
+          )[0].n === 0,
+        { what: 'every contact to end (hung up or completed)', timeoutMs: scaledMs(30_000), intervalMs: 200 },
+      );
+      await sleep(300); // a stray offer would have reached an agent by now
+
+      const callDeliveries = deliveries.filter((d) => d.kind === 'call');
+      const callNon2xx = callDeliveries.filter((d) => d.status === 'error' || d.status >= 300);
+      const hangupBad = hangupDeliveries.filter((d) => d.status !== 200 && d.status !== 404);
+      const created = new Map<string, number>();
+      for (const d of callDeliveries)
+        if (d.status === 201) created.set(d.callId, (created.get(d.callId) ?? 0) + 1);
+      const not201Once = plans.filter((p) => created.get(p.body.callId) !== 1).map((p) => p.body.callId);
+      const contactIdsPerCall = new Map<string, Set<string>>();
+      for (const d of callDeliveries) {
+        if (!d.contactId) continue;
+        const set = contactIdsPerCall.get(d.callId) ?? new Set<string>();
+        set.add(d.contactId);
+        contactIdsPerCall.set(d.callId, set);
+      }
+      const splitAnswers = [...contactIdsPerCall]
+        .filter(([, ids]) => ids.size !== 1)
+        .map(([callId]) => callId);
+
+      // GET agrees with what the webhooks answered, and the database has exactly one contact per callId
+      const getMismatches: string[] = [];
+      await inPool(plans, 16, async (plan) => {
+        const got = await instances[firstInstance()].getCall(plan.body.callId);
+        const answered = [...(contactIdsPerCall.get(plan.body.callId) ?? [])][0];
+        if (got.status !== 200 || got.body.contactId !== answered) getMismatches.push(plan.body.callId);
+      });
+      const duplicateRows = await db.query(
+        `SELECT external_id, count(*)::int AS n FROM contacts GROUP BY 1 HAVING count(*) > 1`,
+      );
+      const [{ n: contactRows }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts`);
+
+      // No ended contact is offered. now() in PostgreSQL is the transaction's start, so an offer whose transaction began
+      // just before a hang-up's but locked the contact first can carry a created_at after ended_at; that offer is the
+      // one the hang-up revoked. Any other offer created after the contact ended is a violation.
+      const offeredAfterEnd = await db.query<{
+        id: string;
+        state: string;
+        end_reason: string | null;
+        contact_end: string;
+      }>(
+        `SELECT o.id, o.state, o.end_reason, c.end_reason AS contact_end
+       FROM offers o JOIN contacts c ON c.id = o.contact_id
+       WHERE c.ended_at IS NOT NULL AND o.created_at > c.ended_at`,
+      );
+      const violations = offeredAfterEnd.filter(
+        (o) => !(o.state === 'revoked' && o.end_reason === 'caller_hung_up'),
+      );
+      const seenByAgentsAfterEnd = await db.query<{ id: string }>(
+        `SELECT o.id FROM offers o JOIN contacts c ON c.id = o.contact_id
+       WHERE o.id = ANY($1::uuid[]) AND c.ended_at IS NOT NULL AND o.created_at > c.ended_at
+         AND NOT (o.state = 'revoked' AND o.end_reason = 'caller_hung_up')`,
+        [ledger.all.map((o) => o.offerId)],
+      );
+      const abandonedButConnected = await db.query(
+        `SELECT c.id FROM contacts c WHERE c.end_reason = 'abandoned'
+         AND (c.agent_id IS NOT NULL OR EXISTS (SELECT 1 FROM offers o WHERE o.contact_id = c.id AND o.state = 'accepted'))`,
+      );
+      const livePendingOffers = await db.query(`SELECT id FROM offers WHERE state = 'pending'`);
+      const busySlots = await db.query(`SELECT agent_id, used FROM agent_slots WHERE used <> 0`);
+      const outcomes = await db.query<{ end_reason: string; n: number }>(
+        `SELECT end_reason, count(*)::int AS n FROM contacts GROUP BY 1 ORDER BY 1`,
+      );
+      const hungUpRaces = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM offers WHERE state = 'revoked' AND end_reason = 'caller_hung_up'`,
+      );
+      const [{ n: offerRows }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM offers`);
+      const endReasonOf = new Map(
+        (
+          await db.query<{ external_id: string; end_reason: string }>(
+            `SELECT external_id, end_reason FROM contacts`,
+          )
+        ).map((r) => [r.external_id, r.end_reason]),
+      );
+      const notCompleted = plans
+        .filter((p) => !p.hangup && endReasonOf.get(p.body.callId) !== 'completed')
+        .map((p) => p.body.callId);
+
+      const hangupPlans = plans.filter((p) => p.hangup);
+      printFigures('duplicates-and-disorder (3 sales instances)', [
+        ['calls (distinct callIds)', CALLS],
+        ['call webhook deliveries', callDeliveries.length],
+        ['  of which extra copies', callDeliveries.length - CALLS],
+        ['  calls delivered 2-5 times', plans.filter((p) => p.copies > 1).length],
+        [
+          '  answered 201 / 200',
+          `${callDeliveries.filter((d) => d.status === 201).length} / ${callDeliveries.filter((d) => d.status === 200).length}`,
+        ],
+        ['  answered other (violations)', callNon2xx.length],
+        [
+          'hang-ups planned (with-call/after-2xx/later)',
+          `${hangupPlans.length} (${HANGUP_TIMINGS.map((t) => hangupPlans.filter((p) => p.hangup === t).length).join('/')})`,
+        ],
+        ['hang-up deliveries (incl. copies)', hangupDeliveries.length],
+        [
+          '  404 before the call existed (retried)',
+          `${early404.length - late404.length} (${retried.filter((d) => d.status === 200).length} retries 200)`,
+        ],
+        ['  404 after a 2xx (violations)', late404.length],
+        ['webhook events in all', deliveries.length],
+        [
+          'webhook latency',
+          describeMs(deliveries.flatMap((d) => (d.tookMs === undefined ? [] : [d.tookMs]))),
+        ],
+        ['contacts in the database', contactRows],
+        ['duplicate external_ids (violations)', duplicateRows.length],
+        ['callIds without exactly one 201', not201Once.length],
+        ['callIds answered with 2 contactIds', splitAnswers.length],
+        ['GET disagreeing with the webhook', getMismatches.length],
+        ['offers made / seen by agents', `${offerRows} / ${ledger.all.length}`],
+        ['offers revoked by a racing hang-up', hungUpRaces[0].n],
+        ['offers created after end (raw / violations)', `${offeredAfterEnd.length} / ${violations.length}`],
+        [
+          'accepts by agents / refused',
+          `${agentStats.accepted} / ${[...agentStats.acceptRefused].map(([e, n]) => `${n} "${e}"`).join(', ') || 0}`,
+        ],
+        ['abandoned contacts later connected', abandonedButConnected.length],
+        ['contact outcomes', outcomes.map((o) => `${o.end_reason}=${o.n}`).join(' ')],
+        ['sending took', `${sendingDone - started} ms`],
+        ['whole test', `${Date.now() - started} ms`],
+      ]);
+
+      expect(callNon2xx.map((d) => `${d.callId}@${d.instance}: ${d.status} ${d.error ?? ''}`)).toEqual([]);
+      expect(hangupBad.map((d) => `${d.callId}: ${d.status} ${d.error ?? ''}`)).toEqual([]);
+      expect(late404.map((d) => d.callId)).toEqual([]);
+      expect(retried.filter((d) => d.status !== 200)).toEqual([]);
+      expect(not201Once).toEqual([]);
+      expect(splitAnswers).toEqual([]);
+      expect(getMismatches).toEqual([]);
+      expect(duplicateRows).toEqual([]);
+      expect(contactRows).toBe(CALLS);
+      expect(violations).toEqual([]);
+      expect(seenByAgentsAfterEnd).toEqual([]);
+      expect(abandonedButConnected).toEqual([]);
+      expect(livePendingOffers).toEqual([]);
+      expect(busySlots).toEqual([]);
+      // the calls nobody hung up were all answered and completed
+      expect(notCompleted).toEqual([]);
+      expect(agentStats.completeFailed).toBe(0);
+    },
+    scaledMs(150_000),
+  );
+});

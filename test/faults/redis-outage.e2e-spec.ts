@@ -1,0 +1,271 @@
+import { expect } from '@jest/globals';
+import {
+  type DatabasePool,
+  FAULT_BLACKHOLE,
+  FAULT_PASS,
+  FAULT_RESET,
+  FaultProxy,
+  type Tether,
+  TelephonyClient,
+  TestFloor,
+  describeMs,
+  faultLatency,
+  httpJson,
+  openDatabasePool,
+  printFigures,
+  startTether,
+  testRedisUrl,
+  waitFor,
+} from '@tether/testing';
+import { FAULT_ENV, faultsScale, scaledMs, sleep } from './support/faults';
+import { OfferLedger } from './support/offer-ledger';
+import {
+  type WebhookRecord,
+  WorkingAgents,
+  halfWrittenAssignments,
+  is2xx,
+  loggedErrors,
+  lostOrUnserved,
+  postRecordedCall,
+  retryUnanswered,
+  webhookFigures,
+} from './support/outage-drill';
+
+/**
+ * ISSUE 5 / 5a: Redis goes away for 10 s under a steady call rate. Every process reaches Redis through a FaultProxy:
+ * Redis first turns slow (300 ms a round trip for 1 s, so commands are in flight when it dies), then its connections
+ * are reset for 5 s (the server died), then it accepts connections and answers nothing for 5 s (a hung server or a
+ * partition), then it is back. PostgreSQL holds the truth: a webhook may answer 2xx or 5xx (or make the platform
+ * wait) but never answer 2xx and lose the call; once Redis is back offers reach agents again within 5 s (the stream
+ * bus resumes from its last id) and everything that arrived meanwhile is served.
+ *
+ * The drill runs once (beforeAll); each criterion is its own test.
+ *
+ * FAULTS_SCALE=1: 20 calls/s for 2 s before, 11 s during and 4 s after the outage; 2 sales instances, 2 gateways.
+ */
+const RATE = Math.max(1, Math.round(20 * faultsScale()));
+const AGENTS = Math.max(8, Math.round(12 * faultsScale()));
+const BEFORE_MS = 2_000;
+const SLOW_MS = 1_000;
+const RESET_MS = 5_000;
+const BLACKHOLE_MS = 5_000;
+const AFTER_MS = 4_000;
+const OFFER_TIMEOUT_SECONDS = 15;
+const WEBHOOK_TIMEOUT_MS = 30_000;
+const RECOVERY_LIMIT_MS = 5_000;
+const PHASES = ['before', 'during', 'after'] as const;
+
+interface Drill {
+  log: WebhookRecord[];
+  outageAt: number;
+  healedAt: number;
+  drainedAt?: number;
+  left: { status: string; n: number }[];
+  lost: string[];
+  unserved: string[];
+  halfWritten: string[];
+  firstOfferAfterMs?: number;
+  neverDelivered: { id: string; state: string }[];
+}
+
+describe('faults: Redis outage (slow, reset, blackhole) under load', () => {
+  let tether: Tether;
+  let floor: TestFloor;
+  let db: DatabasePool;
+  let proxy: FaultProxy;
+  let drill: Drill;
+
+  beforeAll(async () => {
+    proxy = await FaultProxy.start({ target: testRedisUrl(), label: 'redis' });
+    tether = await startTether({
+      apps: ['admin', 'sales', 'gateway'],
+      env: FAULT_ENV,
+      redisUrl: proxy.route(testRedisUrl()),
+    });
+    const [sales2, gateway2] = await Promise.all([tether.startApp('sales'), tether.startApp('gateway')]);
+    const lines = [tether.line('sales'), new TelephonyClient(sales2.url, tether.webhookSecret)];
+    const gateways = [tether.urls.gateway, gateway2.url];
+    floor = new TestFloor(tether);
+    db = openDatabasePool(tether.databaseUrl);
+    drill = await runDrill(lines, gateways);
+  }, scaledMs(150_000));
+  afterAll(async () => {
+    await db?.close();
+    await tether?.stop();
+    await proxy?.stop();
+  });
+
+  async function runDrill(lines: TelephonyClient[], gateways: string[]): Promise<Drill> {
+    const started = Date.now();
+    await floor.rules('sales', {
+      sticky: { enabled: false, waitSeconds: 0 },
+      offerTimeoutSeconds: OFFER_TIMEOUT_SECONDS,
+      wrapUpSeconds: 0,
+    });
+    const ledger = new OfferLedger();
+    const agents = await WorkingAgents.start(floor, gateways, AGENTS, ledger);
+
+    const log: WebhookRecord[] = [];
+    let phase: (typeof PHASES)[number] = 'before';
+    const inFlight: Promise<unknown>[] = [];
+    let sending = true;
+    const load = (async () => {
+      for (let i = 0; sending; i++) {
+        inFlight.push(postRecordedCall(lines[i % lines.length], phase, WEBHOOK_TIMEOUT_MS, log));
+        await sleep(1000 / RATE);
+      }
+    })();
+
+    await sleep(BEFORE_MS);
+    phase = 'during';
+    const outageAt = proxy.setMode(faultLatency(300));
+    await sleep(SLOW_MS);
+    proxy.setMode(FAULT_RESET);
+    await sleep(RESET_MS / 2);
+    const healthDuring = await httpJson(`${tether.urls.sales}/health`, {
+      method: 'GET',
+      timeoutMs: 5_000,
+    }).then(
+      (r) => r.status,
+      () => 'no answer',
+    );
+    await sleep(RESET_MS / 2);
+    proxy.setMode(FAULT_BLACKHOLE);
+    await sleep(BLACKHOLE_MS);
+    phase = 'after';
+    const healedAt = proxy.setMode(FAULT_PASS);
+    // who holds what the moment Redis is back: slots taken by offers their agents never got are agents lost to routing
+    const atHeal = await db.query<{ busy: number; pending_unseen: number }>(
+      `SELECT count(*) FILTER (WHERE used > 0)::int AS busy,
+              (SELECT count(*)::int FROM offers WHERE state = 'pending' AND NOT (id = ANY($1::uuid[]))) AS pending_unseen
+       FROM agent_slots`,
+      [ledger.all.map((o) => o.offerId)],
+    );
+    await sleep(AFTER_MS);
+    sending = false;
+    await load;
+    await Promise.all(inFlight);
+
+    // the platform retries what it got no 2xx for; then everything must be served
+    await retryUnanswered(lines, log);
+    const drainedAt = await waitFor(
+      async () =>
+        (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE status <> 'ended'`))[0]
+          .n === 0 && Date.now(),
+      { what: 'every contact completed', timeoutMs: scaledMs(30_000), intervalMs: 250 },
+    ).catch(() => undefined);
+    const left = await db.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM contacts WHERE status <> 'ended' GROUP BY 1`,
+    );
+    agents.stop();
+
+    const firstOfferAfter = ledger.firstAfter(healedAt);
+    const offersMadeDuring = await db.query<{ id: string; state: string }>(
+      `SELECT id, state FROM offers WHERE created_at >= to_timestamp($1 / 1000.0) AND created_at < to_timestamp($2 / 1000.0)`,
+      [outageAt, healedAt],
+    );
+    const seen = new Map(ledger.all.map((o) => [o.offerId, o]));
+    const deliveredLate = offersMadeDuring
+      .filter((o) => seen.has(o.id))
+      .map((o) => seen.get(o.id)!.receivedAt - healedAt);
+    const neverDelivered = offersMadeDuring.filter((o) => !seen.has(o.id));
+    const newCallOffers = log
+      .filter((r) => r.phase === 'after' && is2xx(r.status))
+      .flatMap((r) => {
+        const offer = ledger.all.find((o) => o.offer.contact.callId === r.callId);
+        return offer ? [offer.receivedAt - r.sentAt] : [];
+      });
+    const { lost, unserved } = await lostOrUnserved(db, log);
+    const halfWritten = await halfWrittenAssignments(db);
+
+    printFigures('redis-outage (2 sales, 2 gateways; Redis slow 1 s, reset 5 s, blackhole 5 s)', [
+      ...webhookFigures(log, PHASES),
+      ['sales /health mid-outage', healthDuring],
+      [
+        'not 2xx at first, retried after (retry 2xx)',
+        `${log.filter((r) => r.retryStatus !== undefined).length} (${log.filter((r) => is2xx(r.retryStatus)).length})`,
+      ],
+      ['2xx calls missing from the database (violations)', lost.length],
+      ['2xx calls not served in the end', unserved.length],
+      ['offers made during the outage', offersMadeDuring.length],
+      ['  received after Redis returned', describeMs(deliveredLate)],
+      [
+        '  never received by their agent',
+        `${neverDelivered.length}: ${neverDelivered.map((o) => o.state).join(' ') || '-'}`,
+      ],
+      [
+        'at Redis return: agents busy / pending offers never seen',
+        `${atHeal[0].busy} of ${AGENTS} / ${atHeal[0].pending_unseen}`,
+      ],
+      [
+        'Redis back -> first offer received',
+        firstOfferAfter ? `${firstOfferAfter.receivedAt - healedAt} ms` : 'none',
+      ],
+      ['calls after Redis returned: webhook -> offer', describeMs(newCallOffers)],
+      ['agents set away by the server (an offer expired)', agents.setAway],
+      [
+        'agent acks lost (no answer in 5 s) / "try again" retried',
+        `${agents.lostAcks} / ${agents.triedAgain}`,
+      ],
+      ['accept refusals', [...agents.refusals].map(([e, n]) => `${n} "${e}"`).join(', ') || 0],
+      ['accepted / completed by agents', `${agents.accepted} / ${agents.completed}`],
+      ['half-written assignments', halfWritten.length],
+      ['errors the apps logged', loggedErrors(tether.logs())],
+      ['contacts left not ended', left.map((l) => `${l.status}=${l.n}`).join(' ') || 0],
+      [
+        'Redis back -> every contact served',
+        drainedAt ? `${drainedAt - healedAt} ms` : 'not within 30 s of the end of the load',
+      ],
+      ['proxy', JSON.stringify(proxy.stats)],
+      ['whole drill', `${Date.now() - started} ms`],
+    ]);
+    return {
+      log,
+      outageAt,
+      healedAt,
+      drainedAt,
+      left,
+      lost,
+      unserved,
+      halfWritten,
+      firstOfferAfterMs: firstOfferAfter && firstOfferAfter.receivedAt - healedAt,
+      neverDelivered,
+    };
+  }
+
+  it('answers no webhook 2xx without keeping the call, and takes every other one on the platform’s retry', () => {
+    expect(drill.lost).toEqual([]);
+    expect(
+      drill.log
+        .filter((r) => r.retryStatus !== undefined && !is2xx(r.retryStatus))
+        .map((r) => `${r.callId}: ${r.retryStatus}`),
+    ).toEqual([]);
+  });
+
+  it('leaves no assignment half-written', () => {
+    expect(drill.halfWritten).toEqual([]);
+  });
+
+  it('serves every call in the end', () => {
+    expect(drill.unserved).toEqual([]);
+    expect(drill.drainedAt ? [] : drill.left).toEqual([]);
+  });
+
+  it('delivers offers to agents again within 5 s of Redis returning', () => {
+    expect(drill.firstOfferAfterMs).toBeDefined();
+    expect(drill.firstOfferAfterMs).toBeLessThan(RECOVERY_LIMIT_MS);
+  });
+
+  /**
+   * KNOWN PRODUCT GAP (reported to the lead, issue 5 findings): an offer is committed in PostgreSQL and then announced
+   * with a single `bus.publish('offer.created')` (ContactDispatcher.pass). When that XADD fails (Redis died with the
+   * command in flight) the error ends the pass and nothing announces the offer again: the stream can only replay what
+   * reached it, and the server re-sends pending offers only when an agent reconnects. The agent never sees the offer,
+   * their slot stays taken for offerTimeoutSeconds, the offer expires, the agent is set away for an offer they never
+   * saw, and the caller waits all that time. Remove `.failing` once pending offers are re-announced (an outbox for
+   * events, or gateways re-sending their connected agents' pending offers when the bus recovers).
+   */
+  it.failing('delivers the offers made during the outage once Redis is back (none expires unseen)', () => {
+    expect(drill.neverDelivered).toEqual([]);
+  });
+});
