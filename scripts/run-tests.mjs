@@ -407,6 +407,7 @@ const jest = (projects, extra, env) => [
 
 if (tier === 'all') {
   await step('lint', bin('eslint'), ['.']);
+  await step('format', bin('prettier'), ['--check', '.']);
   await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 }
 if (tier === 'all' || tier === 'e2e') {

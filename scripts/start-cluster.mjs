@@ -78,12 +78,24 @@ function redisAnswers(port) {
 async function startRedis() {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
   if (spawnSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' }).status !== 0) {
-    console.log('redis-server not found: installing Debian\'s redis-server with apt-get');
-    const install = spawnSync('sh', ['-c', 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server'], { stdio: 'inherit' });
-    if (install.status !== 0) throw new Error('could not install redis-server; set REDIS_URL to a running Redis');
+    console.log("redis-server not found: installing Debian's redis-server with apt-get");
+    const install = spawnSync(
+      'sh',
+      [
+        '-c',
+        'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server',
+      ],
+      { stdio: 'inherit' },
+    );
+    if (install.status !== 0)
+      throw new Error('could not install redis-server; set REDIS_URL to a running Redis');
   }
   const port = basePort + 99;
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   children.push(redis);
   for (let i = 0; i < 100 && !(await redisAnswers(port)); i++) await new Promise((r) => setTimeout(r, 50));
   return `redis://127.0.0.1:${port}`;
@@ -98,7 +110,9 @@ async function startDatabase() {
 
 async function healthy(port) {
   for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -139,7 +153,9 @@ function proxyFor(app, port, targets) {
     const polling = app === 'gateway' && req.url?.startsWith('/socket.io/');
     proxy.web(req, res, { target: `http://127.0.0.1:${polling ? byClient(req) : roundRobin()}` });
   });
-  server.on('upgrade', (req, socket, head) => proxy.ws(req, socket, head, { target: `http://127.0.0.1:${roundRobin()}` }));
+  server.on('upgrade', (req, socket, head) =>
+    proxy.ws(req, socket, head, { target: `http://127.0.0.1:${roundRobin()}` }),
+  );
   return new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(port, process.env.HOST ?? '0.0.0.0', () => done(server));
@@ -158,8 +174,13 @@ try {
   }
   await Promise.all(Object.values(ports).flat().map(healthy));
   for (const [app, port] of APPS) servers.push(await proxyFor(app, port, ports[app]));
-  console.log(`\ntether cluster is up: ${instances} instances of each app over PostgreSQL and Redis (${env.REDIS_URL})`);
-  for (const [app, port] of APPS) console.log(`  ${app.padEnd(9)} http://localhost:${port}  ->  ${ports[app].map((p) => `:${p}`).join(' ')}`);
+  console.log(
+    `\ntether cluster is up: ${instances} instances of each app over PostgreSQL and Redis (${env.REDIS_URL})`,
+  );
+  for (const [app, port] of APPS)
+    console.log(
+      `  ${app.padEnd(9)} http://localhost:${port}  ->  ${ports[app].map((p) => `:${p}`).join(' ')}`,
+    );
   console.log('');
 } catch (error) {
   console.error(`cluster start failed: ${error instanceof Error ? error.message : error}`);

@@ -59,7 +59,7 @@ describe('queue view', () => {
     expect(salesAgent.queue.history.some((q) => lists(q, serviceCall.contactId))).toBe(false);
   });
 
-  it("an admin moving an agent to other lines moves their queue view at once", async () => {
+  it('an admin moving an agent to other lines moves their queue view at once', async () => {
     const agent = await floor.agent({ lines: ['sales'], status: null });
     await agent.nextQueue();
     await tether.admin().patchAgent(agent.agentId, { lines: ['service'] });

@@ -43,10 +43,16 @@ describe('scale-out: 2 instances of every app', () => {
   });
 
   it('calls alternated over both line instances, agents on both gateways: every contact offered exactly once', async () => {
-    await floor.rules('sales', { sticky: { enabled: false, waitSeconds: 0 }, offerTimeoutSeconds: 30, wrapUpSeconds: 0 });
+    await floor.rules('sales', {
+      sticky: { enabled: false, waitSeconds: 0 },
+      offerTimeoutSeconds: 30,
+      wrapUpSeconds: 0,
+    });
     const agents: AgentClient[] = [];
     for (let i = 0; i < 8; i++) {
-      agents.push(await floor.agent({ lines: ['sales'], gatewayUrl: i % 2 ? second.gateway.url : tether.urls.gateway }));
+      agents.push(
+        await floor.agent({ lines: ['sales'], gatewayUrl: i % 2 ? second.gateway.url : tether.urls.gateway }),
+      );
     }
     const offersByContact = new Map<string, string[]>();
     let stop = false;
@@ -59,7 +65,10 @@ describe('scale-out: 2 instances of every app', () => {
         } catch {
           continue;
         }
-        offersByContact.set(offer.contact.id, [...(offersByContact.get(offer.contact.id) ?? []), agent.agentId]);
+        offersByContact.set(offer.contact.id, [
+          ...(offersByContact.get(offer.contact.id) ?? []),
+          agent.agentId,
+        ]);
         const accepted = await agent.accept(offer.offerId);
         expect(accepted).toMatchObject({ ok: true });
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -95,25 +104,39 @@ describe('scale-out: 2 instances of every app', () => {
 
   it('the same callId posted to both instances at once makes one contact', async () => {
     const body = { callId: uniqueCallId(), from: uniquePhone(), to: '+15550000001' };
-    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => salesInstances[i % 2].postCall(body)));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => salesInstances[i % 2].postCall(body)),
+    );
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(responses.map((r) => r.body.contactId)).size).toBe(1);
     await salesInstances[0].hangup(body.callId);
   });
 
   it('sticky routing holds across instances', async () => {
-    await floor.rules('sales', { sticky: { enabled: true, waitSeconds: 10 }, offerTimeoutSeconds: 30, wrapUpSeconds: 0 });
+    await floor.rules('sales', {
+      sticky: { enabled: true, waitSeconds: 10 },
+      offerTimeoutSeconds: 30,
+      wrapUpSeconds: 0,
+    });
     const phone = uniquePhone();
     const first = await floor.agent({ lines: ['sales'], gatewayUrl: second.gateway.url });
     // the first call (via instance 1) reaches the only agent, on gateway 2
-    const call1 = await salesInstances[0].postCall({ callId: uniqueCallId(), from: phone, to: '+15550000001' });
+    const call1 = await salesInstances[0].postCall({
+      callId: uniqueCallId(),
+      from: phone,
+      to: '+15550000001',
+    });
     const offer1 = await first.nextOffer();
     expect(offer1.contact.id).toBe(call1.body.contactId);
     await first.accept(offer1.offerId);
     await first.complete(offer1.contact.id, 'follow_up', 'promised a callback');
 
     // first takes another call and stays busy while `other` signs in: `other` is now idle longer than first will be
-    const busy = await salesInstances[1].postCall({ callId: uniqueCallId(), from: uniquePhone(), to: '+15550000001' });
+    const busy = await salesInstances[1].postCall({
+      callId: uniqueCallId(),
+      from: uniquePhone(),
+      to: '+15550000001',
+    });
     const busyOffer = await first.nextOffer();
     expect(busyOffer.contact.id).toBe(busy.body.contactId);
     await first.accept(busyOffer.offerId);
@@ -122,10 +145,17 @@ describe('scale-out: 2 instances of every app', () => {
     await first.complete(busyOffer.contact.id, 'resolved');
 
     // other has been idle longer than first, but the returning caller (via instance 2) goes back to first
-    const call2 = await salesInstances[1].postCall({ callId: uniqueCallId(), from: phone, to: '+15550000001' });
+    const call2 = await salesInstances[1].postCall({
+      callId: uniqueCallId(),
+      from: phone,
+      to: '+15550000001',
+    });
     const offer2 = await first.nextOffer();
     expect(offer2).toMatchObject({ reason: 'sticky', contact: { id: call2.body.contactId } });
-    expect(offer2.customer.recentContacts?.[0]).toMatchObject({ id: call1.body.contactId, notes: 'promised a callback' });
+    expect(offer2.customer.recentContacts?.[0]).toMatchObject({
+      id: call1.body.contactId,
+      notes: 'promised a callback',
+    });
     await other.expectNoOffer(300);
   });
 });

@@ -24,7 +24,11 @@ function jwt(header: object, payload: object, secret: string | null): string {
 }
 
 function claimsOf(token: string): { sub: string; jti: string; exp: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sub: string; jti: string; exp: number };
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as {
+    sub: string;
+    jti: string;
+    exp: number;
+  };
 }
 
 /** ISSUE 5 security: nobody is let in, nobody acts on what is not theirs, nothing personal leaks into logs. */
@@ -54,7 +58,9 @@ describe('security', () => {
       };
       const routes = Object.entries(doc.paths)
         .filter(([path]) => path.startsWith('/v1/'))
-        .flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
+        .flatMap(([path, methods]) =>
+          Object.keys(methods).map((method) => [method.toUpperCase(), path] as const),
+        );
       expect(routes.length).toBeGreaterThanOrEqual(9);
 
       const { token: agentToken } = await agentWithToken();
@@ -63,15 +69,32 @@ describe('security', () => {
       const forged = [
         ['none', null],
         ['agent token', agentToken],
-        ['expired', jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, role: 'admin', exp: now - 60 }, JWT_SECRET)],
+        [
+          'expired',
+          jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, role: 'admin', exp: now - 60 }, JWT_SECRET),
+        ],
         ['alg none', jwt({ alg: 'none', typ: 'JWT' }, { sub: 'admin', role: 'admin', exp: now + 600 }, null)],
-        ['wrong key', jwt({ alg: 'HS256', typ: 'JWT' }, { sub: 'admin', role: 'admin', exp: now + 600 }, 'not-the-secret-0123456789abcdef')],
+        [
+          'wrong key',
+          jwt(
+            { alg: 'HS256', typ: 'JWT' },
+            { sub: 'admin', role: 'admin', exp: now + 600 },
+            'not-the-secret-0123456789abcdef',
+          ),
+        ],
       ] as const;
 
       for (const [method, template] of routes) {
-        const path = template.replace('{line}', 'sales').replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+        const path = template
+          .replace('{line}', 'sales')
+          .replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
         for (const [label, token] of forged) {
-          const response = await admin.request(method, path, method === 'GET' || method === 'DELETE' ? undefined : {}, { token });
+          const response = await admin.request(
+            method,
+            path,
+            method === 'GET' || method === 'DELETE' ? undefined : {},
+            { token },
+          );
           expect({ route: `${method} ${path}`, label, status: response.status }).toEqual({
             route: `${method} ${path}`,
             label,
@@ -84,7 +107,11 @@ describe('security', () => {
     it('an agent socket token never opens the supervisors namespace', async () => {
       const { io } = await import('socket.io-client');
       const { token } = await agentWithToken();
-      const socket = io(`${tether.urls.gateway}/supervisors`, { auth: { token }, transports: ['websocket'], reconnection: false });
+      const socket = io(`${tether.urls.gateway}/supervisors`, {
+        auth: { token },
+        transports: ['websocket'],
+        reconnection: false,
+      });
       const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
       socket.close();
       expect(error.message).toMatch(/token/i);
@@ -93,13 +120,32 @@ describe('security', () => {
 
   describe('agent tokens', () => {
     it.each([
-      ['alg none', (c: { sub: string; jti: string }) => jwt({ alg: 'none' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 }, null)],
-      ['wrong key', (c: { sub: string; jti: string }) => jwt({ alg: 'HS256' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 }, 'x'.repeat(40))],
-      ['expired', (c: { sub: string; jti: string }) => jwt({ alg: 'HS256' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) - 5 }, JWT_SECRET)],
-      ['HS512 with the right key', (c: { sub: string; jti: string }) => {
-        const head = `${base64url({ alg: 'HS512' })}.${base64url({ ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 })}`;
-        return `${head}.${createHmac('sha512', JWT_SECRET).update(head).digest('base64url')}`;
-      }],
+      [
+        'alg none',
+        (c: { sub: string; jti: string }) =>
+          jwt({ alg: 'none' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 }, null),
+      ],
+      [
+        'wrong key',
+        (c: { sub: string; jti: string }) =>
+          jwt(
+            { alg: 'HS256' },
+            { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 },
+            'x'.repeat(40),
+          ),
+      ],
+      [
+        'expired',
+        (c: { sub: string; jti: string }) =>
+          jwt({ alg: 'HS256' }, { ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) - 5 }, JWT_SECRET),
+      ],
+      [
+        'HS512 with the right key',
+        (c: { sub: string; jti: string }) => {
+          const head = `${base64url({ alg: 'HS512' })}.${base64url({ ...c, role: 'agent', exp: Math.floor(Date.now() / 1000) + 600 })}`;
+          return `${head}.${createHmac('sha512', JWT_SECRET).update(head).digest('base64url')}`;
+        },
+      ],
     ])('a %s token is refused at connect', async (_label, forge) => {
       const { token } = await agentWithToken();
       const claims = claimsOf(token);
@@ -111,10 +157,17 @@ describe('security', () => {
     it('a token that expires mid-session is disconnected', async () => {
       const { token } = await agentWithToken();
       const claims = claimsOf(token);
-      const shortLived = jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, role: 'agent', exp: Math.floor(Date.now() / 1000) + 2 }, JWT_SECRET);
+      const shortLived = jwt(
+        { alg: 'HS256', typ: 'JWT' },
+        { ...claims, role: 'agent', exp: Math.floor(Date.now() / 1000) + 2 },
+        JWT_SECRET,
+      );
       const client = tether.agent(shortLived, claims.sub);
       await client.connect();
-      await waitFor(() => !client.connected, { what: 'the socket closed after its token expired', timeoutMs: 8_000 });
+      await waitFor(() => !client.connected, {
+        what: 'the socket closed after its token expired',
+        timeoutMs: 8_000,
+      });
       client.close();
     });
   });
@@ -122,7 +175,11 @@ describe('security', () => {
   describe('an agent acts only on what is theirs', () => {
     it("another agent's offer cannot be accepted or rejected, and stays the owner's", async () => {
       const line = 'service';
-      await admin.putRouting(line, { sticky: { enabled: false, waitSeconds: 0 }, offerTimeoutSeconds: 30, wrapUpSeconds: 0 });
+      await admin.putRouting(line, {
+        sticky: { enabled: false, waitSeconds: 0 },
+        offerTimeoutSeconds: 30,
+        wrapUpSeconds: 0,
+      });
       const owner = await agentWithToken([line]);
       const intruder = await agentWithToken(['sales']);
       const ownerClient = tether.agent(owner.token, owner.agent.id);
@@ -132,7 +189,9 @@ describe('security', () => {
       await ownerClient.setStatus('available');
       const phone = uniquePhone();
       phones.push(phone);
-      const call = await tether.line(line).postCall({ callId: uniqueCallId(), from: phone, to: '+15550000001' });
+      const call = await tether
+        .line(line)
+        .postCall({ callId: uniqueCallId(), from: phone, to: '+15550000001' });
       expect(call.status).toBe(201);
       const offer = await ownerClient.nextOffer();
 
@@ -141,9 +200,15 @@ describe('security', () => {
       expect(await intruderClient.complete(offer.contact.id, 'resolved')).toMatchObject({ ok: false });
       const accepted = await ownerClient.accept(offer.offerId);
       expect(accepted).toMatchObject({ ok: true, contactId: offer.contact.id });
-      expect(await intruderClient.complete(offer.contact.id, 'resolved', 'not mine')).toMatchObject({ ok: false });
+      expect(await intruderClient.complete(offer.contact.id, 'resolved', 'not mine')).toMatchObject({
+        ok: false,
+      });
       const customer = await admin.getCustomer(call.body.customer.id);
-      expect(customer.contacts[0]).toMatchObject({ id: offer.contact.id, resolution: null, agentId: owner.agent.id });
+      expect(customer.contacts[0]).toMatchObject({
+        id: offer.contact.id,
+        resolution: null,
+        agentId: owner.agent.id,
+      });
       ownerClient.close();
       intruderClient.close();
     });
@@ -187,7 +252,12 @@ describe('security', () => {
     });
 
     it('a webhook body over 64 KB -> 413', async () => {
-      const raw = JSON.stringify({ callId: uniqueCallId(), from: uniquePhone(), to: '+1', pad: 'x'.repeat(70 * 1024) });
+      const raw = JSON.stringify({
+        callId: uniqueCallId(),
+        from: uniquePhone(),
+        to: '+1',
+        pad: 'x'.repeat(70 * 1024),
+      });
       const response = await tether.line('sales').postCall(raw);
       expect(response.status).toBe(413);
     });
@@ -205,7 +275,9 @@ describe('security', () => {
           `SELECT action, target, status FROM audit_log WHERE target = $1 OR (action = 'POST /v1/agents' AND status = 201) ORDER BY id`,
           [agent.id],
         );
-        expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['PATCH /v1/agents/:id', 'DELETE /v1/agents/:id', 'POST /v1/agents']));
+        expect(rows.map((r) => r.action)).toEqual(
+          expect.arrayContaining(['PATCH /v1/agents/:id', 'DELETE /v1/agents/:id', 'POST /v1/agents']),
+        );
         await expect(db.query(`UPDATE audit_log SET status = 200`)).rejects.toThrow(/append-only|permission/);
         await expect(db.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only|permission/);
         await expect(db.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only|permission/);
@@ -219,7 +291,11 @@ describe('security', () => {
       const phone = uniquePhone();
       phones.push(phone);
       await tether.line('presales').postCall({ callId: uniqueCallId(), from: phone, to: '+15550000002' });
-      await admin.createCustomer({ name: 'Logged Person', phones: [uniquePhone()], emails: ['logged.person@example.com'] });
+      await admin.createCustomer({
+        name: 'Logged Person',
+        phones: [uniquePhone()],
+        emails: ['logged.person@example.com'],
+      });
       await new Promise((resolve) => setTimeout(resolve, 500));
       const logs = tether.logs();
       expect(logs.length).toBeGreaterThan(100);
@@ -233,7 +309,9 @@ describe('security', () => {
 
   describe('rate limits', () => {
     it('admin REST answers 429 past the per-address limit, webhooks have their own budget', async () => {
-      const limited = await startTether({ env: { TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '10', TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: '5' } });
+      const limited = await startTether({
+        env: { TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '10', TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: '5' },
+      });
       try {
         const client = limited.admin();
         const statuses = [];
@@ -241,7 +319,11 @@ describe('security', () => {
         expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
         expect(statuses.slice(10)).toEqual([429, 429, 429, 429, 429]);
         const hooks = [];
-        for (let i = 0; i < 7; i++) hooks.push((await limited.line('sales').postCall({ callId: uniqueCallId(), from: uniquePhone(), to: '+1' })).status);
+        for (let i = 0; i < 7; i++)
+          hooks.push(
+            (await limited.line('sales').postCall({ callId: uniqueCallId(), from: uniquePhone(), to: '+1' }))
+              .status,
+          );
         expect(hooks.filter((s) => s === 429)).toHaveLength(2);
         expect((await fetch(`${limited.urls.admin}/health`)).status).toBe(200);
       } finally {

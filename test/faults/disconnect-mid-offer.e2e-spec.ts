@@ -233,34 +233,30 @@ describe('faults: agents dropping their connection mid-offer', () => {
    * agent_connections row exists; the gateway removes the row once registration finishes. Without that the agent
    * would count as connected with no socket: offered contacts nobody sees, never taken offline by the grace.
    */
-  it(
-    'a connection dropped during its set-up leaves no ghost behind (the agent goes offline after the grace)',
-    async () => {
-      const agent = await floor.agent({ lines: ['sales'], status: 'away' });
-      agent.close();
-      await agent.closed;
-      const attempts: Promise<unknown>[] = [];
-      for (let i = 0; i < 200; i++) {
-        const flaky = new AgentClient(gateways[i % 2], agent.token, agent.agentId);
-        attempts.push(flaky.connect(1_000).catch(() => undefined));
-        await sleep(between(0, 25));
-        flaky.close();
-      }
-      await Promise.all(attempts);
-      await sleep(500);
-      const ghosts = await db.query(
-        `SELECT socket_id, instance_id FROM agent_connections WHERE agent_id = $1`,
-        [agent.agentId],
-      );
-      printFigures('disconnect-mid-offer: connections dropped during set-up', [
-        ['connect-then-close cycles', 200],
-        ['agent_connections rows left with no socket', ghosts.length],
-      ]);
-      expect(ghosts).toEqual([]);
-      expect((await floor.admin.getAgent(agent.agentId)).presence.connected).toBe(false);
-    },
-    60_000,
-  );
+  it('a connection dropped during its set-up leaves no ghost behind (the agent goes offline after the grace)', async () => {
+    const agent = await floor.agent({ lines: ['sales'], status: 'away' });
+    agent.close();
+    await agent.closed;
+    const attempts: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const flaky = new AgentClient(gateways[i % 2], agent.token, agent.agentId);
+      attempts.push(flaky.connect(1_000).catch(() => undefined));
+      await sleep(between(0, 25));
+      flaky.close();
+    }
+    await Promise.all(attempts);
+    await sleep(500);
+    const ghosts = await db.query(
+      `SELECT socket_id, instance_id FROM agent_connections WHERE agent_id = $1`,
+      [agent.agentId],
+    );
+    printFigures('disconnect-mid-offer: connections dropped during set-up', [
+      ['connect-then-close cycles', 200],
+      ['agent_connections rows left with no socket', ghosts.length],
+    ]);
+    expect(ghosts).toEqual([]);
+    expect((await floor.admin.getAgent(agent.agentId)).presence.connected).toBe(false);
+  }, 60_000);
 
   /**
    * A connection that goes silent (laptop lid, Wi-Fi gone: no FIN, no close frame) is noticed only by socket.io's

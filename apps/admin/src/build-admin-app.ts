@@ -8,6 +8,7 @@ export const buildAdminApp: AppBuilder = (config) =>
     bodyLimitBytes: 1024 * 1024,
     swagger: {
       title: 'Tether admin API',
-      description: 'Agents, customers and routing rules. Line apps (3001-3003) serve the telephony webhooks, documented at their own /docs.',
+      description:
+        'Agents, customers and routing rules. Line apps (3001-3003) serve the telephony webhooks, documented at their own /docs.',
     },
   });

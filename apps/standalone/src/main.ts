@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   try {
     if (!config.databaseUrl) {
       embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
-      process.stdout.write(`embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}\n`);
+      process.stdout.write(
+        `embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}\n`,
+      );
     }
     const databaseUrl = config.databaseUrl ?? embedded!.url;
     const lines: string[] = [];
@@ -47,11 +49,17 @@ async function main(): Promise<void> {
       apps.push(app);
       const port = portFor({ ...config, portOverride: undefined }, name);
       await app.listen(port, config.host);
-      lines.push(`  ${name.padEnd(9)} http://${displayHost(config.host)}:${port}${name === 'gateway' ? '  (socket.io /agents, /supervisors)' : name === 'admin' ? '  (REST /v1, OpenAPI /docs)' : '  (POST /v1/telephony/calls)'}`);
+      lines.push(
+        `  ${name.padEnd(9)} http://${displayHost(config.host)}:${port}${name === 'gateway' ? '  (socket.io /agents, /supervisors)' : name === 'admin' ? '  (REST /v1, OpenAPI /docs)' : '  (POST /v1/telephony/calls)'}`,
+      );
     }
-    process.stdout.write(`\ntether is up (${config.redisUrl ? 'Redis' : 'in-process'} event bus):\n${lines.join('\n')}\n\n`);
+    process.stdout.write(
+      `\ntether is up (${config.redisUrl ? 'Redis' : 'in-process'} event bus):\n${lines.join('\n')}\n\n`,
+    );
   } catch (error) {
-    process.stderr.write(`start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     await stop(1);
   }
 }

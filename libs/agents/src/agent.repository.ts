@@ -60,7 +60,9 @@ export class AgentRepository {
   }
 
   async list(): Promise<Agent[]> {
-    return (await rows<AgentRow>(this.dataSource.manager, `${SELECT_AGENT} ORDER BY a.created_at, a.id`)).map(toAgent);
+    return (await rows<AgentRow>(this.dataSource.manager, `${SELECT_AGENT} ORDER BY a.created_at, a.id`)).map(
+      toAgent,
+    );
   }
 
   async find(id: string): Promise<Agent | undefined> {
@@ -98,8 +100,13 @@ export class AgentRepository {
     await this.get(id);
     await this.dataSource.transaction(async (tx) => {
       await tx.query(`UPDATE agents SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
-      await tx.query(`UPDATE agent_tokens SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`, [id]);
-      await tx.query(`UPDATE agent_presence SET state = 'offline', state_since = now() WHERE agent_id = $1`, [id]);
+      await tx.query(
+        `UPDATE agent_tokens SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`,
+        [id],
+      );
+      await tx.query(`UPDATE agent_presence SET state = 'offline', state_since = now() WHERE agent_id = $1`, [
+        id,
+      ]);
     });
   }
 
@@ -109,7 +116,11 @@ export class AgentRepository {
   }
 
   /** Capacity lives in agent_slots too, where routing claims it atomically; `used` is never touched here. */
-  private async syncSlots(sql: Sql, agentId: string, capacity: Partial<Record<Channel, number>>): Promise<void> {
+  private async syncSlots(
+    sql: Sql,
+    agentId: string,
+    capacity: Partial<Record<Channel, number>>,
+  ): Promise<void> {
     for (const channel of CHANNELS) {
       await sql.query(
         `INSERT INTO agent_slots (agent_id, channel, capacity) VALUES ($1, $2, $3)

@@ -41,10 +41,17 @@ export class AgentTokenService {
     private readonly secrets: SecretsService,
   ) {}
 
-  async issue(agentId: string, ttlSeconds = this.config.agentTokenTtlSeconds): Promise<{ token: string; expiresAt: string }> {
+  async issue(
+    agentId: string,
+    ttlSeconds = this.config.agentTokenTtlSeconds,
+  ): Promise<{ token: string; expiresAt: string }> {
     const tokenId = randomUUID();
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-    await this.dataSource.query(`INSERT INTO agent_tokens (id, agent_id, expires_at) VALUES ($1, $2, $3)`, [tokenId, agentId, expiresAt]);
+    await this.dataSource.query(`INSERT INTO agent_tokens (id, agent_id, expires_at) VALUES ($1, $2, $3)`, [
+      tokenId,
+      agentId,
+      expiresAt,
+    ]);
     const token = await this.jwt.signAsync(
       { sub: agentId, jti: tokenId, role: 'agent' },
       { secret: this.secrets.jwtSecret, algorithm: 'HS256', expiresIn: ttlSeconds },
@@ -53,10 +60,14 @@ export class AgentTokenService {
   }
 
   async verify(token: unknown): Promise<AgentPrincipal> {
-    if (typeof token !== 'string' || token.length === 0) throw new InvalidAgentToken('missing token: pass auth: { token }');
+    if (typeof token !== 'string' || token.length === 0)
+      throw new InvalidAgentToken('missing token: pass auth: { token }');
     let claims: AgentClaims;
     try {
-      claims = await this.jwt.verifyAsync<AgentClaims>(token, { secret: this.secrets.jwtSecret, algorithms: ['HS256'] });
+      claims = await this.jwt.verifyAsync<AgentClaims>(token, {
+        secret: this.secrets.jwtSecret,
+        algorithms: ['HS256'],
+      });
     } catch (error) {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
       throw new InvalidAgentToken(expired ? 'token expired' : 'invalid token');

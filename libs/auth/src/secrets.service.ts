@@ -26,19 +26,27 @@ export class SecretsService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.webhook = this.config.webhookSecret ?? (await this.generated('webhook_secret', () => randomBytes(24).toString('base64url')));
-    this.jwt = this.config.jwtSecret ?? (await this.generated('jwt_secret', () => randomBytes(48).toString('base64url')));
+    this.webhook =
+      this.config.webhookSecret ??
+      (await this.generated('webhook_secret', () => randomBytes(24).toString('base64url')));
+    this.jwt =
+      this.config.jwtSecret ??
+      (await this.generated('jwt_secret', () => randomBytes(48).toString('base64url')));
     if (this.config.adminToken) {
       this.adminTokenHash = sha256(this.config.adminToken);
     } else {
       const fresh = `tta_${randomBytes(24).toString('base64url')}`;
-      const { value, inserted } = await this.generatedOrExisting('admin_token_sha256', () => sha256(fresh).toString('hex'));
+      const { value, inserted } = await this.generatedOrExisting('admin_token_sha256', () =>
+        sha256(fresh).toString('hex'),
+      );
       this.adminTokenHash = Buffer.from(value, 'hex');
       // only the process whose insert won holds the token that matches the stored hash
       if (inserted) announce(`admin token (shown once, store it): ${fresh}`);
     }
     if (!this.config.webhookSecret && this.config.env !== 'test') {
-      this.logger.log('TETHER_WEBHOOK_SECRET not set: using the generated secret stored in the database (settings.webhook_secret)');
+      this.logger.log(
+        'TETHER_WEBHOOK_SECRET not set: using the generated secret stored in the database (settings.webhook_secret)',
+      );
     }
   }
 
@@ -59,8 +67,15 @@ export class SecretsService implements OnModuleInit {
   }
 
   /** Reads a setting, or inserts the generated value; exactly one of several racing instances wins the insert. */
-  private async generatedOrExisting(key: string, make: () => string): Promise<{ value: string; inserted: boolean }> {
-    const existing = await one<{ value: string }>(this.dataSource.manager, `SELECT value FROM settings WHERE key = $1`, [key]);
+  private async generatedOrExisting(
+    key: string,
+    make: () => string,
+  ): Promise<{ value: string; inserted: boolean }> {
+    const existing = await one<{ value: string }>(
+      this.dataSource.manager,
+      `SELECT value FROM settings WHERE key = $1`,
+      [key],
+    );
     if (existing) return { value: existing.value, inserted: false };
     const inserted = await one<{ value: string }>(
       this.dataSource.manager,
@@ -68,7 +83,11 @@ export class SecretsService implements OnModuleInit {
       [key, make()],
     );
     if (inserted) return { value: inserted.value, inserted: true };
-    const winner = await one<{ value: string }>(this.dataSource.manager, `SELECT value FROM settings WHERE key = $1`, [key]);
+    const winner = await one<{ value: string }>(
+      this.dataSource.manager,
+      `SELECT value FROM settings WHERE key = $1`,
+      [key],
+    );
     return { value: winner!.value, inserted: false };
   }
 }

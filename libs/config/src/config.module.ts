@@ -6,6 +6,10 @@ import { TETHER_CONFIG, TetherConfig } from './tether-config';
 @Module({})
 export class ConfigModule {
   static forRoot(config: TetherConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: TETHER_CONFIG, useValue: config }], exports: [TETHER_CONFIG] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: TETHER_CONFIG, useValue: config }],
+      exports: [TETHER_CONFIG],
+    };
   }
 }

@@ -9,98 +9,187 @@ const toInt = ({ value }: { value: unknown }): unknown =>
  * and refuses to start listing every bad variable. Documented in README's configuration table and .env.example.
  */
 export class EnvSchema {
-  @IsOptional() @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOST?: string;
 
   /** Port of the one app started by `npm run start:<app>`; overrides that app's own *_PORT. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   ADMIN_PORT?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   SALES_PORT?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PRESALES_PORT?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   SERVICE_PORT?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   GATEWAY_PORT?: number;
 
   @IsOptional()
-  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true }, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  @IsUrl(
+    { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
+    { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' },
+  )
   DATABASE_URL?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE?: number;
 
   @IsOptional()
-  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true }, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsUrl(
+    { protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true },
+    { message: 'REDIS_URL must be a redis:// or rediss:// URL' },
+  )
   REDIS_URL?: string;
 
   /** how instances share events over Redis: a stream (survives blips, default) or plain pub/sub */
-  @IsOptional() @IsIn(['streams', 'pubsub'])
+  @IsOptional()
+  @IsIn(['streams', 'pubsub'])
   TETHER_EVENT_BUS?: string;
 
-  @IsOptional() @IsString() @MinLength(16, { message: 'TETHER_ADMIN_TOKEN must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'TETHER_ADMIN_TOKEN must be at least 16 characters' })
   TETHER_ADMIN_TOKEN?: string;
 
-  @IsOptional() @IsString() @MinLength(16, { message: 'TETHER_WEBHOOK_SECRET must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'TETHER_WEBHOOK_SECRET must be at least 16 characters' })
   TETHER_WEBHOOK_SECRET?: string;
 
-  @IsOptional() @IsString() @MinLength(32, { message: 'TETHER_JWT_SECRET must be at least 32 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'TETHER_JWT_SECRET must be at least 32 characters' })
   TETHER_JWT_SECRET?: string;
 
   @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'TETHER_TELEPHONY_CALLBACK_URL must be an http(s) URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
+    { message: 'TETHER_TELEPHONY_CALLBACK_URL must be an http(s) URL' },
+  )
   TETHER_TELEPHONY_CALLBACK_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TETHER_DATA_DIR?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   TETHER_EMBEDDED_PG_PORT?: number;
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
-  @IsOptional() @IsIn(['json', 'pretty'])
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
   LOG_FORMAT?: string;
 
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'TETHER_INSTANCE_ID may hold letters, digits, . _ - (max 64)' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'TETHER_INSTANCE_ID may hold letters, digits, . _ - (max 64)',
+  })
   TETHER_INSTANCE_ID?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3600)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
   TETHER_AGENT_DISCONNECT_GRACE_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 24 * 3600)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 24 * 3600)
   TETHER_AGENT_TOKEN_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
   TETHER_QUEUE_SNAPSHOT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
   TETHER_TIMER_POLL_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
   TETHER_SWEEP_MS?: number;
 
   /** admin REST requests per client address per minute (429 beyond) */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   TETHER_ADMIN_RATE_LIMIT_PER_MINUTE?: number;
 
   /** telephony webhook requests per client address per minute (429 beyond); a platform sends from few addresses */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE?: number;
 
   /** client events per agent socket per second (acked with an error beyond) */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   TETHER_SOCKET_EVENTS_PER_SECOND?: number;
 }

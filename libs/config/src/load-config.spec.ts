@@ -9,7 +9,11 @@ describe('loadConfig', () => {
   });
 
   it('parses numeric and URL variables', () => {
-    const config = loadConfig({ PORT: '4000', DATABASE_URL: 'postgres://u:p@localhost:5432/db', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const config = loadConfig({
+      PORT: '4000',
+      DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
     expect(config.portOverride).toBe(4000);
     expect(config.databaseUrl).toBe('postgres://u:p@localhost:5432/db');
   });
@@ -17,13 +21,19 @@ describe('loadConfig', () => {
   it('names every bad variable at once', () => {
     let caught: unknown;
     try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://nope', REDIS_URL: 'localhost:6379', TETHER_ADMIN_TOKEN: 'short' });
+      loadConfig({
+        PORT: 'abc',
+        DATABASE_URL: 'mysql://nope',
+        REDIS_URL: 'localhost:6379',
+        TETHER_ADMIN_TOKEN: 'short',
+      });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(InvalidConfigError);
     const message = (caught as Error).message;
-    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'TETHER_ADMIN_TOKEN']) expect(message).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'TETHER_ADMIN_TOKEN'])
+      expect(message).toContain(name);
     expect(message).not.toContain('short');
   });
 });

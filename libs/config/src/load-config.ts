@@ -13,7 +13,8 @@ export class InvalidConfigError extends Error {
 
 function describe(errors: ValidationError[]): string[] {
   return errors.map((e) => {
-    const shown = e.value === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(e.property, e.value))})`;
+    const shown =
+      e.value === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(e.property, e.value))})`;
     return `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}${shown}`;
   });
 }

@@ -55,7 +55,9 @@ export class AgentPresenceService implements OnApplicationShutdown {
   }
 
   private async beat(): Promise<void> {
-    await this.dataSource.query(`UPDATE instances SET heartbeat_at = now() WHERE id = $1`, [this.config.instanceId]);
+    await this.dataSource.query(`UPDATE instances SET heartbeat_at = now() WHERE id = $1`, [
+      this.config.instanceId,
+    ]);
     await this.reapConnections(
       `instance_id IN (SELECT id FROM instances WHERE heartbeat_at < now() - make_interval(secs => $1))`,
       [INSTANCE_DEAD_AFTER_SECONDS],
@@ -68,11 +70,15 @@ export class AgentPresenceService implements OnApplicationShutdown {
       `DELETE FROM agent_connections WHERE ${where} RETURNING agent_id, socket_id`,
       params,
     );
-    for (const agentId of new Set(dropped.map((d) => d.agent_id))) await this.afterLastConnectionMaybeGone(agentId);
+    for (const agentId of new Set(dropped.map((d) => d.agent_id)))
+      await this.afterLastConnectionMaybeGone(agentId);
   }
 
   /** A socket authenticated. Returns the agent's state and the offers still pending for them (to re-send). */
-  async connected(agentId: string, socketId: string): Promise<{ state: PresenceState; lines: Line[]; pending: OfferPayload[] }> {
+  async connected(
+    agentId: string,
+    socketId: string,
+  ): Promise<{ state: PresenceState; lines: Line[]; pending: OfferPayload[] }> {
     await this.dataSource.query(
       `INSERT INTO agent_connections (socket_id, agent_id, instance_id) VALUES ($1, $2, $3) ON CONFLICT (socket_id) DO NOTHING`,
       [socketId, agentId, this.config.instanceId],
@@ -87,7 +93,9 @@ export class AgentPresenceService implements OnApplicationShutdown {
       `SELECT id FROM offers WHERE agent_id = $1 AND state = 'pending' AND expires_at > now() ORDER BY created_at`,
       [agentId],
     );
-    const pending = (await Promise.all(pendingIds.map((o) => this.payloads.build(o.id)))).filter((p): p is OfferPayload => !!p);
+    const pending = (await Promise.all(pendingIds.map((o) => this.payloads.build(o.id)))).filter(
+      (p): p is OfferPayload => !!p,
+    );
     if (row?.state === 'available') for (const line of row.lines) this.dispatcher.request(line);
     return { state: row?.state ?? 'offline', lines: row?.lines ?? [], pending };
   }
@@ -98,7 +106,11 @@ export class AgentPresenceService implements OnApplicationShutdown {
   }
 
   private async afterLastConnectionMaybeGone(agentId: string): Promise<void> {
-    const stillConnected = await one(this.dataSource.manager, `SELECT 1 FROM agent_connections WHERE agent_id = $1 LIMIT 1`, [agentId]);
+    const stillConnected = await one(
+      this.dataSource.manager,
+      `SELECT 1 FROM agent_connections WHERE agent_id = $1 LIMIT 1`,
+      [agentId],
+    );
     if (stillConnected) return;
     const graceEnds = await inTransaction(this.dataSource, async (tx) => {
       const row = await one<{ disconnected_at: Date }>(
@@ -146,7 +158,8 @@ export class AgentPresenceService implements OnApplicationShutdown {
     );
     if (!row) return { state };
     if (state === 'offline') await this.offers.revokeAllFor(agentId, 'agent_offline');
-    if (row.previous !== state) await this.bus.publish({ type: 'agent.presence', agentId, state, reason: 'agent' });
+    if (row.previous !== state)
+      await this.bus.publish({ type: 'agent.presence', agentId, state, reason: 'agent' });
     // away or offline also matters to routing: contacts waiting for this agent may now widen to others
     for (const line of row.lines) this.dispatcher.request(line);
     return { state };

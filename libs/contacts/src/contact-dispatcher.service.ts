@@ -48,7 +48,11 @@ const PASS_REQUESTED = new Set<Line>();
 const SWEEPING = new Set<string>();
 
 /** Line-scoped advisory lock keys: one routing pass per line at a time across every instance. */
-const LINE_LOCK: Record<Line, number> = { sales: 7_246_318_101, presales: 7_246_318_102, service: 7_246_318_103 };
+const LINE_LOCK: Record<Line, number> = {
+  sales: 7_246_318_101,
+  presales: 7_246_318_102,
+  service: 7_246_318_103,
+};
 
 /**
  * Feeds the routing engine and commits its decisions. A pass for a line runs under that line's advisory lock, reads
@@ -130,7 +134,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       try {
         await this.pass(line);
       } catch (error) {
-        if (!this.stopped) this.logger.error({ line }, `routing pass failed: ${scrubText((error as Error).message)}`);
+        if (!this.stopped)
+          this.logger.error({ line }, `routing pass failed: ${scrubText((error as Error).message)}`);
       }
     } while (this.again.has(line) && !this.stopped);
   }
@@ -142,7 +147,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     await Promise.all(
       made.map(async (offer) => {
         const payload = await this.payloads.build(offer.offerId);
-        if (payload) await this.bus.publish({ type: 'offer.created', agentId: offer.agentId, offer: payload });
+        if (payload)
+          await this.bus.publish({ type: 'offer.created', agentId: offer.agentId, offer: payload });
       }),
     );
     await this.bus.publish({ type: 'queue.changed', lines: [line] });
@@ -154,30 +160,53 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     // Only free agents can take a contact; under load most agents are busy, so the pass reads few rows.
     const free = await this.loadAgents(tx, FREE_AGENTS_OF_LINE, [line]);
     if (free.length === 0) return [];
-    const freeSlots = free.reduce((sum, a) => sum + Object.values(a.capacity).reduce((s, c) => s + (c ?? 0), 0), 0);
+    const freeSlots = free.reduce(
+      (sum, a) => sum + Object.values(a.capacity).reduce((s, c) => s + (c ?? 0), 0),
+      0,
+    );
     const contacts = await this.loadWaiting(tx, line, Math.max(200, freeSlots * 4));
     if (contacts.length === 0) return [];
     // The preferred agents of sticky contacts matter even when not free: signed in means "wait for them".
     const freeIds = new Set(free.map((a) => a.id));
-    const stickyIds = [...new Set(contacts.map((c) => c.preferredAgentId).filter((id): id is string => !!id && !freeIds.has(id)))];
+    const stickyIds = [
+      ...new Set(
+        contacts.map((c) => c.preferredAgentId).filter((id): id is string => !!id && !freeIds.has(id)),
+      ),
+    ];
     const sticky = stickyIds.length > 0 ? await this.loadAgents(tx, AGENTS_BY_ID, [stickyIds]) : [];
     const agents = [...free, ...sticky];
     const now = new Date();
 
     const result = this.engine.decide({ line, now, rules, contacts, agents });
     for (const hold of result.holds) {
-      await this.scheduler.schedule(tx, JOB_STICKY_WAIT, hold.until, { line }, `${hold.contactId}@${hold.until.getTime()}`);
+      await this.scheduler.schedule(
+        tx,
+        JOB_STICKY_WAIT,
+        hold.until,
+        { line },
+        `${hold.contactId}@${hold.until.getTime()}`,
+      );
     }
-    if (result.holds.length > 0) this.scheduler.wake(new Date(Math.min(...result.holds.map((h) => h.until.getTime()))));
+    if (result.holds.length > 0)
+      this.scheduler.wake(new Date(Math.min(...result.holds.map((h) => h.until.getTime()))));
 
     const made: MadeOffer[] = [];
     const channelOf = new Map(contacts.map((c) => [c.id, c.channel]));
     for (const assignment of result.assignments) {
-      const offer = await this.commitOffer(tx, line, channelOf.get(assignment.contactId)!, assignment, rules.offerTimeoutSeconds);
+      const offer = await this.commitOffer(
+        tx,
+        line,
+        channelOf.get(assignment.contactId)!,
+        assignment,
+        rules.offerTimeoutSeconds,
+      );
       if (offer) made.push(offer);
     }
     for (const offer of made) {
-      this.logger.log({ line, contactId: offer.contactId, agentId: offer.agentId, offerId: offer.offerId }, 'offered');
+      this.logger.log(
+        { line, contactId: offer.contactId, agentId: offer.agentId, offerId: offer.offerId },
+        'offered',
+      );
     }
     return made;
   }
@@ -190,7 +219,9 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     assignment: { contactId: string; agentId: string; reason: OfferReason; trace: string },
     timeoutSeconds: number,
   ): Promise<MadeOffer | undefined> {
-    const trace = JSON.stringify([{ at: new Date().toISOString(), text: `offered to ${assignment.agentId}: ${assignment.trace}` }]);
+    const trace = JSON.stringify([
+      { at: new Date().toISOString(), text: `offered to ${assignment.agentId}: ${assignment.trace}` },
+    ]);
     const contact = await one<{ id: string }>(
       tx,
       `UPDATE contacts SET status = 'offered', offered_agent_id = $2, offered_at = now(), routing_trace = routing_trace || $3::jsonb
@@ -205,7 +236,10 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     );
     if (!slot) {
       // another line's pass took this agent's last slot a moment ago: the contact simply waits for the next pass
-      await tx.query(`UPDATE contacts SET status = 'queued', offered_agent_id = NULL, offered_at = NULL WHERE id = $1`, [assignment.contactId]);
+      await tx.query(
+        `UPDATE contacts SET status = 'queued', offered_agent_id = NULL, offered_at = NULL WHERE id = $1`,
+        [assignment.contactId],
+      );
       this.again.add(line);
       return undefined;
     }
@@ -216,10 +250,23 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       `INSERT INTO offers (contact_id, agent_id, line, channel, state, reason, trace, created_at, expires_at)
        VALUES ($1, $2, $3, $4, 'pending', $5, $6, clock_timestamp(), clock_timestamp() + make_interval(secs => $7))
        RETURNING id, expires_at`,
-      [assignment.contactId, assignment.agentId, line, channel, assignment.reason, assignment.trace, timeoutSeconds],
+      [
+        assignment.contactId,
+        assignment.agentId,
+        line,
+        channel,
+        assignment.reason,
+        assignment.trace,
+        timeoutSeconds,
+      ],
     );
     await this.scheduler.schedule(tx, JOB_OFFER_EXPIRE, offer!.expires_at, { offerId: offer!.id }, offer!.id);
-    return { offerId: offer!.id, agentId: assignment.agentId, contactId: assignment.contactId, expiresAt: offer!.expires_at };
+    return {
+      offerId: offer!.id,
+      agentId: assignment.agentId,
+      contactId: assignment.contactId,
+      expiresAt: offer!.expires_at,
+    };
   }
 
   private async loadAgents(tx: EntityManager, where: string, params: unknown[]): Promise<AgentCandidate[]> {

@@ -55,7 +55,9 @@ export class ContactLifecycleService {
       const rules = await this.rules.get(line, tx);
       const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
       const sticky =
-        rules.sticky.enabled && !caller.created ? await this.lastAgent(tx, caller.customerId, line, rules.sticky.horizonDays) : undefined;
+        rules.sticky.enabled && !caller.created
+          ? await this.lastAgent(tx, caller.customerId, line, rules.sticky.horizonDays)
+          : undefined;
       const trace = sticky
         ? `arrived; customer last dealt with agent ${sticky} on ${line}: offered to them first`
         : `arrived; ${caller.known ? 'known' : 'unknown'} customer, no recent agent on ${line}`;
@@ -81,12 +83,22 @@ export class ContactLifecycleService {
       );
       if (!inserted) {
         // lost the race to a concurrent duplicate: drop the provisional customer we may have made for it
-        if (caller.created) await tx.query(`DELETE FROM customers c WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id = c.id)`, [caller.customerId]);
+        if (caller.created)
+          await tx.query(
+            `DELETE FROM customers c WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id = c.id)`,
+            [caller.customerId],
+          );
         return undefined;
       }
       if (sticky && rules.sticky.waitSeconds > 0) {
         const until = new Date(inserted.enqueued_at.getTime() + rules.sticky.waitSeconds * 1000);
-        await this.scheduler.schedule(tx, JOB_STICKY_WAIT, until, { line }, `${inserted.id}@${until.getTime()}`);
+        await this.scheduler.schedule(
+          tx,
+          JOB_STICKY_WAIT,
+          until,
+          { line },
+          `${inserted.id}@${until.getTime()}`,
+        );
       }
       return inserted.id;
     });
@@ -111,7 +123,11 @@ export class ContactLifecycleService {
   /** The caller hung up: a waiting contact is abandoned, a pending offer revoked, a connected call ends. */
   async hangup(callId: string): Promise<CallView> {
     const outcome = await inTransaction(this.dataSource, async (tx) => {
-      const row = await one<ContactRow>(tx, `${SELECT_CONTACT} WHERE c.channel = 'voice' AND c.external_id = $1 FOR UPDATE OF c`, [callId]);
+      const row = await one<ContactRow>(
+        tx,
+        `${SELECT_CONTACT} WHERE c.channel = 'voice' AND c.external_id = $1 FOR UPDATE OF c`,
+        [callId],
+      );
       if (!row) throw new NotFoundError('Call', callId);
       if (row.status === 'ended') return { row, revoked: undefined };
       let revoked: { id: string; agent_id: string } | undefined;
@@ -136,14 +152,26 @@ export class ContactLifecycleService {
       return { row, revoked };
     });
     const { row, revoked } = outcome;
-    if (row.status !== 'ended') this.logger.log({ line: row.line, contactId: row.id, was: row.status }, 'caller hung up');
+    if (row.status !== 'ended')
+      this.logger.log({ line: row.line, contactId: row.id, was: row.status }, 'caller hung up');
     if (revoked) {
-      await this.bus.publish({ type: 'offer.revoked', agentId: revoked.agent_id, offerId: revoked.id, contactId: row.id, reason: 'caller_hung_up' });
+      await this.bus.publish({
+        type: 'offer.revoked',
+        agentId: revoked.agent_id,
+        offerId: revoked.id,
+        contactId: row.id,
+        reason: 'caller_hung_up',
+      });
       this.dispatcher.request(row.line);
     }
     if (row.status === 'queued') await this.bus.publish({ type: 'queue.changed', lines: [row.line] });
     if (row.status === 'connected' && row.agent_id) {
-      await this.bus.publish({ type: 'contact.ended', agentId: row.agent_id, contactId: row.id, reason: 'caller_hung_up' });
+      await this.bus.publish({
+        type: 'contact.ended',
+        agentId: row.agent_id,
+        contactId: row.id,
+        reason: 'caller_hung_up',
+      });
     }
     return this.view(await this.getRow(row.id));
   }
@@ -152,15 +180,27 @@ export class ContactLifecycleService {
   async answered(callId: string): Promise<CallView> {
     const row = await this.findByCallId(callId);
     if (!row) throw new NotFoundError('Call', callId);
-    await this.dataSource.query(`UPDATE contacts SET answered_at = COALESCE(answered_at, now()) WHERE id = $1`, [row.id]);
+    await this.dataSource.query(
+      `UPDATE contacts SET answered_at = COALESCE(answered_at, now()) WHERE id = $1`,
+      [row.id],
+    );
     return this.view(row);
   }
 
   /** The agent finished their work on the contact: history gets resolution and notes, the agent is freed (after wrap-up). */
-  async complete(agentId: string, contactId: string, resolution: Resolution, notes?: string): Promise<{ contactId: string; wrapUpUntil: string | null }> {
+  async complete(
+    agentId: string,
+    contactId: string,
+    resolution: Resolution,
+    notes?: string,
+  ): Promise<{ contactId: string; wrapUpUntil: string | null }> {
     const outcome = await inTransaction(this.dataSource, async (tx) => {
       const row = /^[0-9a-f-]{36}$/i.test(contactId)
-        ? await one<ContactRow & { completed: boolean }>(tx, `${SELECT_CONTACT.replace('cu.known', 'cu.known, c.completed_at IS NOT NULL AS completed')} WHERE c.id = $1 FOR UPDATE OF c`, [contactId])
+        ? await one<ContactRow & { completed: boolean }>(
+            tx,
+            `${SELECT_CONTACT.replace('cu.known', 'cu.known, c.completed_at IS NOT NULL AS completed')} WHERE c.id = $1 FOR UPDATE OF c`,
+            [contactId],
+          )
         : undefined;
       if (!row || row.agent_id !== agentId) throw new ContactNotAssignedToAgent(contactId);
       if (!row.work_open) throw new ContactAlreadyCompleted(contactId);
@@ -181,8 +221,16 @@ export class ContactLifecycleService {
          WHERE agent_id = $1 RETURNING wrap_up_until`,
         [agentId, rules.wrapUpSeconds],
       );
-      const lines = (await one<{ lines: Line[] }>(tx, `SELECT lines FROM agents WHERE id = $1`, [agentId]))?.lines ?? [row.line];
-      if (wrap?.wrap_up_until) await this.scheduler.schedule(tx, JOB_WRAP_UP_END, wrap.wrap_up_until, { lines }, `${agentId}@${wrap.wrap_up_until.getTime()}`);
+      const lines = (await one<{ lines: Line[] }>(tx, `SELECT lines FROM agents WHERE id = $1`, [agentId]))
+        ?.lines ?? [row.line];
+      if (wrap?.wrap_up_until)
+        await this.scheduler.schedule(
+          tx,
+          JOB_WRAP_UP_END,
+          wrap.wrap_up_until,
+          { lines },
+          `${agentId}@${wrap.wrap_up_until.getTime()}`,
+        );
       return { row, lines, wrapUpUntil: wrap?.wrap_up_until ?? null };
     });
     this.logger.log({ line: outcome.row.line, contactId, agentId, resolution }, 'contact completed');
@@ -191,7 +239,12 @@ export class ContactLifecycleService {
     return { contactId, wrapUpUntil: outcome.wrapUpUntil?.toISOString() ?? null };
   }
 
-  private async lastAgent(tx: EntityManager, customerId: string, line: Line, horizonDays: number): Promise<string | undefined> {
+  private async lastAgent(
+    tx: EntityManager,
+    customerId: string,
+    line: Line,
+    horizonDays: number,
+  ): Promise<string | undefined> {
     const row = await one<{ agent_id: string }>(
       tx,
       `SELECT c.agent_id FROM contacts c JOIN agents a ON a.id = c.agent_id AND a.deleted_at IS NULL
@@ -219,13 +272,21 @@ export class ContactLifecycleService {
             WHERE a.deleted_at IS NULL AND a.lines @> ARRAY[$1]::text[] AND p.state <> 'offline') AS agents`,
       [line],
     );
-    const stats = { handleSeconds: row?.handle ?? DEFAULT_HANDLE_SECONDS, agents: row?.agents ?? 0, until: Date.now() + 5_000 };
+    const stats = {
+      handleSeconds: row?.handle ?? DEFAULT_HANDLE_SECONDS,
+      agents: row?.agents ?? 0,
+      until: Date.now() + 5_000,
+    };
     this.lineStatsCache.set(line, stats);
     return stats;
   }
 
   private findByCallId(callId: string): Promise<ContactRow | undefined> {
-    return one<ContactRow>(this.dataSource.manager, `${SELECT_CONTACT} WHERE c.channel = 'voice' AND c.external_id = $1`, [callId]);
+    return one<ContactRow>(
+      this.dataSource.manager,
+      `${SELECT_CONTACT} WHERE c.channel = 'voice' AND c.external_id = $1`,
+      [callId],
+    );
   }
 
   private async getRow(id: string): Promise<ContactRow> {

@@ -21,6 +21,13 @@ import { QueueSnapshotService } from './queue-snapshot.service';
     AgentPresenceService,
     QueueSnapshotService,
   ],
-  exports: [LineRoutingRepository, ContactDispatcher, OfferService, ContactLifecycleService, AgentPresenceService, QueueSnapshotService],
+  exports: [
+    LineRoutingRepository,
+    ContactDispatcher,
+    OfferService,
+    ContactLifecycleService,
+    AgentPresenceService,
+    QueueSnapshotService,
+  ],
 })
 export class ContactsModule {}

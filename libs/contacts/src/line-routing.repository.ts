@@ -9,13 +9,20 @@ import { Line, RoutingRules, mergeRoutingRules } from '@tether/routing';
 export class LineRoutingRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async get(line: Line, sql: Sql = this.dataSource.manager): Promise<RoutingRules & { version: number; updatedAt: string }> {
+  async get(
+    line: Line,
+    sql: Sql = this.dataSource.manager,
+  ): Promise<RoutingRules & { version: number; updatedAt: string }> {
     const row = await one<{ rules: Partial<RoutingRules>; version: number; updated_at: Date }>(
       sql,
       `SELECT rules, version, updated_at FROM line_routing WHERE line = $1`,
       [line],
     );
-    return { ...mergeRoutingRules(row?.rules), version: row?.version ?? 0, updatedAt: (row?.updated_at ?? new Date(0)).toISOString() };
+    return {
+      ...mergeRoutingRules(row?.rules),
+      version: row?.version ?? 0,
+      updatedAt: (row?.updated_at ?? new Date(0)).toISOString(),
+    };
   }
 
   async put(line: Line, rules: RoutingRules): Promise<void> {

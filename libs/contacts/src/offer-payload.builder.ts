@@ -45,7 +45,12 @@ export class OfferPayloadBuilder {
       [offerId],
     );
     if (!row) return undefined;
-    const history = await this.customers.history(sql, row.customer_id, RECENT_CONTACTS_ON_OFFER, row.contact_id);
+    const history = await this.customers.history(
+      sql,
+      row.customer_id,
+      RECENT_CONTACTS_ON_OFFER,
+      row.contact_id,
+    );
     return {
       offerId: row.offer_id,
       expiresAt: row.expires_at.toISOString(),

@@ -47,7 +47,8 @@ export class OfferService {
     const result = await inTransaction(this.dataSource, async (tx) => {
       const offer = await this.lockOffer(tx, offerId);
       if (!offer || offer.agent_id !== agentId) throw new OfferNoLongerValid('offer not found');
-      if (offer.state === 'accepted') return { contactId: offer.contact_id, line: offer.line, fresh: false, callbackQueued: false };
+      if (offer.state === 'accepted')
+        return { contactId: offer.contact_id, line: offer.line, fresh: false, callbackQueued: false };
       if (offer.state !== 'pending') throw new OfferNoLongerValid(describeEnded(offer));
       if (offer.expired) throw new OfferNoLongerValid('offer expired');
       await tx.query(`UPDATE offers SET state = 'accepted', resolved_at = now() WHERE id = $1`, [offerId]);
@@ -71,7 +72,12 @@ export class OfferService {
     if (result.fresh) {
       if (result.callbackQueued) this.callbacks.kick();
       this.logger.log({ offerId, contactId: result.contactId, agentId }, 'offer accepted');
-      await this.bus.publish({ type: 'contact.connected', agentId, contactId: result.contactId, line: result.line });
+      await this.bus.publish({
+        type: 'contact.connected',
+        agentId,
+        contactId: result.contactId,
+        line: result.line,
+      });
     }
     return { contactId: result.contactId };
   }
@@ -102,15 +108,33 @@ export class OfferService {
       return found;
     });
     if (!offer) return;
-    this.logger.log({ offerId, contactId: offer.contact_id, agentId: offer.agent_id }, 'offer expired; agent set away');
-    await this.bus.publish({ type: 'offer.revoked', agentId: offer.agent_id, offerId, contactId: offer.contact_id, reason: 'expired' });
-    await this.bus.publish({ type: 'agent.presence', agentId: offer.agent_id, state: 'away', reason: 'offer_expired' });
+    this.logger.log(
+      { offerId, contactId: offer.contact_id, agentId: offer.agent_id },
+      'offer expired; agent set away',
+    );
+    await this.bus.publish({
+      type: 'offer.revoked',
+      agentId: offer.agent_id,
+      offerId,
+      contactId: offer.contact_id,
+      reason: 'expired',
+    });
+    await this.bus.publish({
+      type: 'agent.presence',
+      agentId: offer.agent_id,
+      state: 'away',
+      reason: 'offer_expired',
+    });
     await this.afterRequeue(offer.line);
   }
 
   /** Revokes every pending offer of an agent (disconnected, signed off, removed); the contacts go back to the queue. */
   async revokeAllFor(agentId: string, reason: OfferRevokeReason): Promise<void> {
-    const pending = await rows<{ id: string }>(this.dataSource.manager, `SELECT id FROM offers WHERE agent_id = $1 AND state = 'pending'`, [agentId]);
+    const pending = await rows<{ id: string }>(
+      this.dataSource.manager,
+      `SELECT id FROM offers WHERE agent_id = $1 AND state = 'pending'`,
+      [agentId],
+    );
     const lines = new Set<Line>();
     for (const { id } of pending) {
       const revoked = await inTransaction(this.dataSource, async (tx) => {
@@ -122,7 +146,13 @@ export class OfferService {
       });
       if (!revoked) continue;
       lines.add(revoked.line);
-      await this.bus.publish({ type: 'offer.revoked', agentId, offerId: id, contactId: revoked.contact_id, reason });
+      await this.bus.publish({
+        type: 'offer.revoked',
+        agentId,
+        offerId: id,
+        contactId: revoked.contact_id,
+        reason,
+      });
     }
     for (const line of lines) await this.afterRequeue(line);
   }
@@ -135,7 +165,9 @@ export class OfferService {
   /** Lock order: contact row first, then the offer. */
   private async lockOffer(tx: EntityManager, offerId: string): Promise<OfferRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(offerId)) return undefined;
-    const ref = await one<{ contact_id: string }>(tx, `SELECT contact_id FROM offers WHERE id = $1`, [offerId]);
+    const ref = await one<{ contact_id: string }>(tx, `SELECT contact_id FROM offers WHERE id = $1`, [
+      offerId,
+    ]);
     if (!ref) return undefined;
     await tx.query(`SELECT 1 FROM contacts WHERE id = $1 FOR UPDATE`, [ref.contact_id]);
     return one<OfferRow>(
@@ -146,15 +178,30 @@ export class OfferService {
     );
   }
 
-  private async endOffer(tx: EntityManager, offer: OfferRow, state: string, reason: string, exclude: boolean): Promise<void> {
-    await tx.query(`UPDATE offers SET state = $2, end_reason = $3, resolved_at = now() WHERE id = $1`, [offer.id, state, reason]);
+  private async endOffer(
+    tx: EntityManager,
+    offer: OfferRow,
+    state: string,
+    reason: string,
+    exclude: boolean,
+  ): Promise<void> {
+    await tx.query(`UPDATE offers SET state = $2, end_reason = $3, resolved_at = now() WHERE id = $1`, [
+      offer.id,
+      state,
+      reason,
+    ]);
     await cancelExpiry(tx, offer.id);
     await tx.query(
       `UPDATE contacts SET status = 'queued', offered_agent_id = NULL,
               excluded_agent_ids = CASE WHEN $3 THEN array_append(excluded_agent_ids, $2::uuid) ELSE excluded_agent_ids END,
               routing_trace = routing_trace || $4::jsonb
        WHERE id = $1 AND status = 'offered' AND offered_agent_id = $2`,
-      [offer.contact_id, offer.agent_id, exclude, traceEntry(`offer to ${offer.agent_id} ${state} (${reason})`)],
+      [
+        offer.contact_id,
+        offer.agent_id,
+        exclude,
+        traceEntry(`offer to ${offer.agent_id} ${state} (${reason})`),
+      ],
     );
     await releaseSlot(tx, offer.agent_id, offer.channel);
   }
@@ -162,7 +209,10 @@ export class OfferService {
 
 /** A resolved offer's expiry timer has nothing left to do: drop it instead of letting it fire into a no-op. */
 export async function cancelExpiry(tx: Sql, offerId: string): Promise<void> {
-  await tx.query(`DELETE FROM scheduled_jobs WHERE kind = $1 AND dedupe_key = $2`, [JOB_OFFER_EXPIRE, offerId]);
+  await tx.query(`DELETE FROM scheduled_jobs WHERE kind = $1 AND dedupe_key = $2`, [
+    JOB_OFFER_EXPIRE,
+    offerId,
+  ]);
 }
 
 function describeEnded(offer: OfferRow): string {
@@ -172,7 +222,9 @@ function describeEnded(offer: OfferRow): string {
     case 'rejected':
       return 'offer was rejected';
     case 'revoked':
-      return offer.end_reason === 'caller_hung_up' ? 'offer revoked: caller hung up' : `offer revoked (${offer.end_reason ?? 'revoked'})`;
+      return offer.end_reason === 'caller_hung_up'
+        ? 'offer revoked: caller hung up'
+        : `offer revoked (${offer.end_reason ?? 'revoked'})`;
     default:
       return `offer is ${offer.state}`;
   }

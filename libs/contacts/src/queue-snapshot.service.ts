@@ -18,7 +18,14 @@ export class QueueSnapshotService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async snapshot(lines: readonly Line[]): Promise<QueueSnapshot> {
-    const waiting = await rows<{ id: string; line: Line; channel: Channel; priority: number; waited: number; total: number }>(
+    const waiting = await rows<{
+      id: string;
+      line: Line;
+      channel: Channel;
+      priority: number;
+      waited: number;
+      total: number;
+    }>(
       this.dataSource.manager,
       `SELECT id, line, channel, priority, EXTRACT(EPOCH FROM now() - enqueued_at)::float AS waited, count(*) OVER ()::int AS total
        FROM contacts WHERE status = 'queued' AND line = ANY($1)

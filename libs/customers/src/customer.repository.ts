@@ -20,7 +20,8 @@ export class CustomerRepository {
   async create(input: NewCustomer): Promise<{ id: string }> {
     const phones = input.phones.map((raw, i) => {
       const phone = normalizePhone(raw);
-      if (!phone) throw new ValidationFailed(`phones.${i} is not a valid phone number in international format`);
+      if (!phone)
+        throw new ValidationFailed(`phones.${i} is not a valid phone number in international format`);
       return phone;
     });
     const emails = (input.emails ?? []).map(normalizeEmail);
@@ -33,20 +34,27 @@ export class CustomerRepository {
         [phones, emails],
       );
       const taken = owners.find((o) => o.known);
-      if (taken) throw new ConflictError('identity_taken', `${taken.kind} is already registered to customer ${taken.customer_id}`);
+      if (taken)
+        throw new ConflictError(
+          'identity_taken',
+          `${taken.kind} is already registered to customer ${taken.customer_id}`,
+        );
       if (input.externalRef) {
         const ref = await one(tx, `SELECT 1 FROM customers WHERE external_ref = $1`, [input.externalRef]);
-        if (ref) throw new ConflictError('external_ref_taken', `externalRef is already registered to another customer`);
+        if (ref)
+          throw new ConflictError(
+            'external_ref_taken',
+            `externalRef is already registered to another customer`,
+          );
       }
       const provisional = [...new Set(owners.map((o) => o.customer_id))];
       let id: string;
       if (provisional.length > 0) {
         id = provisional[0];
-        await tx.query(`UPDATE customers SET name = $2, known = true, external_ref = $3, updated_at = now() WHERE id = $1`, [
-          id,
-          input.name,
-          input.externalRef ?? null,
-        ]);
+        await tx.query(
+          `UPDATE customers SET name = $2, known = true, external_ref = $3, updated_at = now() WHERE id = $1`,
+          [id, input.name, input.externalRef ?? null],
+        );
         for (const other of provisional.slice(1)) await this.mergeInto(tx, other, id);
       } else {
         const created = await one<{ id: string }>(
@@ -66,7 +74,10 @@ export class CustomerRepository {
   async identifyByPhone(sql: Sql, rawFrom: string): Promise<IdentifiedCaller> {
     const phone = normalizePhone(rawFrom);
     if (!phone) {
-      const anonymous = await one<{ id: string }>(sql, `INSERT INTO customers (known) VALUES (false) RETURNING id`);
+      const anonymous = await one<{ id: string }>(
+        sql,
+        `INSERT INTO customers (known) VALUES (false) RETURNING id`,
+      );
       return { customerId: anonymous!.id, known: false, created: true };
     }
     const existing = await one<{ id: string; known: boolean }>(
@@ -76,7 +87,10 @@ export class CustomerRepository {
     );
     if (existing) return { customerId: existing.id, known: existing.known, created: false };
     // Two first calls from the same new number at once: the identity's primary key lets exactly one insert win.
-    const created = await one<{ id: string }>(sql, `INSERT INTO customers (known) VALUES (false) RETURNING id`);
+    const created = await one<{ id: string }>(
+      sql,
+      `INSERT INTO customers (known) VALUES (false) RETURNING id`,
+    );
     const claimed = await one<{ customer_id: string }>(
       sql,
       `INSERT INTO customer_identities (kind, value, customer_id) VALUES ('phone', $1, $2)
@@ -101,11 +115,13 @@ export class CustomerRepository {
 
   async find(sql: Sql, id: string, historyLimit = HISTORY_LIMIT): Promise<Customer | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const row = await one<{ id: string; name: string | null; known: boolean; external_ref: string | null; created_at: Date }>(
-      sql,
-      `SELECT id, name, known, external_ref, created_at FROM customers WHERE id = $1`,
-      [id],
-    );
+    const row = await one<{
+      id: string;
+      name: string | null;
+      known: boolean;
+      external_ref: string | null;
+      created_at: Date;
+    }>(sql, `SELECT id, name, known, external_ref, created_at FROM customers WHERE id = $1`, [id]);
     if (!row) return undefined;
     const identities = await rows<{ kind: string; value: string }>(
       sql,
@@ -125,7 +141,12 @@ export class CustomerRepository {
   }
 
   /** The customer's recent contacts, newest first: what the agent reads instead of asking the caller again. */
-  async history(sql: Sql, customerId: string, limit: number, excludeContactId?: string): Promise<ContactHistoryEntry[]> {
+  async history(
+    sql: Sql,
+    customerId: string,
+    limit: number,
+    excludeContactId?: string,
+  ): Promise<ContactHistoryEntry[]> {
     const list = await rows<{
       id: string;
       line: ContactHistoryEntry['line'];
@@ -163,7 +184,10 @@ export class CustomerRepository {
 
   private async mergeInto(sql: Sql, fromId: string, intoId: string): Promise<void> {
     await sql.query(`UPDATE contacts SET customer_id = $2 WHERE customer_id = $1`, [fromId, intoId]);
-    await sql.query(`UPDATE customer_identities SET customer_id = $2 WHERE customer_id = $1`, [fromId, intoId]);
+    await sql.query(`UPDATE customer_identities SET customer_id = $2 WHERE customer_id = $1`, [
+      fromId,
+      intoId,
+    ]);
     await sql.query(`DELETE FROM customers WHERE id = $1`, [fromId]);
   }
 }

@@ -8,5 +8,7 @@ describe('normalizePhone', () => {
     ['+7 912 345-67-89', '+79123456789'],
   ])('%s -> %s', (raw, e164) => expect(normalizePhone(raw)).toBe(e164));
 
-  it.each(['anonymous', '', '12', 'restricted'])('%s is not a phone number', (raw) => expect(normalizePhone(raw)).toBeNull());
+  it.each(['anonymous', '', '12', 'restricted'])('%s is not a phone number', (raw) =>
+    expect(normalizePhone(raw)).toBeNull(),
+  );
 });

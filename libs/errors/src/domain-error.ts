@@ -1,5 +1,6 @@
 /** How a domain failure is categorised; each app's exception filter maps the kind to its transport's answer. */
-export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'unavailable';
+export type DomainErrorKind =
+  'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'unavailable';
 
 /**
  * The base of every error a lib throws on purpose. Libs never throw HttpException: the code names the failure

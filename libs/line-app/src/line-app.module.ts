@@ -21,7 +21,11 @@ export class LineAppModule {
       module: LineAppModule,
       imports: [CoreModule.forRoot(config, line), AgentsModule, ContactsModule],
       controllers: [TelephonyCallsController],
-      providers: [{ provide: LINE, useValue: line }, WebhookSignatureGuard, { provide: APP_GUARD, useClass: ThrottlerGuard }],
+      providers: [
+        { provide: LINE, useValue: line },
+        WebhookSignatureGuard,
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+      ],
     };
   }
 }

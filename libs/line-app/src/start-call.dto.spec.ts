@@ -12,16 +12,26 @@ function problems(body: unknown): string[] {
   } catch (error) {
     return [(error as Error).message];
   }
-  const errors = validateSync(plainToInstance(StartCallDto, body), { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+  const errors = validateSync(plainToInstance(StartCallDto, body), {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    stopAtFirstError: true,
+  });
   return describeValidationErrors(errors);
 }
 
-const valid = { callId: 'CA1', from: '+15551230001', to: '+15550000001', ivr: { intent: 'billing', digits: '2', language: 'ru' } };
+const valid = {
+  callId: 'CA1',
+  from: '+15551230001',
+  to: '+15550000001',
+  ivr: { intent: 'billing', digits: '2', language: 'ru' },
+};
 
 describe('StartCallDto', () => {
   it('accepts the contract example', () => expect(problems(valid)).toEqual([]));
 
-  it('accepts a body without ivr', () => expect(problems({ callId: 'CA1', from: '+1', to: '+2' })).toEqual([]));
+  it('accepts a body without ivr', () =>
+    expect(problems({ callId: 'CA1', from: '+1', to: '+2' })).toEqual([]));
 
   it.each([
     [{ ...valid, callId: 5 }, 'callId must be a string'],
@@ -44,7 +54,10 @@ describe('StartCallDto', () => {
         return copy;
       }),
       fc
-        .tuple(fc.constantFrom('callId', 'from', 'to'), fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string())))
+        .tuple(
+          fc.constantFrom('callId', 'from', 'to'),
+          fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string())),
+        )
         .map(([field, value]) => (b: Record<string, unknown>) => ({ ...b, [field]: value })),
       fc
         .string({ minLength: 1, maxLength: 12 })

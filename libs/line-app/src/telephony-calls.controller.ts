@@ -10,7 +10,11 @@ import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 /** The telephony/IVR webhook of one line. Thin: the signature guard, the DTO, one lifecycle call. */
 @ApiTags('telephony')
-@ApiHeader({ name: 'X-Tether-Signature', required: true, description: 't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>' })
+@ApiHeader({
+  name: 'X-Tether-Signature',
+  required: true,
+  description: 't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>',
+})
 @UseGuards(WebhookSignatureGuard)
 @Controller('v1/telephony/calls')
 export class TelephonyCallsController {
@@ -20,8 +24,13 @@ export class TelephonyCallsController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'A call reached this line: identify, queue, route. 201 new, 200 repeat (same callId).' })
-  async start(@Body() body: StartCallDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CallView> {
+  @ApiOperation({
+    summary: 'A call reached this line: identify, queue, route. 201 new, 200 repeat (same callId).',
+  })
+  async start(
+    @Body() body: StartCallDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CallView> {
     const { created, view } = await this.contacts.receiveCall(this.line, body);
     void reply.status(created ? 201 : 200);
     return view;

@@ -12,8 +12,13 @@ export class WebhookSignatureGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers[SIGNATURE_HEADER];
     const raw = request.rawBody ?? Buffer.alloc(0);
-    const check = verifySignature(this.secrets.webhookSecret, Array.isArray(header) ? header[0] : header, raw);
-    if (!check.ok) throw new UnauthorizedException({ statusCode: 401, error: 'invalid_signature', message: check.reason });
+    const check = verifySignature(
+      this.secrets.webhookSecret,
+      Array.isArray(header) ? header[0] : header,
+      raw,
+    );
+    if (!check.ok)
+      throw new UnauthorizedException({ statusCode: 401, error: 'invalid_signature', message: check.reason });
     return true;
   }
 }

@@ -20,12 +20,21 @@ export function loggerParams(config: TetherConfig, app: string): Params {
         return typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
       },
       serializers: {
-        req: (req: { id: string; method: string; url?: string }) => ({ id: req.id, method: req.method, url: safeUrl(req.url) }),
+        req: (req: { id: string; method: string; url?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: safeUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: (err: Error) => ({ type: err.name, message: scrubText(err.message), stack: err.stack && scrubText(err.stack) }),
+        err: (err: Error) => ({
+          type: err.name,
+          message: scrubText(err.message),
+          stack: err.stack && scrubText(err.stack),
+        }),
       },
       autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
-      transport: config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      transport:
+        config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },
   };
 }

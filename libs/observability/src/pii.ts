@@ -19,7 +19,9 @@ const EMAIL_LIKE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
 /** Scrubs free text (error messages, notes) of anything that looks like a phone number or e-mail address. */
 export function scrubText(text: string): string {
-  return text.replace(EMAIL_LIKE, (m) => maskEmail(m) ?? '***').replace(PHONE_LIKE, (m) => maskPhone(m) ?? '***');
+  return text
+    .replace(EMAIL_LIKE, (m) => maskEmail(m) ?? '***')
+    .replace(PHONE_LIKE, (m) => maskPhone(m) ?? '***');
 }
 
 /** pino redact paths: fields that carry personal data wherever they appear in a logged object. */

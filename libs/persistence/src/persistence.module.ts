@@ -29,7 +29,8 @@ export class PersistenceModule {
             const dataSource = await new DataSource(opts!).initialize();
             if (options.migrate) {
               const applied = await runMigrations(dataSource);
-              if (applied.length > 0) new Logger('Persistence').log(`applied migrations: ${applied.join(', ')}`);
+              if (applied.length > 0)
+                new Logger('Persistence').log(`applied migrations: ${applied.join(', ')}`);
             }
             return dataSource;
           },

@@ -20,7 +20,12 @@ export interface AgentServerToClientEvents {
 
 export type Ack = (response: { ok: true; [key: string]: unknown } | { ok: false; error: string }) => void;
 
-export const AGENT_CLIENT_EVENTS = ['agent:status', 'offer:accept', 'offer:reject', 'contact:complete'] as const;
+export const AGENT_CLIENT_EVENTS = [
+  'agent:status',
+  'offer:accept',
+  'offer:reject',
+  'contact:complete',
+] as const;
 
 export const rooms = {
   agent: (agentId: string) => `agent:${agentId}`,

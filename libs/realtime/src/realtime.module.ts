@@ -18,7 +18,10 @@ export class RealtimeModule implements OnApplicationShutdown {
           provide: EventBus,
           useFactory: async () => {
             if (!options.redisUrl) return new InProcessEventBus();
-            const bus = options.eventBus === 'pubsub' ? new RedisEventBus(options.redisUrl) : new RedisStreamEventBus(options.redisUrl);
+            const bus =
+              options.eventBus === 'pubsub'
+                ? new RedisEventBus(options.redisUrl)
+                : new RedisStreamEventBus(options.redisUrl);
             await bus.connect();
             return bus;
           },

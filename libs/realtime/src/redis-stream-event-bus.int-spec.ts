@@ -3,7 +3,10 @@ import { testRedisUrl, waitFor } from '@tether/testing';
 import { RedisStreamEventBus } from './redis-stream-event-bus';
 import type { TetherEvent } from './tether-events';
 
-const queueEvent = (n: number): TetherEvent => ({ type: 'queue.changed', lines: [n % 2 ? 'sales' : 'service'] });
+const queueEvent = (n: number): TetherEvent => ({
+  type: 'queue.changed',
+  lines: [n % 2 ? 'sales' : 'service'],
+});
 
 describe('RedisStreamEventBus (real Redis)', () => {
   const buses: RedisStreamEventBus[] = [];
@@ -40,9 +43,19 @@ describe('RedisStreamEventBus (real Redis)', () => {
     // kill every normal client connection except the admin's own: the subscriber's blocking reader drops
     await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
     for (let i = 50; i < 100; i++) {
-      await waitFor(async () => publisher.publish(queueEvent(i)).then(() => true).catch(() => false), { what: `publish ${i}` });
+      await waitFor(
+        async () =>
+          publisher
+            .publish(queueEvent(i))
+            .then(() => true)
+            .catch(() => false),
+        { what: `publish ${i}` },
+      );
     }
-    await waitFor(() => seen.length >= 100, { what: '100 events after the connection kill', timeoutMs: 15_000 });
+    await waitFor(() => seen.length >= 100, {
+      what: '100 events after the connection kill',
+      timeoutMs: 15_000,
+    });
     expect(seen).toHaveLength(100);
     expect(seen[99]).toEqual(queueEvent(99));
     await admin.quit();

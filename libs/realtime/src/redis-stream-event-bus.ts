@@ -39,7 +39,14 @@ export class RedisStreamEventBus extends EventBus {
     }
     await Promise.all([this.writer.connect(), this.reader.connect()]);
     // start after the newest entry: history before this instance existed is not its business
-    const newest = await this.writer.sendCommand<[string, string[]][]>(['XREVRANGE', EVENTS_STREAM, '+', '-', 'COUNT', '1']);
+    const newest = await this.writer.sendCommand<[string, string[]][]>([
+      'XREVRANGE',
+      EVENTS_STREAM,
+      '+',
+      '-',
+      'COUNT',
+      '1',
+    ]);
     this.lastId = newest[0]?.[0] ?? '0-0';
     this.running = true;
     this.loop = this.readLoop();
@@ -50,11 +57,20 @@ export class RedisStreamEventBus extends EventBus {
       let reply: XReadReply;
       try {
         reply = await this.reader!.sendCommand<XReadReply>([
-          'XREAD', 'COUNT', String(BATCH), 'BLOCK', String(BLOCK_MS), 'STREAMS', EVENTS_STREAM, this.lastId,
+          'XREAD',
+          'COUNT',
+          String(BATCH),
+          'BLOCK',
+          String(BLOCK_MS),
+          'STREAMS',
+          EVENTS_STREAM,
+          this.lastId,
         ]);
       } catch (error) {
         if (!this.running) return;
-        this.logger.warn(`event stream read failed, resuming from ${this.lastId}: ${(error as Error).message}`);
+        this.logger.warn(
+          `event stream read failed, resuming from ${this.lastId}: ${(error as Error).message}`,
+        );
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
@@ -81,7 +97,16 @@ export class RedisStreamEventBus extends EventBus {
 
   async publish(event: TetherEvent): Promise<void> {
     if (!this.writer) throw new Error('RedisStreamEventBus used before connect()');
-    await this.writer.sendCommand(['XADD', EVENTS_STREAM, 'MAXLEN', '~', String(STREAM_MAX_LENGTH), '*', 'e', JSON.stringify(event)]);
+    await this.writer.sendCommand([
+      'XADD',
+      EVENTS_STREAM,
+      'MAXLEN',
+      '~',
+      String(STREAM_MAX_LENGTH),
+      '*',
+      'e',
+      JSON.stringify(event),
+    ]);
   }
 
   subscribe(handler: EventHandler): () => void {

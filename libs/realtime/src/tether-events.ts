@@ -37,7 +37,8 @@ export interface CustomerCard {
   }[];
 }
 
-export type OfferRevokeReason = 'expired' | 'caller_hung_up' | 'agent_disconnected' | 'agent_offline' | 'agent_removed';
+export type OfferRevokeReason =
+  'expired' | 'caller_hung_up' | 'agent_disconnected' | 'agent_offline' | 'agent_removed';
 
 /** Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. */
 export type TetherEvent =

@@ -25,7 +25,11 @@ describe('DurableScheduler (real PostgreSQL)', () => {
   afterAll(() => db.drop());
 
   async function countJobs(kind: string): Promise<number> {
-    return (await one<{ n: number }>(sources[0].manager, `SELECT count(*)::int AS n FROM scheduled_jobs WHERE kind = $1`, [kind]))!.n;
+    return (await one<{ n: number }>(
+      sources[0].manager,
+      `SELECT count(*)::int AS n FROM scheduled_jobs WHERE kind = $1`,
+      [kind],
+    ))!.n;
   }
 
   async function instance(id: string): Promise<DurableScheduler> {
@@ -39,7 +43,10 @@ describe('DurableScheduler (real PostgreSQL)', () => {
   it('runs each due job exactly once while two instances poll', async () => {
     const runs = new Map<string, string[]>();
     const [a, b] = [await instance('a'), await instance('b')];
-    for (const [scheduler, name] of [[a, 'a'], [b, 'b']] as const) {
+    for (const [scheduler, name] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
       scheduler.register('test.once', async (job: DueJob) => {
         runs.set(job.payload.n as string, [...(runs.get(job.payload.n as string) ?? []), name]);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
@@ -85,9 +92,8 @@ describe('DurableScheduler (real PostgreSQL)', () => {
     expect(await countJobs('test.retry')).toBe(1);
     scheduler.onApplicationBootstrap();
     await waitFor(() => attempts === 3, { what: 'three attempts (0.5 s, 1 s backoff)', timeoutMs: 8_000 });
-    await waitFor(
-      async () => (await countJobs('test.retry')) === 0,
-      { what: 'the job deleted after success' },
-    );
+    await waitFor(async () => (await countJobs('test.retry')) === 0, {
+      what: 'the job deleted after success',
+    });
   });
 });

@@ -65,7 +65,13 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Schedules inside the caller's transaction; with a dedupe key, an existing job of that kind and key wins. */
-  async schedule(sql: Sql, kind: string, runAt: Date, payload: Record<string, unknown>, dedupeKey?: string): Promise<void> {
+  async schedule(
+    sql: Sql,
+    kind: string,
+    runAt: Date,
+    payload: Record<string, unknown>,
+    dedupeKey?: string,
+  ): Promise<void> {
     await sql.query(
       `INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
@@ -82,10 +88,13 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     if (when >= this.wakeAt) return;
     this.wakeAt = when;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(() => {
-      this.wakeAt = Number.POSITIVE_INFINITY;
-      this.poll();
-    }, Math.max(0, when - Date.now()) + 2);
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Number.POSITIVE_INFINITY;
+        this.poll();
+      },
+      Math.max(0, when - Date.now()) + 2,
+    );
     this.wakeTimer.unref();
   }
 
@@ -128,7 +137,13 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   private async pollOnce(): Promise<void> {
     for (;;) {
-      const due = await rows<{ id: string; kind: string; payload: Record<string, unknown>; attempts: number; dedupe_key: string | null }>(
+      const due = await rows<{
+        id: string;
+        kind: string;
+        payload: Record<string, unknown>;
+        attempts: number;
+        dedupe_key: string | null;
+      }>(
         this.dataSource.manager,
         `UPDATE scheduled_jobs SET locked_until = now() + make_interval(secs => $1), locked_by = $2, attempts = attempts + 1
          WHERE id IN (
@@ -141,7 +156,13 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
       if (due.length === 0 || this.stopped) return;
       await Promise.all(
         due.map((job) =>
-          this.runJob({ id: job.id, kind: job.kind, payload: job.payload, attempts: job.attempts, dedupeKey: job.dedupe_key }),
+          this.runJob({
+            id: job.id,
+            kind: job.kind,
+            payload: job.payload,
+            attempts: job.attempts,
+            dedupeKey: job.dedupe_key,
+          }),
         ),
       );
       if (due.length < BATCH) return;
@@ -157,7 +178,10 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     } catch (error) {
       const delayMs = error instanceof RetryJobLater ? error.delayMs : backoffMs(job.attempts);
       const message = scrubText(error instanceof Error ? error.message : String(error));
-      this.logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delayMs }, `job failed: ${message}`);
+      this.logger.warn(
+        { jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delayMs },
+        `job failed: ${message}`,
+      );
       await this.dataSource
         .query(
           `UPDATE scheduled_jobs SET run_at = now() + make_interval(secs => $2), locked_until = NULL, last_error = $3 WHERE id = $1`,

@@ -72,16 +72,26 @@ export class TelephonyCallbackService {
     try {
       const response = await fetch(row.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw) },
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw),
+        },
         body: raw,
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
       });
-      if (response.status < 200 || response.status >= 300) throw new Error(`callback answered ${response.status}`);
-      await this.dataSource.query(`UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now() WHERE id = $1`, [id]);
+      if (response.status < 200 || response.status >= 300)
+        throw new Error(`callback answered ${response.status}`);
+      await this.dataSource.query(
+        `UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now() WHERE id = $1`,
+        [id],
+      );
       this.logger.log({ callbackId: id, contactId: row.body.contactId }, 'telephony callback delivered');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await this.dataSource.query(`UPDATE outbound_webhooks SET last_error = $2 WHERE id = $1`, [id, message.slice(0, 500)]);
+      await this.dataSource.query(`UPDATE outbound_webhooks SET last_error = $2 WHERE id = $1`, [
+        id,
+        message.slice(0, 500),
+      ]);
       if (Date.now() - row.created_at.getTime() > GIVE_UP_AFTER_MS) {
         await this.dataSource.query(`UPDATE outbound_webhooks SET status = 'failed' WHERE id = $1`, [id]);
         this.logger.error({ callbackId: id }, 'telephony callback given up after 24 h of failures');

@@ -27,7 +27,9 @@ describe('webhook signature', () => {
   });
 
   it('accepts a timestamp 300 s away (the tolerance is inclusive)', () => {
-    expect(verifySignature(secret, `t=${now - 300},v1=${computeSignature(secret, now - 300, 'x')}`, 'x', now).ok).toBe(true);
+    expect(
+      verifySignature(secret, `t=${now - 300},v1=${computeSignature(secret, now - 300, 'x')}`, 'x', now).ok,
+    ).toBe(true);
   });
 
   it('rejects any mutation of a signed body (property)', () => {

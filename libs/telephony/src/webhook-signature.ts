@@ -5,12 +5,20 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
-export function computeSignature(secret: string, timestamp: number | string, rawBody: string | Buffer): string {
+export function computeSignature(
+  secret: string,
+  timestamp: number | string,
+  rawBody: string | Buffer,
+): string {
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
 /** The header value Tether sends on its own callbacks, and what a telephony platform sends us. */
-export function signatureHeader(secret: string, rawBody: string | Buffer, nowSeconds = Math.floor(Date.now() / 1000)): string {
+export function signatureHeader(
+  secret: string,
+  rawBody: string | Buffer,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string {
   return `t=${nowSeconds},v1=${computeSignature(secret, nowSeconds, rawBody)}`;
 }
 
@@ -35,7 +43,8 @@ export function verifySignature(
     if (key === 't') timestamp = value;
     else if (key === 'v1') candidates.push(value);
   }
-  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'signature has no valid timestamp (t=)' };
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp))
+    return { ok: false, reason: 'signature has no valid timestamp (t=)' };
   if (candidates.length === 0) return { ok: false, reason: 'signature has no v1= value' };
   if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) {
     return { ok: false, reason: 'signature timestamp is outside the 300 s tolerance' };

@@ -20,7 +20,12 @@ export class CoreModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, app)),
-        PersistenceModule.forRoot({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: `tether-${app}`, migrate: true }),
+        PersistenceModule.forRoot({
+          url: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          applicationName: `tether-${app}`,
+          migrate: true,
+        }),
         RealtimeModule.forRoot({ redisUrl: config.redisUrl, eventBus: config.eventBus }),
         SchedulerModule,
         AuthModule,

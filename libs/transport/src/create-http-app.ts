@@ -30,7 +30,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     },
   });
   registerRawJsonParser(adapter.getInstance(), options.bodyLimitBytes);
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new JsonBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new DomainExceptionFilter());
@@ -44,7 +47,11 @@ function mountSwagger(app: INestApplication, info: { title: string; description:
     .setTitle(info.title)
     .setDescription(info.description)
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'TETHER_ADMIN_TOKEN or the generated admin token' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'TETHER_ADMIN_TOKEN or the generated admin token',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

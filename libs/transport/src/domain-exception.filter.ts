@@ -38,19 +38,28 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const payload = typeof body === 'string' ? { statusCode: status, message: body } : { statusCode: status, ...(body) };
+      const payload =
+        typeof body === 'string' ? { statusCode: status, message: body } : { statusCode: status, ...body };
       void reply.status(status).send({ ...payload, requestId });
       return;
     }
     const fastifyStatus = (exception as { statusCode?: number }).statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      void reply.status(fastifyStatus).send({ statusCode: fastifyStatus, message: (exception as Error).message, requestId });
+      void reply
+        .status(fastifyStatus)
+        .send({ statusCode: fastifyStatus, message: (exception as Error).message, requestId });
       return;
     }
     const unavailable = isInfrastructureFailure(exception);
     const status = unavailable ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.INTERNAL_SERVER_ERROR;
     const message = exception instanceof Error ? exception.message : String(exception);
-    this.logger.error({ requestId, err: exception instanceof Error ? { type: exception.name, message: scrubText(message) } : undefined }, 'request failed');
+    this.logger.error(
+      {
+        requestId,
+        err: exception instanceof Error ? { type: exception.name, message: scrubText(message) } : undefined,
+      },
+      'request failed',
+    );
     void reply.status(status).send({
       statusCode: status,
       message: unavailable ? 'temporarily unavailable, retry later' : 'internal error',
@@ -60,7 +69,11 @@ export class DomainExceptionFilter implements ExceptionFilter {
 }
 
 function isInfrastructureFailure(error: unknown): boolean {
-  const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+  const code =
+    (error as { code?: string; driverError?: { code?: string } }).driverError?.code ??
+    (error as { code?: string }).code;
   if (!code) return /connect|timeout|terminat|Connection/i.test(error instanceof Error ? error.message : '');
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(code);
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(
+    code,
+  );
 }

@@ -1,7 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { EventBus, InProcessEventBus } from '@tether/realtime';
 import { Public } from './public-route.decorator';
 
@@ -26,7 +31,10 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('redis');
         if (this.bus instanceof InProcessEventBus) return indicator.up({ mode: 'in-process' });
-        const ok = await Promise.race([this.bus.ping().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+        const ok = await Promise.race([
+          this.bus.ping().catch(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+        ]);
         return ok ? indicator.up() : indicator.down();
       },
     ]);

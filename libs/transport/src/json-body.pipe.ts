@@ -6,14 +6,30 @@ import { INVALID_JSON } from './raw-json-body';
 export class JsonBodyPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body') return value;
-    if (value === INVALID_JSON) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
+    if (value === INVALID_JSON)
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'body is not valid JSON',
+      });
     const wantsObject = metadata.metatype && metadata.metatype !== Object;
-    if (wantsObject && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'body must be a JSON object' });
+    if (
+      wantsObject &&
+      (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'body must be a JSON object',
+      });
     }
     const reserved = findReservedKey(value);
     if (reserved) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `property ${reserved} should not exist` });
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `property ${reserved} should not exist`,
+      });
     }
     return value;
   }

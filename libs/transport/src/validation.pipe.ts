@@ -23,7 +23,12 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const messages = describeValidationErrors(errors);
-      return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: messages.join('; '), fields: messages });
+      return new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: messages.join('; '),
+        fields: messages,
+      });
     },
   });
 }

@@ -18,7 +18,11 @@ export function IsSkillMap(options?: ValidationOptions) {
           isPlainObject(value) &&
           Object.keys(value).length <= 100 &&
           Object.entries(value).every(
-            ([skill, level]) => /^[A-Za-z0-9_.-]{1,64}$/.test(skill) && Number.isInteger(level) && (level as number) >= 1 && (level as number) <= 10,
+            ([skill, level]) =>
+              /^[A-Za-z0-9_.-]{1,64}$/.test(skill) &&
+              Number.isInteger(level) &&
+              (level as number) >= 1 &&
+              (level as number) <= 10,
           ),
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} must be an object of skill name -> integer level 1-10 (e.g. {"billing": 7})`,
@@ -39,7 +43,10 @@ export function IsCapacityMap(options?: ValidationOptions) {
           isPlainObject(value) &&
           Object.entries(value).every(
             ([channel, slots]) =>
-              (CHANNELS as readonly string[]).includes(channel) && Number.isInteger(slots) && (slots as number) >= 0 && (slots as number) <= 100,
+              (CHANNELS as readonly string[]).includes(channel) &&
+              Number.isInteger(slots) &&
+              (slots as number) >= 0 &&
+              (slots as number) <= 100,
           ),
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} must be an object of channel (${CHANNELS.join(', ')}) -> integer 0-100 (e.g. {"voice": 1, "chat": 3})`,

@@ -46,7 +46,9 @@ export class AgentsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Remove an agent: tokens revoked, pending offers revoked and re-routed; history kept' })
+  @ApiOperation({
+    summary: 'Remove an agent: tokens revoked, pending offers revoked and re-routed; history kept',
+  })
   async remove(@Param('id') id: string): Promise<void> {
     await this.agents.remove(id);
     await this.offers.revokeAllFor(id, 'agent_removed');

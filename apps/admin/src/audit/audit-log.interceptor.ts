@@ -22,9 +22,13 @@ export class AuditLogInterceptor implements NestInterceptor {
     const record = (status: number) => this.record(request, status);
     return next.handle().pipe(
       mergeMap((result: unknown) =>
-        from(record(defaultStatus(request.method, reply.statusCode))).pipe(mergeMap((): unknown[] => [result])),
+        from(record(defaultStatus(request.method, reply.statusCode))).pipe(
+          mergeMap((): unknown[] => [result]),
+        ),
       ),
-      catchError((error: unknown) => from(record(statusOf(error)).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)))),
+      catchError((error: unknown) =>
+        from(record(statusOf(error)).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error))),
+      ),
     );
   }
 
@@ -32,10 +36,18 @@ export class AuditLogInterceptor implements NestInterceptor {
     const route = request.routeOptions.url ?? request.url.split('?')[0];
     const params = request.params as Record<string, string> | undefined;
     const body = request.body;
-    const fields = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 50) : [];
+    const fields =
+      body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 50) : [];
     await this.dataSource.query(
       `INSERT INTO audit_log (actor, action, target, status, request_id, fields) VALUES ($1, $2, $3, $4, $5, $6)`,
-      ['admin', `${request.method} ${route}`, params?.id ?? params?.line ?? null, status, String(request.id), fields],
+      [
+        'admin',
+        `${request.method} ${route}`,
+        params?.id ?? params?.line ?? null,
+        status,
+        String(request.id),
+        fields,
+      ],
     );
   }
 }
@@ -46,6 +58,14 @@ function defaultStatus(method: string, current: number): number {
 
 function statusOf(error: unknown): number {
   if (error instanceof HttpException) return error.getStatus();
-  if (error instanceof DomainError) return { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503 }[error.kind];
+  if (error instanceof DomainError)
+    return {
+      invalid: 400,
+      unauthorized: 401,
+      forbidden: 403,
+      not_found: 404,
+      conflict: 409,
+      unavailable: 503,
+    }[error.kind];
   return 500;
 }

@@ -13,13 +13,23 @@ export class AdminAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
+      return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new UnauthorizedException({ statusCode: 401, error: 'unauthorized', message: 'missing bearer token (Authorization: Bearer <admin token>)' });
+    if (!match)
+      throw new UnauthorizedException({
+        statusCode: 401,
+        error: 'unauthorized',
+        message: 'missing bearer token (Authorization: Bearer <admin token>)',
+      });
     if (!this.secrets.isAdminToken(match[1])) {
-      throw new UnauthorizedException({ statusCode: 401, error: 'unauthorized', message: 'invalid admin token' });
+      throw new UnauthorizedException({
+        statusCode: 401,
+        error: 'unauthorized',
+        message: 'invalid admin token',
+      });
     }
     return true;
   }

@@ -10,7 +10,10 @@ export class CustomersController {
   constructor(private readonly customers: CustomerRepository) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register a customer; an unknown caller already seen on one of these numbers is adopted with their history' })
+  @ApiOperation({
+    summary:
+      'Register a customer; an unknown caller already seen on one of these numbers is adopted with their history',
+  })
   create(@Body() body: CreateCustomerDto): Promise<{ id: string }> {
     return this.customers.create(body);
   }

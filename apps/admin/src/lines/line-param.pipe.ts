@@ -5,7 +5,11 @@ import { LINES, Line } from '@tether/routing';
 export class LineParamPipe implements PipeTransform<string, Line> {
   transform(value: string): Line {
     if (!(LINES as readonly string[]).includes(value)) {
-      throw new NotFoundException({ statusCode: 404, error: 'line_not_found', message: `line must be one of: ${LINES.join(', ')}` });
+      throw new NotFoundException({
+        statusCode: 404,
+        error: 'line_not_found',
+        message: `line must be one of: ${LINES.join(', ')}`,
+      });
     }
     return value as Line;
   }

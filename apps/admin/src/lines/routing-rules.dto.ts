@@ -1,18 +1,41 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsInt, IsObject, IsOptional, IsString, Max, Min, ValidateNested, ValidationArguments, registerDecorator } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+  ValidationArguments,
+  registerDecorator,
+} from 'class-validator';
 
 export class StickyRulesDto {
   @ApiProperty({ example: true })
-  @IsDefined() @IsBoolean()
+  @IsDefined()
+  @IsBoolean()
   enabled: boolean;
 
-  @ApiProperty({ example: 30, description: 'how long a returning caller waits for their last agent while that agent is signed in but not free' })
-  @IsDefined() @Max(3600) @Min(0) @IsInt()
+  @ApiProperty({
+    example: 30,
+    description:
+      'how long a returning caller waits for their last agent while that agent is signed in but not free',
+  })
+  @IsDefined()
+  @Max(3600)
+  @Min(0)
+  @IsInt()
   waitSeconds: number;
 
   @ApiPropertyOptional({ example: 30, description: 'how far back the last agent counts (days), default 30' })
-  @IsOptional() @Max(3650) @Min(1) @IsInt()
+  @IsOptional()
+  @Max(3650)
+  @Min(1)
+  @IsInt()
   horizonDays?: number;
 }
 
@@ -28,13 +51,27 @@ function IsIntentMap() {
           value !== null &&
           !Array.isArray(value) &&
           Object.entries(value as Record<string, unknown>).every(([intent, rule]) => {
-            if (!/^[A-Za-z0-9_.-]{1,64}$/.test(intent) || typeof rule !== 'object' || rule === null || Array.isArray(rule)) return false;
+            if (
+              !/^[A-Za-z0-9_.-]{1,64}$/.test(intent) ||
+              typeof rule !== 'object' ||
+              rule === null ||
+              Array.isArray(rule)
+            )
+              return false;
             const { skills, priority, ...rest } = rule as Record<string, unknown>;
             if (Object.keys(rest).length > 0) return false;
-            if (priority !== undefined && !(Number.isInteger(priority) && (priority as number) >= -100 && (priority as number) <= 100)) return false;
+            if (
+              priority !== undefined &&
+              !(Number.isInteger(priority) && (priority as number) >= -100 && (priority as number) <= 100)
+            )
+              return false;
             if (typeof skills !== 'object' || skills === null || Array.isArray(skills)) return false;
             return Object.entries(skills as Record<string, unknown>).every(
-              ([skill, level]) => /^[A-Za-z0-9_.-]{1,64}$/.test(skill) && Number.isInteger(level) && (level as number) >= 1 && (level as number) <= 10,
+              ([skill, level]) =>
+                /^[A-Za-z0-9_.-]{1,64}$/.test(skill) &&
+                Number.isInteger(level) &&
+                (level as number) >= 1 &&
+                (level as number) <= 10,
             );
           }),
         defaultMessage: (args: ValidationArguments) =>
@@ -46,30 +83,43 @@ function IsIntentMap() {
 /** GET returns exactly this shape plus read-only fields (line, version, updatedAt), which PUT accepts and ignores. */
 export class RoutingRulesDto {
   @ApiProperty({ type: StickyRulesDto })
-  @IsDefined() @Type(() => StickyRulesDto) @ValidateNested() @IsObject()
+  @IsDefined()
+  @Type(() => StickyRulesDto)
+  @ValidateNested()
+  @IsObject()
   sticky: StickyRulesDto;
 
   @ApiProperty({ example: 20 })
-  @IsDefined() @Max(600) @Min(1) @IsInt()
+  @IsDefined()
+  @Max(600)
+  @Min(1)
+  @IsInt()
   offerTimeoutSeconds: number;
 
   @ApiProperty({ example: 0 })
-  @IsDefined() @Max(3600) @Min(0) @IsInt()
+  @IsDefined()
+  @Max(3600)
+  @Min(0)
+  @IsInt()
   wrapUpSeconds: number;
 
   @ApiPropertyOptional({ example: { billing: { skills: { billing: 5 }, priority: 1 } } })
-  @IsOptional() @IsIntentMap()
+  @IsOptional()
+  @IsIntentMap()
   intents?: Record<string, { skills: Record<string, number>; priority?: number }>;
 
   @ApiPropertyOptional({ readOnly: true })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   line?: string;
 
   @ApiPropertyOptional({ readOnly: true })
-  @IsOptional() @IsInt()
+  @IsOptional()
+  @IsInt()
   version?: number;
 
   @ApiPropertyOptional({ readOnly: true })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   updatedAt?: string;
 }

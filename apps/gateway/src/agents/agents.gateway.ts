@@ -1,9 +1,20 @@
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentTokenService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { AgentPresenceService, ContactLifecycleService, OfferService, QueueSnapshotService } from '@tether/contacts';
+import {
+  AgentPresenceService,
+  ContactLifecycleService,
+  OfferService,
+  QueueSnapshotService,
+} from '@tether/contacts';
 import { DomainError } from '@tether/errors';
 import { AgentServerToClientEvents, EventBus, TetherEvent, rooms } from '@tether/realtime';
 import type { Line } from '@tether/routing';
@@ -17,15 +28,27 @@ interface AgentSocketData {
   tokenExpiresAt: number;
   limiter: EventRateLimiter;
 }
-type AgentSocket = Socket<Record<string, never>, AgentServerToClientEvents, Record<string, never>, AgentSocketData>;
-type AgentNamespace = Namespace<Record<string, never>, AgentServerToClientEvents, Record<string, never>, AgentSocketData>;
+type AgentSocket = Socket<
+  Record<string, never>,
+  AgentServerToClientEvents,
+  Record<string, never>,
+  AgentSocketData
+>;
+type AgentNamespace = Namespace<
+  Record<string, never>,
+  AgentServerToClientEvents,
+  Record<string, never>,
+  AgentSocketData
+>;
 
 /**
  * The agents' namespace. It authenticates in the handshake middleware, joins each socket to its agent room and its
  * line-set room, forwards client events to the domain (answering through acks), and turns bus events into emits.
  */
 @WebSocketGateway({ namespace: '/agents', cors: { origin: true }, maxHttpBufferSize: 64 * 1024 })
-export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+export class AgentsGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
+{
   private readonly logger = new Logger(AgentsGateway.name);
   @WebSocketServer() private namespace!: AgentNamespace;
   private unsubscribe?: () => void;
@@ -53,7 +76,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
           socket.data.limiter = new EventRateLimiter(this.config.socketEventsPerSecond);
           next();
         })
-        .catch((error: unknown) => next(new Error(error instanceof DomainError ? error.message : 'authentication failed')));
+        .catch((error: unknown) =>
+          next(new Error(error instanceof DomainError ? error.message : 'authentication failed')),
+        );
     });
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
   }
@@ -79,7 +104,10 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       socket.data.lines = session.lines;
       await socket.join(rooms.lineSet(session.lines));
       // a token that runs out mid-session ends the session
-      const timer = setTimeout(() => socket.disconnect(true), Math.max(0, socket.data.tokenExpiresAt - Date.now()));
+      const timer = setTimeout(
+        () => socket.disconnect(true),
+        Math.max(0, socket.data.tokenExpiresAt - Date.now()),
+      );
       timer.unref();
       socket.once('disconnect', () => clearTimeout(timer));
       socket.emit('queue', await this.queue.snapshot(session.lines));
@@ -95,7 +123,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const { agentId } = socket.data;
     if (!agentId) return;
     this.logger.log({ agentId, socketId: socket.id }, 'agent disconnected');
-    await this.presence.disconnected(agentId, socket.id).catch((error: Error) => this.logger.error(`disconnect handling failed: ${error.message}`));
+    await this.presence
+      .disconnected(agentId, socket.id)
+      .catch((error: Error) => this.logger.error(`disconnect handling failed: ${error.message}`));
   }
 
   /**
@@ -104,16 +134,25 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
    */
   private bindClientEvents(socket: AgentSocket): void {
     const on = (event: string, handle: (payload: unknown) => Promise<AckResponse>) =>
-      socket.on(event as never, ((payload: unknown, ack?: unknown) => {
-        const reply = typeof ack === 'function' ? (ack as (response: AckResponse) => void) : undefined;
-        const run = socket.data.limiter.tryTake() ? handle(payload) : rateLimited();
-        void run.then((response) => reply?.(response));
-      }) as never);
+      socket.on(
+        event as never,
+        ((payload: unknown, ack?: unknown) => {
+          const reply = typeof ack === 'function' ? (ack as (response: AckResponse) => void) : undefined;
+          const run = socket.data.limiter.tryTake() ? handle(payload) : rateLimited();
+          void run.then((response) => reply?.(response));
+        }) as never,
+      );
     const agentId = () => socket.data.agentId;
-    on('agent:status', (payload) => answer(AgentStatusDto, payload, async ({ state }) => this.presence.setState(agentId(), state)));
-    on('offer:accept', (payload) => answer(OfferAcceptDto, payload, async ({ offerId }) => this.offers.accept(agentId(), offerId)));
+    on('agent:status', (payload) =>
+      answer(AgentStatusDto, payload, async ({ state }) => this.presence.setState(agentId(), state)),
+    );
+    on('offer:accept', (payload) =>
+      answer(OfferAcceptDto, payload, async ({ offerId }) => this.offers.accept(agentId(), offerId)),
+    );
     on('offer:reject', (payload) =>
-      answer(OfferRejectDto, payload, async ({ offerId, reason }) => this.offers.reject(agentId(), offerId, reason)),
+      answer(OfferRejectDto, payload, async ({ offerId, reason }) =>
+        this.offers.reject(agentId(), offerId, reason),
+      ),
     );
     on('contact:complete', (payload) =>
       answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes }) =>
@@ -128,13 +167,21 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
         this.namespace.to(rooms.agent(event.agentId)).emit('offer', event.offer);
         return;
       case 'offer.revoked':
-        this.namespace.to(rooms.agent(event.agentId)).emit('offer:revoked', { offerId: event.offerId, contactId: event.contactId, reason: event.reason });
+        this.namespace.to(rooms.agent(event.agentId)).emit('offer:revoked', {
+          offerId: event.offerId,
+          contactId: event.contactId,
+          reason: event.reason,
+        });
         return;
       case 'agent.presence':
-        this.namespace.to(rooms.agent(event.agentId)).emit('agent:presence', { state: event.state, reason: event.reason });
+        this.namespace
+          .to(rooms.agent(event.agentId))
+          .emit('agent:presence', { state: event.state, reason: event.reason });
         return;
       case 'contact.ended':
-        this.namespace.to(rooms.agent(event.agentId)).emit('contact:ended', { contactId: event.contactId, reason: event.reason });
+        this.namespace
+          .to(rooms.agent(event.agentId))
+          .emit('contact:ended', { contactId: event.contactId, reason: event.reason });
         return;
       case 'queue.changed':
         for (const line of event.lines) this.dirtyLines.add(line);
@@ -169,7 +216,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     if (this.snapshotTimer) return;
     this.snapshotTimer = setTimeout(() => {
       this.snapshotTimer = undefined;
-      void this.sendSnapshots().catch((error: Error) => this.logger.warn(`queue snapshot failed: ${error.message}`));
+      void this.sendSnapshots().catch((error: Error) =>
+        this.logger.warn(`queue snapshot failed: ${error.message}`),
+      );
     }, this.config.queueSnapshotMs);
   }
 

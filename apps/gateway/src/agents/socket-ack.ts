@@ -9,8 +9,12 @@ export type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; er
 type DtoClass<T> = new () => T;
 
 /** Validates a socket payload like an HTTP body: unknown fields refused, every problem named. */
-export function parsePayload<T extends object>(dto: DtoClass<T>, payload: unknown): { value: T } | { error: string } {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { error: 'payload must be an object' };
+export function parsePayload<T extends object>(
+  dto: DtoClass<T>,
+  payload: unknown,
+): { value: T } | { error: string } {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    return { error: 'payload must be an object' };
   const value = plainToInstance(dto, payload);
   const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
   if (errors.length > 0) {
@@ -33,7 +37,9 @@ export async function answer<T extends object>(
     return { ok: true, ...(await work(parsed.value)) };
   } catch (error) {
     if (error instanceof DomainError) return { ok: false, error: error.message };
-    logger.error(`socket handler failed: ${scrubText(error instanceof Error ? error.message : String(error))}`);
+    logger.error(
+      `socket handler failed: ${scrubText(error instanceof Error ? error.message : String(error))}`,
+    );
     return { ok: false, error: 'internal error, try again' };
   }
 }

@@ -29,8 +29,10 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
   afterInit(namespace: Namespace): void {
     namespace.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token !== 'string' || token.length === 0) return next(new Error('missing token: pass auth: { token }'));
-      if (!this.secrets.isAdminToken(token)) return next(new Error('invalid token: supervisors use an admin token'));
+      if (typeof token !== 'string' || token.length === 0)
+        return next(new Error('missing token: pass auth: { token }'));
+      if (!this.secrets.isAdminToken(token))
+        return next(new Error('invalid token: supervisors use an admin token'));
       next();
     });
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
@@ -52,13 +54,24 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
 
   private onBusEvent(event: TetherEvent): void {
     if (event.type === 'agent.presence') {
-      this.namespace.emit('agent:presence', { agentId: event.agentId, state: event.state, reason: event.reason });
+      this.namespace.emit('agent:presence', {
+        agentId: event.agentId,
+        state: event.state,
+        reason: event.reason,
+      });
     } else if (event.type === 'contact.connected') {
-      this.namespace.emit('contact:connected', { agentId: event.agentId, contactId: event.contactId, line: event.line });
+      this.namespace.emit('contact:connected', {
+        agentId: event.agentId,
+        contactId: event.contactId,
+        line: event.line,
+      });
     } else if (event.type === 'queue.changed' && !this.snapshotTimer && this.namespace.sockets.size > 0) {
       this.snapshotTimer = setTimeout(() => {
         this.snapshotTimer = undefined;
-        void this.queue.snapshot(LINES).then((snapshot) => this.namespace.emit('queue', snapshot)).catch(() => undefined);
+        void this.queue
+          .snapshot(LINES)
+          .then((snapshot) => this.namespace.emit('queue', snapshot))
+          .catch(() => undefined);
       }, 500);
     }
   }

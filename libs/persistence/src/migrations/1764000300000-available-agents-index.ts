@@ -5,7 +5,9 @@ export class AvailableAgentsIndex1764000300000 implements MigrationInterface {
   name = 'AvailableAgentsIndex1764000300000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX agent_presence_available ON agent_presence (agent_id) WHERE state = 'available'`);
+    await q.query(
+      `CREATE INDEX agent_presence_available ON agent_presence (agent_id) WHERE state = 'available'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

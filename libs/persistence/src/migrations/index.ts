@@ -4,4 +4,9 @@ import { ContactIndexes1764000200000 } from './1764000200000-contact-indexes';
 import { AvailableAgentsIndex1764000300000 } from './1764000300000-available-agents-index';
 
 /** Every migration, in order. Never edit one that has been merged: add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000, AuditLog1764000100000, ContactIndexes1764000200000, AvailableAgentsIndex1764000300000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  AuditLog1764000100000,
+  ContactIndexes1764000200000,
+  AvailableAgentsIndex1764000300000,
+];
