@@ -34,7 +34,7 @@ import { OfferLedger } from './support/offer-ledger';
  * timer's lease (frozen with SIGSTOP while the lease is visible, then SIGKILLed), the gateway at the same time.
  * Every call answered 2xx is in the database and is connected and completed; no contact is taken twice; the
  * killed gateway's agents reconnect to the other one and get their pending offers again; routing resumes within
- * 5 s. The timers the dead process had claimed fire only when their 30 s lease runs out: measured and reported.
+ * 5 s. The timers the dead process had claimed fire when their 5 s lease runs out: measured and reported.
  *
  * FAULTS_SCALE=1: 50 calls/s for 10 s, kill at 4 s.
  */
