@@ -83,6 +83,8 @@ describe('faults: agents dropping their connection mid-offer', () => {
       let completed = 0;
       let resentDropped = 0;
       const failures: string[] = [];
+      /** clients this test dropped on purpose: their own pending acks fail, which is not a finding */
+      const droppedByTest = new Set<AgentClient>();
 
       const attach = (seat: Seat) => {
         clients.push(seat.client);
@@ -103,6 +105,7 @@ describe('faults: agents dropping their connection mid-offer', () => {
             how,
             droppedAt: Date.now(),
           });
+          droppedByTest.add(client);
           if (how === 'close') client.close();
           else client.dropTransport();
           // back once someone else has the contact (or the wait is over), on either gateway
@@ -114,14 +117,17 @@ describe('faults: agents dropping their connection mid-offer', () => {
           );
           await sleep(between(0, 300));
           seat.gateway = gateways[between(0, 1)];
-          seat.client = new AgentClient(seat.gateway, seat.token, seat.agentId);
+          const fresh = new AgentClient(seat.gateway, seat.token, seat.agentId);
+          seat.client = fresh;
           attach(seat);
           try {
-            await seat.client.connect();
-            const ack = await seat.client.setStatus('available');
+            await fresh.connect();
+            const ack = await fresh.setStatus('available');
             if (!ack.ok) failures.push(`available after reconnect: ${ack.error}`);
           } catch (error) {
-            failures.push(`reconnect ${seat.agentId}: ${(error as Error).message}`);
+            // an offer can reach the fresh connection before its status ack, and the test drops it at once
+            if (!droppedByTest.has(fresh))
+              failures.push(`reconnect ${seat.agentId}: ${(error as Error).message}`);
           }
           return;
         }
