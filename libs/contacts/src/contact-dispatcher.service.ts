@@ -10,7 +10,6 @@ import {
   Channel,
   LINES,
   Line,
-  OfferReason,
   PresenceState,
   RoutingEngine,
   StickyCause,
@@ -18,30 +17,52 @@ import {
 } from '@tether/routing';
 import { DurableScheduler } from '@tether/scheduler';
 import { LineRoutingRepository } from './line-routing.repository';
-import { OfferPayloadBuilder } from './offer-payload.builder';
+import { OfferExpiryClock } from './offer-expiry.clock';
+import { OfferPayloadRow, RECENT_CONTACTS_ON_OFFER, offerPayloadFrom } from './offer-payload.builder';
 
 export const JOB_STICKY_WAIT = 'routing.sticky-wait';
+/** Offers made before the hot-path functions had a job each; their handler stays until none is left anywhere. */
 export const JOB_OFFER_EXPIRE = 'offer.expire';
 
-interface MadeOffer {
-  offerId: string;
-  agentId: string;
-  contactId: string;
-  expiresAt: Date;
+/** An offer a routing pass committed, with everything its payload is built from. */
+interface CommittedOfferRow extends OfferPayloadRow {
+  agent_id: string;
 }
 
-const SELECT_AGENT_CANDIDATES = `
-  SELECT a.id, a.lines, a.skills, a.capacity, p.state, p.idle_since, p.wrap_up_until,
-         EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id) AS connected,
-         COALESCE((SELECT jsonb_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = a.id), '{}'::jsonb) AS load
-  FROM agents a JOIN agent_presence p ON p.agent_id = a.id
-  WHERE a.deleted_at IS NULL AND p.state <> 'offline'`;
-/** agents who could take a contact of the line right now: available, connected, out of wrap-up, a slot free */
-const FREE_AGENTS_OF_LINE = `
-  AND a.lines @> ARRAY[$1]::text[] AND p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= now())
-  AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id)
-  AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = a.id AND s.used < s.capacity)`;
-const AGENTS_BY_ID = `AND a.id = ANY($1::uuid[])`;
+/** What `tether_routing_snapshot` returns: one routing pass's input, read under the line's lock. */
+interface RoutingSnapshot {
+  version: number;
+  agents: AgentJson[];
+  sticky: AgentJson[];
+  contacts: ContactJson[];
+  agentLimitReached?: boolean;
+}
+
+interface AgentJson {
+  id: string;
+  lines: Line[];
+  skills: Record<string, number>;
+  capacity: Partial<Record<Channel, number>>;
+  state: PresenceState;
+  idleSince: string;
+  wrapUpUntil: string | null;
+  connected: boolean;
+  load: Partial<Record<Channel, number>>;
+}
+
+interface ContactJson {
+  id: string;
+  channel: Channel;
+  priority: number;
+  enqueuedAt: string;
+  requiredSkills: Record<string, number>;
+  preferredAgentId: string | null;
+  preferredCause: StickyCause | null;
+  excludedAgentIds: string[];
+}
+
+/** How many of the longest-idle free agents a pass reads first; all of them only when a contact found none there. */
+const FIRST_AGENTS = 64;
 
 const RUNNING_PASSES = new Map<Line, Promise<void>>();
 const PASS_REQUESTED = new Set<Line>();
@@ -56,9 +77,11 @@ const LINE_LOCK: Record<Line, number> = {
 
 /**
  * Feeds the routing engine and commits its decisions. A pass for a line runs under that line's advisory lock, reads
- * the waiting contacts and the line's agents, lets `RoutingEngine` decide, and writes each offer with conditional
- * updates (contact still queued, agent slot still free) so a decision that raced another line or a hang-up is dropped
- * rather than double-booked. Requests are coalesced per line: a burst of triggers becomes one or two passes.
+ * the waiting contacts and the line's free agents (`tether_routing_snapshot`), lets `RoutingEngine` decide, and
+ * writes every offer at once (`tether_commit_offers`) with conditional updates (contact still queued, agent slot
+ * still free), so a decision that raced another line or a hang-up is dropped rather than double-booked. Requests are
+ * coalesced per line: a burst of triggers becomes one or two passes, and a pass costs four round trips (begin,
+ * snapshot, commit, COMMIT) however many contacts it places.
  */
 @Injectable()
 export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -77,7 +100,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly rules: LineRoutingRepository,
     private readonly bus: EventBus,
     private readonly scheduler: DurableScheduler,
-    private readonly payloads: OfferPayloadBuilder,
+    private readonly offerExpiry: OfferExpiryClock,
   ) {
     this.scheduler.register(JOB_STICKY_WAIT, async (job) => {
       await this.dispatch(job.payload.line as Line);
@@ -143,183 +166,98 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async pass(line: Line): Promise<void> {
     const made = await inTransaction(this.dataSource, (tx) => this.decideAndCommit(tx, line));
     if (made.length === 0) return;
-    this.scheduler.wake(new Date(Math.min(...made.map((m) => m.expiresAt.getTime()))));
+    this.offerExpiry.expectAt(new Date(Math.min(...made.map((m) => m.expires_at.getTime()))));
+    for (const row of made) {
+      this.logger.log(
+        { line, contactId: row.contact_id, agentId: row.agent_id, offerId: row.offer_id },
+        'offered',
+      );
+    }
     await Promise.all(
-      made.map(async (offer) => {
-        const payload = await this.payloads.build(offer.offerId);
-        if (payload)
-          await this.bus.publish({ type: 'offer.created', agentId: offer.agentId, offer: payload });
-      }),
+      made.map((row) =>
+        this.bus.publish({ type: 'offer.created', agentId: row.agent_id, offer: offerPayloadFrom(row) }),
+      ),
     );
     await this.bus.publish({ type: 'queue.changed', lines: [line] });
   }
 
-  private async decideAndCommit(tx: EntityManager, line: Line): Promise<MadeOffer[]> {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [LINE_LOCK[line]]);
-    const rules = await this.rules.get(line, tx);
-    // Only free agents can take a contact; under load most agents are busy, so the pass reads few rows.
-    const free = await this.loadAgents(tx, FREE_AGENTS_OF_LINE, [line]);
-    if (free.length === 0) return [];
-    const freeSlots = free.reduce(
-      (sum, a) => sum + Object.values(a.capacity).reduce((s, c) => s + (c ?? 0), 0),
-      0,
-    );
-    const contacts = await this.loadWaiting(tx, line, Math.max(200, freeSlots * 4));
-    if (contacts.length === 0) return [];
-    // The preferred agents of sticky contacts matter even when not free: signed in means "wait for them".
-    const freeIds = new Set(free.map((a) => a.id));
-    const stickyIds = [
-      ...new Set(
-        contacts.map((c) => c.preferredAgentId).filter((id): id is string => !!id && !freeIds.has(id)),
-      ),
-    ];
-    const sticky = stickyIds.length > 0 ? await this.loadAgents(tx, AGENTS_BY_ID, [stickyIds]) : [];
-    const agents = [...free, ...sticky];
+  private async decideAndCommit(tx: EntityManager, line: Line): Promise<CommittedOfferRow[]> {
+    let rules = await this.rules.cached(line);
+    let snapshot = await this.snapshot(tx, line, FIRST_AGENTS);
+    if (snapshot.version !== rules.version) rules = await this.rules.load(line, tx);
+    if (snapshot.agents.length === 0 || snapshot.contacts.length === 0) return [];
     const now = new Date();
-
-    const result = this.engine.decide({ line, now, rules, contacts, agents });
-    for (const hold of result.holds) {
-      await this.scheduler.schedule(
-        tx,
-        JOB_STICKY_WAIT,
-        hold.until,
-        { line },
-        `${hold.contactId}@${hold.until.getTime()}`,
-      );
+    let result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
+    if (
+      snapshot.agentLimitReached &&
+      result.assignments.length + result.holds.length < snapshot.contacts.length
+    ) {
+      // a contact found no agent among the longest idle: decide again with every free agent of the line
+      snapshot = await this.snapshot(tx, line, 1_000_000);
+      result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     }
+    if (result.assignments.length === 0 && result.holds.length === 0) return [];
+
+    const made = await rows<CommittedOfferRow>(
+      tx,
+      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6, $7::text[],
+                                          $8::timestamptz[], $9)`,
+      [
+        line,
+        result.assignments.map((a) => a.contactId),
+        result.assignments.map((a) => a.agentId),
+        result.assignments.map((a) => a.reason),
+        result.assignments.map((a) => a.trace),
+        rules.offerTimeoutSeconds,
+        result.holds.map((h) => `${h.contactId}@${h.until.getTime()}`),
+        result.holds.map((h) => h.until),
+        RECENT_CONTACTS_ON_OFFER,
+      ],
+    );
+    // dropped decisions (another line's pass took the agent's last slot, the caller hung up): look again
+    if (made.length < result.assignments.length) this.again.add(line);
     if (result.holds.length > 0)
       this.scheduler.wake(new Date(Math.min(...result.holds.map((h) => h.until.getTime()))));
-
-    const made: MadeOffer[] = [];
-    const channelOf = new Map(contacts.map((c) => [c.id, c.channel]));
-    for (const assignment of result.assignments) {
-      const offer = await this.commitOffer(
-        tx,
-        line,
-        channelOf.get(assignment.contactId)!,
-        assignment,
-        rules.offerTimeoutSeconds,
-      );
-      if (offer) made.push(offer);
-    }
-    for (const offer of made) {
-      this.logger.log(
-        { line, contactId: offer.contactId, agentId: offer.agentId, offerId: offer.offerId },
-        'offered',
-      );
-    }
     return made;
   }
 
-  /** Contact first, then slot, then offer: the same lock order as accept/reject/hang-up, so they cannot deadlock. */
-  private async commitOffer(
-    tx: EntityManager,
-    line: Line,
-    channel: Channel,
-    assignment: { contactId: string; agentId: string; reason: OfferReason; trace: string },
-    timeoutSeconds: number,
-  ): Promise<MadeOffer | undefined> {
-    const trace = JSON.stringify([
-      { at: new Date().toISOString(), text: `offered to ${assignment.agentId}: ${assignment.trace}` },
-    ]);
-    const contact = await one<{ id: string }>(
+  private async snapshot(tx: EntityManager, line: Line, agentLimit: number): Promise<RoutingSnapshot> {
+    const row = await one<{ snapshot: RoutingSnapshot }>(
       tx,
-      `UPDATE contacts SET status = 'offered', offered_agent_id = $2, offered_at = now(), routing_trace = routing_trace || $3::jsonb
-       WHERE id = $1 AND status = 'queued' RETURNING id`,
-      [assignment.contactId, assignment.agentId, trace],
+      `SELECT tether_routing_snapshot($1, $2, $3) AS snapshot`,
+      [line, LINE_LOCK[line], agentLimit],
     );
-    if (!contact) return undefined;
-    const slot = await one(
-      tx,
-      `UPDATE agent_slots SET used = used + 1 WHERE agent_id = $1 AND channel = $2 AND used < capacity RETURNING used`,
-      [assignment.agentId, channel],
-    );
-    if (!slot) {
-      // another line's pass took this agent's last slot a moment ago: the contact simply waits for the next pass
-      await tx.query(
-        `UPDATE contacts SET status = 'queued', offered_agent_id = NULL, offered_at = NULL WHERE id = $1`,
-        [assignment.contactId],
-      );
-      this.again.add(line);
-      return undefined;
-    }
-    const offer = await one<{ id: string; expires_at: Date }>(
-      tx,
-      // clock_timestamp(), not now(): now() is the transaction's start, and waiting for the line lock must not
-      // come out of the agent's window to answer
-      `INSERT INTO offers (contact_id, agent_id, line, channel, state, reason, trace, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, 'pending', $5, $6, clock_timestamp(), clock_timestamp() + make_interval(secs => $7))
-       RETURNING id, expires_at`,
-      [
-        assignment.contactId,
-        assignment.agentId,
-        line,
-        channel,
-        assignment.reason,
-        assignment.trace,
-        timeoutSeconds,
-      ],
-    );
-    await this.scheduler.schedule(tx, JOB_OFFER_EXPIRE, offer!.expires_at, { offerId: offer!.id }, offer!.id);
-    return {
-      offerId: offer!.id,
-      agentId: assignment.agentId,
-      contactId: assignment.contactId,
-      expiresAt: offer!.expires_at,
-    };
+    return row!.snapshot;
   }
+}
 
-  private async loadAgents(tx: EntityManager, where: string, params: unknown[]): Promise<AgentCandidate[]> {
-    const list = await rows<{
-      id: string;
-      lines: Line[];
-      skills: Record<string, number>;
-      capacity: Partial<Record<Channel, number>>;
-      state: PresenceState;
-      idle_since: Date;
-      wrap_up_until: Date | null;
-      connected: boolean;
-      load: Partial<Record<Channel, number>>;
-    }>(tx, `${SELECT_AGENT_CANDIDATES} ${where}`, params);
-    return list.map((a) => ({
-      id: a.id,
-      // signed in but without a live socket (within the reconnect grace): worth waiting for, not reachable for offers
-      presence: a.connected ? a.state : 'away',
-      lines: a.lines,
-      skills: a.skills,
-      capacity: a.capacity,
-      load: a.load,
-      idleSince: a.idle_since,
-      wrapUpUntil: a.wrap_up_until,
-    }));
-  }
-
-  private async loadWaiting(tx: EntityManager, line: Line, limit: number): Promise<WaitingContact[]> {
-    const list = await rows<{
-      id: string;
-      channel: Channel;
-      priority: number;
-      enqueued_at: Date;
-      required_skills: Record<string, number>;
-      sticky_agent_id: string | null;
-      sticky_cause: StickyCause | null;
-      excluded_agent_ids: string[];
-    }>(
-      tx,
-      `SELECT id, channel, priority, enqueued_at, required_skills, sticky_agent_id, sticky_cause, excluded_agent_ids
-       FROM contacts WHERE line = $1 AND status = 'queued' ORDER BY priority DESC, enqueued_at, id LIMIT $2`,
-      [line, limit],
-    );
-    return list.map((c) => ({
+function toEngineInput(
+  line: Line,
+  snapshot: RoutingSnapshot,
+): { contacts: WaitingContact[]; agents: AgentCandidate[] } {
+  const toAgent = (a: AgentJson): AgentCandidate => ({
+    id: a.id,
+    // signed in but without a live socket (within the reconnect grace): worth waiting for, not reachable for offers
+    presence: a.connected ? a.state : 'away',
+    lines: a.lines,
+    skills: a.skills,
+    capacity: a.capacity,
+    load: a.load,
+    idleSince: new Date(a.idleSince),
+    wrapUpUntil: a.wrapUpUntil ? new Date(a.wrapUpUntil) : null,
+  });
+  return {
+    agents: [...snapshot.agents.map(toAgent), ...snapshot.sticky.map(toAgent)],
+    contacts: snapshot.contacts.map((c) => ({
       id: c.id,
       line,
       channel: c.channel,
       priority: c.priority,
-      enqueuedAt: c.enqueued_at,
-      requiredSkills: c.required_skills,
-      preferredAgentId: c.sticky_agent_id,
-      preferredCause: c.sticky_cause,
-      excludedAgentIds: c.excluded_agent_ids,
-    }));
-  }
+      enqueuedAt: new Date(c.enqueuedAt),
+      requiredSkills: c.requiredSkills,
+      preferredAgentId: c.preferredAgentId,
+      preferredCause: c.preferredCause,
+      excludedAgentIds: c.excludedAgentIds,
+    })),
+  };
 }

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { CustomerRepository } from '@tether/customers';
+import { DataSource } from 'typeorm';
+import { normalizePhone } from '@tether/customers';
 import { NotFoundError } from '@tether/errors';
 import { inTransaction, one } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { Line, requiredSkillsFor } from '@tether/routing';
+import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing';
 import { DurableScheduler } from '@tether/scheduler';
-import { ContactDispatcher, JOB_STICKY_WAIT } from './contact-dispatcher.service';
+import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository } from './line-routing.repository';
@@ -16,6 +16,7 @@ import { releaseSlot, traceEntry } from './slot-release';
 
 export const JOB_WRAP_UP_END = 'agent.wrap-up-end';
 const DEFAULT_HANDLE_SECONDS = 180;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const SELECT_CONTACT = `
   SELECT c.id, c.external_id, c.channel, c.line, c.customer_id, c.from_address, c.ivr, c.priority, c.status, c.end_reason,
@@ -33,7 +34,6 @@ export class ContactLifecycleService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly customers: CustomerRepository,
     private readonly rules: LineRoutingRepository,
     private readonly dispatcher: ContactDispatcher,
     private readonly scheduler: DurableScheduler,
@@ -47,71 +47,50 @@ export class ContactLifecycleService {
   /**
    * A call reached a line. Durable before it returns; the same callId again (even concurrently) returns the same
    * contact with `created: false`: the unique (channel, external_id) constraint decides, not a read-then-write.
+   * One round trip: `tether_receive_call` identifies the caller, finds their last agent, inserts the contact and
+   * schedules the sticky wait; skills and priority come from this process's cached rules, checked by version there.
    */
   async receiveCall(line: Line, call: IncomingCall): Promise<{ created: boolean; view: CallView }> {
-    // No look-up first: the insert's ON CONFLICT decides, and a repeat is the rare case.
-    const outcome = await inTransaction(this.dataSource, async (tx) => {
-      const caller = await this.customers.identifyByPhone(tx, call.from);
-      const rules = await this.rules.get(line, tx);
+    let rules = await this.rules.cached(line);
+    for (let attempt = 1; ; attempt++) {
       const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
-      const sticky =
-        rules.sticky.enabled && !caller.created
-          ? await this.lastAgent(tx, caller.customerId, line, rules.sticky.horizonDays)
-          : undefined;
-      const trace = sticky
-        ? `arrived; customer last dealt with agent ${sticky} on ${line}: offered to them first`
-        : `arrived; ${caller.known ? 'known' : 'unknown'} customer, no recent agent on ${line}`;
-      const inserted = await one<{ id: string; enqueued_at: Date }>(
-        tx,
-        `INSERT INTO contacts (external_id, channel, line, customer_id, from_address, to_address, ivr, priority, required_skills,
-                               status, sticky_agent_id, sticky_cause, routing_trace)
-         VALUES ($1, 'voice', $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11)
-         ON CONFLICT ON CONSTRAINT contacts_external_unique DO NOTHING RETURNING id, enqueued_at`,
+      // one statement: the intake, then (lateral, so after it) the row the answer is built from
+      const result = await one<
+        Partial<ContactRow> & { outcome: 'created' | 'duplicate' | 'stale_rules'; contact_id: string | null }
+      >(
+        this.dataSource.manager,
+        `SELECT r.outcome, r.contact_id, v.*
+         FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) r
+         LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`,
         [
-          call.callId,
           line,
-          caller.customerId,
+          call.callId,
           call.from,
+          normalizePhone(call.from),
           call.to,
           call.ivr ? JSON.stringify(call.ivr) : null,
           priority,
           JSON.stringify(skills),
-          sticky ?? null,
-          sticky ? 'last_agent' : null,
-          traceEntry(trace),
+          rules.version,
+          rules.sticky.enabled,
+          rules.sticky.horizonDays,
+          rules.sticky.waitSeconds,
         ],
       );
-      if (!inserted) {
-        // lost the race to a concurrent duplicate: drop the provisional customer we may have made for it
-        if (caller.created)
-          await tx.query(
-            `DELETE FROM customers c WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id = c.id)`,
-            [caller.customerId],
-          );
-        return undefined;
+      if (result?.outcome === 'stale_rules' && attempt < 5) {
+        rules = await this.rules.load(line);
+        continue;
       }
-      if (sticky && rules.sticky.waitSeconds > 0) {
-        const until = new Date(inserted.enqueued_at.getTime() + rules.sticky.waitSeconds * 1000);
-        await this.scheduler.schedule(
-          tx,
-          JOB_STICKY_WAIT,
-          until,
-          { line },
-          `${inserted.id}@${until.getTime()}`,
-        );
+      if (!result?.contact_id) throw new Error(`call intake failed (${result?.outcome ?? 'no result'})`);
+      const created = result.outcome === 'created';
+      if (created) {
+        this.logger.log({ line, contactId: result.contact_id }, 'call queued');
+        await this.bus.publish({ type: 'queue.changed', lines: [line] });
+        this.dispatcher.request(line);
       }
-      return inserted.id;
-    });
-
-    if (!outcome) {
-      const winner = await this.findByCallId(call.callId);
-      return { created: false, view: await this.view(winner!) };
+      const row = result.id ? (result as ContactRow) : await this.getRow(result.contact_id);
+      return { created, view: await this.view(row) };
     }
-    this.logger.log({ line, contactId: outcome }, 'call queued');
-    await this.bus.publish({ type: 'queue.changed', lines: [line] });
-    this.dispatcher.request(line);
-    const row = await this.getRow(outcome);
-    return { created: true, view: await this.view(row) };
   }
 
   async getCall(callId: string): Promise<CallView> {
@@ -194,65 +173,23 @@ export class ContactLifecycleService {
     resolution: Resolution,
     notes?: string,
   ): Promise<{ contactId: string; wrapUpUntil: string | null }> {
-    const outcome = await inTransaction(this.dataSource, async (tx) => {
-      const row = /^[0-9a-f-]{36}$/i.test(contactId)
-        ? await one<ContactRow & { completed: boolean }>(
-            tx,
-            `${SELECT_CONTACT.replace('cu.known', 'cu.known, c.completed_at IS NOT NULL AS completed')} WHERE c.id = $1 FOR UPDATE OF c`,
-            [contactId],
-          )
-        : undefined;
-      if (!row || row.agent_id !== agentId) throw new ContactNotAssignedToAgent(contactId);
-      if (!row.work_open) throw new ContactAlreadyCompleted(contactId);
-      await tx.query(
-        `UPDATE contacts SET work_open = false, resolution = $2, notes = $3, completed_at = now(), status = 'ended',
-                ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'completed'),
-                routing_trace = routing_trace || $4::jsonb
-         WHERE id = $1`,
-        [contactId, resolution, notes ?? null, traceEntry(`completed by ${agentId}: ${resolution}`)],
-      );
-      await releaseSlot(tx, agentId, row.channel);
-      const rules = await this.rules.get(row.line, tx);
-      const wrap = await one<{ wrap_up_until: Date | null }>(
-        tx,
-        `UPDATE agent_presence SET
-            wrap_up_until = CASE WHEN $2 > 0 THEN now() + make_interval(secs => $2) ELSE NULL END,
-            idle_since = now() + make_interval(secs => $2)
-         WHERE agent_id = $1 RETURNING wrap_up_until`,
-        [agentId, rules.wrapUpSeconds],
-      );
-      const lines = (await one<{ lines: Line[] }>(tx, `SELECT lines FROM agents WHERE id = $1`, [agentId]))
-        ?.lines ?? [row.line];
-      if (wrap?.wrap_up_until)
-        await this.scheduler.schedule(
-          tx,
-          JOB_WRAP_UP_END,
-          wrap.wrap_up_until,
-          { lines },
-          `${agentId}@${wrap.wrap_up_until.getTime()}`,
-        );
-      return { row, lines, wrapUpUntil: wrap?.wrap_up_until ?? null };
-    });
-    this.logger.log({ line: outcome.row.line, contactId, agentId, resolution }, 'contact completed');
-    if (outcome.wrapUpUntil) this.scheduler.wake(outcome.wrapUpUntil);
-    for (const line of outcome.lines) this.dispatcher.request(line);
-    return { contactId, wrapUpUntil: outcome.wrapUpUntil?.toISOString() ?? null };
-  }
-
-  private async lastAgent(
-    tx: EntityManager,
-    customerId: string,
-    line: Line,
-    horizonDays: number,
-  ): Promise<string | undefined> {
-    const row = await one<{ agent_id: string }>(
-      tx,
-      `SELECT c.agent_id FROM contacts c JOIN agents a ON a.id = c.agent_id AND a.deleted_at IS NULL
-       WHERE c.customer_id = $1 AND c.line = $2 AND c.agent_id IS NOT NULL AND c.connected_at > now() - make_interval(days => $3)
-       ORDER BY c.connected_at DESC LIMIT 1`,
-      [customerId, line, horizonDays],
+    if (!UUID.test(contactId)) throw new ContactNotAssignedToAgent(contactId);
+    const outcome = await one<{
+      outcome: 'completed' | 'not_assigned' | 'already_completed';
+      line: Line | null;
+      agent_lines: Line[] | null;
+      wrap_up_until: Date | null;
+    }>(
+      this.dataSource.manager,
+      `SELECT outcome, line, agent_lines, wrap_up_until FROM tether_complete_contact($1, $2, $3, $4, $5)`,
+      [agentId, contactId, resolution, notes ?? null, DEFAULT_ROUTING_RULES.wrapUpSeconds],
     );
-    return row?.agent_id;
+    if (!outcome || outcome.outcome === 'not_assigned') throw new ContactNotAssignedToAgent(contactId);
+    if (outcome.outcome === 'already_completed') throw new ContactAlreadyCompleted(contactId);
+    this.logger.log({ line: outcome.line, contactId, agentId, resolution }, 'contact completed');
+    if (outcome.wrap_up_until) this.scheduler.wake(outcome.wrap_up_until);
+    for (const line of outcome.agent_lines ?? []) this.dispatcher.request(line);
+    return { contactId, wrapUpUntil: outcome.wrap_up_until?.toISOString() ?? null };
   }
 
   /**
@@ -284,13 +221,13 @@ export class ContactLifecycleService {
   private findByCallId(callId: string): Promise<ContactRow | undefined> {
     return one<ContactRow>(
       this.dataSource.manager,
-      `${SELECT_CONTACT} WHERE c.channel = 'voice' AND c.external_id = $1`,
+      `SELECT r.* FROM contacts c, tether_call_row(c.id) r WHERE c.channel = 'voice' AND c.external_id = $1`,
       [callId],
     );
   }
 
   private async getRow(id: string): Promise<ContactRow> {
-    const row = await one<ContactRow>(this.dataSource.manager, `${SELECT_CONTACT} WHERE c.id = $1`, [id]);
+    const row = await one<ContactRow>(this.dataSource.manager, `SELECT * FROM tether_call_row($1)`, [id]);
     if (!row) throw new NotFoundError('Contact', id);
     return row;
   }
@@ -299,13 +236,7 @@ export class ContactLifecycleService {
     let queuePosition: number | null = null;
     let estimatedWaitSeconds: number | null = null;
     if (row.status === 'queued') {
-      const stats = await one<{ ahead: number }>(
-        this.dataSource.manager,
-        `SELECT count(*)::int AS ahead FROM contacts q WHERE q.line = $1 AND q.status = 'queued'
-           AND (q.priority > $2 OR (q.priority = $2 AND (q.enqueued_at, q.id) < ($3, $4)))`,
-        [row.line, row.priority, row.enqueued_at, row.id],
-      );
-      queuePosition = (stats?.ahead ?? 0) + 1;
+      queuePosition = (row.ahead ?? 0) + 1;
       const { handleSeconds, agents } = await this.lineStats(row.line);
       estimatedWaitSeconds = Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
     }

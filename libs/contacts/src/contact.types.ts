@@ -54,4 +54,6 @@ export interface ContactRow {
   enqueued_at: Date;
   known: boolean;
   routing_trace: { at: string; text: string }[];
+  /** queued contacts ahead of this one (tether_call_row), when queued */
+  ahead?: number | null;
 }

@@ -5,6 +5,7 @@ import { AgentPresenceService } from './agent-presence.service';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
 import { LineRoutingRepository } from './line-routing.repository';
+import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadBuilder } from './offer-payload.builder';
 import { OfferService } from './offer.service';
 import { QueueSnapshotService } from './queue-snapshot.service';
@@ -15,6 +16,7 @@ import { QueueSnapshotService } from './queue-snapshot.service';
   providers: [
     LineRoutingRepository,
     OfferPayloadBuilder,
+    OfferExpiryClock,
     ContactDispatcher,
     OfferService,
     ContactLifecycleService,
@@ -23,6 +25,7 @@ import { QueueSnapshotService } from './queue-snapshot.service';
   ],
   exports: [
     LineRoutingRepository,
+    OfferPayloadBuilder,
     ContactDispatcher,
     OfferService,
     ContactLifecycleService,

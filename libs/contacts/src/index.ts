@@ -3,6 +3,7 @@ export * from './contact.errors';
 export * from './line-routing.repository';
 export * from './contact-dispatcher.service';
 export * from './offer.service';
+export * from './offer-payload.builder';
 export * from './contact-lifecycle.service';
 export * from './agent-presence.service';
 export * from './queue-snapshot.service';

@@ -4,15 +4,33 @@ import { DataSource } from 'typeorm';
 import { one, Sql } from '@tether/persistence';
 import { Line, RoutingRules, mergeRoutingRules } from '@tether/routing';
 
-/** Each line's routing rules. Read on every routing pass (a primary-key read), so a PUT applies to the next decision. */
+export type VersionedRules = RoutingRules & { version: number; updatedAt: string };
+
+/** Versions of the rules this process has read, shared by every app in it (`npm start` runs five). */
+const CACHE = new Map<Line, VersionedRules>();
+
+/**
+ * Each line's routing rules. The hot paths use `cached()` and hand its `version` to the database, which refuses the
+ * work when the line's version moved on (`stale_rules`, the routing snapshot's `version`); the caller then `load()`s
+ * the new rules and redoes it. So a PUT still applies to the very next decision, without a read per contact.
+ */
 @Injectable()
 export class LineRoutingRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async get(
-    line: Line,
-    sql: Sql = this.dataSource.manager,
-  ): Promise<RoutingRules & { version: number; updatedAt: string }> {
+  /** The newest rules this process has seen (reads them the first time). */
+  async cached(line: Line): Promise<VersionedRules> {
+    return CACHE.get(line) ?? this.load(line);
+  }
+
+  /** Reads the rules from the database and remembers them. */
+  async load(line: Line, sql: Sql = this.dataSource.manager): Promise<VersionedRules> {
+    const rules = await this.get(line, sql);
+    CACHE.set(line, rules);
+    return rules;
+  }
+
+  async get(line: Line, sql: Sql = this.dataSource.manager): Promise<VersionedRules> {
     const row = await one<{ rules: Partial<RoutingRules>; version: number; updated_at: Date }>(
       sql,
       `SELECT rules, version, updated_at FROM line_routing WHERE line = $1`,
@@ -31,5 +49,6 @@ export class LineRoutingRepository {
        ON CONFLICT (line) DO UPDATE SET rules = EXCLUDED.rules, version = line_routing.version + 1, updated_at = now()`,
       [line, JSON.stringify(rules)],
     );
+    CACHE.delete(line);
   }
 }

@@ -43,6 +43,11 @@ export class TelephonyCallbackService {
     return Boolean(this.config.telephonyCallbackUrl);
   }
 
+  /** Where callbacks go; null when none is configured (then none is written). */
+  get url(): string | null {
+    return this.config.telephonyCallbackUrl ?? null;
+  }
+
   /** Inside the caller's transaction. Returns false when no callback URL is configured. */
   async enqueue(sql: Sql, body: ContactConnectedEvent): Promise<boolean> {
     const url = this.config.telephonyCallbackUrl;
@@ -61,6 +66,62 @@ export class TelephonyCallbackService {
     this.scheduler.wake(new Date());
   }
 
+  /**
+   * Delivers a callback whose outbox row (and safety-net job, due a few seconds later) the caller just committed
+   * (`tether_accept_offer`): at once, in this process, without a round trip through the job table. Delivered: the
+   * row is marked and the job dropped in one statement. Failed: the job is brought forward to the usual backoff and
+   * retried by whichever instance claims it. Killed before either: the safety-net job delivers it. Never throws.
+   */
+  deliverNow(id: string): void {
+    void this.deliverDirect(id).catch((error: Error) =>
+      this.logger.warn({ callbackId: id }, `telephony callback delivery not recorded: ${error.message}`),
+    );
+  }
+
+  private async deliverDirect(id: string): Promise<void> {
+    const row = await one<{ url: string; body: ContactConnectedEvent }>(
+      this.dataSource.manager,
+      `SELECT url, body FROM outbound_webhooks WHERE id = $1 AND status = 'pending'`,
+      [id],
+    );
+    if (!row) return;
+    try {
+      await this.post(row.url, row.body);
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      await this.dataSource.query(
+        `WITH noted AS (UPDATE outbound_webhooks SET attempts = attempts + 1, last_error = $3 WHERE id = $1)
+         UPDATE scheduled_jobs SET run_at = now() + interval '500 milliseconds', attempts = attempts + 1
+         WHERE kind = $2 AND dedupe_key = $1::text AND locked_until IS NULL`,
+        [id, JOB_TELEPHONY_CALLBACK, message],
+      );
+      this.scheduler.wake(new Date(Date.now() + 500));
+      return;
+    }
+    await this.dataSource.query(
+      `WITH delivered AS (
+         UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now(), attempts = attempts + 1 WHERE id = $1)
+       DELETE FROM scheduled_jobs WHERE kind = $2 AND dedupe_key = $1::text AND locked_until IS NULL`,
+      [id, JOB_TELEPHONY_CALLBACK],
+    );
+    this.logger.log({ callbackId: id, contactId: row.body.contactId }, 'telephony callback delivered');
+  }
+
+  private async post(url: string, body: ContactConnectedEvent): Promise<void> {
+    const raw = JSON.stringify(body);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw),
+      },
+      body: raw,
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    if (response.status < 200 || response.status >= 300)
+      throw new Error(`callback answered ${response.status}`);
+  }
+
   private async deliver(id: string): Promise<void> {
     const row = await one<{ url: string; body: ContactConnectedEvent; status: string; created_at: Date }>(
       this.dataSource.manager,
@@ -68,19 +129,8 @@ export class TelephonyCallbackService {
       [id],
     );
     if (!row || row.status !== 'pending') return;
-    const raw = JSON.stringify(row.body);
     try {
-      const response = await fetch(row.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw),
-        },
-        body: raw,
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-      });
-      if (response.status < 200 || response.status >= 300)
-        throw new Error(`callback answered ${response.status}`);
+      await this.post(row.url, row.body);
       await this.dataSource.query(
         `UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now() WHERE id = $1`,
         [id],

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { TETHER_CONFIG, TetherConfig } from '@tether/config';
+import { scrubText } from '@tether/observability';
+
+/** Sweeps for offers whose expiry nobody in this process knew about (made by an instance that died) this often. */
+const SWEEP_MS = 1_000;
+/** One clock per process identity: `npm start` runs five apps in one process. */
+const ACTIVE = new Map<string, OfferExpiryClock>();
+
+/**
+ * When to expire offers. A pending offer's `expires_at` is its own durable timer (no job row per offer); this clock
+ * decides when to look: at the earliest expiry this process made (`expectAt`), and every second for the rest. The
+ * sweep itself (`OfferService.expireDue`) expires each due offer in its own transaction under the contact's lock,
+ * so instances sweeping at once cannot double-apply an expiry.
+ */
+@Injectable()
+export class OfferExpiryClock implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OfferExpiryClock.name);
+  private sweep?: () => Promise<void>;
+  private interval?: NodeJS.Timeout;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(@Inject(TETHER_CONFIG) private readonly config: TetherConfig) {}
+
+  /** The sweep to run (OfferService registers it). */
+  onDue(sweep: () => Promise<void>): void {
+    this.sweep = sweep;
+  }
+
+  /** An offer this process committed expires then: look at (just after) that time. */
+  expectAt(at: Date): void {
+    const active = ACTIVE.get(this.config.instanceId);
+    if (active && active !== this) return active.expectAt(at);
+    if (this.stopped) return;
+    const when = at.getTime();
+    if (when >= this.wakeAt) return;
+    this.wakeAt = when;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Number.POSITIVE_INFINITY;
+        this.run();
+      },
+      Math.max(0, when - Date.now()) + 5,
+    );
+    this.wakeTimer.unref();
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.sweep || ACTIVE.has(this.config.instanceId)) return;
+    ACTIVE.set(this.config.instanceId, this);
+    this.interval = setInterval(() => this.run(), SWEEP_MS);
+    this.interval.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (ACTIVE.get(this.config.instanceId) === this) ACTIVE.delete(this.config.instanceId);
+    if (this.interval) clearInterval(this.interval);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    await this.running;
+  }
+
+  /** Runs a sweep now, or right after the one in progress. */
+  run(): void {
+    if (this.stopped || !this.sweep) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    const sweep = this.sweep;
+    this.running = sweep()
+      .catch((error: Error) => this.logger.warn(`offer expiry sweep failed: ${scrubText(error.message)}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.run();
+        }
+      });
+  }
+}
