@@ -93,9 +93,7 @@ export class AgentPresenceService implements OnApplicationShutdown {
       `SELECT id FROM offers WHERE agent_id = $1 AND state = 'pending' AND expires_at > now() ORDER BY created_at`,
       [agentId],
     );
-    const pending = (await Promise.all(pendingIds.map((o) => this.payloads.build(o.id)))).filter(
-      (p): p is OfferPayload => !!p,
-    );
+    const pending = await this.payloads.buildMany(pendingIds.map((o) => o.id));
     if (row?.state === 'available') for (const line of row.lines) this.dispatcher.request(line);
     return { state: row?.state ?? 'offline', lines: row?.lines ?? [], pending };
   }

@@ -5,5 +5,6 @@ export * from './contact-dispatcher.service';
 export * from './offer.service';
 export * from './contact-lifecycle.service';
 export * from './agent-presence.service';
+export * from './agent-resync.service';
 export * from './queue-snapshot.service';
 export * from './contacts.module';
