@@ -50,6 +50,46 @@ describe('agent disconnect', () => {
     );
   });
 
+  it('a reconnecting agent gets back the contacts they hold, and hears of a hang-up they missed', async () => {
+    const agent = await floor.agent({ lines: ['sales'], capacity: { voice: 2 } });
+    const calls = [await floor.call('sales'), await floor.call('sales')];
+    for (const call of calls) {
+      const offer = await agent.nextOffer();
+      expect(offer.contact.id).toBe(call.contactId);
+      expect((await agent.accept(offer.offerId)).ok).toBe(true);
+    }
+
+    agent.close();
+    // the caller of the second contact hangs up while the agent is away: the contact:ended goes nowhere
+    expect((await floor.line('sales').hangup(calls[1].callId)).body.status).toBe('ended');
+
+    const back = await floor.reconnect(agent);
+    const held = [await back.nextConnected(), await back.nextConnected()];
+    expect(held.map((c) => c.contactId)).toEqual(calls.map((c) => c.contactId));
+    for (const [i, contact] of held.entries()) {
+      expect(contact).toEqual(
+        expect.objectContaining({
+          connectedAt: expect.any(String),
+          contact: expect.objectContaining({
+            id: calls[i].contactId,
+            line: 'sales',
+            callId: calls[i].callId,
+          }),
+          customer: expect.objectContaining({ id: calls[i].customer.id }),
+        }),
+      );
+    }
+    expect(await back.nextEnded()).toEqual({ contactId: calls[1].contactId, reason: 'caller_hung_up' });
+    await back.held.expectNone(300);
+    for (const call of calls)
+      expect(await back.complete(call.contactId, 'resolved')).toEqual(expect.objectContaining({ ok: true }));
+
+    // nothing held any more: a further reconnect gets no contact back
+    back.close();
+    const again = await floor.reconnect(agent);
+    await again.held.expectNone(500);
+  });
+
   it('an agent who reconnects within the grace keeps their presence', async () => {
     const agent = await floor.agent({ lines: ['sales'] });
     agent.close();

@@ -266,8 +266,9 @@ describe('faults: agents dropping their connection mid-offer', () => {
 
   /**
    * A connection that goes silent (laptop lid, Wi-Fi gone: no FIN, no close frame) is noticed only by socket.io's
-   * heartbeat (pingInterval + pingTimeout, 25 s + 20 s by default), so its offer moves on after that or at the
-   * offer timeout, whichever is first. Long version only (FAULTS_SCALE >= 10): it takes up to a minute by nature.
+   * heartbeat (pingInterval + pingTimeout: TETHER_SOCKET_PING_INTERVAL_MS + TETHER_SOCKET_PING_TIMEOUT_MS, 10 s +
+   * 10 s by default), so its offer moves on after that or at the offer timeout, whichever is first. Long version
+   * only (FAULTS_SCALE >= 10): it takes up to half a minute by nature.
    */
   (faultsScale() >= 10 ? it : it.skip)(
     'measures how long a silently vanished agent holds an offer',

@@ -142,8 +142,9 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
       };
       /**
        * An accept whose answer died with the gateway: if it went through, the contact is this agent's to finish (the
-       * server re-sends pending offers on connect, not connected contacts), so the agent tries to complete it from its
-       * next connection; "not assigned to you" means it did not, and the offer comes back or moves on by itself.
+       * server re-sends it on connect as `contact:connected`; this client does not wait for that), so the agent tries to
+       * complete it from its next connection; "not assigned to you" means it did not, and the offer comes back or
+       * moves on by itself.
        */
       const settleLostAccept = async (worker: Worker, lostOn: AgentClient, contactId: string) => {
         worker.unknown.add(contactId);

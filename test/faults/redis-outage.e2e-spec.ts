@@ -257,15 +257,12 @@ describe('faults: Redis outage (slow, reset, blackhole) under load', () => {
   });
 
   /**
-   * KNOWN PRODUCT GAP (reported to the lead, issue 5 findings): an offer is committed in PostgreSQL and then announced
-   * with a single `bus.publish('offer.created')` (ContactDispatcher.pass). When that XADD fails (Redis died with the
-   * command in flight) the error ends the pass and nothing announces the offer again: the stream can only replay what
-   * reached it, and the server re-sends pending offers only when an agent reconnects. The agent never sees the offer,
-   * their slot stays taken for offerTimeoutSeconds, the offer expires, the agent is set away for an offer they never
-   * saw, and the caller waits all that time. Remove `.failing` once pending offers are re-announced (an outbox for
-   * events, or gateways re-sending their connected agents' pending offers when the bus recovers).
+   * An offer is committed in PostgreSQL and announced once (`offer.created`); when that publish fails (Redis died
+   * with the command in flight) the stream never has it. Gateways re-read their agents' pending offers from
+   * PostgreSQL every TETHER_AGENT_RESYNC_MS and whenever their event stream recovers, and send each socket what it
+   * misses, so such an offer reaches its agent within seconds, Redis or not, instead of expiring unseen.
    */
-  it.failing('delivers the offers made during the outage once Redis is back (none expires unseen)', () => {
+  it('delivers the offers made during the outage once Redis is back (none expires unseen)', () => {
     expect(drill.neverDelivered).toEqual([]);
   });
 });

@@ -169,6 +169,29 @@ export class EnvSchema {
   @Max(600_000)
   TETHER_SWEEP_MS?: number;
 
+  /** how often a gateway re-checks its agents' sockets against PostgreSQL (offers missed or revoked meanwhile) */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  TETHER_AGENT_RESYNC_MS?: number;
+
+  /** socket.io heartbeat: a ping every interval; no pong within the timeout and the connection is closed */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  TETHER_SOCKET_PING_INTERVAL_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  TETHER_SOCKET_PING_TIMEOUT_MS?: number;
+
   /** admin REST requests per client address per minute (429 beyond) */
   @IsOptional()
   @Transform(toInt)

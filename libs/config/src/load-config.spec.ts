@@ -18,6 +18,17 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe('postgres://u:p@localhost:5432/db');
   });
 
+  it('defaults the agents’ heartbeat to notice a vanished socket within 20 s, and resyncs every 5 s', () => {
+    const config = loadConfig({});
+    expect(config.socketPingIntervalMs + config.socketPingTimeoutMs).toBe(20_000);
+    expect(config.agentResyncMs).toBe(5_000);
+    expect(loadConfig({ TETHER_SOCKET_PING_INTERVAL_MS: '4000' }).socketPingIntervalMs).toBe(4_000);
+    expect(() => loadConfig({ TETHER_SOCKET_PING_TIMEOUT_MS: '10' })).toThrow(
+      /TETHER_SOCKET_PING_TIMEOUT_MS/,
+    );
+    expect(() => loadConfig({ TETHER_AGENT_RESYNC_MS: '0' })).toThrow(/TETHER_AGENT_RESYNC_MS/);
+  });
+
   it('names every bad variable at once', () => {
     let caught: unknown;
     try {

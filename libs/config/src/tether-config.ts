@@ -28,6 +28,10 @@ export interface TetherConfig {
   queueSnapshotMs: number;
   timerPollMs: number;
   sweepMs: number;
+  agentResyncMs: number;
+  /** a silently vanished agent is noticed within socketPingIntervalMs + socketPingTimeoutMs */
+  socketPingIntervalMs: number;
+  socketPingTimeoutMs: number;
   adminRateLimitPerMinute: number;
   webhookRateLimitPerMinute: number;
   socketEventsPerSecond: number;

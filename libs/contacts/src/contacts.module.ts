@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CustomersModule } from '@tether/customers';
 import { TelephonyModule } from '@tether/telephony';
 import { AgentPresenceService } from './agent-presence.service';
+import { AgentResyncService } from './agent-resync.service';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
 import { LineRoutingRepository } from './line-routing.repository';
@@ -21,6 +22,7 @@ import { QueueSnapshotService } from './queue-snapshot.service';
     OfferService,
     ContactLifecycleService,
     AgentPresenceService,
+    AgentResyncService,
     QueueSnapshotService,
   ],
   exports: [
@@ -30,6 +32,7 @@ import { QueueSnapshotService } from './queue-snapshot.service';
     OfferService,
     ContactLifecycleService,
     AgentPresenceService,
+    AgentResyncService,
     QueueSnapshotService,
   ],
 })

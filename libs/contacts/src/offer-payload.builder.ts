@@ -3,19 +3,27 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { maskPhone } from '@tether/observability';
 import { rows, Sql } from '@tether/persistence';
-import type { OfferPayload } from '@tether/realtime';
+import type { CustomerCard, OfferPayload } from '@tether/realtime';
 import type { Channel, Line, OfferReason } from '@tether/routing';
 
-/** How many of the customer's earlier contacts travel with an offer. */
+/** How many of the customer's earlier contacts travel with an offer (also in tether_commit_offers' argument). */
 export const RECENT_CONTACTS_ON_OFFER = 5;
 
-/** The columns an offer's payload is built from (`tether_commit_offers` returns them for every offer it makes). */
-export interface OfferPayloadRow {
-  offer_id: string;
+/** The customer's recent contacts, newest first, the contact itself left out: built in SQL, one query for any number. */
+const RECENT_CONTACTS_JSON = `(SELECT coalesce(json_agg(json_build_object('id', h.id, 'line', h.line, 'channel', h.channel,
+      'agentId', h.agent_id, 'resolution', h.resolution, 'notes', h.notes,
+      'startedAt', to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+      ORDER BY h.created_at DESC, h.id DESC), '[]'::json)
+    FROM (SELECT * FROM contacts x WHERE x.customer_id = c.customer_id AND x.id <> c.id
+          ORDER BY x.created_at DESC, x.id DESC LIMIT ${RECENT_CONTACTS_ON_OFFER}) h)`;
+
+/** The columns of a contact and its customer that make the card an agent sees (`c` contacts, `cu` customers). */
+export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.external_id, c.ivr, c.enqueued_at,
+  c.announcement, c.customer_id, c.from_address, cu.name AS customer_name, cu.known AS customer_known,
+  cu.external_ref AS customer_ref, ${RECENT_CONTACTS_JSON} AS history`;
+
+export interface ContactCardRow {
   contact_id: string;
-  expires_at: Date;
-  reason: OfferReason;
-  trace: string;
   line: Line;
   channel: Channel;
   external_id: string;
@@ -27,25 +35,28 @@ export interface OfferPayloadRow {
   customer_name: string | null;
   customer_known: boolean;
   customer_ref: string | null;
-  /** newest first, without the offered contact itself */
-  history: {
-    id: string;
-    line: Line;
-    channel: Channel;
-    agentId: string | null;
-    resolution: string | null;
-    notes: string | null;
-    startedAt: string;
-  }[];
+  /** newest first, without the contact itself */
+  history: CustomerCard['recentContacts'];
 }
 
-/** What the agent sees with an offer: the contact, and the customer's card and story, so nobody asks twice. */
-export function offerPayloadFrom(row: OfferPayloadRow): OfferPayload {
+/** The columns an offer's payload is built from (`tether_commit_offers` returns them for every offer it makes). */
+export interface OfferPayloadRow extends ContactCardRow {
+  offer_id: string;
+  expires_at: Date;
+  reason: OfferReason;
+  trace: string;
+}
+
+const SELECT_OFFER = `SELECT o.id AS offer_id, o.expires_at, o.reason, o.trace, ${CONTACT_CARD_COLUMNS}
+  FROM offers o JOIN contacts c ON c.id = o.contact_id JOIN customers cu ON cu.id = c.customer_id`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The contact and the customer's card with their recent contacts, so nobody asks twice. */
+export function contactCardFrom(row: ContactCardRow): {
+  contact: OfferPayload['contact'];
+  customer: CustomerCard;
+} {
   return {
-    offerId: row.offer_id,
-    expiresAt: row.expires_at.toISOString(),
-    reason: row.reason,
-    trace: row.trace,
     contact: {
       id: row.contact_id,
       line: row.line,
@@ -66,7 +77,18 @@ export function offerPayloadFrom(row: OfferPayloadRow): OfferPayload {
   };
 }
 
-/** Builds the payloads of existing offers (re-sent on reconnect), in one query however many. */
+/** What the agent sees with an offer. */
+export function offerPayloadFrom(row: OfferPayloadRow): OfferPayload {
+  return {
+    offerId: row.offer_id,
+    expiresAt: row.expires_at.toISOString(),
+    reason: row.reason,
+    trace: row.trace,
+    ...contactCardFrom(row),
+  };
+}
+
+/** Builds the payloads of existing offers (re-sent on reconnect and resynchronisation), in one query however many. */
 @Injectable()
 export class OfferPayloadBuilder {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -75,28 +97,20 @@ export class OfferPayloadBuilder {
     return (await this.buildMany([offerId], sql))[0];
   }
 
-  /** In the order of `offerIds`; unknown ids are left out. */
+  /** The same payloads as `build`, for many offers: one query, oldest offer first; unknown ids are left out. */
   async buildMany(offerIds: readonly string[], sql: Sql = this.dataSource.manager): Promise<OfferPayload[]> {
-    const ids = offerIds.filter((id) =>
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id),
-    );
+    const ids = offerIds.filter((id) => UUID.test(id));
     if (ids.length === 0) return [];
-    const list = await rows<OfferPayloadRow>(
+    const found = await rows<OfferPayloadRow>(
       sql,
-      `SELECT o.id AS offer_id, o.expires_at, o.reason, o.trace, c.id AS contact_id, c.line, c.channel, c.external_id,
-              c.ivr, c.enqueued_at, c.announcement, c.customer_id, c.from_address,
-              cu.name AS customer_name, cu.known AS customer_known, cu.external_ref AS customer_ref,
-              (SELECT coalesce(json_agg(json_build_object('id', h.id, 'line', h.line, 'channel', h.channel,
-                        'agentId', h.agent_id, 'resolution', h.resolution, 'notes', h.notes,
-                        'startedAt', to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-                        ORDER BY h.created_at DESC, h.id DESC), '[]'::json)
-                 FROM (SELECT * FROM contacts x WHERE x.customer_id = c.customer_id AND x.id <> c.id
-                        ORDER BY x.created_at DESC, x.id DESC LIMIT $2) h) AS history
-       FROM offers o JOIN contacts c ON c.id = o.contact_id JOIN customers cu ON cu.id = c.customer_id
-       WHERE o.id = ANY($1::uuid[])`,
-      [ids, RECENT_CONTACTS_ON_OFFER],
+      `${SELECT_OFFER} WHERE o.id = ANY($1::uuid[]) ORDER BY o.created_at, o.id`,
+      [ids],
     );
-    const byId = new Map(list.map((row) => [row.offer_id, offerPayloadFrom(row)]));
-    return ids.map((id) => byId.get(id)).filter((p): p is OfferPayload => p !== undefined);
+    return found.map(offerPayloadFrom);
+  }
+
+  /** The card of a row selected with CONTACT_CARD_COLUMNS. */
+  card(row: ContactCardRow): { contact: OfferPayload['contact']; customer: CustomerCard } {
+    return contactCardFrom(row);
   }
 }

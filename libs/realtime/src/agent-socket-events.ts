@@ -1,5 +1,5 @@
 import type { Channel, Line, PresenceState } from '@tether/routing';
-import type { OfferPayload, OfferRevokeReason } from './tether-events';
+import type { ConnectedContactPayload, OfferPayload, OfferRevokeReason } from './tether-events';
 
 /** Client-facing socket.io event names and payloads of the /agents namespace (CONTRACT.md, plus documented extensions). */
 export interface QueueSnapshot {
@@ -16,6 +16,8 @@ export interface AgentServerToClientEvents {
   'agent:presence': (payload: { state: PresenceState; reason: string }) => void;
   /** extension: the caller hung up on a connected contact; complete it with contact:complete */
   'contact:ended': (payload: { contactId: string; reason: string }) => void;
+  /** extension: on (re)connect, each contact the agent still holds (accepted, not yet completed) */
+  'contact:connected': (payload: ConnectedContactPayload) => void;
 }
 
 export type Ack = (response: { ok: true; [key: string]: unknown } | { ok: false; error: string }) => void;

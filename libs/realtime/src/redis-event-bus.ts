@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createClient } from 'redis';
-import { EventBus, EventHandler } from './event-bus';
+import { EventBus, EventHandler, RecoveryListener } from './event-bus';
 import type { TetherEvent } from './tether-events';
 
 /** Hash-tagged so the channel maps to one slot in a Redis Cluster. */
@@ -12,6 +12,7 @@ type Client = ReturnType<typeof createClient>;
 export class RedisEventBus extends EventBus {
   private readonly logger = new Logger(RedisEventBus.name);
   private readonly handlers = new Set<EventHandler>();
+  private readonly recoveryListeners = new Set<RecoveryListener>();
   private publisher?: Client;
   private subscriber?: Client;
 
@@ -27,6 +28,16 @@ export class RedisEventBus extends EventBus {
     }
     await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
     await this.subscriber.subscribe(EVENTS_CHANNEL, (message) => this.deliver(message));
+    // node-redis re-subscribes by itself after a reconnect, but whatever was published in between is gone
+    this.subscriber.on('ready', () => {
+      for (const listener of this.recoveryListeners) {
+        try {
+          listener();
+        } catch (error) {
+          this.logger.warn(`recovery listener failed: ${(error as Error).message}`);
+        }
+      }
+    });
   }
 
   private deliver(message: string): void {
@@ -56,5 +67,10 @@ export class RedisEventBus extends EventBus {
 
   override async ping(): Promise<boolean> {
     return (await this.publisher?.ping()) === 'PONG';
+  }
+
+  override onRecovered(listener: RecoveryListener): () => void {
+    this.recoveryListeners.add(listener);
+    return () => this.recoveryListeners.delete(listener);
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createClient } from 'redis';
-import { EventBus, EventHandler } from './event-bus';
+import { EventBus, EventHandler, RecoveryListener } from './event-bus';
 import type { TetherEvent } from './tether-events';
 
 /** Hash-tagged so the stream maps to one slot in a Redis Cluster. */
@@ -21,6 +21,7 @@ type XReadReply = [string, [string, string[]][]][] | null;
 export class RedisStreamEventBus extends EventBus {
   private readonly logger = new Logger(RedisStreamEventBus.name);
   private readonly handlers = new Set<EventHandler>();
+  private readonly recoveryListeners = new Set<RecoveryListener>();
   private writer?: Client;
   private reader?: Client;
   private lastId = '0-0';
@@ -53,6 +54,7 @@ export class RedisStreamEventBus extends EventBus {
   }
 
   private async readLoop(): Promise<void> {
+    let failing = false;
     while (this.running) {
       let reply: XReadReply;
       try {
@@ -71,8 +73,14 @@ export class RedisStreamEventBus extends EventBus {
         this.logger.warn(
           `event stream read failed, resuming from ${this.lastId}: ${(error as Error).message}`,
         );
+        failing = true;
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
+      }
+      if (failing) {
+        failing = false;
+        this.logger.log(`event stream readable again from ${this.lastId}`);
+        this.notifyRecovered();
       }
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
@@ -80,6 +88,16 @@ export class RedisStreamEventBus extends EventBus {
           const json = fields[fields.indexOf('e') + 1];
           if (json) this.deliver(json);
         }
+      }
+    }
+  }
+
+  private notifyRecovered(): void {
+    for (const listener of this.recoveryListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.warn(`recovery listener failed: ${(error as Error).message}`);
       }
     }
   }
@@ -116,6 +134,11 @@ export class RedisStreamEventBus extends EventBus {
 
   override async ping(): Promise<boolean> {
     return (await this.writer?.ping()) === 'PONG';
+  }
+
+  override onRecovered(listener: RecoveryListener): () => void {
+    this.recoveryListeners.add(listener);
+    return () => this.recoveryListeners.delete(listener);
   }
 
   async close(): Promise<void> {

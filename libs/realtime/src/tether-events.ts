@@ -19,6 +19,17 @@ export interface OfferPayload {
   customer: CustomerCard;
 }
 
+/**
+ * A contact the agent holds (accepted, not yet completed), re-sent when their socket (re)connects so a client that
+ * lost its state picks up its work again: the same contact and customer card as the offer it came from.
+ */
+export interface ConnectedContactPayload {
+  contactId: string;
+  connectedAt: string;
+  contact: OfferPayload['contact'];
+  customer: CustomerCard;
+}
+
 export interface CustomerCard {
   id: string;
   known: boolean;

@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import { EventBuffer } from './event-buffer';
 import type {
   AckResponse,
+  ConnectedContactEvent,
   ContactEndedEvent,
   OfferEvent,
   OfferRevokedEvent,
@@ -18,6 +19,7 @@ export interface ServerToAgentEvents {
   queue: (payload: QueueEvent) => void;
   'agent:presence': (payload: PresenceEvent) => void;
   'contact:ended': (payload: ContactEndedEvent) => void;
+  'contact:connected': (payload: ConnectedContactEvent) => void;
 }
 
 type Ack = (response: AckResponse) => void;
@@ -45,6 +47,8 @@ export class AgentClient {
   readonly queue: EventBuffer<QueueEvent>;
   readonly presence: EventBuffer<PresenceEvent>;
   readonly ended: EventBuffer<ContactEndedEvent>;
+  /** the contacts the server says this agent holds, sent on connect */
+  readonly held: EventBuffer<ConnectedContactEvent>;
   /**
    * Resolves with socket.io's reason once this connection is gone, whoever ended it ('io client disconnect' after
    * `close()`, 'transport close' when the gateway died). A client does not reconnect: make a new one.
@@ -64,6 +68,7 @@ export class AgentClient {
     this.queue = new EventBuffer(`a queue snapshot for ${who}`);
     this.presence = new EventBuffer(`agent:presence for ${who}`);
     this.ended = new EventBuffer(`contact:ended for ${who}`);
+    this.held = new EventBuffer(`contact:connected for ${who}`);
     this.socket = io(`${gatewayUrl}/agents`, {
       auth: { token },
       transports: ['websocket'],
@@ -77,6 +82,7 @@ export class AgentClient {
     this.socket.on('queue', (payload) => this.queue.push(payload));
     this.socket.on('agent:presence', (payload) => this.presence.push(payload));
     this.socket.on('contact:ended', (payload) => this.ended.push(payload));
+    this.socket.on('contact:connected', (payload) => this.held.push(payload));
     this.closed = new Promise((resolve) => this.socket.once('disconnect', (reason) => resolve(reason)));
   }
 
@@ -172,6 +178,10 @@ export class AgentClient {
 
   nextEnded(timeoutMs = 5_000): Promise<ContactEndedEvent> {
     return this.ended.take({ timeoutMs });
+  }
+
+  nextConnected(timeoutMs = 5_000): Promise<ConnectedContactEvent> {
+    return this.held.take({ timeoutMs });
   }
 
   /** Resolves if no offer arrives (or is already buffered) within `ms`; rejects with the offer otherwise. */

@@ -131,6 +131,19 @@ export interface PresenceEvent {
   reason: string;
 }
 
+/** Server -> agent `contact:connected`: on (re)connect, each contact the agent holds (accepted, not completed) */
+export interface ConnectedContactEvent {
+  contactId: string;
+  connectedAt: string;
+  contact: { id: string; line: Line; channel: Channel; callId?: string; ivr?: IvrInfo };
+  customer: {
+    id: string;
+    known: boolean;
+    name?: string | null;
+    recentContacts?: HistoryEntry[];
+  };
+}
+
 export interface ContactEndedEvent {
   contactId: string;
   reason: string;

@@ -11,6 +11,7 @@ import { AgentTokenService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import {
   AgentPresenceService,
+  AgentResyncService,
   ContactLifecycleService,
   OfferService,
   QueueSnapshotService,
@@ -19,11 +20,11 @@ import { DomainError } from '@tether/errors';
 import { AgentServerToClientEvents, EventBus, TetherEvent, rooms } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { AgentStatusDto, ContactCompleteDto, OfferAcceptDto, OfferRejectDto } from './agent-events.dto';
+import { AgentSocketSync, SyncedSocketData } from './agent-socket-sync';
 import { EventRateLimiter } from './event-rate-limiter';
 import { AckResponse, answer } from './socket-ack';
 
-interface AgentSocketData {
-  agentId: string;
+interface AgentSocketData extends SyncedSocketData {
   lines: Line[];
   tokenExpiresAt: number;
   limiter: EventRateLimiter;
@@ -44,6 +45,8 @@ type AgentNamespace = Namespace<
 /**
  * The agents' namespace. It authenticates in the handshake middleware, joins each socket to its agent room and its
  * line-set room, forwards client events to the domain (answering through acks), and turns bus events into emits.
+ * Offers go out through AgentSocketSync, which also re-synchronises the sockets with PostgreSQL: periodically and
+ * whenever the event bus recovers, so an event lost to a Redis outage delays an offer instead of losing it.
  */
 @WebSocketGateway({ namespace: '/agents', cors: { origin: true }, maxHttpBufferSize: 64 * 1024 })
 export class AgentsGateway
@@ -52,6 +55,9 @@ export class AgentsGateway
   private readonly logger = new Logger(AgentsGateway.name);
   @WebSocketServer() private namespace!: AgentNamespace;
   private unsubscribe?: () => void;
+  private unsubscribeRecovery?: () => void;
+  private sync!: AgentSocketSync;
+  private resyncTimer?: NodeJS.Timeout;
   private readonly dirtyLines = new Set<Line>();
   private snapshotTimer?: NodeJS.Timeout;
 
@@ -61,6 +67,7 @@ export class AgentsGateway
     private readonly offers: OfferService,
     private readonly contacts: ContactLifecycleService,
     private readonly queue: QueueSnapshotService,
+    private readonly resync: AgentResyncService,
     private readonly bus: EventBus,
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
   ) {}
@@ -74,17 +81,30 @@ export class AgentsGateway
           socket.data.agentId = principal.agentId;
           socket.data.tokenExpiresAt = principal.expiresAt.getTime();
           socket.data.limiter = new EventRateLimiter(this.config.socketEventsPerSecond);
+          socket.data.offers = new Set();
+          socket.data.ready = false;
           next();
         })
         .catch((error: unknown) =>
           next(new Error(error instanceof DomainError ? error.message : 'authentication failed')),
         );
     });
+    this.sync = new AgentSocketSync(
+      this.resync,
+      () => namespace.sockets.values(),
+      (agentId) => this.socketsOf(agentId),
+    );
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
+    // events published while the bus was down may be lost for good: read what the sockets should hold instead
+    this.unsubscribeRecovery = this.bus.onRecovered(() => void this.sync.reconcile());
+    this.resyncTimer = setInterval(() => void this.sync.reconcile(), this.config.agentResyncMs);
+    this.resyncTimer.unref();
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    this.unsubscribeRecovery?.();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
   }
 
@@ -110,8 +130,18 @@ export class AgentsGateway
       );
       timer.unref();
       socket.once('disconnect', () => clearTimeout(timer));
-      socket.emit('queue', await this.queue.snapshot(session.lines));
-      for (const offer of session.pending) socket.emit('offer', offer);
+      const [snapshot, held] = await Promise.all([
+        this.queue.snapshot(session.lines),
+        this.resync.heldContacts(agentId),
+      ]);
+      socket.emit('queue', snapshot);
+      // a (re)connecting client gets back everything it holds: its pending offers and its connected contacts
+      for (const offer of session.pending) this.sync.sendOffer(socket, offer);
+      for (const { payload, endReason } of held) {
+        socket.emit('contact:connected', payload);
+        if (endReason) socket.emit('contact:ended', { contactId: payload.contactId, reason: endReason });
+      }
+      socket.data.ready = true;
       this.logger.log({ agentId, socketId: socket.id }, 'agent connected');
     } catch (error) {
       this.logger.error({ agentId }, `connect failed: ${(error as Error).message}`);
@@ -147,12 +177,18 @@ export class AgentsGateway
       answer(AgentStatusDto, payload, async ({ state }) => this.presence.setState(agentId(), state)),
     );
     on('offer:accept', (payload) =>
-      answer(OfferAcceptDto, payload, async ({ offerId }) => this.offers.accept(agentId(), offerId)),
+      answer(OfferAcceptDto, payload, async ({ offerId }) => {
+        const accepted = await this.offers.accept(agentId(), offerId);
+        this.sync.settled(socket, offerId);
+        return accepted;
+      }),
     );
     on('offer:reject', (payload) =>
-      answer(OfferRejectDto, payload, async ({ offerId, reason }) =>
-        this.offers.reject(agentId(), offerId, reason),
-      ),
+      answer(OfferRejectDto, payload, async ({ offerId, reason }) => {
+        const rejected = await this.offers.reject(agentId(), offerId, reason);
+        this.sync.settled(socket, offerId);
+        return rejected;
+      }),
     );
     on('contact:complete', (payload) =>
       answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes }) =>
@@ -164,14 +200,10 @@ export class AgentsGateway
   private onBusEvent(event: TetherEvent): void {
     switch (event.type) {
       case 'offer.created':
-        this.namespace.to(rooms.agent(event.agentId)).emit('offer', event.offer);
+        for (const socket of this.socketsOf(event.agentId)) this.sync.sendOffer(socket, event.offer);
         return;
       case 'offer.revoked':
-        this.namespace.to(rooms.agent(event.agentId)).emit('offer:revoked', {
-          offerId: event.offerId,
-          contactId: event.contactId,
-          reason: event.reason,
-        });
+        this.sync.revokeOffer(event.agentId, event.offerId, event.contactId, event.reason);
         return;
       case 'agent.presence':
         this.namespace
@@ -196,6 +228,18 @@ export class AgentsGateway
       case 'contact.connected':
         return;
     }
+  }
+
+  /** This gateway's sockets of an agent (each gateway delivers to its own sockets: no socket.io adapter). */
+  private socketsOf(agentId: string): AgentSocket[] {
+    const ids = this.namespace.adapter.rooms.get(rooms.agent(agentId));
+    if (!ids) return [];
+    const sockets: AgentSocket[] = [];
+    for (const id of ids) {
+      const socket = this.namespace.sockets.get(id);
+      if (socket) sockets.push(socket);
+    }
+    return sockets;
   }
 
   /** The agent now serves other lines: their sockets leave the old line-set room and get the new queue at once. */
