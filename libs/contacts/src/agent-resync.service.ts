@@ -98,20 +98,18 @@ export class AgentResyncService {
        WHERE c.agent_id = $1 AND c.work_open ORDER BY c.connected_at, c.id`,
       [agentId],
     );
-    return Promise.all(
-      held.map(async (row) => {
-        const { contact, customer } = this.payloads.card(row);
-        return {
-          payload: {
-            contactId: row.contact_id,
-            connectedAt: (row.connected_at ?? row.enqueued_at).toISOString(),
-            contact,
-            customer,
-          },
-          endReason: row.status === 'ended' ? (row.end_reason ?? 'ended') : null,
-        };
-      }),
-    );
+    return held.map((row) => {
+      const { contact, customer } = this.payloads.card(row);
+      return {
+        payload: {
+          contactId: row.contact_id,
+          connectedAt: (row.connected_at ?? row.enqueued_at).toISOString(),
+          contact,
+          customer,
+        },
+        endReason: row.status === 'ended' ? (row.end_reason ?? 'ended') : null,
+      };
+    });
   }
 }
 
