@@ -5,7 +5,7 @@ import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { DurableScheduler } from '@tether/scheduler';
-import { TelephonyCallbackService } from '@tether/telephony';
+import { ContactConnectedEvent, TelephonyCallbackService } from '@tether/telephony';
 import { ContactDispatcher, JOB_OFFER_EXPIRE } from './contact-dispatcher.service';
 import { OfferNoLongerValid } from './contact.errors';
 import { OfferExpiryClock } from './offer-expiry.clock';
@@ -58,15 +58,17 @@ export class OfferService {
       state: string | null;
       end_reason: string | null;
       callback_id: string | null;
+      callback_body: ContactConnectedEvent | null;
     }>(
       this.dataSource.manager,
-      `SELECT outcome, contact_id, line, state, end_reason, callback_id FROM tether_accept_offer($1, $2, $3)`,
+      `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body FROM tether_accept_offer($1, $2, $3)`,
       [agentId, offerId, this.callbacks.url],
     );
     if (!result) throw new OfferNoLongerValid('offer not found');
     if (result.outcome === 'already_accepted') return { contactId: result.contact_id! };
     if (result.outcome !== 'accepted') throw new OfferNoLongerValid(describeRefusal(result.outcome, result));
-    if (result.callback_id) this.callbacks.deliverNow(result.callback_id);
+    if (result.callback_id && result.callback_body)
+      this.callbacks.deliverNow(result.callback_id, this.callbacks.url!, result.callback_body);
     this.logger.log({ offerId, contactId: result.contact_id, agentId }, 'offer accepted');
     await this.bus.publish({
       type: 'contact.connected',

@@ -5,6 +5,7 @@ import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { one, Sql } from '@tether/persistence';
 import { DurableScheduler } from '@tether/scheduler';
+import { postJson } from './post-json';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 
 export const JOB_TELEPHONY_CALLBACK = 'telephony.callback';
@@ -72,21 +73,15 @@ export class TelephonyCallbackService {
    * row is marked and the job dropped in one statement. Failed: the job is brought forward to the usual backoff and
    * retried by whichever instance claims it. Killed before either: the safety-net job delivers it. Never throws.
    */
-  deliverNow(id: string): void {
-    void this.deliverDirect(id).catch((error: Error) =>
+  deliverNow(id: string, url: string, body: ContactConnectedEvent): void {
+    void this.deliverDirect(id, url, body).catch((error: Error) =>
       this.logger.warn({ callbackId: id }, `telephony callback delivery not recorded: ${error.message}`),
     );
   }
 
-  private async deliverDirect(id: string): Promise<void> {
-    const row = await one<{ url: string; body: ContactConnectedEvent }>(
-      this.dataSource.manager,
-      `SELECT url, body FROM outbound_webhooks WHERE id = $1 AND status = 'pending'`,
-      [id],
-    );
-    if (!row) return;
+  private async deliverDirect(id: string, url: string, body: ContactConnectedEvent): Promise<void> {
     try {
-      await this.post(row.url, row.body);
+      await this.post(url, body);
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
       await this.dataSource.query(
@@ -104,22 +99,18 @@ export class TelephonyCallbackService {
        DELETE FROM scheduled_jobs WHERE kind = $2 AND dedupe_key = $1::text AND locked_until IS NULL`,
       [id, JOB_TELEPHONY_CALLBACK],
     );
-    this.logger.log({ callbackId: id, contactId: row.body.contactId }, 'telephony callback delivered');
+    this.logger.log({ callbackId: id, contactId: body.contactId }, 'telephony callback delivered');
   }
 
   private async post(url: string, body: ContactConnectedEvent): Promise<void> {
     const raw = JSON.stringify(body);
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw),
-      },
-      body: raw,
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-    });
-    if (response.status < 200 || response.status >= 300)
-      throw new Error(`callback answered ${response.status}`);
+    const status = await postJson(
+      url,
+      raw,
+      { [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw) },
+      DELIVERY_TIMEOUT_MS,
+    );
+    if (status < 200 || status >= 300) throw new Error(`callback answered ${status}`);
   }
 
   private async deliver(id: string): Promise<void> {

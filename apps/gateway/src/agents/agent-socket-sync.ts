@@ -65,9 +65,13 @@ export class AgentSocketSync {
       if (socket.data.offers.delete(offerId)) socket.emit('offer:revoked', { offerId, contactId, reason });
   }
 
-  /** The socket's own accept or reject settled the offer: nothing more to send it about it. */
+  /**
+   * The socket's own accept or reject settled the offer: nothing more to send about it, and it is never sent again
+   * (its `offer.created` announcement or a reconciliation that read it still pending may arrive after the accept).
+   */
   settled(socket: SyncedSocket, offerId: string): void {
     socket.data.offers.delete(offerId);
+    this.retire(offerId);
   }
 
   /** Runs a reconciliation now, or once more right after the one in flight (never two at once). */

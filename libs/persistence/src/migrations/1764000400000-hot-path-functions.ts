@@ -298,7 +298,8 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
       -- say how), 'contact_moved'. The callback's safety-net delivery job runs 5 s later unless the caller delivered
       -- first (TelephonyCallbackService).
       CREATE FUNCTION tether_accept_offer(p_agent uuid, p_offer uuid, p_callback_url text)
-      RETURNS TABLE (outcome text, contact_id uuid, line text, state text, end_reason text, callback_id uuid)
+      RETURNS TABLE (outcome text, contact_id uuid, line text, state text, end_reason text, callback_id uuid,
+                     callback_body jsonb)
       LANGUAGE plpgsql AS $fn$
       DECLARE
         o offers%ROWTYPE;
@@ -306,28 +307,29 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
         v_offered_to uuid;
         v_external text;
         v_callback uuid;
+        v_body jsonb;
       BEGIN
         SELECT * INTO o FROM tether_lock_offer(p_offer);
         IF o.id IS NULL OR o.agent_id <> p_agent THEN
-          RETURN QUERY SELECT 'not_found'::text, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::uuid;
+          RETURN QUERY SELECT 'not_found'::text, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::uuid, NULL::jsonb;
           RETURN;
         END IF;
         IF o.state = 'accepted' THEN
-          RETURN QUERY SELECT 'already_accepted'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid;
+          RETURN QUERY SELECT 'already_accepted'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
           RETURN;
         END IF;
         IF o.state <> 'pending' THEN
-          RETURN QUERY SELECT 'ended'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid;
+          RETURN QUERY SELECT 'ended'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
           RETURN;
         END IF;
         IF o.expires_at <= now() THEN
-          RETURN QUERY SELECT 'expired'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid;
+          RETURN QUERY SELECT 'expired'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
           RETURN;
         END IF;
         SELECT c.status, c.offered_agent_id, c.external_id INTO v_status, v_offered_to, v_external
           FROM contacts c WHERE c.id = o.contact_id;
         IF v_status <> 'offered' OR v_offered_to IS DISTINCT FROM p_agent THEN
-          RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid;
+          RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
           RETURN;
         END IF;
 
@@ -337,14 +339,14 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
                connected_at = now(), routing_trace = c.routing_trace || tether_trace('accepted by ' || p_agent)
          WHERE c.id = o.contact_id;
         IF p_callback_url IS NOT NULL THEN
-          INSERT INTO outbound_webhooks (url, event, body)
-          VALUES (p_callback_url, 'contact.connected', jsonb_build_object('event', 'contact.connected',
-                  'callId', v_external, 'contactId', o.contact_id, 'agentId', p_agent))
+          v_body := jsonb_build_object('event', 'contact.connected', 'callId', v_external, 'contactId', o.contact_id,
+                                       'agentId', p_agent);
+          INSERT INTO outbound_webhooks (url, event, body) VALUES (p_callback_url, 'contact.connected', v_body)
           RETURNING outbound_webhooks.id INTO v_callback;
           INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at)
           VALUES ('telephony.callback', v_callback::text, jsonb_build_object('id', v_callback), now() + interval '5 seconds');
         END IF;
-        RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback;
+        RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback, v_body;
       END
       $fn$;
 
