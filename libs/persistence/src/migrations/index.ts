@@ -2,6 +2,7 @@ import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { AuditLog1764000100000 } from './1764000100000-audit-log';
 import { ContactIndexes1764000200000 } from './1764000200000-contact-indexes';
 import { AvailableAgentsIndex1764000300000 } from './1764000300000-available-agents-index';
+import { ScheduledJobClaimToken1764000500000 } from './1764000500000-scheduled-job-claim-token';
 
 /** Every migration, in order. Never edit one that has been merged: add a new one. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   AuditLog1764000100000,
   ContactIndexes1764000200000,
   AvailableAgentsIndex1764000300000,
+  ScheduledJobClaimToken1764000500000,
 ];
