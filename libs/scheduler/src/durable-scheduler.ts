@@ -184,6 +184,7 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
         attempts: number;
         dedupe_key: string | null;
         claim_token: string;
+        locked_until: Date;
       }>(
         this.dataSource.manager,
         `UPDATE scheduled_jobs SET locked_until = now() + make_interval(secs => $1), locked_by = $2, attempts = attempts + 1,
@@ -192,20 +193,23 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
            SELECT id FROM scheduled_jobs
            WHERE run_at <= now() AND (locked_until IS NULL OR locked_until < now()) AND kind = ANY($3)
            ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-         RETURNING id, kind, payload, attempts, dedupe_key, claim_token::text AS claim_token`,
+         RETURNING id, kind, payload, attempts, dedupe_key, claim_token::text AS claim_token, locked_until`,
         [LEASE_SECONDS, this.config.instanceId, [...this.handlers.keys()], BATCH],
       );
       if (due.length === 0 || this.stopped) return;
       await Promise.all(
         due.map((job) =>
-          this.runJob({
-            id: job.id,
-            kind: job.kind,
-            payload: job.payload,
-            attempts: job.attempts,
-            dedupeKey: job.dedupe_key,
-            claimToken: job.claim_token,
-          }),
+          this.runJob(
+            {
+              id: job.id,
+              kind: job.kind,
+              payload: job.payload,
+              attempts: job.attempts,
+              dedupeKey: job.dedupe_key,
+              claimToken: job.claim_token,
+            },
+            job.locked_until,
+          ),
         ),
       );
       if (due.length < BATCH) return;
@@ -217,7 +221,7 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
    * statement: a runner that lost its claim (lease ran out while it was paused or partitioned, and another instance
    * claimed the job) can neither delete the job from under the new claimer nor reset its lease.
    */
-  private async runJob(job: DueJob): Promise<void> {
+  private async runJob(job: DueJob, leasedUntil: Date): Promise<void> {
     const handler = this.handlers.get(job.kind);
     if (!handler) return;
     try {
@@ -226,7 +230,19 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
         job.id,
         job.claimToken,
       ]);
-      if (outcome === 'lost') this.claimLost(job, 'its completion discarded');
+      if (outcome === 'lost' || (outcome === 'gone' && Date.now() > leasedUntil.getTime()))
+        this.claimLost(job, 'its completion discarded');
+      // legitimate (nobody claimed it meanwhile), but a handler slower than the lease can run twice
+      else if (outcome === 'done' && Date.now() > leasedUntil.getTime())
+        this.logger.warn(
+          {
+            jobId: job.id,
+            kind: job.kind,
+            claimToken: job.claimToken,
+            lateMs: Date.now() - leasedUntil.getTime(),
+          },
+          'job completed after its lease ran out',
+        );
     } catch (error) {
       if (error instanceof JobClaimLost) {
         this.claimLost(job, 'its handler refused its effects');
@@ -243,7 +259,8 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
          WHERE id = $1 AND claim_token = $2`,
         [job.id, job.claimToken, delayMs / 1000, message.slice(0, 500)],
       ).catch(() => undefined);
-      if (outcome === 'lost') this.claimLost(job, 'its retry discarded');
+      if (outcome === 'lost' || (outcome === 'gone' && Date.now() > leasedUntil.getTime()))
+        this.claimLost(job, 'its retry discarded');
       else this.wake(new Date(Date.now() + delayMs));
     }
   }
@@ -264,6 +281,7 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     return row?.current == null ? 'gone' : 'lost';
   }
 
+  /** Also for a job gone after this runner's lease ran out: most likely a newer claim completed it meanwhile. */
   private claimLost(job: DueJob, what: string): void {
     this.logger.warn(
       { jobId: job.id, kind: job.kind, claimToken: job.claimToken },
