@@ -340,7 +340,7 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
       const retriedGot200 = retriedCalls.filter((c) => c.attempts.some((a) => a.status === 200));
       const stillUnknown = workers.reduce((n, w) => n + w.unknown.size, 0);
 
-      printFigures('instance-kill (3 sales, 2 gateways; kill -9 of one of each)', [
+      printFigures('instance-kill (3 of each app; kill -9 of a sales process and a gateway)', [
         [
           'load',
           `${RATE}/s for ${LOAD_MS} ms: ${calls.length} calls, kill ${kill.killedAt - loadStartedAt} ms into it`,
