@@ -5,18 +5,16 @@ import {
   FAULT_BLACKHOLE,
   FaultProxy,
   type OfferEvent,
-  type Tether,
-  TestFloor,
+  type TestFloor,
   describeMs,
-  openDatabasePool,
   printFigures,
-  startTether,
   summarize,
   uniqueCallId,
   uniquePhone,
   waitFor,
 } from '@tether/testing';
-import { FAULT_ENV, atSteadyRate, between, faultsScale, scaled, scaledMs, sleep } from './support/faults';
+import { atSteadyRate, between, faultsScale, scaled, scaledMs, sleep } from './support/faults';
+import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
@@ -50,22 +48,18 @@ interface Seat {
 }
 
 describe('faults: agents dropping their connection mid-offer', () => {
-  let tether: Tether;
+  let cluster: FaultCluster;
   let floor: TestFloor;
   let db: DatabasePool;
   let gateways: string[];
 
   beforeAll(async () => {
-    tether = await startTether({ apps: ['admin', 'sales', 'gateway'], env: FAULT_ENV });
-    gateways = [tether.urls.gateway, (await tether.startApp('gateway')).url];
-    floor = new TestFloor(tether);
-    db = openDatabasePool(tether.databaseUrl);
-  }, 90_000);
+    // about agents' connections, not the cluster: one sales process, two gateways to move between
+    cluster = await FaultCluster.start({ instances: 1, counts: { gateway: 2 } });
+    ({ floor, db, gateways } = cluster);
+  }, 120_000);
   afterEach(() => floor?.clear());
-  afterAll(async () => {
-    await db?.close();
-    await tether?.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it(
     'revokes a dropped agent’s offer and re-offers the contact to another agent within 5 s',

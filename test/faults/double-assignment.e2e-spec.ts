@@ -4,30 +4,20 @@ import {
   type AgentClient,
   type DatabasePool,
   type OfferEvent,
-  type Tether,
-  TelephonyClient,
-  TestFloor,
+  type TelephonyClient,
+  type TestFloor,
   describeMs,
-  openDatabasePool,
   printFigures,
-  startTether,
   uniqueCallId,
   uniquePhone,
   waitFor,
 } from '@tether/testing';
-import {
-  FAULT_ENV,
-  OFFER_WINDOW_LOST_MS,
-  atSteadyRate,
-  between,
-  scaled,
-  scaledMs,
-  sleep,
-} from './support/faults';
+import { OFFER_WINDOW_LOST_MS, atSteadyRate, between, scaled, scaledMs, sleep } from './support/faults';
+import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
- * ISSUE 5 / 2: single assignment under contention. Agents on two gateways accept, reject or let offers expire
+ * ISSUE 5 / 2: single assignment under contention. Agents on three gateways accept, reject or let offers expire
  * (offerTimeoutSeconds 1) at random, and some accepts are raced on purpose within the same millisecond: a second
  * agent's socket accepting someone else's offer, two tabs of one agent accepting together, an agent whose earlier
  * offer of the same contact ended accepting it again while the new owner accepts, and an accept sent right at the
@@ -44,7 +34,7 @@ type Behaviour = 'accept' | 'reject' | 'expire' | 'steal' | 'two-tabs' | 'at-exp
 
 interface Bot {
   agent: AgentClient;
-  /** a second socket of the same agent on the other gateway (a second tab), for some agents */
+  /** a second socket of the same agent on another gateway (a second tab), for some agents */
   tab?: AgentClient;
   capacity: number;
 }
@@ -69,24 +59,18 @@ const SAMPLE_SLOTS = `
   FROM load`;
 
 describe('faults: double assignment under racing accepts, rejects and expiries', () => {
-  let tether: Tether;
+  let cluster: FaultCluster;
   let floor: TestFloor;
   let db: DatabasePool;
   let gateways: string[];
   let lines: TelephonyClient[];
 
   beforeAll(async () => {
-    tether = await startTether({ apps: ['admin', 'sales', 'gateway'], env: FAULT_ENV });
-    const [gateway2, sales2] = await Promise.all([tether.startApp('gateway'), tether.startApp('sales')]);
-    gateways = [tether.urls.gateway, gateway2.url];
-    lines = [tether.line('sales'), new TelephonyClient(sales2.url, tether.webhookSecret)];
-    floor = new TestFloor(tether);
-    db = openDatabasePool(tether.databaseUrl);
-  }, 90_000);
-  afterAll(async () => {
-    await db?.close();
-    await tether?.stop();
-  });
+    cluster = await FaultCluster.start();
+    ({ floor, db, gateways } = cluster);
+    lines = cluster.lines();
+  }, 120_000);
+  afterAll(() => cluster?.stop());
 
   it(
     'each contact is accepted by at most one agent, no agent exceeds its capacity, every slot ends free',
@@ -101,13 +85,14 @@ describe('faults: double assignment under racing accepts, rejects and expiries',
       const bots: Bot[] = [];
       for (let i = 0; i < AGENTS; i++) {
         const capacity = i % 5 === 0 ? 2 : 1;
-        const gateway = gateways[i % 2];
+        const gateway = gateways[i % gateways.length];
         const agent = await floor.agent({
           lines: ['sales'],
           capacity: { voice: capacity },
           gatewayUrl: gateway,
         });
-        const tab = i % 4 === 1 ? await floor.reconnect(agent, gateways[(i + 1) % 2]) : undefined;
+        const tab =
+          i % 4 === 1 ? await floor.reconnect(agent, gateways[(i + 1) % gateways.length]) : undefined;
         bots.push({ agent, tab, capacity });
       }
       const agentIds = new Set(bots.map((b) => b.agent.agentId));
@@ -264,7 +249,11 @@ describe('faults: double assignment under racing accepts, rejects and expiries',
       await atSteadyRate(CALLS_PER_SECOND, (CONTACTS / CALLS_PER_SECOND) * 1000, async (i) => {
         const callId = uniqueCallId('CA-race');
         callIds.push(callId);
-        const response = await lines[i % 2].postCall({ callId, from: uniquePhone(), to: '+15550000001' });
+        const response = await lines[i % lines.length].postCall({
+          callId,
+          from: uniquePhone(),
+          to: '+15550000001',
+        });
         if (response.status !== 201) throw new Error(`call ${callId}: ${response.status} ${response.text}`);
       });
       const postedAt = Date.now();
@@ -320,7 +309,7 @@ describe('faults: double assignment under racing accepts, rejects and expiries',
       const samplesOver = samples.filter((s) => s.used_over > 0 || s.holding_over > 0).length;
       const samplesDrift = samples.filter((s) => s.drift > 0).length;
 
-      printFigures('double-assignment (2 gateways, 2 sales instances)', [
+      printFigures('double-assignment (3 gateways, 3 sales instances)', [
         [
           'contacts / agents',
           `${CONTACTS} / ${AGENTS} (${bots.filter((b) => b.capacity === 2).length} with capacity 2, ${bots.filter((b) => b.tab).length} with a 2nd tab)`,

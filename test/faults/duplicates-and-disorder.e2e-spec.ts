@@ -4,18 +4,16 @@ import {
   type DatabasePool,
   type HttpResponse,
   type CallView,
-  type Tether,
-  TelephonyClient,
-  TestFloor,
+  type TelephonyClient,
+  type TestFloor,
   describeMs,
-  openDatabasePool,
   printFigures,
-  startTether,
   uniqueCallId,
   uniquePhone,
   waitFor,
 } from '@tether/testing';
-import { FAULT_ENV, between, chance, inPool, scaled, scaledMs, sleep } from './support/faults';
+import { between, chance, inPool, scaled, scaledMs, sleep } from './support/faults';
+import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
@@ -46,24 +44,17 @@ interface Delivery {
 }
 
 describe('faults: duplicate and out-of-order webhooks over 3 sales instances', () => {
-  let tether: Tether;
+  let cluster: FaultCluster;
   let floor: TestFloor;
   let db: DatabasePool;
   let instances: TelephonyClient[];
 
   beforeAll(async () => {
-    tether = await startTether({ apps: ['admin', 'sales', 'gateway'], env: FAULT_ENV });
-    const more = await Promise.all([tether.startApp('sales'), tether.startApp('sales')]);
-    instances = [tether.urls.sales, ...more.map((p) => p.url)].map(
-      (url) => new TelephonyClient(url, tether.webhookSecret),
-    );
-    floor = new TestFloor(tether);
-    db = openDatabasePool(tether.databaseUrl);
-  }, 90_000);
-  afterAll(async () => {
-    await db?.close();
-    await tether?.stop();
-  });
+    cluster = await FaultCluster.start();
+    ({ floor, db } = cluster);
+    instances = cluster.lines();
+  }, 120_000);
+  afterAll(() => cluster?.stop());
 
   it(
     'answers every delivery 2xx, makes one contact per callId, and never offers an ended contact',

@@ -4,36 +4,26 @@ import {
   AgentClient,
   type DatabasePool,
   type OfferEvent,
-  type Tether,
   type TetherAppProcess,
-  TelephonyClient,
-  TestFloor,
+  type TelephonyClient,
+  type TestFloor,
   describeMs,
-  openDatabasePool,
   printFigures,
-  startTether,
   uniqueCallId,
   uniquePhone,
   waitFor,
 } from '@tether/testing';
-import {
-  FAULT_ENV,
-  OFFER_WINDOW_LOST_MS,
-  atSteadyRate,
-  between,
-  faultsScale,
-  scaledMs,
-  sleep,
-} from './support/faults';
+import { OFFER_WINDOW_LOST_MS, atSteadyRate, between, faultsScale, scaledMs, sleep } from './support/faults';
+import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
- * ISSUE 5 / 4: `kill -9` of a sales process and a gateway process under a steady call rate. Three sales processes
- * and two gateways run; calls arrive round-robin (a call whose instance fails is retried on the next one, as a
+ * ISSUE 5 / 4: `kill -9` of a sales process and a gateway process under a steady call rate. Three processes of each
+ * app run; calls arrive round-robin (a call whose instance fails is retried on the next one, as a
  * platform behind a load balancer would). The sales victim is killed at the moment it holds an offer-expiry
  * timer's lease (frozen with SIGSTOP while the lease is visible, then SIGKILLed), the gateway at the same time.
  * Every call answered 2xx is in the database and is connected and completed; no contact is taken twice; the
- * killed gateway's agents reconnect to the other one and get their pending offers again; routing resumes within
+ * killed gateway's agents reconnect to the other ones and get their pending offers again; routing resumes within
  * 5 s. The timers the dead process had claimed fire when their 5 s lease runs out: measured and reported.
  *
  * FAULTS_SCALE=1: 50 calls/s for 10 s, kill at 4 s.
@@ -45,7 +35,7 @@ const WORKERS = 24;
 const SLEEPY = 6;
 const ROUTING_RESUME_LIMIT_MS = 5_000;
 const VICTIM_SALES = 'faults-sales-3';
-const VICTIM_GATEWAY = 'faults-gateway-2';
+const VICTIM_GATEWAY = 'faults-gateway-3';
 
 interface CallRecord {
   callId: string;
@@ -66,37 +56,29 @@ interface Worker {
 }
 
 describe('faults: kill -9 of a sales process and a gateway under load', () => {
-  let tether: Tether;
+  let cluster: FaultCluster;
   let floor: TestFloor;
   let db: DatabasePool;
   let sales: TelephonyClient[];
   let victimSales: TetherAppProcess;
   let victimGateway: TetherAppProcess;
-  let gateway1: string;
+  /** the gateways that stay up: the killed gateway's agents come back through one of these */
+  let survivingGateways: string[];
 
   beforeAll(async () => {
-    // the production poll interval: a process notices due timers it did not schedule itself within 250 ms
-    const env = { ...FAULT_ENV, TETHER_TIMER_POLL_MS: '250' };
-    tether = await startTether({ apps: ['admin', 'sales', 'gateway'], env });
-    const [sales2, sales3, gateway2] = await Promise.all([
-      tether.startApp('sales', { TETHER_INSTANCE_ID: 'faults-sales-2' }),
+    cluster = await FaultCluster.start({
+      // the production poll interval: a process notices due timers it did not schedule itself within 250 ms
+      env: { TETHER_TIMER_POLL_MS: '250' },
       // the victim polls for due timers every 10 ms, so it is often the one holding an expiry's lease when it dies
-      tether.startApp('sales', { TETHER_INSTANCE_ID: VICTIM_SALES, TETHER_TIMER_POLL_MS: '10' }),
-      tether.startApp('gateway', { TETHER_INSTANCE_ID: VICTIM_GATEWAY }),
-    ]);
-    victimSales = sales3;
-    victimGateway = gateway2;
-    gateway1 = tether.urls.gateway;
-    sales = [tether.urls.sales, sales2.url, sales3.url].map(
-      (url) => new TelephonyClient(url, tether.webhookSecret),
-    );
-    floor = new TestFloor(tether);
-    db = openDatabasePool(tether.databaseUrl);
-  }, 90_000);
-  afterAll(async () => {
-    await db?.close();
-    await tether?.stop();
-  });
+      envOf: (app, index) => (app === 'sales' && index === 2 ? { TETHER_TIMER_POLL_MS: '10' } : undefined),
+    });
+    ({ floor, db } = cluster);
+    victimSales = cluster.processes.find((p) => p.instanceId === VICTIM_SALES)!;
+    victimGateway = cluster.processes.find((p) => p.instanceId === VICTIM_GATEWAY)!;
+    survivingGateways = cluster.gateways.filter((url) => url !== victimGateway.url);
+    sales = cluster.lines();
+  }, 120_000);
+  afterAll(() => cluster?.stop());
 
   it(
     'loses no answered call, takes no contact twice, and resumes routing within 5 s',
@@ -191,7 +173,8 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
           if (stopping || reason === 'io client disconnect') return;
           // the gateway went away: come back through the other one with the same token
           worker.droppedAt = Date.now();
-          worker.client = new AgentClient(gateway1, worker.token, worker.agentId);
+          const back = survivingGateways[workers.indexOf(worker) % survivingGateways.length];
+          worker.client = new AgentClient(back, worker.token, worker.agentId);
           attachWorker(worker);
           try {
             await worker.client.connect();
@@ -202,10 +185,11 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
         });
       };
       for (let i = 0; i < WORKERS; i++) {
-        const onVictimGateway = i % 2 === 1;
+        // a third of the workers on each gateway, the victim included
+        const onVictimGateway = i % 3 === 2;
         const client = await floor.agent({
           lines: ['sales'],
-          gatewayUrl: onVictimGateway ? victimGateway.url : gateway1,
+          gatewayUrl: onVictimGateway ? victimGateway.url : survivingGateways[i % 3],
         });
         const worker: Worker = {
           agentId: client.agentId,
@@ -220,7 +204,7 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
       }
       const sleepy: AgentClient[] = [];
       for (let i = 0; i < SLEEPY; i++) {
-        const client = await floor.agent({ lines: ['sales'], gatewayUrl: gateway1 });
+        const client = await floor.agent({ lines: ['sales'], gatewayUrl: survivingGateways[0] });
         sleepy.push(client);
         ledger.watch(client);
         client.on('agent:presence', (event) => {
@@ -357,7 +341,7 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
       const retriedGot200 = retriedCalls.filter((c) => c.attempts.some((a) => a.status === 200));
       const stillUnknown = workers.reduce((n, w) => n + w.unknown.size, 0);
 
-      printFigures('instance-kill (3 sales, 2 gateways; kill -9 of one of each)', [
+      printFigures('instance-kill (3 of each app; kill -9 of a sales process and a gateway)', [
         [
           'load',
           `${RATE}/s for ${LOAD_MS} ms: ${calls.length} calls, kill ${kill.killedAt - loadStartedAt} ms into it`,

@@ -4,18 +4,16 @@ import {
   FAULT_BLACKHOLE,
   FAULT_PASS,
   FAULT_RESET,
-  FaultProxy,
+  type FaultProxy,
   type Tether,
-  TelephonyClient,
-  TestFloor,
+  type TelephonyClient,
+  type TestFloor,
   describeMs,
-  openDatabasePool,
   printFigures,
-  startTether,
-  testDatabaseUrl,
   waitFor,
 } from '@tether/testing';
-import { FAULT_ENV, faultsScale, scaledMs, sleep } from './support/faults';
+import { faultsScale, scaledMs, sleep } from './support/faults';
+import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 import {
   type WebhookRecord,
@@ -75,6 +73,7 @@ interface Drill {
 }
 
 describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', () => {
+  let cluster: FaultCluster;
   let tether: Tether;
   let floor: TestFloor;
   let db: DatabasePool;
@@ -82,24 +81,13 @@ describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', 
   let drill: Drill;
 
   beforeAll(async () => {
-    proxy = await FaultProxy.start({ target: testDatabaseUrl(), label: 'postgres' });
-    tether = await startTether({
-      apps: ['admin', 'sales', 'gateway'],
-      env: FAULT_ENV,
-      appDatabaseUrl: (url) => proxy.route(url),
-    });
-    const [sales2, gateway2] = await Promise.all([tether.startApp('sales'), tether.startApp('gateway')]);
-    const lines = [tether.line('sales'), new TelephonyClient(sales2.url, tether.webhookSecret)];
-    const gateways = [tether.urls.gateway, gateway2.url];
-    floor = new TestFloor(tether);
-    db = openDatabasePool(tether.databaseUrl);
-    drill = await runDrill(lines, gateways);
+    // every process reaches PostgreSQL through one proxy: the fault hits the whole cluster
+    cluster = await FaultCluster.start({ postgres: 'shared' });
+    ({ tether, floor, db } = cluster);
+    proxy = cluster.postgresProxy!;
+    drill = await runDrill(cluster.lines(), cluster.gateways);
   }, scaledMs(150_000));
-  afterAll(async () => {
-    await db?.close();
-    await tether?.stop();
-    await proxy?.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   async function runDrill(lines: TelephonyClient[], gateways: string[]): Promise<Drill> {
     const started = Date.now();

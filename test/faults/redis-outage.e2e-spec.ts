@@ -4,20 +4,18 @@ import {
   FAULT_BLACKHOLE,
   FAULT_PASS,
   FAULT_RESET,
-  FaultProxy,
+  type FaultProxy,
   type Tether,
-  TelephonyClient,
-  TestFloor,
+  type TelephonyClient,
+  type TestFloor,
   describeMs,
   faultLatency,
   httpJson,
-  openDatabasePool,
   printFigures,
-  startTether,
-  testRedisUrl,
   waitFor,
 } from '@tether/testing';
-import { FAULT_ENV, faultsScale, scaledMs, sleep } from './support/faults';
+import { faultsScale, scaledMs, sleep } from './support/faults';
+import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 import {
   type WebhookRecord,
@@ -69,6 +67,7 @@ interface Drill {
 }
 
 describe('faults: Redis outage (slow, reset, blackhole) under load', () => {
+  let cluster: FaultCluster;
   let tether: Tether;
   let floor: TestFloor;
   let db: DatabasePool;
@@ -76,24 +75,13 @@ describe('faults: Redis outage (slow, reset, blackhole) under load', () => {
   let drill: Drill;
 
   beforeAll(async () => {
-    proxy = await FaultProxy.start({ target: testRedisUrl(), label: 'redis' });
-    tether = await startTether({
-      apps: ['admin', 'sales', 'gateway'],
-      env: FAULT_ENV,
-      redisUrl: proxy.route(testRedisUrl()),
-    });
-    const [sales2, gateway2] = await Promise.all([tether.startApp('sales'), tether.startApp('gateway')]);
-    const lines = [tether.line('sales'), new TelephonyClient(sales2.url, tether.webhookSecret)];
-    const gateways = [tether.urls.gateway, gateway2.url];
-    floor = new TestFloor(tether);
-    db = openDatabasePool(tether.databaseUrl);
-    drill = await runDrill(lines, gateways);
+    // every process reaches Redis through one proxy: the fault hits the whole cluster
+    cluster = await FaultCluster.start({ redis: 'shared' });
+    ({ tether, floor, db } = cluster);
+    proxy = cluster.redisProxy!;
+    drill = await runDrill(cluster.lines(), cluster.gateways);
   }, scaledMs(150_000));
-  afterAll(async () => {
-    await db?.close();
-    await tether?.stop();
-    await proxy?.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   async function runDrill(lines: TelephonyClient[], gateways: string[]): Promise<Drill> {
     const started = Date.now();

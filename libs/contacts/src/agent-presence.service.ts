@@ -5,7 +5,7 @@ import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus, OfferPayload } from '@tether/realtime';
 import { Line, PresenceState } from '@tether/routing';
-import { DurableScheduler } from '@tether/scheduler';
+import { DueJob, DurableScheduler } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { OfferPayloadBuilder } from './offer-payload.builder';
 import { OfferService } from './offer.service';
@@ -33,7 +33,7 @@ export class AgentPresenceService implements OnApplicationShutdown {
     private readonly scheduler: DurableScheduler,
     private readonly bus: EventBus,
   ) {
-    scheduler.register(JOB_DISCONNECT_GRACE, async (job) => this.graceEnded(job.payload.agentId as string));
+    scheduler.register(JOB_DISCONNECT_GRACE, async (job) => this.graceEnded(job));
   }
 
   /** Gateways call this at start: beat regularly, and reap the connections of instances that stopped beating. */
@@ -126,16 +126,24 @@ export class AgentPresenceService implements OnApplicationShutdown {
     await this.offers.revokeAllFor(agentId, 'agent_disconnected');
   }
 
-  /** The grace after the last socket closed is over and they did not come back: offline, nobody waits for them. */
-  private async graceEnded(agentId: string): Promise<void> {
-    const row = await one<{ lines: Line[] }>(
-      this.dataSource.manager,
-      `UPDATE agent_presence p SET state = 'offline', state_since = now() FROM agents a
-       WHERE a.id = p.agent_id AND p.agent_id = $1 AND p.state <> 'offline' AND p.disconnected_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = $1)
-       RETURNING a.lines`,
-      [agentId],
-    );
+  /**
+   * The grace after the last socket closed is over and they did not come back: offline, nobody waits for them.
+   * Fenced by the job's claim: an instance that held this timer, lost it (partitioned past its lease) and comes back
+   * after the agent reconnected and dropped again must not cut that later grace short.
+   */
+  private async graceEnded(job: DueJob): Promise<void> {
+    const agentId = job.payload.agentId as string;
+    const row = await inTransaction(this.dataSource, async (tx) => {
+      await this.scheduler.fence(tx, job);
+      return one<{ lines: Line[] }>(
+        tx,
+        `UPDATE agent_presence p SET state = 'offline', state_since = now() FROM agents a
+         WHERE a.id = p.agent_id AND p.agent_id = $1 AND p.state <> 'offline' AND p.disconnected_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = $1)
+         RETURNING a.lines`,
+        [agentId],
+      );
+    });
     if (!row) return;
     this.logger.log({ agentId }, 'agent offline after disconnect grace');
     await this.bus.publish({ type: 'agent.presence', agentId, state: 'offline', reason: 'disconnected' });

@@ -1,6 +1,16 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
+/**
+ * PostgreSQL ends a session that sits inside a transaction doing nothing for this long, which rolls the
+ * transaction back and frees its locks. Tether's transactions never wait on anything but their own statements,
+ * so only a stuck client gets there: an instance partitioned from the database (or paused) in the middle of a
+ * routing pass would otherwise keep that line's advisory lock, and every other instance's passes for the line
+ * waiting, until TCP keepalive noticed, which is hours. Whatever the stale instance sends after the partition heals
+ * finds its session gone and commits nothing.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
 export function dataSourceOptions(url: string, poolSize = 10, applicationName = 'tether'): DataSourceOptions {
   return {
     type: 'postgres',
@@ -11,7 +21,12 @@ export function dataSourceOptions(url: string, poolSize = 10, applicationName = 
     synchronize: false,
     logging: false,
     applicationName,
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 },
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
   };
 }
 

@@ -1,10 +1,13 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@tether/config';
-import { createDataSource, one, runMigrations } from '@tether/persistence';
+import { createDataSource, inTransaction, one, rows, runMigrations } from '@tether/persistence';
 import { createTestDatabase, TestDatabase, waitFor } from '@tether/testing';
-import { DueJob, DurableScheduler } from './durable-scheduler';
+import { DueJob, DurableScheduler, JobClaimLost } from './durable-scheduler';
 
-/** Durable timers against a real PostgreSQL with the real migrations: once-only across instances, takeover, retry. */
+/**
+ * Durable timers against a real PostgreSQL with the real migrations: once-only across instances, takeover, retry,
+ * and fencing of a runner that lost its claim.
+ */
 describe('DurableScheduler (real PostgreSQL)', () => {
   let db: TestDatabase;
   let sources: DataSource[] = [];
@@ -96,4 +99,147 @@ describe('DurableScheduler (real PostgreSQL)', () => {
       what: 'the job deleted after success',
     });
   });
+
+  it('a runner whose lease ran out and whose job was claimed again can neither complete, retry nor apply a fenced effect', async () => {
+    const stale = await instance('stale');
+    const survivor = await instance('survivor');
+    const db = sources[0];
+    await db.query(
+      `CREATE TABLE fence_effects (job_id bigint NOT NULL, token bigint NOT NULL, by text NOT NULL)`,
+    );
+    const effect = (source: DataSource, scheduler: DurableScheduler, job: DueJob, by: string) =>
+      inTransaction(source, async (tx) => {
+        await scheduler.fence(tx, job);
+        await tx.query(`INSERT INTO fence_effects (job_id, token, by) VALUES ($1, $2, $3)`, [
+          job.id,
+          job.claimToken,
+          by,
+        ]);
+      });
+
+    // the stale runner claims three jobs, then stalls (a partition) before acting on them
+    const partition = deferred();
+    const staleClaims = new Map<string, DueJob>();
+    const staleOutcome = new Map<string, string>();
+    const staleHandler = async (job: DueJob) => {
+      staleClaims.set(job.kind, job);
+      await partition.promise;
+      try {
+        if (job.kind === 'fence.effect') await effect(sources[0], stale, job, 'stale');
+        if (job.kind === 'fence.retry') throw new Error('failed after the partition');
+        staleOutcome.set(job.kind, 'ran');
+      } catch (error) {
+        staleOutcome.set(job.kind, error instanceof JobClaimLost ? 'claim lost' : 'threw');
+        throw error;
+      }
+    };
+    // the survivor takes each job over, applies its effect, and holds the job while the stale one comes back
+    const survivorHolds = deferred();
+    const survivorClaims = new Map<string, DueJob>();
+    const survivorHandler = async (job: DueJob) => {
+      await effect(sources[1], survivor, job, 'survivor');
+      survivorClaims.set(job.kind, job);
+      await survivorHolds.promise;
+    };
+    const kinds = ['fence.effect', 'fence.complete', 'fence.retry'];
+    for (const kind of kinds) {
+      stale.register(kind, staleHandler);
+      survivor.register(kind, survivorHandler);
+      await stale.schedule(db.manager, kind, new Date(), {}, kind);
+    }
+    stale.onApplicationBootstrap();
+    await waitFor(() => staleClaims.size === 3, { what: 'the stale runner to claim the three jobs' });
+    // its leases run out (as 5 s of partition would): the survivor claims the jobs again
+    await db.query(`UPDATE scheduled_jobs SET locked_until = now() - interval '1 millisecond'`);
+    survivor.onApplicationBootstrap();
+    await waitFor(() => survivorClaims.size === 3, { what: 'the survivor to take the three jobs over' });
+    for (const kind of kinds)
+      expect(BigInt(survivorClaims.get(kind)!.claimToken)).toBeGreaterThan(
+        BigInt(staleClaims.get(kind)!.claimToken),
+      );
+
+    // the partition heals: the stale runner finishes what it started, with its old tokens
+    partition.resolve();
+    await stale.onApplicationShutdown(); // waits for its runs, and their completion or retry, to settle
+    expect(Object.fromEntries(staleOutcome)).toEqual({
+      'fence.effect': 'claim lost',
+      'fence.complete': 'ran',
+      'fence.retry': 'threw',
+    });
+    const effects = await rows<{ kind: string; by: string }>(
+      db.manager,
+      `SELECT j.kind, e.by FROM fence_effects e JOIN scheduled_jobs j ON j.id = e.job_id ORDER BY j.kind`,
+    );
+    expect(effects).toEqual(
+      kinds.map((kind) => ({ kind, by: 'survivor' })).sort((a, b) => a.kind.localeCompare(b.kind)),
+    );
+    // nothing it did touched the jobs: not deleted, lease not reset, no error written, still the survivor's
+    const jobs = await rows<{
+      kind: string;
+      claim_token: string;
+      locked_by: string;
+      leased: boolean;
+      last_error: string | null;
+    }>(
+      db.manager,
+      `SELECT kind, claim_token::text AS claim_token, locked_by, locked_until > now() AS leased, last_error
+       FROM scheduled_jobs ORDER BY kind`,
+    );
+    expect(jobs).toEqual(
+      [...kinds].sort().map((kind) => ({
+        kind,
+        claim_token: survivorClaims.get(kind)!.claimToken,
+        locked_by: 'survivor',
+        leased: true,
+        last_error: null,
+      })),
+    );
+
+    // the survivor completes normally
+    survivorHolds.resolve();
+    await waitFor(
+      async () =>
+        (await countJobs('fence.effect')) +
+          (await countJobs('fence.complete')) +
+          (await countJobs('fence.retry')) ===
+        0,
+      {
+        what: 'the survivor to complete the three jobs',
+      },
+    );
+  });
+
+  it('fence extends the lease for an effect outside the database, and refuses once the lease has run out', async () => {
+    const runner = await instance('runner');
+    const db = sources[0];
+    const seen: DueJob[] = [];
+    const release = deferred();
+    runner.register('fence.hold', async (job) => {
+      seen.push(job);
+      await release.promise;
+    });
+    await runner.schedule(db.manager, 'fence.hold', new Date(), {}, 'hold');
+    runner.onApplicationBootstrap();
+    await waitFor(() => seen.length === 1, { what: 'the claim' });
+    const job = seen[0];
+    await inTransaction(db, (tx) => runner.fence(tx, job, { holdMs: 30_000 }));
+    const lease = await one<{ left: number }>(
+      db.manager,
+      `SELECT EXTRACT(EPOCH FROM locked_until - now())::float AS left FROM scheduled_jobs WHERE id = $1`,
+      [job.id],
+    );
+    expect(lease!.left).toBeGreaterThan(25);
+    await db.query(
+      `UPDATE scheduled_jobs SET locked_until = now() - interval '1 millisecond' WHERE id = $1`,
+      [job.id],
+    );
+    await expect(inTransaction(db, (tx) => runner.fence(tx, job))).rejects.toBeInstanceOf(JobClaimLost);
+    release.resolve();
+  });
 });
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { rows, Sql } from '@tether/persistence';
+import { one, rows, Sql } from '@tether/persistence';
 import { scrubText } from '@tether/observability';
 
 export interface DueJob {
@@ -11,6 +11,12 @@ export interface DueJob {
   payload: Record<string, unknown>;
   attempts: number;
   dedupeKey: string | null;
+  /**
+   * This claim's fencing token (a bigint, as a string): every claim of any job takes the next value of one sequence,
+   * so a runner whose lease ran out and whose job was claimed again holds an older token than the new claimer.
+   * Completing or rescheduling the job checks it; a handler's own effects check it with `DurableScheduler.fence`.
+   */
+  claimToken: string;
 }
 
 /** A handler either finishes (the job is deleted) or throws (the job is retried with backoff). */
@@ -23,6 +29,21 @@ export class RetryJobLater extends Error {
     readonly delayMs: number,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Thrown by `fence` (and so out of a handler) when this runner no longer holds the job: its lease ran out and
+ * another instance claimed the job since (a newer token), or the job was completed or cancelled meanwhile. The
+ * handler's transaction rolls back, so nothing it wrote happens; the scheduler neither completes nor retries it.
+ */
+export class JobClaimLost extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly claimToken: string,
+  ) {
+    super(`job ${jobId} is no longer held by claim ${claimToken}`);
+    this.name = 'JobClaimLost';
   }
 }
 
@@ -77,6 +98,25 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
        ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
       [kind, dedupeKey ?? null, JSON.stringify(payload), runAt],
     );
+  }
+
+  /**
+   * The fence for a handler's effects, inside the handler's own transaction: passes only if this claim
+   * (`job.claimToken`) still holds the job with its lease not run out, and then keeps the job row-locked until that
+   * transaction ends, so no other instance can claim it in between (claims skip locked rows): effects written after
+   * the fence commit only while the claim is held. Otherwise throws `JobClaimLost` (the transaction rolls back).
+   * `holdMs` extends the lease to at least that long from now, for an effect outside the database (an HTTP call)
+   * that must be over before anyone else may claim the job.
+   */
+  async fence(sql: Sql, job: DueJob, options: { holdMs?: number } = {}): Promise<void> {
+    const held = await one<{ id: string }>(
+      sql,
+      `UPDATE scheduled_jobs SET locked_until = GREATEST(locked_until, clock_timestamp() + make_interval(secs => $3))
+       WHERE id = $1 AND claim_token = $2 AND locked_until > clock_timestamp()
+       RETURNING id`,
+      [job.id, job.claimToken, (options.holdMs ?? 0) / 1000],
+    );
+    if (!held) throw new JobClaimLost(job.id, job.claimToken);
   }
 
   /** After the scheduling transaction commits: make this process look again at (about) that time. */
@@ -143,53 +183,110 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
         payload: Record<string, unknown>;
         attempts: number;
         dedupe_key: string | null;
+        claim_token: string;
+        locked_until: Date;
       }>(
         this.dataSource.manager,
-        `UPDATE scheduled_jobs SET locked_until = now() + make_interval(secs => $1), locked_by = $2, attempts = attempts + 1
+        `UPDATE scheduled_jobs SET locked_until = now() + make_interval(secs => $1), locked_by = $2, attempts = attempts + 1,
+                claim_token = nextval('scheduled_jobs_claim_token_seq')
          WHERE id IN (
            SELECT id FROM scheduled_jobs
            WHERE run_at <= now() AND (locked_until IS NULL OR locked_until < now()) AND kind = ANY($3)
            ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-         RETURNING id, kind, payload, attempts, dedupe_key`,
+         RETURNING id, kind, payload, attempts, dedupe_key, claim_token::text AS claim_token, locked_until`,
         [LEASE_SECONDS, this.config.instanceId, [...this.handlers.keys()], BATCH],
       );
       if (due.length === 0 || this.stopped) return;
       await Promise.all(
         due.map((job) =>
-          this.runJob({
-            id: job.id,
-            kind: job.kind,
-            payload: job.payload,
-            attempts: job.attempts,
-            dedupeKey: job.dedupe_key,
-          }),
+          this.runJob(
+            {
+              id: job.id,
+              kind: job.kind,
+              payload: job.payload,
+              attempts: job.attempts,
+              dedupeKey: job.dedupe_key,
+              claimToken: job.claim_token,
+            },
+            job.locked_until,
+          ),
         ),
       );
       if (due.length < BATCH) return;
     }
   }
 
-  private async runJob(job: DueJob): Promise<void> {
+  /**
+   * Runs a claimed job. Completing (deleting) or rescheduling it is conditional on the claim token in the same
+   * statement: a runner that lost its claim (lease ran out while it was paused or partitioned, and another instance
+   * claimed the job) can neither delete the job from under the new claimer nor reset its lease.
+   */
+  private async runJob(job: DueJob, leasedUntil: Date): Promise<void> {
     const handler = this.handlers.get(job.kind);
     if (!handler) return;
     try {
       await handler(job);
-      await this.dataSource.query('DELETE FROM scheduled_jobs WHERE id = $1', [job.id]);
+      const outcome = await this.settle(`DELETE FROM scheduled_jobs WHERE id = $1 AND claim_token = $2`, [
+        job.id,
+        job.claimToken,
+      ]);
+      if (outcome === 'lost' || (outcome === 'gone' && Date.now() > leasedUntil.getTime()))
+        this.claimLost(job, 'its completion discarded');
+      // legitimate (nobody claimed it meanwhile), but a handler slower than the lease can run twice
+      else if (outcome === 'done' && Date.now() > leasedUntil.getTime())
+        this.logger.warn(
+          {
+            jobId: job.id,
+            kind: job.kind,
+            claimToken: job.claimToken,
+            lateMs: Date.now() - leasedUntil.getTime(),
+          },
+          'job completed after its lease ran out',
+        );
     } catch (error) {
+      if (error instanceof JobClaimLost) {
+        this.claimLost(job, 'its handler refused its effects');
+        return;
+      }
       const delayMs = error instanceof RetryJobLater ? error.delayMs : backoffMs(job.attempts);
       const message = scrubText(error instanceof Error ? error.message : String(error));
       this.logger.warn(
         { jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delayMs },
         `job failed: ${message}`,
       );
-      await this.dataSource
-        .query(
-          `UPDATE scheduled_jobs SET run_at = now() + make_interval(secs => $2), locked_until = NULL, last_error = $3 WHERE id = $1`,
-          [job.id, delayMs / 1000, message.slice(0, 500)],
-        )
-        .catch(() => undefined);
-      this.wake(new Date(Date.now() + delayMs));
+      const outcome = await this.settle(
+        `UPDATE scheduled_jobs SET run_at = now() + make_interval(secs => $3), locked_until = NULL, last_error = $4
+         WHERE id = $1 AND claim_token = $2`,
+        [job.id, job.claimToken, delayMs / 1000, message.slice(0, 500)],
+      ).catch(() => undefined);
+      if (outcome === 'lost' || (outcome === 'gone' && Date.now() > leasedUntil.getTime()))
+        this.claimLost(job, 'its retry discarded');
+      else this.wake(new Date(Date.now() + delayMs));
     }
+  }
+
+  /**
+   * Runs a token-conditional DELETE/UPDATE of one job ($1 id, $2 token): 'done' if it applied, 'lost' if the job is
+   * held by a newer claim, 'gone' if it no longer exists (completed by a newer claim, or cancelled by its owner).
+   */
+  private async settle(statement: string, params: unknown[]): Promise<'done' | 'lost' | 'gone'> {
+    const row = await one<{ applied: boolean; current: string | null }>(
+      this.dataSource.manager,
+      `WITH settled AS (${statement} RETURNING id)
+       SELECT EXISTS (SELECT 1 FROM settled) AS applied,
+              (SELECT claim_token::text FROM scheduled_jobs WHERE id = $1) AS current`,
+      params,
+    );
+    if (row?.applied) return 'done';
+    return row?.current == null ? 'gone' : 'lost';
+  }
+
+  /** Also for a job gone after this runner's lease ran out: most likely a newer claim completed it meanwhile. */
+  private claimLost(job: DueJob, what: string): void {
+    this.logger.warn(
+      { jobId: job.id, kind: job.kind, claimToken: job.claimToken },
+      `job claim lost (lease ran out and the job was claimed again): ${what}`,
+    );
   }
 }
 

@@ -3,14 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { one, Sql } from '@tether/persistence';
-import { DurableScheduler } from '@tether/scheduler';
+import { inTransaction, one, Sql } from '@tether/persistence';
+import { DueJob, DurableScheduler } from '@tether/scheduler';
 import { postJson } from './post-json';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 
 export const JOB_TELEPHONY_CALLBACK = 'telephony.callback';
-/** below the scheduler's 5 s lease, so a slow endpoint is not delivered to twice by two instances */
+/** a delivery attempt gives up after this; the job's lease is extended to cover it (see `deliver`) */
 const DELIVERY_TIMEOUT_MS = 4_000;
+/** the lease a delivery holds: the attempt, plus room for marking it delivered */
+const DELIVERY_HOLD_MS = DELIVERY_TIMEOUT_MS + 1_000;
 /** after a day of failures the callback is marked failed and stops being retried */
 const GIVE_UP_AFTER_MS = 24 * 3600 * 1000;
 
@@ -37,7 +39,7 @@ export class TelephonyCallbackService {
     private readonly scheduler: DurableScheduler,
     private readonly secrets: SecretsService,
   ) {
-    this.scheduler.register(JOB_TELEPHONY_CALLBACK, async (job) => this.deliver(job.payload.id as string));
+    this.scheduler.register(JOB_TELEPHONY_CALLBACK, async (job) => this.deliver(job));
   }
 
   get enabled(): boolean {
@@ -113,12 +115,21 @@ export class TelephonyCallbackService {
     if (status < 200 || status >= 300) throw new Error(`callback answered ${status}`);
   }
 
-  private async deliver(id: string): Promise<void> {
-    const row = await one<{ url: string; body: ContactConnectedEvent; status: string; created_at: Date }>(
-      this.dataSource.manager,
-      `UPDATE outbound_webhooks SET attempts = attempts + 1 WHERE id = $1 RETURNING url, body, status, created_at`,
-      [id],
-    );
+  /**
+   * One attempt, fenced: it starts only while this instance's claim on the job holds, and extends the lease over
+   * the whole attempt, so an instance that lost its claim (paused or partitioned past its lease, the job claimed
+   * again meanwhile) does not POST, and two instances never POST the same callback at once.
+   */
+  private async deliver(job: DueJob): Promise<void> {
+    const id = job.payload.id as string;
+    const row = await inTransaction(this.dataSource, async (tx) => {
+      await this.scheduler.fence(tx, job, { holdMs: DELIVERY_HOLD_MS });
+      return one<{ url: string; body: ContactConnectedEvent; status: string; created_at: Date }>(
+        tx,
+        `UPDATE outbound_webhooks SET attempts = attempts + 1 WHERE id = $1 RETURNING url, body, status, created_at`,
+        [id],
+      );
+    });
     if (!row || row.status !== 'pending') return;
     try {
       await this.post(row.url, row.body);

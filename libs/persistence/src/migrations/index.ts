@@ -3,6 +3,7 @@ import { AuditLog1764000100000 } from './1764000100000-audit-log';
 import { ContactIndexes1764000200000 } from './1764000200000-contact-indexes';
 import { AvailableAgentsIndex1764000300000 } from './1764000300000-available-agents-index';
 import { HotPathFunctions1764000400000 } from './1764000400000-hot-path-functions';
+import { ScheduledJobClaimToken1764000500000 } from './1764000500000-scheduled-job-claim-token';
 
 /** Every migration, in order. Never edit one that has been merged: add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ContactIndexes1764000200000,
   AvailableAgentsIndex1764000300000,
   HotPathFunctions1764000400000,
+  ScheduledJobClaimToken1764000500000,
 ];
