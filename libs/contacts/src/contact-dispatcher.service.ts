@@ -35,7 +35,8 @@ interface RoutingSnapshot {
   agents: AgentJson[];
   sticky: AgentJson[];
   contacts: ContactJson[];
-  agentLimitReached?: boolean;
+  agentLimitReached: boolean;
+  contactLimitReached: boolean;
 }
 
 interface AgentJson {
@@ -61,8 +62,13 @@ interface ContactJson {
   excludedAgentIds: string[];
 }
 
-/** How many of the longest-idle free agents a pass reads first; all of them only when a contact found none there. */
-const FIRST_AGENTS = 64;
+/**
+ * How many waiting contacts a pass reads (in service order); when it placed them all and more wait, another pass
+ * follows at once. The free agents read are a few per contact, longest idle first (`tether_routing_snapshot`); all of
+ * them only when a contact found none of those suitable.
+ */
+const CONTACTS_PER_PASS = 200;
+const ALL_AGENTS = 1_000_000;
 
 const RUNNING_PASSES = new Map<Line, Promise<void>>();
 const PASS_REQUESTED = new Set<Line>();
@@ -183,7 +189,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   private async decideAndCommit(tx: EntityManager, line: Line): Promise<CommittedOfferRow[]> {
     let rules = await this.rules.cached(line);
-    let snapshot = await this.snapshot(tx, line, FIRST_AGENTS);
+    let snapshot = await this.snapshot(tx, line, CONTACTS_PER_PASS);
     if (snapshot.version !== rules.version) rules = await this.rules.load(line, tx);
     if (snapshot.agents.length === 0 || snapshot.contacts.length === 0) return [];
     const now = new Date();
@@ -193,7 +199,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       result.assignments.length + result.holds.length < snapshot.contacts.length
     ) {
       // a contact found no agent among the longest idle: decide again with every free agent of the line
-      snapshot = await this.snapshot(tx, line, 1_000_000);
+      snapshot = await this.snapshot(tx, line, CONTACTS_PER_PASS, ALL_AGENTS);
       result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     }
     if (result.assignments.length === 0 && result.holds.length === 0) return [];
@@ -214,18 +220,25 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
         RECENT_CONTACTS_ON_OFFER,
       ],
     );
-    // dropped decisions (another line's pass took the agent's last slot, the caller hung up): look again
+    // dropped decisions (another line's pass took the agent's last slot, the caller hung up), or more contacts
+    // waiting than this pass read while it still found agents for them: look again
     if (made.length < result.assignments.length) this.again.add(line);
+    if (snapshot.contactLimitReached && made.length > 0) this.again.add(line);
     if (result.holds.length > 0)
       this.scheduler.wake(new Date(Math.min(...result.holds.map((h) => h.until.getTime()))));
     return made;
   }
 
-  private async snapshot(tx: EntityManager, line: Line, agentLimit: number): Promise<RoutingSnapshot> {
+  private async snapshot(
+    tx: EntityManager,
+    line: Line,
+    contactLimit: number,
+    agentLimit = CONTACTS_PER_PASS * 4,
+  ): Promise<RoutingSnapshot> {
     const row = await one<{ snapshot: RoutingSnapshot }>(
       tx,
-      `SELECT tether_routing_snapshot($1, $2, $3) AS snapshot`,
-      [line, LINE_LOCK[line], agentLimit],
+      `SELECT tether_routing_snapshot($1, $2, $3, $4) AS snapshot`,
+      [line, LINE_LOCK[line], contactLimit, agentLimit],
     );
     return row!.snapshot;
   }

@@ -8,6 +8,7 @@ import { loggerParams } from '@tether/observability';
 import { PersistenceModule } from '@tether/persistence';
 import { RealtimeModule } from '@tether/realtime';
 import { SchedulerModule } from '@tether/scheduler';
+import { FixedWindowThrottlerStorage } from './fixed-window-throttler.storage';
 import { HealthController } from './health.controller';
 
 /** What every app has: validated config, safe logs, the database, the event bus, durable timers, secrets, /health. */
@@ -31,7 +32,10 @@ export class CoreModule {
         AuthModule,
         TerminusModule.forRoot({ logger: false }),
         // per client address, per instance (in memory): a cheap first line against floods and brute force
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: perMinute }] }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: perMinute }],
+          storage: new FixedWindowThrottlerStorage(),
+        }),
       ],
       controllers: [HealthController],
     };

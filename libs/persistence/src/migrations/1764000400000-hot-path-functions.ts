@@ -16,6 +16,8 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE INDEX offers_pending_expiry ON offers (expires_at) WHERE state = 'pending';
+      -- a routing pass reads the longest-idle available agents first and stops after a few
+      CREATE INDEX agent_presence_available_idle ON agent_presence (idle_since, agent_id) WHERE state = 'available';
 
       -- one routing-trace entry, shaped like the application's: [{"at": ISO-8601 UTC in ms, "text": ...}]
       CREATE FUNCTION tether_trace(p_text text) RETURNS jsonb LANGUAGE sql VOLATILE AS $fn$
@@ -133,74 +135,79 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
       $fn$;
 
       -- The input of one routing pass, under the line's advisory lock (held to the end of the caller's transaction):
-      -- the longest-idle free agents (at most p_agent_limit), as many waiting contacts as they can take (×4, at least
-      -- 50), and the preferred agents of sticky contacts who are signed in but not free.
-      CREATE FUNCTION tether_routing_snapshot(p_line text, p_lock_key bigint, p_agent_limit int)
+      -- the waiting contacts first (at most p_contact_limit; none is common, and then nothing else is read), then the
+      -- longest-idle free agents, as many as the contacts could use (4 per contact, at least 8, at most
+      -- p_agent_limit: the caller asks again with a higher limit when a contact found none of them suitable), and the
+      -- preferred agents of sticky contacts who were not among them (signed in but busy, or free but less idle).
+      CREATE FUNCTION tether_routing_snapshot(p_line text, p_lock_key bigint, p_contact_limit int, p_agent_limit int)
       RETURNS json LANGUAGE plpgsql AS $fn$
       DECLARE
         v_version int;
+        v_contacts json;
+        v_count int;
+        v_preferred uuid[];
         v_agents json;
         v_free_ids uuid[];
-        v_slots int;
-        v_contacts json;
+        v_agent_limit int;
         v_sticky json;
       BEGIN
         PERFORM pg_advisory_xact_lock(p_lock_key);
         SELECT lr.version INTO v_version FROM line_routing lr WHERE lr.line = p_line;
-
-        WITH free AS (
-          SELECT a.id, a.lines, a.skills, a.capacity, p.idle_since, p.wrap_up_until
-            FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-           WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= now())
-             AND a.deleted_at IS NULL AND a.lines @> ARRAY[p_line]
-             AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = a.id AND s.used < s.capacity)
-             AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id)
-           ORDER BY p.idle_since, a.id
-           LIMIT p_agent_limit
-        ), loaded AS (
-          SELECT f.*,
-                 (SELECT json_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = f.id) AS load,
-                 (SELECT sum(greatest(s.capacity - s.used, 0))::int FROM agent_slots s WHERE s.agent_id = f.id) AS free_slots
-            FROM free f
-        )
-        SELECT json_agg(json_build_object('id', l.id, 'lines', l.lines, 'skills', l.skills, 'capacity', l.capacity,
-                          'state', 'available', 'idleSince', l.idle_since, 'wrapUpUntil', l.wrap_up_until,
-                          'connected', true, 'load', coalesce(l.load, '{}'::json))),
-               array_agg(l.id), coalesce(sum(l.free_slots), 0)
-          INTO v_agents, v_free_ids, v_slots
-          FROM loaded l;
-
-        IF v_agents IS NULL THEN
-          RETURN json_build_object('version', coalesce(v_version, 0), 'agents', '[]'::json, 'contacts', '[]'::json,
-                                   'sticky', '[]'::json);
-        END IF;
 
         WITH waiting AS (
           SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.sticky_cause,
                  c.excluded_agent_ids
             FROM contacts c WHERE c.line = p_line AND c.status = 'queued'
            ORDER BY c.priority DESC, c.enqueued_at, c.id
-           LIMIT greatest(50, v_slots * 4)
-        ), preferred AS (
-          SELECT a.id, a.lines, a.skills, a.capacity, p.state, p.idle_since, p.wrap_up_until,
-                 EXISTS (SELECT 1 FROM agent_connections ac WHERE ac.agent_id = a.id) AS connected,
-                 coalesce((SELECT json_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = a.id), '{}'::json) AS load
-            FROM agents a JOIN agent_presence p ON p.agent_id = a.id
-           WHERE a.id IN (SELECT w.sticky_agent_id FROM waiting w WHERE w.sticky_agent_id IS NOT NULL)
-             AND NOT (a.id = ANY (v_free_ids)) AND a.deleted_at IS NULL AND p.state <> 'offline'
+           LIMIT p_contact_limit
         )
-        SELECT (SELECT coalesce(json_agg(json_build_object('id', w.id, 'channel', w.channel, 'priority', w.priority,
+        SELECT json_agg(json_build_object('id', w.id, 'channel', w.channel, 'priority', w.priority,
                           'enqueuedAt', w.enqueued_at, 'requiredSkills', w.required_skills,
                           'preferredAgentId', w.sticky_agent_id, 'preferredCause', w.sticky_cause,
-                          'excludedAgentIds', w.excluded_agent_ids)), '[]'::json) FROM waiting w),
-               (SELECT coalesce(json_agg(json_build_object('id', pa.id, 'lines', pa.lines, 'skills', pa.skills,
-                          'capacity', pa.capacity, 'state', pa.state, 'idleSince', pa.idle_since,
-                          'wrapUpUntil', pa.wrap_up_until, 'connected', pa.connected, 'load', pa.load)), '[]'::json)
-                  FROM preferred pa)
-          INTO v_contacts, v_sticky;
+                          'excludedAgentIds', w.excluded_agent_ids)),
+               count(*), array_agg(DISTINCT w.sticky_agent_id) FILTER (WHERE w.sticky_agent_id IS NOT NULL)
+          INTO v_contacts, v_count, v_preferred
+          FROM waiting w;
 
-        RETURN json_build_object('version', coalesce(v_version, 0), 'agents', v_agents, 'contacts', v_contacts,
-                                 'sticky', v_sticky, 'agentLimitReached', json_array_length(v_agents) >= p_agent_limit);
+        IF v_count = 0 THEN
+          RETURN json_build_object('version', coalesce(v_version, 0), 'agents', '[]'::json, 'contacts', '[]'::json,
+                                   'sticky', '[]'::json, 'agentLimitReached', false, 'contactLimitReached', false);
+        END IF;
+
+        v_agent_limit := least(p_agent_limit, greatest(8, v_count * 4));
+        WITH free AS (
+          SELECT a.id, a.lines, a.skills, a.capacity, p.idle_since, p.wrap_up_until
+            FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+           WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= now())
+             AND a.deleted_at IS NULL AND a.lines @> ARRAY[p_line]
+             AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = p.agent_id AND s.used < s.capacity)
+             AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = p.agent_id)
+           ORDER BY p.idle_since, p.agent_id
+           LIMIT v_agent_limit
+        )
+        SELECT json_agg(json_build_object('id', f.id, 'lines', f.lines, 'skills', f.skills, 'capacity', f.capacity,
+                          'state', 'available', 'idleSince', f.idle_since, 'wrapUpUntil', f.wrap_up_until,
+                          'connected', true,
+                          'load', coalesce((SELECT json_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = f.id), '{}'::json))),
+               array_agg(f.id)
+          INTO v_agents, v_free_ids
+          FROM free f;
+
+        IF v_preferred IS NOT NULL THEN
+          SELECT json_agg(json_build_object('id', a.id, 'lines', a.lines, 'skills', a.skills, 'capacity', a.capacity,
+                            'state', p.state, 'idleSince', p.idle_since, 'wrapUpUntil', p.wrap_up_until,
+                            'connected', EXISTS (SELECT 1 FROM agent_connections ac WHERE ac.agent_id = a.id),
+                            'load', coalesce((SELECT json_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = a.id), '{}'::json)))
+            INTO v_sticky
+            FROM agents a JOIN agent_presence p ON p.agent_id = a.id
+           WHERE a.id = ANY (v_preferred) AND NOT (a.id = ANY (coalesce(v_free_ids, '{}'::uuid[])))
+             AND a.deleted_at IS NULL AND p.state <> 'offline';
+        END IF;
+
+        RETURN json_build_object('version', coalesce(v_version, 0), 'agents', coalesce(v_agents, '[]'::json),
+                                 'contacts', v_contacts, 'sticky', coalesce(v_sticky, '[]'::json),
+                                 'agentLimitReached', coalesce(array_length(v_free_ids, 1), 0) >= v_agent_limit,
+                                 'contactLimitReached', v_count >= p_contact_limit);
       END
       $fn$;
 
@@ -476,12 +483,13 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
       DROP FUNCTION tether_lock_offer(uuid);
       DROP FUNCTION tether_end_offer(uuid, text, text, boolean);
       DROP FUNCTION tether_commit_offers(text, uuid[], uuid[], text[], text[], int, text[], timestamptz[], int);
-      DROP FUNCTION tether_routing_snapshot(text, bigint, int);
+      DROP FUNCTION tether_routing_snapshot(text, bigint, int, int);
       DROP FUNCTION tether_receive_call(text, text, text, text, text, jsonb, int, jsonb, int, boolean, int, int);
       DROP FUNCTION tether_call_row(uuid);
       DROP FUNCTION tether_epoch_ms(timestamptz);
       DROP FUNCTION tether_trace(text);
       DROP INDEX offers_pending_expiry;
+      DROP INDEX agent_presence_available_idle;
     `);
   }
 }
