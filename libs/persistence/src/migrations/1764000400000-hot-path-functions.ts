@@ -31,13 +31,16 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
         SELECT floor(extract(epoch FROM p_at) * 1000)::bigint
       $fn$;
 
-      -- the row GET /v1/telephony/calls/{callId} is built from, plus how many queued contacts are ahead; VOLATILE so
-      -- that, joined laterally to tether_receive_call in one statement, it sees the contact that call inserted
+      -- the row GET /v1/telephony/calls/{callId} is built from, plus how many queued contacts are ahead. PL/pgSQL, not
+      -- SQL, so its plans are cached (a SQL function that is not inlined is planned on every call); VOLATILE so that,
+      -- joined laterally to tether_receive_call in one statement, it sees the contact that call inserted.
       CREATE FUNCTION tether_call_row(p_contact uuid) RETURNS TABLE (
         id uuid, external_id text, channel text, line text, customer_id uuid, from_address text, ivr jsonb,
         priority int, status text, end_reason text, sticky_agent_id uuid, offered_agent_id uuid, agent_id uuid,
         work_open boolean, announcement text, enqueued_at timestamptz, routing_trace jsonb, known boolean, ahead int
-      ) LANGUAGE sql VOLATILE AS $fn$
+      ) LANGUAGE plpgsql VOLATILE AS $fn$
+      BEGIN
+        RETURN QUERY
         SELECT c.id, c.external_id, c.channel, c.line, c.customer_id, c.from_address, c.ivr, c.priority, c.status,
                c.end_reason, c.sticky_agent_id, c.offered_agent_id, c.agent_id, c.work_open, c.announcement,
                c.enqueued_at, c.routing_trace, cu.known,
@@ -45,7 +48,8 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
                  SELECT count(*)::int FROM contacts q WHERE q.line = c.line AND q.status = 'queued'
                    AND (q.priority > c.priority OR (q.priority = c.priority AND (q.enqueued_at, q.id) < (c.enqueued_at, c.id))))
                END
-        FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = p_contact
+        FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = p_contact;
+      END
       $fn$;
 
       -- A call reaches a line: identify the caller (a provisional customer for a new number), find their last agent,
