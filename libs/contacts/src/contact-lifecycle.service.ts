@@ -11,7 +11,6 @@ import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository } from './line-routing.repository';
-import { cancelExpiry } from './offer.service';
 import { releaseSlot, traceEntry } from './slot-release';
 
 export const JOB_WRAP_UP_END = 'agent.wrap-up-end';
@@ -117,10 +116,7 @@ export class ContactLifecycleService {
            WHERE contact_id = $1 AND state = 'pending' RETURNING id, agent_id, channel`,
           [row.id],
         );
-        if (revoked) {
-          await releaseSlot(tx, revoked.agent_id, row.channel);
-          await cancelExpiry(tx, revoked.id);
-        }
+        if (revoked) await releaseSlot(tx, revoked.agent_id, row.channel);
       }
       const endReason = row.status === 'connected' ? 'caller_hung_up' : 'abandoned';
       await tx.query(

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { one, rows, Sql } from '@tether/persistence';
+import { one, rows } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { DurableScheduler } from '@tether/scheduler';
@@ -172,14 +172,6 @@ export class OfferService {
     await this.bus.publish({ type: 'queue.changed', lines: distinct });
     for (const line of distinct) this.dispatcher.request(line);
   }
-}
-
-/** A resolved offer's legacy expiry job has nothing left to do: drop it instead of letting it fire into a no-op. */
-export async function cancelExpiry(tx: Sql, offerId: string): Promise<void> {
-  await tx.query(`DELETE FROM scheduled_jobs WHERE kind = $1 AND dedupe_key = $2`, [
-    JOB_OFFER_EXPIRE,
-    offerId,
-  ]);
 }
 
 function describeRefusal(

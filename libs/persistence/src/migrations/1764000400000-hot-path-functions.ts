@@ -8,7 +8,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Offer expiry no longer needs a scheduled_jobs row per offer: a pending offer's `expires_at` is its timer, found
  * through `offers_pending_expiry` and expired by `tether_expire_due_offers` in one transaction per offer, which is
- * why it cannot double-apply when several instances sweep at once.
+ * why it cannot double-apply when several instances sweep at once. `offer.expire` jobs written before (or by an
+ * instance not yet upgraded) still fire into `tether_expire_offer`, which leaves an offer that is no longer pending
+ * alone.
  */
 export class HotPathFunctions1764000400000 implements MigrationInterface {
   name = 'HotPathFunctions1764000400000';
@@ -156,6 +158,10 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
         v_sticky json;
       BEGIN
         PERFORM pg_advisory_xact_lock(p_lock_key);
+        -- The pass's commit need not wait for its WAL flush: an offer lost in a crash leaves its contact queued (the
+        -- state before the pass, which was durable) and is made again; and an agent's accept, a synchronous commit
+        -- later in the same WAL, cannot be durable without it. The webhook, accept and completion stay synchronous.
+        PERFORM set_config('synchronous_commit', 'off', true);
         SELECT lr.version INTO v_version FROM line_routing lr WHERE lr.line = p_line;
 
         WITH waiting AS (
@@ -282,7 +288,6 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
       BEGIN
         UPDATE offers SET state = p_state, end_reason = p_reason, resolved_at = now()
          WHERE offers.id = p_offer RETURNING * INTO o;
-        DELETE FROM scheduled_jobs WHERE kind = 'offer.expire' AND dedupe_key = p_offer::text;
         UPDATE contacts c SET status = 'queued', offered_agent_id = NULL,
                excluded_agent_ids = CASE WHEN p_exclude THEN array_append(c.excluded_agent_ids, o.agent_id) ELSE c.excluded_agent_ids END,
                routing_trace = c.routing_trace || tether_trace('offer to ' || o.agent_id || ' ' || p_state || ' (' || p_reason || ')')
@@ -345,7 +350,6 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
         END IF;
 
         UPDATE offers SET state = 'accepted', resolved_at = now() WHERE offers.id = p_offer;
-        DELETE FROM scheduled_jobs WHERE kind = 'offer.expire' AND dedupe_key = p_offer::text;
         UPDATE contacts c SET status = 'connected', agent_id = p_agent, offered_agent_id = NULL, work_open = true,
                connected_at = now(), routing_trace = c.routing_trace || tether_trace('accepted by ' || p_agent)
          WHERE c.id = o.contact_id;
