@@ -59,6 +59,8 @@ export class AgentsGateway
   private sync!: AgentSocketSync;
   private resyncTimer?: NodeJS.Timeout;
   private readonly dirtyLines = new Set<Line>();
+  /** per line-set room, what its last snapshot held (total and contact ids): an unchanged queue is not re-sent */
+  private readonly lastSnapshot = new Map<string, string>();
   private snapshotTimer?: NodeJS.Timeout;
 
   constructor(
@@ -274,7 +276,13 @@ export class AgentsGateway
       lineSetRooms.map(async (room) => {
         const lines = room.slice('lines:'.length).split('+').filter(Boolean) as Line[];
         if (!lines.some((line) => dirty.has(line))) return;
-        this.namespace.to(room).emit('queue', await this.queue.snapshot(lines));
+        const snapshot = await this.queue.snapshot(lines);
+        // the same contacts waiting (a change that came and went within the window, an offer that did not move the
+        // head of the queue): the agents already show this queue
+        const fingerprint = `${snapshot.total}:${snapshot.waiting.map((c) => c.contactId).join(',')}`;
+        if (this.lastSnapshot.get(room) === fingerprint) return;
+        this.lastSnapshot.set(room, fingerprint);
+        this.namespace.to(room).emit('queue', snapshot);
       }),
     );
   }
