@@ -7,9 +7,11 @@
  *   transport  bare-transport floor: node:http + socket.io, same load generator    bench/transport/
  *   lifecycle  full lifecycle throughput and latency of Tether (standalone)        bench/lifecycle/
  *   agents     10,000 idle connected agents on one gateway vs a bare socket.io     bench/agents/
+ *   soak       Tether (standalone) at a constant rate for a long time, in windows    bench/soak/
  *
- * No part named: all of them (about 8-10 minutes on 2 cores). `floors` = pgbench + transport. Other `--name value`
- * options are passed to every part (for example `--step-seconds 5`, `--rates 100,300`, `--no-profile`).
+ * No part named: all of them but the long ones (`soak`, which runs only when named), about 8-10 minutes on 2
+ * cores; `all` is the same set. `floors` = pgbench + transport. Other `--name value` options are passed to every
+ * part (for example `--step-seconds 5`, `--rates 100,300`, `--no-profile`, `--soak-minutes 1`).
  * Runner options: `--no-build` (use dist as it is).
  *
  * Builds when dist is missing or older than the sources. PostgreSQL: BENCH_DATABASE_URL (or DATABASE_URL) when
@@ -43,8 +45,11 @@ const PARTS = {
   transport: { script: 'dist/bench/transport/transport-floor.bench.js', services: [] },
   lifecycle: { script: 'dist/bench/lifecycle/lifecycle.bench.js', services: ['postgres'] },
   agents: { script: 'dist/bench/agents/connected-agents.bench.js', services: ['postgres', 'redis'] },
+  // 10 minutes by default: only when named (`npm run bench -- soak`), never in the default set
+  soak: { script: 'dist/bench/soak/soak.bench.js', services: ['postgres'], onlyWhenNamed: true },
 };
-const ALIASES = { floors: ['pgbench', 'transport'], all: Object.keys(PARTS) };
+const DEFAULT_PARTS = Object.keys(PARTS).filter((part) => !PARTS[part].onlyWhenNamed);
+const ALIASES = { floors: ['pgbench', 'transport'], all: DEFAULT_PARTS };
 
 // ---------------------------------------------------------------- arguments
 
@@ -69,7 +74,9 @@ for (let i = 0; i < argv.length; i++) {
     process.exit(2);
   }
 }
-const parts = Object.keys(PARTS).filter((part) => (selected.length === 0 ? true : selected.includes(part)));
+const parts = Object.keys(PARTS).filter((part) =>
+  selected.length === 0 ? DEFAULT_PARTS.includes(part) : selected.includes(part),
+);
 
 // ---------------------------------------------------------------- lifecycle (scripts/lib, shared with run-tests.mjs)
 
@@ -188,6 +195,7 @@ function summarize(results, runId) {
   const pgbench = same('pgbench');
   const agents = same('agents');
   const engine = same('engine');
+  const soak = same('soak');
   const summary = { runId, ratios: {}, targets: [] };
   const target = (name, met, detail) => summary.targets.push({ name, met, detail });
 
@@ -249,6 +257,15 @@ function summarize(results, runId) {
       'engine >= 100,000 decisions/s',
       slowest >= 100_000,
       `slowest scenario ${fmt(slowest, 0)} decisions/s`,
+    );
+  }
+  if (soak) {
+    const { totals, afterDrain, rssGrowth, settings } = soak;
+    target(
+      `soak: 0 lost / 0 double offers, no agent slot left in use (${settings.rate}/s for ${settings.minutes} min)`,
+      totals.lost === 0 && totals.doubleOffers === 0 && afterDrain.slotsInUse === 0,
+      `${totals.lost} lost, ${totals.doubleOffers} double offers over ${totals.sent} calls; ` +
+        `${afterDrain.slotsInUse} slots in use after the drain; RSS ${rssGrowth.firstWindowMb} -> ${rssGrowth.lastWindowMb} MB`,
     );
   }
   return summary;

@@ -17,23 +17,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BenchArgs, header, serverDatabaseUrl, sleep, writeJson } from '../common/bench-cli';
+import { BenchArgs, header, sleep, writeJson } from '../common/bench-cli';
 import { runBench } from '../common/bench-main';
 import { BenchDatabase } from '../common/bench-database';
 import { monotonicMicros, ProfileSummary, summarizeCpuProfile } from '../common/cpu-profile';
-import { CpuMeter, MachineCpuMeter, rssBytes } from '../common/proc-stats';
+import { CpuMeter, MachineCpuMeter } from '../common/proc-stats';
 import { fmt, printTable, round } from '../common/stats';
-import {
-  BENCH_SECRETS,
-  createAgents,
-  lineRules,
-  startStandalone,
-  Standalone,
-} from '../common/tether-processes';
-import { AgentFleet } from '../load/agent-fleet';
+import { BENCH_SECRETS } from '../common/tether-processes';
 import { CallLedger } from '../load/call-ledger';
 import { CallbackReceiver } from '../load/callback-receiver';
-import { DEFAULT_RATES, LoadRun, StepResult } from '../load/load-run';
+import { DEFAULT_RATES, StepResult } from '../load/load-run';
+import { CurrentLedger, Scenario, startScenario, stopScenario, tableSizes } from '../load/tether-scenario';
 
 const args = new BenchArgs();
 const AGENTS = args.number('agents', 200);
@@ -61,55 +55,8 @@ interface SqlPerLifecycle {
   top: SqlStatement[];
 }
 
-interface Scenario {
-  system: Standalone;
-  database: BenchDatabase;
-  fleet: AgentFleet;
-  run: LoadRun;
-  idleRssMb: number;
-}
-
-let ledger = new CallLedger();
-const receiver = new CallbackReceiver(BENCH_SECRETS.webhookSecret, () => ledger);
-
-async function startScenario(
-  name: string,
-  agents: number,
-  callbackUrl: string,
-  dataDir: string,
-  nodeArgs: string[] = [],
-): Promise<Scenario> {
-  const started = performance.now();
-  const database = await BenchDatabase.create(serverDatabaseUrl(), name);
-  const system = await startStandalone({ databaseUrl: database.url, callbackUrl, dataDir, nodeArgs });
-  const credentials = await createAgents(system.adminUrl, agents);
-  const { offerTimeoutSeconds } = await lineRules(system.adminUrl, 'sales');
-  const fleet = new AgentFleet(system.gatewayUrl, credentials, () => ledger, 5, offerTimeoutSeconds * 1000);
-  await fleet.connect();
-  await fleet.goAvailable();
-  await sleep(1_000);
-  const target = {
-    name: `tether, ${agents} agents`,
-    lineUrl: system.salesUrl,
-    pid: system.process.pid,
-    postgresPids: await database.serverProcesses(),
-    secret: BENCH_SECRETS.webhookSecret,
-  };
-  const run = new LoadRun(target, name, fleet, offerTimeoutSeconds * 1000);
-  ledger = run.ledger;
-  const idleRssMb = Math.round((rssBytes(system.process.pid) ?? 0) / 1048576);
-  console.log(
-    `tether up with ${agents} connected, available agents in ${((performance.now() - started) / 1000).toFixed(1)} s (RSS ${idleRssMb} MB)`,
-  );
-  return { system, database, fleet, run, idleRssMb };
-}
-
-async function stopScenario(scenario: Scenario): Promise<void> {
-  scenario.fleet.close();
-  scenario.run.close();
-  await scenario.system.process.stop();
-  await scenario.database.drop().catch(() => undefined);
-}
+const current: CurrentLedger = { ledger: new CallLedger() };
+const receiver = new CallbackReceiver(BENCH_SECRETS.webhookSecret, () => current.ledger);
 
 /** pg_stat_statements of this database since the reset, per completed lifecycle. */
 async function sqlPerLifecycle(
@@ -160,21 +107,6 @@ async function resetSqlStats(database: BenchDatabase): Promise<void> {
   } catch {
     /* not preloaded on this server: figures without SQL counts */
   }
-}
-
-async function tableSizes(
-  database: BenchDatabase,
-): Promise<{ table: string; liveRows: number; deadRows: number; sizeMb: number }[]> {
-  const rows = await database.query<{ relname: string; live: string; dead: string; bytes: string }>(
-    `SELECT relname, n_live_tup AS live, n_dead_tup AS dead, pg_total_relation_size(relid) AS bytes
-     FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 8`,
-  );
-  return rows.map((r) => ({
-    table: r.relname,
-    liveRows: Number(r.live),
-    deadRows: Number(r.dead),
-    sizeMb: round(Number(r.bytes) / 1048576, 1),
-  }));
 }
 
 interface IdleFigures {
@@ -264,13 +196,16 @@ async function main(): Promise<void> {
   const profileName = 'tether-lifecycle.cpuprofile';
   try {
     header(`ramp: ${AGENTS} agents, ${STEP_SECONDS} s per rate${PROFILE ? ', Tether under --cpu-prof' : ''}`);
-    const ramp = await startScenario(
-      'tether_bench_ramp',
-      AGENTS,
+    const ramp = await startScenario({
+      name: 'tether_bench_ramp',
+      agents: AGENTS,
       callbackUrl,
       dataDir,
-      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`] : [],
-    );
+      current,
+      nodeArgs: PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`]
+        : [],
+    });
     const idle = await measureIdle(ramp, 5);
     await resetSqlStats(ramp.database);
     const fromUs = monotonicMicros();
@@ -302,7 +237,13 @@ async function main(): Promise<void> {
       header(
         `latency target: ${TARGET_AGENTS} connected agents, ${TARGET_RATE} calls/s for ${TARGET_SECONDS} s`,
       );
-      const big = await startScenario('tether_bench_target', TARGET_AGENTS, callbackUrl, dataDir);
+      const big = await startScenario({
+        name: 'tether_bench_target',
+        agents: TARGET_AGENTS,
+        callbackUrl,
+        dataDir,
+        current,
+      });
       targetIdleRssMb = big.idleRssMb;
       latencyTarget = await big.run.step({
         label: `${TARGET_RATE}/s`,

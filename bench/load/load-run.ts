@@ -88,6 +88,32 @@ export interface StepOptions {
   drainS: number;
 }
 
+export interface WindowOptions {
+  rate: number;
+  /** seconds of sending per window */
+  windowS: number;
+  windows: number;
+  /** how long a window's calls may take to settle after its sending ended (the next window sends meanwhile) */
+  drainS: number;
+  label: (window: number) => string;
+}
+
+/** A step whose calls have all been sent, with what was metered while they were: the step before its drain. */
+interface SentStep {
+  step: number;
+  options: StepOptions;
+  stepStart: number;
+  sendSeconds: number;
+  lags: number[];
+  cpuPercent: StepResult['cpuPercent'];
+  rssMb: StepResult['rssMb'];
+  badSignaturesBefore: number;
+  /** the counter when the next window began sending (windows only); else counted until the step is measured */
+  badSignaturesUntil?: number;
+  queueEventsPerSecond: number;
+  queueKbPerSecond: number;
+}
+
 /** The rates (calls/s) a ramp steps through by default: fine at the bottom, where a struggling target lives. */
 export const DEFAULT_RATES = [25, 50, 75, 100, 150, 200, 300, 500, 700, 1000, 1400, 2000];
 
@@ -131,6 +157,36 @@ export class LoadRun {
   }
 
   async step(options: StepOptions): Promise<StepResult> {
+    return this.settle(await this.sendStep(options));
+  }
+
+  /**
+   * Back-to-back windows at one constant rate (a soak): window k+1 starts sending the moment window k's sending
+   * ends, and window k is drained and measured meanwhile, so the load never pauses and each window's figures are
+   * still its own calls'. Results come in window order.
+   */
+  async windows(options: WindowOptions): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    let measuring = Promise.resolve();
+    for (let i = 0; i < options.windows; i++) {
+      const sent = await this.sendStep({
+        label: options.label(i),
+        rate: options.rate,
+        durationS: options.windowS,
+        drainS: options.drainS,
+      });
+      // bad callback signatures seen while the next window sends are the next window's
+      if (i < options.windows - 1) sent.badSignaturesUntil = this.ledger.badCallbackSignatures;
+      measuring = measuring.then(async () => {
+        results.push(await this.settle(sent));
+      });
+    }
+    await measuring;
+    return results;
+  }
+
+  /** Sends one step's calls open-loop, metering CPU and RSS over the sending window. */
+  private async sendStep(options: StepOptions): Promise<SentStep> {
     const step = this.stepIndex++;
     const targetCpu = new CpuMeter(() => [this.target.pid]);
     const postgresCpu = new CpuMeter(this.target.postgresPids ?? (() => []));
@@ -155,8 +211,29 @@ export class LoadRun {
     const memory = rss.stop();
     const queueEvents = this.fleet.counters.queueEvents - queueEventsBefore;
     const queueBytes = this.fleet.counters.queueBytes - queueBytesBefore;
+    return {
+      step,
+      options,
+      stepStart,
+      sendSeconds,
+      lags,
+      cpuPercent: cpuBreakdown(
+        target.cpuPercent,
+        postgres.cpuPercent,
+        Math.round(((ownCpu.user + ownCpu.system) / 1e6 / sendSeconds) * 100),
+        machine.cpuPercent,
+      ),
+      rssMb: { target: memory.rssMb, targetPeak: memory.peakRssMb },
+      badSignaturesBefore,
+      queueEventsPerSecond: Math.round(queueEvents / sendSeconds),
+      queueKbPerSecond: Math.round(queueBytes / 1024 / sendSeconds),
+    };
+  }
 
-    const records = this.ledger.forStep(step);
+  /** Waits (bounded by drainS) until every call of the step is completed or failed, then measures and prints it. */
+  private async settle(sent: SentStep): Promise<StepResult> {
+    const { options } = sent;
+    const records = this.ledger.forStep(sent.step);
     const drainStart = performance.now();
     await waitFor(
       () => records.every((record) => settled(record) && callbackSettled(record)),
@@ -167,20 +244,16 @@ export class LoadRun {
     const result = this.measure(records, {
       label: options.label ?? `${options.rate}/s`,
       targetRate: options.rate,
-      stepStart,
-      sendSeconds,
+      stepStart: sent.stepStart,
+      sendSeconds: sent.sendSeconds,
       drainSeconds,
-      lags,
-      cpuPercent: cpuBreakdown(
-        target.cpuPercent,
-        postgres.cpuPercent,
-        Math.round(((ownCpu.user + ownCpu.system) / 1e6 / sendSeconds) * 100),
-        machine.cpuPercent,
-      ),
-      rssMb: { target: memory.rssMb, targetPeak: memory.peakRssMb },
-      badSignatures: this.ledger.badCallbackSignatures - badSignaturesBefore,
-      queueEventsPerSecond: Math.round(queueEvents / sendSeconds),
-      queueKbPerSecond: Math.round(queueBytes / 1024 / sendSeconds),
+      lags: sent.lags,
+      cpuPercent: sent.cpuPercent,
+      rssMb: sent.rssMb,
+      badSignatures:
+        (sent.badSignaturesUntil ?? this.ledger.badCallbackSignatures) - sent.badSignaturesBefore,
+      queueEventsPerSecond: sent.queueEventsPerSecond,
+      queueKbPerSecond: sent.queueKbPerSecond,
     });
     this.steps.push(result);
     printSteps(this.target.name, [result], this.steps.length === 1);
@@ -402,7 +475,7 @@ function openLoopSend(run: LoadRun, step: number, options: StepOptions): Promise
   });
 }
 
-async function waitFor(condition: () => boolean, maxMs: number): Promise<void> {
+export async function waitFor(condition: () => boolean, maxMs: number): Promise<void> {
   const deadline = performance.now() + maxMs;
   while (!condition() && performance.now() < deadline) await sleep(50);
 }
