@@ -26,12 +26,14 @@ import { OfferLedger } from './support/offer-ledger';
  * killed gateway's agents reconnect to the other ones and get their pending offers again; routing resumes within
  * 5 s. The timers the dead process had claimed fire when their 5 s lease runs out: measured and reported.
  *
- * FAULTS_SCALE=1: 50 calls/s for 10 s, kill at 4 s.
+ * FAULTS_SCALE=1: 50 calls/s for 10 s, kill at 4 s. FAULTS_KILL_RATE sets the rate (issue 5 asks for 200/s:
+ * `FAULTS_KILL_RATE=200 node scripts/run-tests.mjs e2e test/faults/instance-kill`).
  */
-const RATE = 50;
+const RATE = Number(process.env.FAULTS_KILL_RATE ?? 50);
 const LOAD_MS = Math.round(10_000 * faultsScale());
 const KILL_AT_MS = Math.round(LOAD_MS * 0.4);
-const WORKERS = 24;
+/** each worker handles a contact in ~0.2–0.4 s: enough of them to keep up with the rate */
+const WORKERS = Math.max(24, Math.ceil(RATE * 0.4));
 const SLEEPY = 6;
 const ROUTING_RESUME_LIMIT_MS = 5_000;
 const VICTIM_SALES = 'faults-sales-3';
@@ -215,12 +217,13 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
         });
       }
 
-      // ---- the kill: freeze the sales victim the moment it holds an offer-expiry lease, check, then SIGKILL both victims
+      // ---- the kill: freeze the sales victim the moment it holds a timer's lease (any kind; offer expiry is no longer a
+      // job but swept from offers.expires_at by every instance), check, then SIGKILL both victims
       const killing = (async () => {
         await sleep(KILL_AT_MS);
         const deadline = Date.now() + 5_000;
         const leased = `SELECT id::text, kind, payload->>'offerId' AS offer_id FROM scheduled_jobs
-                      WHERE locked_by = $1 AND locked_until > now() AND kind = 'offer.expire'`;
+                      WHERE locked_by = $1 AND locked_until > now()`;
         let caught: { id: string; kind: string; offer_id: string }[] = [];
         let tries = 0;
         while (Date.now() < deadline) {
@@ -322,10 +325,18 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
       const sharedOffers = [...offerHolders].filter(([, who]) => who.size > 1).map(([offerId]) => offerId);
       const windowLost = (await db.query<{ lost_ms: number }>(OFFER_WINDOW_LOST_MS)).map((r) => r.lost_ms);
       const multiAgent = [...okAccepts].filter(([, who]) => who.size > 1);
-      const caughtOffers = kill.caught.length
+      // offers that fell due after the kill, whoever made them: expired by the survivors' sweeps (every second)
+      const expiredAfterKill = (
+        await db.query<{ late_ms: number }>(
+          `SELECT (EXTRACT(EPOCH FROM resolved_at - expires_at) * 1000)::float AS late_ms FROM offers
+           WHERE state = 'expired' AND expires_at > to_timestamp($1 / 1000.0)`,
+          [kill.killedAt],
+        )
+      ).map((r) => r.late_ms);
+      const caughtOffers = kill.caught.some((j) => j.offer_id)
         ? await db.query<{ late_ms: number; state: string }>(
             `SELECT (EXTRACT(EPOCH FROM resolved_at - expires_at) * 1000)::float AS late_ms, state FROM offers WHERE id = ANY($1::uuid[])`,
-            [kill.caught.map((j) => j.offer_id)],
+            [kill.caught.filter((j) => j.offer_id).map((j) => j.offer_id)],
           )
         : [];
       const slotsLeft = await db.query(`SELECT agent_id, used FROM agent_slots WHERE used > 0`);
@@ -381,10 +392,11 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
         ],
         [
           'victim leases caught (freeze attempts)',
-          `${kill.caught.length} offer.expire (${kill.tries}); all leases of the victims: ${kill.allLeases.length}`,
+          `${kill.caught.map((j) => j.kind).join(', ') || 0} (${kill.tries}); all leases of the victims: ${kill.allLeases.length}`,
         ],
         ['dead leases fired after (kill ->)', leaseFiredAt ? `${leaseFiredAt - kill.killedAt} ms` : '-'],
         ['their offers expired late by', describeMs(caughtOffers.map((o) => o.late_ms))],
+        ['offers due after the kill, expired late by (survivors sweep)', describeMs(expiredAfterKill)],
         ['contacts not ended at the end', left.map((l) => `${l.status}=${l.n}`).join(' ') || 0],
         ['agents with used > 0 at the end', slotsLeft.length],
         ['client failures', failures.length ? failures.slice(0, 5).join('; ') : 0],
@@ -407,6 +419,8 @@ describe('faults: kill -9 of a sales process and a gateway under load', () => {
       expect(reconnectMs).toHaveLength(moved.length);
       expect(stillUnknown).toBe(0);
       expect(caughtOffers.filter((o) => o.state === 'pending')).toEqual([]);
+      // every instance sweeps due offers at least every second
+      expect(expiredAfterKill.filter((ms) => ms > 2_500)).toEqual([]);
       expect(slotsLeft).toEqual([]);
       expect(failures).toEqual([]);
     },
