@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { scrubText } from '@tether/observability';
+import { WakeTimer } from '@tether/scheduler';
 
 /** Sweeps for offers whose expiry nobody in this process knew about (made by an instance that died) this often. */
 const SWEEP_MS = 1_000;
@@ -18,8 +19,7 @@ export class OfferExpiryClock implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(OfferExpiryClock.name);
   private sweep?: () => Promise<void>;
   private interval?: NodeJS.Timeout;
-  private wakeTimer?: NodeJS.Timeout;
-  private wakeAt = Number.POSITIVE_INFINITY;
+  private readonly wakeTimer = new WakeTimer(() => this.run(), 5);
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -36,18 +36,7 @@ export class OfferExpiryClock implements OnApplicationBootstrap, OnApplicationSh
     const active = ACTIVE.get(this.config.instanceId);
     if (active && active !== this) return active.expectAt(at);
     if (this.stopped) return;
-    const when = at.getTime();
-    if (when >= this.wakeAt) return;
-    this.wakeAt = when;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(
-      () => {
-        this.wakeAt = Number.POSITIVE_INFINITY;
-        this.run();
-      },
-      Math.max(0, when - Date.now()) + 5,
-    );
-    this.wakeTimer.unref();
+    this.wakeTimer.at(at);
   }
 
   onApplicationBootstrap(): void {
@@ -61,7 +50,7 @@ export class OfferExpiryClock implements OnApplicationBootstrap, OnApplicationSh
     this.stopped = true;
     if (ACTIVE.get(this.config.instanceId) === this) ACTIVE.delete(this.config.instanceId);
     if (this.interval) clearInterval(this.interval);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer.cancel();
     await this.running;
   }
 

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { one, rows, Sql } from '@tether/persistence';
 import { scrubText } from '@tether/observability';
+import { WakeTimer } from './wake-timer';
 
 export interface DueJob {
   id: string;
@@ -69,8 +70,7 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(DurableScheduler.name);
   private readonly handlers = new Map<string, JobHandler>();
   private pollTimer?: NodeJS.Timeout;
-  private wakeTimer?: NodeJS.Timeout;
-  private wakeAt = Number.POSITIVE_INFINITY;
+  private readonly wakeTimer = new WakeTimer(() => this.poll());
   private polling = false;
   private pollAgain = false;
   private stopped = false;
@@ -124,18 +124,7 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     const active = ACTIVE_POLLERS.get(this.config.instanceId);
     if (active && active !== this) return active.wake(at);
     if (this.stopped || this.handlers.size === 0) return;
-    const when = at.getTime();
-    if (when >= this.wakeAt) return;
-    this.wakeAt = when;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(
-      () => {
-        this.wakeAt = Number.POSITIVE_INFINITY;
-        this.poll();
-      },
-      Math.max(0, when - Date.now()) + 2,
-    );
-    this.wakeTimer.unref();
+    this.wakeTimer.at(at);
   }
 
   onApplicationBootstrap(): void {
@@ -150,7 +139,7 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     this.stopped = true;
     if (ACTIVE_POLLERS.get(this.config.instanceId) === this) ACTIVE_POLLERS.delete(this.config.instanceId);
     if (this.pollTimer) clearInterval(this.pollTimer);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer.cancel();
     await Promise.allSettled([...this.inFlight]);
   }
 

@@ -1,2 +1,3 @@
 export * from './durable-scheduler';
 export * from './scheduler.module';
+export * from './wake-timer';
