@@ -37,7 +37,7 @@ import {
  *
  * The drill runs once (beforeAll); each criterion is its own test.
  *
- * FAULTS_SCALE=1: 20 calls/s: 2 s, stall 5 s, 4 s, cut 1 s, 4 s; 2 sales instances, 2 gateways.
+ * FAULTS_SCALE=1: 20 calls/s: 2 s, stall 5 s, 4 s, cut 1 s, 4 s; 3 processes of each app.
  */
 const RATE = Math.max(1, Math.round(20 * faultsScale()));
 const AGENTS = Math.max(8, Math.round(16 * faultsScale()));
@@ -181,7 +181,7 @@ describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', 
     const afterPhase = (p: Phase) =>
       log.filter((r) => r.phase === p && is2xx(r.status)).map((r) => r.tookMs ?? 0);
 
-    printFigures('postgres-stall (2 sales, 2 gateways; PostgreSQL blackhole 5 s, later reset 1 s)', [
+    printFigures('postgres-stall (3 of each app; PostgreSQL blackhole 5 s, later reset 1 s)', [
       ...webhookFigures(log, PHASES),
       [
         'not 2xx at first, retried after (retry 2xx)',

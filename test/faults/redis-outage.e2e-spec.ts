@@ -39,7 +39,7 @@ import {
  *
  * The drill runs once (beforeAll); each criterion is its own test.
  *
- * FAULTS_SCALE=1: 20 calls/s for 2 s before, 11 s during and 4 s after the outage; 2 sales instances, 2 gateways.
+ * FAULTS_SCALE=1: 20 calls/s for 2 s before, 11 s during and 4 s after the outage; 3 processes of each app.
  */
 const RATE = Math.max(1, Math.round(20 * faultsScale()));
 const AGENTS = Math.max(8, Math.round(12 * faultsScale()));
@@ -166,7 +166,7 @@ describe('faults: Redis outage (slow, reset, blackhole) under load', () => {
     const { lost, unserved } = await lostOrUnserved(db, log);
     const halfWritten = await halfWrittenAssignments(db);
 
-    printFigures('redis-outage (2 sales, 2 gateways; Redis slow 1 s, reset 5 s, blackhole 5 s)', [
+    printFigures('redis-outage (3 of each app; Redis slow 1 s, reset 5 s, blackhole 5 s)', [
       ...webhookFigures(log, PHASES),
       ['sales /health mid-outage', healthDuring],
       [

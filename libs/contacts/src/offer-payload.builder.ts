@@ -9,18 +9,11 @@ import type { Channel, Line, OfferReason } from '@tether/routing';
 /** How many of the customer's earlier contacts travel with an offer (also in tether_commit_offers' argument). */
 export const RECENT_CONTACTS_ON_OFFER = 5;
 
-/** The customer's recent contacts, newest first, the contact itself left out: built in SQL, one query for any number. */
-const RECENT_CONTACTS_JSON = `(SELECT coalesce(json_agg(json_build_object('id', h.id, 'line', h.line, 'channel', h.channel,
-      'agentId', h.agent_id, 'resolution', h.resolution, 'notes', h.notes,
-      'startedAt', to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-      ORDER BY h.created_at DESC, h.id DESC), '[]'::json)
-    FROM (SELECT * FROM contacts x WHERE x.customer_id = c.customer_id AND x.id <> c.id
-          ORDER BY x.created_at DESC, x.id DESC LIMIT ${RECENT_CONTACTS_ON_OFFER}) h)`;
-
 /** The columns of a contact and its customer that make the card an agent sees (`c` contacts, `cu` customers). */
 export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.external_id, c.ivr, c.enqueued_at,
   c.announcement, c.customer_id, c.from_address, cu.name AS customer_name, cu.known AS customer_known,
-  cu.external_ref AS customer_ref, ${RECENT_CONTACTS_JSON} AS history`;
+  cu.external_ref AS customer_ref,
+  tether_recent_contacts(c.customer_id, c.id, ${RECENT_CONTACTS_ON_OFFER}) AS history`;
 
 export interface ContactCardRow {
   contact_id: string;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { inTransaction, one, Sql } from '@tether/persistence';
+import { inTransaction, one } from '@tether/persistence';
 import { DueJob, DurableScheduler } from '@tether/scheduler';
 import { postJson } from './post-json';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
@@ -25,8 +25,8 @@ export interface ContactConnectedEvent {
 
 /**
  * Outbound callbacks to the telephony platform (the transactional outbox): the row and its delivery job are
- * written in the same transaction as the state change, then delivered at once and retried with backoff until a
- * 2xx, by whichever instance is alive. A restart loses nothing; delivery is at least once (the platform sees
+ * written in the same transaction as the state change (`tether_accept_offer`), then delivered at once by the
+ * accepting process and retried with backoff until a 2xx, by whichever instance is alive. A restart loses nothing; delivery is at least once (the platform sees
  * contactId and can de-duplicate).
  */
 @Injectable()
@@ -42,31 +42,9 @@ export class TelephonyCallbackService {
     this.scheduler.register(JOB_TELEPHONY_CALLBACK, async (job) => this.deliver(job));
   }
 
-  get enabled(): boolean {
-    return Boolean(this.config.telephonyCallbackUrl);
-  }
-
   /** Where callbacks go; null when none is configured (then none is written). */
   get url(): string | null {
     return this.config.telephonyCallbackUrl ?? null;
-  }
-
-  /** Inside the caller's transaction. Returns false when no callback URL is configured. */
-  async enqueue(sql: Sql, body: ContactConnectedEvent): Promise<boolean> {
-    const url = this.config.telephonyCallbackUrl;
-    if (!url) return false;
-    const row = await one<{ id: string }>(
-      sql,
-      `INSERT INTO outbound_webhooks (url, event, body) VALUES ($1, $2, $3) RETURNING id`,
-      [url, body.event, JSON.stringify(body)],
-    );
-    await this.scheduler.schedule(sql, JOB_TELEPHONY_CALLBACK, new Date(), { id: row!.id }, row!.id);
-    return true;
-  }
-
-  /** After the enqueueing transaction committed: deliver now rather than at the next poll. */
-  kick(): void {
-    this.scheduler.wake(new Date());
   }
 
   /**

@@ -33,6 +33,21 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
         SELECT floor(extract(epoch FROM p_at) * 1000)::bigint
       $fn$;
 
+      -- a customer's latest contacts (newest first, one left out: the contact being offered), as an offer's card shows
+      -- them; PL/pgSQL for a cached plan
+      CREATE FUNCTION tether_recent_contacts(p_customer uuid, p_exclude uuid, p_limit int) RETURNS json
+      LANGUAGE plpgsql STABLE AS $fn$
+      BEGIN
+        RETURN (
+          SELECT coalesce(json_agg(json_build_object('id', h.id, 'line', h.line, 'channel', h.channel,
+                   'agentId', h.agent_id, 'resolution', h.resolution, 'notes', h.notes,
+                   'startedAt', to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                   ORDER BY h.created_at DESC, h.id DESC), '[]'::json)
+            FROM (SELECT * FROM contacts x WHERE x.customer_id = p_customer AND x.id IS DISTINCT FROM p_exclude
+                   ORDER BY x.created_at DESC, x.id DESC LIMIT p_limit) h);
+      END
+      $fn$;
+
       -- the row GET /v1/telephony/calls/{callId} is built from, plus how many queued contacts are ahead. PL/pgSQL, not
       -- SQL, so its plans are cached (a SQL function that is not inlined is planned on every call); VOLATILE so that,
       -- joined laterally to tether_receive_call in one statement, it sees the contact that call inserted.
@@ -269,12 +284,7 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
           RETURN QUERY
             SELECT v_offer, p_agent_ids[i], c.id, v_expires, p_reasons[i], p_traces[i], c.line, c.channel, c.external_id,
                    c.ivr, c.enqueued_at, c.announcement, c.customer_id, c.from_address, cu.name, cu.known, cu.external_ref,
-                   (SELECT coalesce(json_agg(json_build_object('id', h.id, 'line', h.line, 'channel', h.channel,
-                             'agentId', h.agent_id, 'resolution', h.resolution, 'notes', h.notes,
-                             'startedAt', to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-                             ORDER BY h.created_at DESC, h.id DESC), '[]'::json)
-                      FROM (SELECT * FROM contacts x WHERE x.customer_id = c.customer_id AND x.id <> c.id
-                             ORDER BY x.created_at DESC, x.id DESC LIMIT p_history_limit) h)
+                   tether_recent_contacts(c.customer_id, c.id, p_history_limit)
               FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = p_contact_ids[i];
         END LOOP;
       END
@@ -494,6 +504,7 @@ export class HotPathFunctions1764000400000 implements MigrationInterface {
       DROP FUNCTION tether_routing_snapshot(text, bigint, int, int);
       DROP FUNCTION tether_receive_call(text, text, text, text, text, jsonb, int, jsonb, int, boolean, int, int);
       DROP FUNCTION tether_call_row(uuid);
+      DROP FUNCTION tether_recent_contacts(uuid, uuid, int);
       DROP FUNCTION tether_epoch_ms(timestamptz);
       DROP FUNCTION tether_trace(text);
       DROP INDEX offers_pending_expiry;
