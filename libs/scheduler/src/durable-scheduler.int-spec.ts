@@ -60,6 +60,11 @@ describe('DurableScheduler (real PostgreSQL)', () => {
     a.onApplicationBootstrap();
     b.onApplicationBootstrap();
     await waitFor(() => runs.size === 200, { what: '200 jobs run', timeoutMs: 10_000 });
+    // every run's completion deletes its row after the handler returns: wait for those, then look for doubles
+    await waitFor(async () => (await countJobs('test.once')) === 0, {
+      what: 'every job row deleted',
+      timeoutMs: 10_000,
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect([...runs.values()].filter((by) => by.length > 1)).toEqual([]);
     expect(await countJobs('test.once')).toBe(0);
