@@ -1,5 +1,6 @@
 export * from './tether-events';
 export * from './agent-socket-events';
+export * from './supervisor-socket-events';
 export * from './event-bus';
 export * from './in-process-event-bus';
 export * from './redis-event-bus';
