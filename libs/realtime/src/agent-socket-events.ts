@@ -43,7 +43,10 @@ export type ContactCompleteAck =
   | {
       ok: true;
       contactId: string;
-      /** when the agent's slot frees again (the line's `wrapUpSeconds`); null without wrap-up */
+      /**
+       * when the agent's slot frees again (the line's `wrapUpSeconds`); null without wrap-up
+       * @format date-time
+       */
       wrapUpUntil: string | null;
     }
   | AckError;
@@ -89,8 +92,8 @@ export interface ContactEndedPayload {
 /** Server → client on /agents. */
 export interface AgentServerEvents {
   /**
-   * on connect, pending offers are re-sent; an offer whose announcement was lost (a Redis outage) is sent within
-   * `TETHER_AGENT_RESYNC_MS`. A socket gets each offer once
+   * the customer's `phone` is masked; on connect, pending offers are re-sent; an offer whose announcement was lost (a
+   * Redis outage) is sent within `TETHER_AGENT_RESYNC_MS`. A socket gets each offer once
    */
   offer: OfferPayload;
   /**
