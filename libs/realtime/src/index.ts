@@ -3,6 +3,5 @@ export * from './agent-socket-events';
 export * from './supervisor-socket-events';
 export * from './event-bus';
 export * from './in-process-event-bus';
-export * from './redis-event-bus';
 export * from './realtime.module';
 export * from './redis-stream-event-bus';
