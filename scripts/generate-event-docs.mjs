@@ -128,8 +128,6 @@ function readEventMaps() {
     if (ns.clientEvents) {
       for (const [name, member] of Object.entries(read(ns.clientEvents).properties)) {
         const { payload, ack } = member.properties;
-        // the gateway refuses a client payload with a field it does not know (its DTOs' forbidNonWhitelisted)
-        resolveRef(payload, schemas).additionalProperties = false;
         list.push({
           name,
           direction: 'client-to-server',
@@ -145,6 +143,10 @@ function readEventMaps() {
     }
     events[ns.id] = list;
   }
+  // the gateway refuses a client payload with a field it does not know (its DTOs' forbidNonWhitelisted)
+  for (const event of Object.values(events).flat())
+    if (event.direction === 'client-to-server')
+      resolveRef(event.payload, schemas).additionalProperties = false;
   return { events, schemas };
 }
 
