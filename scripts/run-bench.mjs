@@ -187,7 +187,7 @@ const fmt = (value, digits = 1) =>
 const ratio = (a, b) =>
   Number.isFinite(a) && Number.isFinite(b) && b > 0 ? Math.round((a / b) * 100) / 100 : null;
 
-/** Ratios to the floors and the targets of the issue, from parts measured in this same run. */
+/** Ratios to the floors and the targets (bench/README.md), from parts measured in this same run. */
 function summarize(results, runId) {
   const same = (part) => (results[part]?.runId === runId ? results[part] : undefined);
   const lifecycle = same('lifecycle');

@@ -13,7 +13,7 @@ import {
 } from '@tether/testing';
 
 /**
- * ISSUE 4: two instances of every app over one PostgreSQL and one Redis behave like one process: calls posted to
+ * Two instances of every app over one PostgreSQL and one Redis behave like one process: calls posted to
  * either line-app instance reach agents on either gateway, each contact is offered exactly once, and a returning
  * caller finds their last agent whichever instances the calls and the agent went through.
  */

@@ -31,7 +31,7 @@ function claimsOf(token: string): { sub: string; jti: string; exp: number } {
   };
 }
 
-/** ISSUE 5 security: nobody is let in, nobody acts on what is not theirs, nothing personal leaks into logs. */
+/** Security: nobody is let in, nobody acts on what is not theirs, nothing personal leaks into logs. */
 describe('security', () => {
   let tether: Tether;
   let admin: AdminClient;

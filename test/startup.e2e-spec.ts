@@ -10,7 +10,7 @@ import {
   queryDatabase,
 } from '@tether/testing';
 
-/** Issue 2: configuration fails fast and names every bad variable; concurrent starts migrate exactly once. */
+/** Configuration fails fast and names every bad variable; concurrent starts migrate exactly once. */
 describe('configuration and start-up', () => {
   const started: AppProcess[] = [];
   let database: TestDatabase | undefined;

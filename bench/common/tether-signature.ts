@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * X-Tether-Signature as CONTRACT.md defines it, written out here rather than imported from @tether/telephony:
+ * X-Tether-Signature as docs/contract.md defines it, written out here rather than imported from @tether/telephony:
  * the load generator plays the telephony platform, and the bare-transport floor must not borrow Tether's code.
  */
 export function signTether(

@@ -7,7 +7,7 @@
  * Two runs: with a routing pass per lifecycle (the dispatcher's reads under its advisory lock, as when passes are not
  * coalesced), and without the pass-level reads (perfect coalescing): the two bracket what Tether's SQL allows.
  *
- * Run through `npm run bench -- pgbench`. Options: --pg-clients 8 (MEASURED.md: 8 clients is this machine's best),
+ * Run through `npm run bench -- pgbench`. Options: --pg-clients 8 (8 clients is this machine's best: bench/README.md, the machine's own limits),
  * --pg-seconds 12.
  */
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * The long soak (issue #5): one Tether process (apps/standalone) under a constant, sustainable rate of whole contact
+ * The long soak: one Tether process (apps/standalone) under a constant, sustainable rate of whole contact
  * lifecycles for a long time, driven like the lifecycle part (signed webhooks open-loop, agents that accept at once
  * and complete after 0-5 ms, a receiver for the signed callbacks), measured in back-to-back windows without a pause
  * between them. What it is for: anything that only shows with time — memory that grows, latency that drifts, rows

@@ -18,7 +18,7 @@ import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
- * ISSUE 5 / 3: an agent who gets an offer and drops off. Every first offer of a contact is answered by its agent
+ * An agent who gets an offer and drops off. Every first offer of a contact is answered by its agent
  * closing the connection (half with socket.io's goodbye, half by closing the websocket under it); the offer must be
  * revoked and the contact offered to another agent within 5 s of the drop, and no slot may stay taken. The dropped
  * agents come back (a new connection with the same token) and carry on.

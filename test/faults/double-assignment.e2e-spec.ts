@@ -17,7 +17,7 @@ import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
- * ISSUE 5 / 2: single assignment under contention. Agents on three gateways accept, reject or let offers expire
+ * Single assignment under contention. Agents on three gateways accept, reject or let offers expire
  * (offerTimeoutSeconds 1) at random, and some accepts are raced on purpose within the same millisecond: a second
  * agent's socket accepting someone else's offer, two tabs of one agent accepting together, an agent whose earlier
  * offer of the same contact ended accepting it again while the new owner accepts, and an accept sent right at the

@@ -17,7 +17,7 @@ import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
- * ISSUE 5 / 1: the telephony platform delivers at least once and in no particular order. Three instances of the sales
+ * The telephony platform delivers at least once and in no particular order. Three instances of the sales
  * app take call webhooks of which a fifth arrive 2-5 times at once (each copy at another instance), and hang-ups that
  * race the call webhook, follow it at once, come later, or come twice. Every delivery is answered 2xx, each callId
  * makes exactly one contact, and no contact is offered once it has ended.

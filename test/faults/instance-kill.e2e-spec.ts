@@ -18,7 +18,7 @@ import { FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
- * ISSUE 5 / 4: `kill -9` of a sales process and a gateway process under a steady call rate. Three processes of each
+ * `kill -9` of a sales process and a gateway process under a steady call rate. Three processes of each
  * app run; calls arrive round-robin (a call whose instance fails is retried on the next one, as a
  * platform behind a load balancer would). The sales victim is killed at the moment it holds an offer-expiry
  * timer's lease (frozen with SIGSTOP while the lease is visible, then SIGKILLed), the gateway at the same time.
@@ -26,7 +26,7 @@ import { OfferLedger } from './support/offer-ledger';
  * killed gateway's agents reconnect to the other ones and get their pending offers again; routing resumes within
  * 5 s. The timers the dead process had claimed fire when their 5 s lease runs out: measured and reported.
  *
- * FAULTS_SCALE=1: 50 calls/s for 10 s, kill at 4 s. FAULTS_KILL_RATE sets the rate (issue 5 asks for 200/s:
+ * FAULTS_SCALE=1: 50 calls/s for 10 s, kill at 4 s. FAULTS_KILL_RATE sets the rate (e.g. 200/s:
  * `FAULTS_KILL_RATE=200 node scripts/run-tests.mjs e2e test/faults/instance-kill`).
  */
 const RATE = Number(process.env.FAULTS_KILL_RATE ?? 50);

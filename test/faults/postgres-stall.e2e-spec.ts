@@ -28,7 +28,7 @@ import {
 } from './support/outage-drill';
 
 /**
- * ISSUE 5 / 5b: PostgreSQL stalls under a steady call rate. Every process reaches PostgreSQL through a FaultProxy
+ * PostgreSQL stalls under a steady call rate. Every process reaches PostgreSQL through a FaultProxy
  * (the harness and its checks go direct). First a 5 s stall: connections and queries are accepted and answered
  * nothing (a blackhole: a lock pile-up, an I/O freeze, a partition), then everything held goes through. Then the
  * links are cut (every connection reset, 1 s), as a failover does, with transactions in flight. Webhooks answer 5xx

@@ -30,7 +30,7 @@ import {
 } from './support/outage-drill';
 
 /**
- * ISSUE 5 / 5a: Redis goes away for 10 s under a steady call rate. Every process reaches Redis through a FaultProxy:
+ * Redis goes away for 10 s under a steady call rate. Every process reaches Redis through a FaultProxy:
  * Redis first turns slow (300 ms a round trip for 1 s, so commands are in flight when it dies), then its connections
  * are reset for 5 s (the server died), then it accepts connections and answers nothing for 5 s (a hung server or a
  * partition), then it is back. PostgreSQL holds the truth: a webhook may answer 2xx or 5xx (or make the platform

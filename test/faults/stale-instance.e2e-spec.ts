@@ -19,7 +19,7 @@ import { type ClusterProcess, FaultCluster } from './support/fault-cluster';
 import { OfferLedger } from './support/offer-ledger';
 
 /**
- * ISSUE 5 / 1: a stale instance. Three processes of each app, each reaching PostgreSQL through its own FaultProxy.
+ * A stale instance. Three processes of each app, each reaching PostgreSQL through its own FaultProxy.
  * Under a steady call rate (offers expiring after 1 s, wrap-up timers, telephony callbacks: durable timers all the
  * time), one sales process is cut off from PostgreSQL (blackhole) at a moment it holds timer leases, for longer
  * than the 5 s lease and the 10 s idle-in-transaction timeout: the survivors claim its timers again (newer fencing

@@ -81,11 +81,6 @@ export class EnvSchema {
   )
   REDIS_URL?: string;
 
-  /** how instances share events over Redis: a stream (survives blips, default) or plain pub/sub */
-  @IsOptional()
-  @IsIn(['streams', 'pubsub'])
-  TETHER_EVENT_BUS?: string;
-
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'TETHER_ADMIN_TOKEN must be at least 16 characters' })

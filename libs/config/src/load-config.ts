@@ -46,7 +46,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TetherConfig {
     databaseUrl: parsed.DATABASE_URL,
     databasePoolSize: parsed.DATABASE_POOL_SIZE ?? 10,
     redisUrl: parsed.REDIS_URL,
-    eventBus: (parsed.TETHER_EVENT_BUS as 'streams' | 'pubsub') ?? 'streams',
     adminToken: parsed.TETHER_ADMIN_TOKEN,
     webhookSecret: parsed.TETHER_WEBHOOK_SECRET,
     jwtSecret: parsed.TETHER_JWT_SECRET,

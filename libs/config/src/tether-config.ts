@@ -13,7 +13,6 @@ export interface TetherConfig {
   databaseUrl?: string;
   databasePoolSize: number;
   redisUrl?: string;
-  eventBus: 'streams' | 'pubsub';
   adminToken?: string;
   webhookSecret?: string;
   jwtSecret?: string;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailed } from '@tether/errors';
 import { one, rows, Sql } from '@tether/persistence';
-import { Customer, ContactHistoryEntry, IdentifiedCaller, NewCustomer } from './customer.types';
+import { Customer, ContactHistoryEntry, NewCustomer } from './customer.types';
 import { normalizeEmail, normalizePhone } from './phone-number';
 
 const HISTORY_LIMIT = 20;
@@ -68,43 +68,6 @@ export class CustomerRepository {
       for (const email of emails) await this.addIdentity(tx, id, 'email', email);
       return { id };
     });
-  }
-
-  /** Finds the customer behind a caller id, creating a provisional one (known: false) so their history starts now. */
-  async identifyByPhone(sql: Sql, rawFrom: string): Promise<IdentifiedCaller> {
-    const phone = normalizePhone(rawFrom);
-    if (!phone) {
-      const anonymous = await one<{ id: string }>(
-        sql,
-        `INSERT INTO customers (known) VALUES (false) RETURNING id`,
-      );
-      return { customerId: anonymous!.id, known: false, created: true };
-    }
-    const existing = await one<{ id: string; known: boolean }>(
-      sql,
-      `SELECT c.id, c.known FROM customer_identities i JOIN customers c ON c.id = i.customer_id WHERE i.kind = 'phone' AND i.value = $1`,
-      [phone],
-    );
-    if (existing) return { customerId: existing.id, known: existing.known, created: false };
-    // Two first calls from the same new number at once: the identity's primary key lets exactly one insert win.
-    const created = await one<{ id: string }>(
-      sql,
-      `INSERT INTO customers (known) VALUES (false) RETURNING id`,
-    );
-    const claimed = await one<{ customer_id: string }>(
-      sql,
-      `INSERT INTO customer_identities (kind, value, customer_id) VALUES ('phone', $1, $2)
-       ON CONFLICT (kind, value) DO NOTHING RETURNING customer_id`,
-      [phone, created!.id],
-    );
-    if (claimed) return { customerId: created!.id, known: false, created: true };
-    await sql.query(`DELETE FROM customers WHERE id = $1`, [created!.id]);
-    const winner = await one<{ id: string; known: boolean }>(
-      sql,
-      `SELECT c.id, c.known FROM customer_identities i JOIN customers c ON c.id = i.customer_id WHERE i.kind = 'phone' AND i.value = $1`,
-      [phone],
-    );
-    return { customerId: winner!.id, known: winner!.known, created: false };
   }
 
   async get(id: string, historyLimit = HISTORY_LIMIT): Promise<Customer> {

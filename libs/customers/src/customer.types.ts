@@ -28,10 +28,3 @@ export interface NewCustomer {
   emails?: string[];
   externalRef?: string;
 }
-
-export interface IdentifiedCaller {
-  customerId: string;
-  known: boolean;
-  /** a provisional customer was created for this unknown caller just now */
-  created: boolean;
-}

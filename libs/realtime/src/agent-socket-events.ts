@@ -1,33 +1,135 @@
 import type { Channel, Line, PresenceState } from '@tether/routing';
 import type { ConnectedContactPayload, OfferPayload, OfferRevokeReason } from './tether-events';
 
-/** Client-facing socket.io event names and payloads of the /agents namespace (CONTRACT.md, plus documented extensions). */
+/*
+ * The client-facing socket.io events of the /agents namespace, both directions: docs/contract.md's fixed names and
+ * core fields, plus documented extensions. These maps are declared once and used by the gateway's Socket and
+ * Namespace types, by the test client's socket (@tether/testing) and by `npm run docs:events`, which writes
+ * docs/asyncapi.yaml and the README's event tables from them: a member's doc comment is its row's text there.
+ */
+
+/** Every client event is answered through its acknowledgement: `{ ok: true, ... }` or this. */
+export interface AckError {
+  ok: false;
+  /** why, in words an agent's client can show (every invalid field is named) */
+  error: string;
+}
+
+export interface AgentStatusPayload {
+  state: PresenceState;
+}
+
+export interface OfferAcceptPayload {
+  offerId: string;
+}
+
+export interface OfferRejectPayload {
+  offerId: string;
+  /** free text, at most 200 characters */
+  reason?: string;
+}
+
+export interface ContactCompletePayload {
+  contactId: string;
+  resolution: 'resolved' | 'unresolved' | 'follow_up';
+  /** at most 10,000 characters; they join the customer's history */
+  notes?: string;
+}
+
+export type AgentStatusAck = { ok: true; state: PresenceState } | AckError;
+export type OfferAcceptAck = { ok: true; contactId: string } | AckError;
+export type OfferRejectAck = { ok: true; contactId: string } | AckError;
+export type ContactCompleteAck =
+  | {
+      ok: true;
+      contactId: string;
+      /**
+       * when the agent's slot frees again (the line's `wrapUpSeconds`); null without wrap-up
+       * @format date-time
+       */
+      wrapUpUntil: string | null;
+    }
+  | AckError;
+
+/** Client → server on /agents: what each event carries and what its acknowledgement answers. */
+export interface AgentClientEvents {
+  /** set presence */
+  'agent:status': { payload: AgentStatusPayload; ack: AgentStatusAck };
+  /** take the offered contact */
+  'offer:accept': { payload: OfferAcceptPayload; ack: OfferAcceptAck };
+  /** decline; the contact is routed on, not to this agent again for this contact */
+  'offer:reject': { payload: OfferRejectPayload; ack: OfferRejectAck };
+  /** end of work on the contact; the agent's slot frees after the line's wrap-up */
+  'contact:complete': { payload: ContactCompletePayload; ack: ContactCompleteAck };
+}
+
+export type AgentClientEvent = keyof AgentClientEvents;
+
 export interface QueueSnapshot {
   /** how many contacts wait on these lines (the list holds the first 50 in serving order) */
   total: number;
   waiting: { contactId: string; line: Line; channel: Channel; waitingSeconds: number; priority: number }[];
 }
 
-export interface AgentServerToClientEvents {
-  offer: (payload: OfferPayload) => void;
-  'offer:revoked': (payload: { offerId: string; contactId: string; reason: OfferRevokeReason }) => void;
-  queue: (payload: QueueSnapshot) => void;
-  /** extension: the server changed this agent's presence (e.g. set away after an expired offer) */
-  'agent:presence': (payload: { state: PresenceState; reason: string }) => void;
-  /** extension: the caller hung up on a connected contact; complete it with contact:complete */
-  'contact:ended': (payload: { contactId: string; reason: string }) => void;
-  /** extension: on (re)connect, each contact the agent still holds (accepted, not yet completed) */
-  'contact:connected': (payload: ConnectedContactPayload) => void;
+export interface OfferRevokedPayload {
+  offerId: string;
+  contactId: string;
+  reason: OfferRevokeReason;
 }
 
-export type Ack = (response: { ok: true; [key: string]: unknown } | { ok: false; error: string }) => void;
+export interface AgentPresencePayload {
+  state: PresenceState;
+  /** why it changed, e.g. `offer_expired` */
+  reason: string;
+}
 
-export const AGENT_CLIENT_EVENTS = [
-  'agent:status',
-  'offer:accept',
-  'offer:reject',
-  'contact:complete',
-] as const;
+export interface ContactEndedPayload {
+  contactId: string;
+  /** e.g. `caller_hung_up` */
+  reason: string;
+}
+
+/** Server → client on /agents. */
+export interface AgentServerEvents {
+  /**
+   * the customer's `phone` is masked; on connect, pending offers are re-sent; an offer whose announcement was lost (a
+   * Redis outage) is sent within `TETHER_AGENT_RESYNC_MS`. A socket gets each offer once
+   */
+  offer: OfferPayload;
+  /**
+   * sent to the sockets that were sent the offer, once (also when its announcement was lost: within
+   * `TETHER_AGENT_RESYNC_MS`)
+   */
+  'offer:revoked': OfferRevokedPayload;
+  /**
+   * the lines this agent serves, on connect and on change (coalesced: at most one per `TETHER_QUEUE_SNAPSHOT_MS`);
+   * `waiting` lists the first 50 in serving order, `total` counts them all
+   */
+  queue: QueueSnapshot;
+  /** extension: the server changed this agent's presence (e.g. `away` after an expired offer) */
+  'agent:presence': AgentPresencePayload;
+  /**
+   * extension: the caller hung up a connected contact; complete it when done (on connect, after the
+   * `contact:connected` of a contact whose caller hung up meanwhile)
+   */
+  'contact:ended': ContactEndedPayload;
+  /**
+   * extension: on connect, one per contact the agent holds (accepted, not yet completed), oldest first, so a client
+   * that reconnects (to any gateway) picks its work up again; the same contact and customer card as in `offer`
+   */
+  'contact:connected': ConnectedContactPayload;
+}
+
+/** socket.io's shape of a map of events the receiver acknowledges: `(payload, ack) => void`. */
+export type AckedEventListeners<M extends { [E in keyof M]: { payload: unknown; ack: unknown } }> = {
+  [E in keyof M]: (payload: M[E]['payload'], ack: (response: M[E]['ack']) => void) => void;
+};
+
+/** socket.io's shape of a map of events without acknowledgement: `(payload) => void`. */
+export type EventListeners<M> = { [E in keyof M]: (payload: M[E]) => void };
+
+export type AgentClientToServerEvents = AckedEventListeners<AgentClientEvents>;
+export type AgentServerToClientEvents = EventListeners<AgentServerEvents>;
 
 export const rooms = {
   agent: (agentId: string) => `agent:${agentId}`,

@@ -2,7 +2,6 @@ import { DynamicModule, Global, Module, OnApplicationShutdown } from '@nestjs/co
 import { ModuleRef } from '@nestjs/core';
 import { EventBus } from './event-bus';
 import { InProcessEventBus } from './in-process-event-bus';
-import { RedisEventBus } from './redis-event-bus';
 import { RedisStreamEventBus } from './redis-stream-event-bus';
 
 @Global()
@@ -10,7 +9,7 @@ import { RedisStreamEventBus } from './redis-stream-event-bus';
 export class RealtimeModule implements OnApplicationShutdown {
   constructor(private readonly moduleRef: ModuleRef) {}
 
-  static forRoot(options: { redisUrl?: string; eventBus?: 'streams' | 'pubsub' }): DynamicModule {
+  static forRoot(options: { redisUrl?: string }): DynamicModule {
     return {
       module: RealtimeModule,
       providers: [
@@ -18,10 +17,7 @@ export class RealtimeModule implements OnApplicationShutdown {
           provide: EventBus,
           useFactory: async () => {
             if (!options.redisUrl) return new InProcessEventBus();
-            const bus =
-              options.eventBus === 'pubsub'
-                ? new RedisEventBus(options.redisUrl)
-                : new RedisStreamEventBus(options.redisUrl);
+            const bus = new RedisStreamEventBus(options.redisUrl);
             await bus.connect();
             return bus;
           },
@@ -33,6 +29,6 @@ export class RealtimeModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     const bus = this.moduleRef.get(EventBus, { strict: false });
-    if (bus instanceof RedisEventBus || bus instanceof RedisStreamEventBus) await bus.close();
+    if (bus instanceof RedisStreamEventBus) await bus.close();
   }
 }

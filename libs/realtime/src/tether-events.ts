@@ -3,20 +3,28 @@ import type { Channel, Line, OfferReason, PresenceState } from '@tether/routing'
 /** What an agent's client sees in an `offer` (contract: offerId, expiresAt, reason, contact, customer). */
 export interface OfferPayload {
   offerId: string;
+  /** @format date-time */
   expiresAt: string;
   reason: OfferReason;
   /** the routing engine's human-readable why */
   trace: string;
-  contact: {
-    id: string;
-    line: Line;
-    channel: Channel;
-    callId: string;
-    ivr?: Record<string, unknown>;
-    enqueuedAt: string;
-    announcement: string | null;
-  };
+  contact: OfferContact;
   customer: CustomerCard;
+}
+
+/** The contact in an offer (and in `contact:connected`). */
+export interface OfferContact {
+  id: string;
+  line: Line;
+  channel: Channel;
+  /** the telephony platform's id of the call */
+  callId: string;
+  /** what the IVR collected (intent, digits, language, …), as the platform sent it */
+  ivr?: Record<string, unknown>;
+  /** @format date-time */
+  enqueuedAt: string;
+  /** what the IVR played the caller before queueing (e.g. a known incident), else null */
+  announcement: string | null;
 }
 
 /**
@@ -25,8 +33,9 @@ export interface OfferPayload {
  */
 export interface ConnectedContactPayload {
   contactId: string;
+  /** @format date-time */
   connectedAt: string;
-  contact: OfferPayload['contact'];
+  contact: OfferContact;
   customer: CustomerCard;
 }
 
@@ -44,6 +53,7 @@ export interface CustomerCard {
     agentId: string | null;
     resolution: string | null;
     notes: string | null;
+    /** @format date-time */
     startedAt: string;
   }[];
 }

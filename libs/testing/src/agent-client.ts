@@ -1,4 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
+import type {
+  AgentClientToServerEvents,
+  AgentServerToClientEvents,
+  AgentStatusAck,
+  ContactCompleteAck,
+  OfferAcceptAck,
+  OfferRejectAck,
+} from '@tether/realtime';
 import { EventBuffer } from './event-buffer';
 import type {
   AckResponse,
@@ -11,28 +19,6 @@ import type {
   QueueEvent,
   Resolution,
 } from './wire-types';
-
-/** What the gateway emits to an agent's socket (the contract's server → client events). */
-export interface ServerToAgentEvents {
-  offer: (payload: OfferEvent) => void;
-  'offer:revoked': (payload: OfferRevokedEvent) => void;
-  queue: (payload: QueueEvent) => void;
-  'agent:presence': (payload: PresenceEvent) => void;
-  'contact:ended': (payload: ContactEndedEvent) => void;
-  'contact:connected': (payload: ConnectedContactEvent) => void;
-}
-
-type Ack = (response: AckResponse) => void;
-
-interface AgentToServerEvents {
-  'agent:status': (payload: { state: PresenceState }, ack: Ack) => void;
-  'offer:accept': (payload: { offerId: string }, ack: Ack) => void;
-  'offer:reject': (payload: { offerId: string; reason?: string }, ack: Ack) => void;
-  'contact:complete': (
-    payload: { contactId: string; resolution: Resolution; notes?: string },
-    ack: Ack,
-  ) => void;
-}
 
 const ACK_TIMEOUT_MS = 5_000;
 
@@ -54,7 +40,7 @@ export class AgentClient {
    * `close()`, 'transport close' when the gateway died). A client does not reconnect: make a new one.
    */
   readonly closed: Promise<string>;
-  private readonly socket: Socket<ServerToAgentEvents, AgentToServerEvents>;
+  private readonly socket: Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
 
   /** `agentId` is only for the caller's bookkeeping and error messages; the token says who connects. */
   constructor(
@@ -90,7 +76,7 @@ export class AgentClient {
    * Also hands every `event` to `listener` as it arrives (it still lands in its buffer), for clients that react to
    * whatever comes, such as the load and fault tests' agents.
    */
-  on<E extends keyof ServerToAgentEvents>(event: E, listener: ServerToAgentEvents[E]): void {
+  on<E extends keyof AgentServerToClientEvents>(event: E, listener: AgentServerToClientEvents[E]): void {
     this.socket.on(event, listener as never);
   }
 
@@ -133,21 +119,21 @@ export class AgentClient {
     });
   }
 
-  setStatus(state: PresenceState): Promise<AckResponse> {
+  setStatus(state: PresenceState): Promise<AgentStatusAck> {
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('agent:status', { state });
   }
 
-  accept(offerId: string): Promise<AckResponse> {
+  accept(offerId: string): Promise<OfferAcceptAck> {
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('offer:accept', { offerId });
   }
 
-  reject(offerId: string, reason?: string): Promise<AckResponse> {
+  reject(offerId: string, reason?: string): Promise<OfferRejectAck> {
     return this.socket
       .timeout(ACK_TIMEOUT_MS)
       .emitWithAck('offer:reject', reason === undefined ? { offerId } : { offerId, reason });
   }
 
-  complete(contactId: string, resolution: Resolution, notes?: string): Promise<AckResponse> {
+  complete(contactId: string, resolution: Resolution, notes?: string): Promise<ContactCompleteAck> {
     const payload = notes === undefined ? { contactId, resolution } : { contactId, resolution, notes };
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('contact:complete', payload);
   }

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The contract's X-Tether-Signature, written out again from CONTRACT.md rather than imported from
+ * The contract's X-Tether-Signature, written out again from docs/contract.md rather than imported from
  * @tether/telephony: a test that signs and verifies with the product's own code could not catch the product
  * drifting from the contract.
  */

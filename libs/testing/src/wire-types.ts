@@ -1,7 +1,11 @@
+import type { AckError, AgentServerEvents } from '@tether/realtime';
+
 /**
- * What outside clients see on the wire (../shared/CONTRACT.md plus the documented extensions). Declared here rather
- * than imported from the libs on purpose: the e2e tests drive Tether the way an IVR or an agent's desktop does, so
- * a change to the product's own types does not silently change what the tests expect.
+ * What outside clients see on the wire (docs/contract.md plus the documented extensions). The REST shapes are
+ * declared here rather than imported from the libs on purpose: the e2e tests drive Tether the way an IVR or an
+ * agent's desktop does, so a change to the product's own types does not silently change what the tests expect. The
+ * socket.io events are the exception: their typed event map in @tether/realtime is itself the published contract
+ * (docs/asyncapi.yaml is generated from it), so the test client uses it rather than a second copy.
  */
 
 export type Line = 'sales' | 'presales' | 'service';
@@ -102,52 +106,14 @@ export interface RoutingRulesView extends RoutingRules {
   updatedAt: string;
 }
 
-/** Server -> agent `offer` */
-export interface OfferEvent {
-  offerId: string;
-  expiresAt: string;
-  reason: string;
-  contact: { id: string; line: Line; channel: Channel; callId?: string; ivr?: IvrInfo };
-  customer: {
-    id: string;
-    known: boolean;
-    name?: string | null;
-    recentContacts?: HistoryEntry[];
-  };
-}
+/** Server -> agent events, as the typed event map declares them */
+export type OfferEvent = AgentServerEvents['offer'];
+export type OfferRevokedEvent = AgentServerEvents['offer:revoked'];
+export type QueueEvent = AgentServerEvents['queue'];
+export type PresenceEvent = AgentServerEvents['agent:presence'];
+/** on (re)connect, each contact the agent holds (accepted, not completed) */
+export type ConnectedContactEvent = AgentServerEvents['contact:connected'];
+export type ContactEndedEvent = AgentServerEvents['contact:ended'];
 
-export interface OfferRevokedEvent {
-  offerId: string;
-  contactId?: string;
-  reason: string;
-}
-
-export interface QueueEvent {
-  waiting: { contactId: string; line: Line; channel: Channel; waitingSeconds: number }[];
-}
-
-export interface PresenceEvent {
-  state: PresenceState;
-  reason: string;
-}
-
-/** Server -> agent `contact:connected`: on (re)connect, each contact the agent holds (accepted, not completed) */
-export interface ConnectedContactEvent {
-  contactId: string;
-  connectedAt: string;
-  contact: { id: string; line: Line; channel: Channel; callId?: string; ivr?: IvrInfo };
-  customer: {
-    id: string;
-    known: boolean;
-    name?: string | null;
-    recentContacts?: HistoryEntry[];
-  };
-}
-
-export interface ContactEndedEvent {
-  contactId: string;
-  reason: string;
-}
-
-/** Every agent event answers through its ack with one of these. */
-export type AckResponse = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string };
+/** What any agent event's ack answers (each event's own ack type is in AgentClientEvents). */
+export type AckResponse = ({ ok: true } & Record<string, unknown>) | AckError;

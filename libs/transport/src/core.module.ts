@@ -27,7 +27,7 @@ export class CoreModule {
           applicationName: `tether-${app}`,
           migrate: true,
         }),
-        RealtimeModule.forRoot({ redisUrl: config.redisUrl, eventBus: config.eventBus }),
+        RealtimeModule.forRoot({ redisUrl: config.redisUrl }),
         SchedulerModule,
         AuthModule,
         TerminusModule.forRoot({ logger: false }),

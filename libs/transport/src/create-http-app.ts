@@ -19,7 +19,7 @@ export interface HttpAppOptions {
 
 /**
  * Every Tether app is NestJS on Fastify (about 5x Express's throughput under NestJS on these machines, see
- * MEASURED.md), with pino logs, whitelisting validation, one exception filter, OpenAPI when asked, and shutdown hooks.
+ * bench/README.md), with pino logs, whitelisting validation, one exception filter, OpenAPI when asked, and shutdown hooks.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({

@@ -13,7 +13,7 @@ import {
 } from '@tether/testing';
 import { FAULT_ENV } from './faults';
 
-/** Issue 5's set-up: "3 instances of each app over one PostgreSQL and one Redis". */
+/** The suite's set-up: 3 instances of each app over one PostgreSQL and one Redis. */
 export const CLUSTER_INSTANCES = 3;
 
 export interface FaultClusterOptions {

@@ -1,21 +1,32 @@
 import { IsDefined, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { RESOLUTIONS, Resolution } from '@tether/contacts';
+import type {
+  AgentStatusPayload,
+  ContactCompletePayload,
+  OfferAcceptPayload,
+  OfferRejectPayload,
+} from '@tether/realtime';
 import { PRESENCE_STATES, PresenceState } from '@tether/routing';
 
-export class AgentStatusDto {
+// The DTOs validate what the typed event map (@tether/realtime) declares; each implements its payload, and the
+// domain's resolutions are the wire's (a value added on one side only does not compile).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _resolutionsMatch: Same<Resolution, ContactCompletePayload['resolution']> = true;
+
+export class AgentStatusDto implements AgentStatusPayload {
   @IsDefined()
   @IsIn(PRESENCE_STATES, { message: `state must be one of: ${PRESENCE_STATES.join(', ')}` })
   state: PresenceState;
 }
 
-export class OfferAcceptDto {
+export class OfferAcceptDto implements OfferAcceptPayload {
   @IsDefined()
   @IsUUID('all', { message: 'offerId must be an offer id (uuid)' })
   @IsString()
   offerId: string;
 }
 
-export class OfferRejectDto {
+export class OfferRejectDto implements OfferRejectPayload {
   @IsDefined()
   @IsUUID('all', { message: 'offerId must be an offer id (uuid)' })
   @IsString()
@@ -27,7 +38,7 @@ export class OfferRejectDto {
   reason?: string;
 }
 
-export class ContactCompleteDto {
+export class ContactCompleteDto implements ContactCompletePayload {
   @IsDefined()
   @IsUUID('all', { message: 'contactId must be a contact id (uuid)' })
   @IsString()

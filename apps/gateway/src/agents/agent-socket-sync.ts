@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { AgentResyncService } from '@tether/contacts';
-import type { AgentServerToClientEvents, OfferPayload, OfferRevokeReason } from '@tether/realtime';
+import type {
+  AgentClientToServerEvents,
+  AgentServerToClientEvents,
+  OfferPayload,
+  OfferRevokeReason,
+} from '@tether/realtime';
 
 /** What the sync needs of an agent's socket: who it is, whether its session is set up, the offers it was sent. */
 export interface SyncedSocketData {
@@ -12,7 +17,7 @@ export interface SyncedSocketData {
   offers: Set<string>;
 }
 export type SyncedSocket = Socket<
-  Record<string, never>,
+  AgentClientToServerEvents,
   AgentServerToClientEvents,
   Record<string, never>,
   SyncedSocketData

@@ -17,12 +17,19 @@ import {
   QueueSnapshotService,
 } from '@tether/contacts';
 import { DomainError } from '@tether/errors';
-import { AgentServerToClientEvents, EventBus, TetherEvent, rooms } from '@tether/realtime';
+import {
+  AckError,
+  AgentClientToServerEvents,
+  AgentServerToClientEvents,
+  EventBus,
+  TetherEvent,
+  rooms,
+} from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { AgentStatusDto, ContactCompleteDto, OfferAcceptDto, OfferRejectDto } from './agent-events.dto';
 import { AgentSocketSync, SyncedSocketData } from './agent-socket-sync';
 import { EventRateLimiter } from './event-rate-limiter';
-import { AckResponse, answer } from './socket-ack';
+import { answer } from './socket-ack';
 
 interface AgentSocketData extends SyncedSocketData {
   lines: Line[];
@@ -30,13 +37,13 @@ interface AgentSocketData extends SyncedSocketData {
   limiter: EventRateLimiter;
 }
 type AgentSocket = Socket<
-  Record<string, never>,
+  AgentClientToServerEvents,
   AgentServerToClientEvents,
   Record<string, never>,
   AgentSocketData
 >;
 type AgentNamespace = Namespace<
-  Record<string, never>,
+  AgentClientToServerEvents,
   AgentServerToClientEvents,
   Record<string, never>,
   AgentSocketData
@@ -165,36 +172,48 @@ export class AgentsGateway
    * rxjs pipelines per event per socket, which roughly doubled the memory of an idle connected agent (bench/).
    */
   private bindClientEvents(socket: AgentSocket): void {
-    const on = (event: string, handle: (payload: unknown) => Promise<AckResponse>) =>
-      socket.on(
-        event as never,
-        ((payload: unknown, ack?: unknown) => {
-          const reply = typeof ack === 'function' ? (ack as (response: AckResponse) => void) : undefined;
-          const run = socket.data.limiter.tryTake() ? handle(payload) : rateLimited();
-          void run.then((response) => reply?.(response));
-        }) as never,
-      );
+    // Each listener's ack is typed by what its handler answers, and socket.on checks that against the event map.
+    // The payload is what a client sent: `unknown` until its DTO has validated it.
+    const acked =
+      <A>(handle: (payload: unknown) => Promise<A>) =>
+      (payload: unknown, ack: (response: A | AckError) => void): void => {
+        const run = socket.data.limiter.tryTake() ? handle(payload) : rateLimited();
+        // a client that emits without a callback (or with a value in its place) gets no answer
+        void run.then((response) => typeof ack === 'function' && ack(response));
+      };
     const agentId = () => socket.data.agentId;
-    on('agent:status', (payload) =>
-      answer(AgentStatusDto, payload, async ({ state }) => this.presence.setState(agentId(), state)),
+    socket.on(
+      'agent:status',
+      acked((payload) =>
+        answer(AgentStatusDto, payload, async ({ state }) => this.presence.setState(agentId(), state)),
+      ),
     );
-    on('offer:accept', (payload) =>
-      answer(OfferAcceptDto, payload, async ({ offerId }) => {
-        const accepted = await this.offers.accept(agentId(), offerId);
-        this.sync.settled(socket, offerId);
-        return accepted;
-      }),
+    socket.on(
+      'offer:accept',
+      acked((payload) =>
+        answer(OfferAcceptDto, payload, async ({ offerId }) => {
+          const accepted = await this.offers.accept(agentId(), offerId);
+          this.sync.settled(socket, offerId);
+          return accepted;
+        }),
+      ),
     );
-    on('offer:reject', (payload) =>
-      answer(OfferRejectDto, payload, async ({ offerId, reason }) => {
-        const rejected = await this.offers.reject(agentId(), offerId, reason);
-        this.sync.settled(socket, offerId);
-        return rejected;
-      }),
+    socket.on(
+      'offer:reject',
+      acked((payload) =>
+        answer(OfferRejectDto, payload, async ({ offerId, reason }) => {
+          const rejected = await this.offers.reject(agentId(), offerId, reason);
+          this.sync.settled(socket, offerId);
+          return rejected;
+        }),
+      ),
     );
-    on('contact:complete', (payload) =>
-      answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes }) =>
-        this.contacts.complete(agentId(), contactId, resolution, notes),
+    socket.on(
+      'contact:complete',
+      acked((payload) =>
+        answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes }) =>
+          this.contacts.complete(agentId(), contactId, resolution, notes),
+        ),
       ),
     );
   }
@@ -288,6 +307,6 @@ export class AgentsGateway
   }
 }
 
-function rateLimited(): Promise<AckResponse> {
+function rateLimited(): Promise<AckError> {
   return Promise.resolve({ ok: false, error: 'rate limited: too many events, slow down' });
 }

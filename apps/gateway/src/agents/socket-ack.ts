@@ -3,8 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { DomainError } from '@tether/errors';
 import { scrubText } from '@tether/observability';
-
-export type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+import type { AckError } from '@tether/realtime';
 
 type DtoClass<T> = new () => T;
 
@@ -25,12 +24,15 @@ export function parsePayload<T extends object>(
 
 const logger = new Logger('AgentsGateway');
 
-/** Every client event answers through its ack: `{ok: true, ...}` or `{ok: false, error}`; nothing throws to the socket. */
-export async function answer<T extends object>(
+/**
+ * Every client event answers through its ack: `{ok: true, ...fields}` or `{ok: false, error}` (AckError); nothing
+ * throws to the socket.
+ */
+export async function answer<T extends object, R extends object>(
   dto: DtoClass<T>,
   payload: unknown,
-  work: (value: T) => Promise<Record<string, unknown>>,
-): Promise<AckResponse> {
+  work: (value: T) => Promise<R>,
+): Promise<({ ok: true } & R) | AckError> {
   const parsed = parsePayload(dto, payload);
   if ('error' in parsed) return { ok: false, error: parsed.error };
   try {

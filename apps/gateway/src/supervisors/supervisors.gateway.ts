@@ -4,18 +4,25 @@ import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
 import { SecretsService } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
-import { EventBus, TetherEvent } from '@tether/realtime';
+import {
+  EventBus,
+  SupervisorClientToServerEvents,
+  SupervisorServerToClientEvents,
+  TetherEvent,
+} from '@tether/realtime';
 import { LINES } from '@tether/routing';
 
+type SupervisorSocket = Socket<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
+type SupervisorNamespace = Namespace<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
+
 /**
- * Supervisors (admin token) watch the floor: the queue of every line and agents' presence changes, read-only.
- * Events: `queue` (all lines), `agents` (the roster on connect), `agent:presence` { agentId, state, reason },
- * `contact:connected` { agentId, contactId, line }.
+ * Supervisors (admin token) watch the floor: the queue of every line and agents' presence changes, read-only. The
+ * events are SupervisorServerEvents (@tether/realtime).
  */
 @WebSocketGateway({ namespace: '/supervisors', cors: { origin: true }, maxHttpBufferSize: 16 * 1024 })
 export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
   private readonly logger = new Logger(SupervisorsGateway.name);
-  @WebSocketServer() private namespace!: Namespace;
+  @WebSocketServer() private namespace!: SupervisorNamespace;
   private unsubscribe?: () => void;
   private snapshotTimer?: NodeJS.Timeout;
 
@@ -26,7 +33,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     private readonly bus: EventBus,
   ) {}
 
-  afterInit(namespace: Namespace): void {
+  afterInit(namespace: SupervisorNamespace): void {
     namespace.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || token.length === 0)
@@ -43,7 +50,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
   }
 
-  async handleConnection(socket: Socket): Promise<void> {
+  async handleConnection(socket: SupervisorSocket): Promise<void> {
     try {
       socket.emit('agents', await this.agents.list());
       socket.emit('queue', await this.queue.snapshot(LINES));

@@ -1,0 +1,32 @@
+import type { Agent } from '@tether/agents';
+import type { Line, PresenceState } from '@tether/routing';
+import type { EventListeners, QueueSnapshot } from './agent-socket-events';
+
+export interface SupervisorPresencePayload {
+  agentId: string;
+  state: PresenceState;
+  /** why it changed: `agent` (they set it), `disconnected`, `offer_expired`, … */
+  reason: string;
+}
+
+export interface SupervisorConnectedPayload {
+  agentId: string;
+  contactId: string;
+  line: Line;
+}
+
+/** Server → client on /supervisors (an admin token in `auth: { token }`): the floor, read-only. */
+export interface SupervisorServerEvents {
+  /** the roster on connect: every agent as `GET /v1/agents` lists them */
+  agents: Agent[];
+  /** all lines' queue, on connect and on change (coalesced: at most one per 500 ms) */
+  queue: QueueSnapshot;
+  /** an agent's presence changed */
+  'agent:presence': SupervisorPresencePayload;
+  /** an agent accepted a contact */
+  'contact:connected': SupervisorConnectedPayload;
+}
+
+export type SupervisorServerToClientEvents = EventListeners<SupervisorServerEvents>;
+/** Supervisors only watch: the namespace listens to no client event. */
+export type SupervisorClientToServerEvents = Record<string, never>;
