@@ -15,14 +15,10 @@ import {
   StickyCause,
   WaitingContact,
 } from '@tether/routing';
-import { DurableScheduler } from '@tether/scheduler';
+import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadRow, RECENT_CONTACTS_ON_OFFER, offerPayloadFrom } from './offer-payload.builder';
-
-export const JOB_STICKY_WAIT = 'routing.sticky-wait';
-/** Offers made before the hot-path functions had a job each; their handler stays until none is left anywhere. */
-export const JOB_OFFER_EXPIRE = 'offer.expire';
 
 /** An offer a routing pass committed, with everything its payload is built from. */
 interface CommittedOfferRow extends OfferPayloadRow {
@@ -107,10 +103,12 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly bus: EventBus,
     private readonly scheduler: DurableScheduler,
     private readonly offerExpiry: OfferExpiryClock,
-  ) {
-    this.scheduler.register(JOB_STICKY_WAIT, async (job) => {
-      await this.dispatch(job.payload.line as Line);
-    });
+  ) {}
+
+  /** A contact's hold for its preferred agent ended: the line is routed again, now open to everyone eligible. */
+  @OnJob('routing.sticky-wait')
+  async holdEnded(job: DueJob<'routing.sticky-wait'>): Promise<void> {
+    await this.dispatch(job.payload.line as Line);
   }
 
   onApplicationBootstrap(): void {

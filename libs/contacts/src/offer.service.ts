@@ -4,9 +4,8 @@ import { DataSource } from 'typeorm';
 import { one, rows } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
-import { DurableScheduler } from '@tether/scheduler';
 import { ContactConnectedEvent, TelephonyCallbackService } from '@tether/telephony';
-import { ContactDispatcher, JOB_OFFER_EXPIRE } from './contact-dispatcher.service';
+import { ContactDispatcher } from './contact-dispatcher.service';
 import { OfferNoLongerValid } from './contact.errors';
 import { OfferExpiryClock } from './offer-expiry.clock';
 
@@ -39,13 +38,8 @@ export class OfferService {
     private readonly bus: EventBus,
     private readonly dispatcher: ContactDispatcher,
     private readonly callbacks: TelephonyCallbackService,
-    scheduler: DurableScheduler,
     expiryClock: OfferExpiryClock,
   ) {
-    // offers made before the expiry sweep existed have a job each
-    scheduler.register(JOB_OFFER_EXPIRE, async (job) => {
-      await this.expireOne(job.payload.offerId as string);
-    });
     expiryClock.onDue(() => this.expireDue());
   }
 
@@ -110,17 +104,6 @@ export class OfferService {
       await this.announceExpired(expired);
       if (expired.length < EXPIRY_BATCH) return;
     }
-  }
-
-  /** Expires one offer now if it is still pending (a legacy per-offer job, due by definition). */
-  async expireOne(offerId: string): Promise<void> {
-    if (!UUID.test(offerId)) return;
-    const expired = await rows<ExpiredOffer>(
-      this.dataSource.manager,
-      `SELECT * FROM tether_expire_offer($1, true)`,
-      [offerId],
-    );
-    await this.announceExpired(expired);
   }
 
   /** Revokes every pending offer of an agent (disconnected, signed off, removed); the contacts go back to the queue. */

@@ -599,9 +599,8 @@ describe('RoutingEngine', () => {
         [dropped, makeAgent({ id: 'a-2' })],
       );
       expect(sticky.assignments).toEqual([]);
-      expect(sticky.holds).toEqual([
-        expect.objectContaining({ agentId: 'a-1', trace: expect.stringContaining('(disconnected)') }),
-      ]);
+      expect(sticky.holds.map((h) => h.agentId)).toEqual(['a-1']);
+      expect(sticky.holds[0].trace).toContain('(disconnected)');
     });
   });
 
