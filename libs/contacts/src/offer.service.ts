@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { one, rows } from '@tether/persistence';
+import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { ContactConnectedEvent, TelephonyCallbackService } from '@tether/telephony';
@@ -14,6 +14,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EXPIRY_BATCH = 100;
 
 type OfferOutcome = 'not_found' | 'already_accepted' | 'ended' | 'expired' | 'contact_moved';
+
+export interface RevokedOffer {
+  offer_id: string;
+  contact_id: string;
+  line: Line;
+}
 
 interface ExpiredOffer {
   offer_id: string;
@@ -108,11 +114,21 @@ export class OfferService {
 
   /** Revokes every pending offer of an agent (disconnected, signed off, removed); the contacts go back to the queue. */
   async revokeAllFor(agentId: string, reason: OfferRevokeReason): Promise<void> {
-    const revoked = await rows<{ offer_id: string; contact_id: string; line: Line }>(
-      this.dataSource.manager,
+    const revoked = await this.revokePending(this.dataSource.manager, agentId, reason);
+    await this.announceRevoked(agentId, revoked, reason);
+  }
+
+  /** The revocation itself, inside the caller's transaction; announce the result once it committed. */
+  async revokePending(sql: Sql, agentId: string, reason: OfferRevokeReason): Promise<RevokedOffer[]> {
+    return rows<RevokedOffer>(
+      sql,
       `SELECT offer_id, contact_id, line FROM tether_revoke_agent_offers($1, $2)`,
       [agentId, reason],
     );
+  }
+
+  /** Tells the agent's sockets their offers are gone and routes the contacts on. */
+  async announceRevoked(agentId: string, revoked: RevokedOffer[], reason: OfferRevokeReason): Promise<void> {
     for (const offer of revoked) {
       await this.bus.publish({
         type: 'offer.revoked',
