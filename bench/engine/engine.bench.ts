@@ -92,6 +92,7 @@ function buildAgents(random: () => number, shape: AgentShape): AgentCandidate[] 
     return {
       id: `agent-${String(i).padStart(4, '0')}`,
       presence,
+      connected: presence !== 'offline',
       lines,
       skills,
       capacity,
@@ -146,8 +147,14 @@ function buildContacts(
       enqueuedAt: secondsBefore(intBetween(random, 0, 1_800)),
       // A fresh object per contact, as rows loaded from the database would be: no shared-object shortcuts.
       requiredSkills: shape.uniqueRequirements ? randomRequirement(random, 3, 10) : { ...intent.skills },
-      preferredAgentId: sticky ? pick(random, agents).id : null,
-      preferredCause: sticky ? (random() < 0.8 ? 'last_agent' : 'case_owner') : null,
+      relations: !sticky
+        ? { lastAgent: null, caseOwnerId: null }
+        : random() < 0.8
+          ? {
+              lastAgent: { agentId: pick(random, agents).id, connectedAt: secondsBefore(3_600) },
+              caseOwnerId: null,
+            }
+          : { lastAgent: null, caseOwnerId: pick(random, agents).id },
       excludedAgentIds,
     };
   });

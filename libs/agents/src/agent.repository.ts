@@ -95,19 +95,23 @@ export class AgentRepository {
     return this.get(id);
   }
 
-  /** Soft delete: history keeps pointing at the agent; tokens stop working, presence goes offline. */
-  async remove(id: string): Promise<void> {
-    await this.get(id);
-    await this.dataSource.transaction(async (tx) => {
-      await tx.query(`UPDATE agents SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
-      await tx.query(
-        `UPDATE agent_tokens SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`,
-        [id],
-      );
-      await tx.query(`UPDATE agent_presence SET state = 'offline', state_since = now() WHERE agent_id = $1`, [
-        id,
-      ]);
-    });
+  /**
+   * Soft delete inside the caller's transaction: history keeps pointing at the agent, presence goes offline. Tokens
+   * and pending offers belong to other libs: `AgentRosterService.remove` revokes them in the same transaction.
+   * Returns false when there was no such (live) agent.
+   */
+  async markRemoved(sql: Sql, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const removed = await one<{ id: string }>(
+      sql,
+      `UPDATE agents SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+      [id],
+    );
+    if (!removed) return false;
+    await sql.query(`UPDATE agent_presence SET state = 'offline', state_since = now() WHERE agent_id = $1`, [
+      id,
+    ]);
+    return true;
   }
 
   async linesOf(sql: Sql, agentId: string): Promise<Line[]> {

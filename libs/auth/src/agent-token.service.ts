@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { DomainError } from '@tether/errors';
-import { one } from '@tether/persistence';
+import { one, Sql } from '@tether/persistence';
 import { SecretsService } from './secrets.service';
 
 export class InvalidAgentToken extends DomainError {
@@ -40,6 +40,13 @@ export class AgentTokenService {
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
     private readonly secrets: SecretsService,
   ) {}
+
+  /** Revokes every live token of the agent, inside the caller's transaction (the agent is being removed). */
+  async revokeAll(sql: Sql, agentId: string): Promise<void> {
+    await sql.query(`UPDATE agent_tokens SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`, [
+      agentId,
+    ]);
+  }
 
   async issue(
     agentId: string,

@@ -5,12 +5,11 @@ import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus, OfferPayload } from '@tether/realtime';
 import { Line, PresenceState } from '@tether/routing';
-import { DueJob, DurableScheduler } from '@tether/scheduler';
+import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { OfferPayloadBuilder } from './offer-payload.builder';
 import { OfferService } from './offer.service';
 
-export const JOB_DISCONNECT_GRACE = 'agent.disconnect-grace';
 /** an instance that has not beaten for this long is dead: its agents' connections are dropped */
 const INSTANCE_DEAD_AFTER_SECONDS = 20;
 
@@ -32,9 +31,7 @@ export class AgentPresenceService implements OnApplicationShutdown {
     private readonly payloads: OfferPayloadBuilder,
     private readonly scheduler: DurableScheduler,
     private readonly bus: EventBus,
-  ) {
-    scheduler.register(JOB_DISCONNECT_GRACE, async (job) => this.graceEnded(job));
-  }
+  ) {}
 
   /** Gateways call this at start: beat regularly, and reap the connections of instances that stopped beating. */
   async startHeartbeat(app: string): Promise<void> {
@@ -119,7 +116,13 @@ export class AgentPresenceService implements OnApplicationShutdown {
       );
       if (!row) return undefined;
       const at = new Date(row.disconnected_at.getTime() + this.config.agentDisconnectGraceSeconds * 1000);
-      await this.scheduler.schedule(tx, JOB_DISCONNECT_GRACE, at, { agentId }, `${agentId}@${at.getTime()}`);
+      await this.scheduler.schedule(
+        tx,
+        'agent.disconnect-grace',
+        at,
+        { agentId },
+        `${agentId}@${at.getTime()}`,
+      );
       return at;
     });
     if (graceEnds) this.scheduler.wake(graceEnds);
@@ -131,8 +134,9 @@ export class AgentPresenceService implements OnApplicationShutdown {
    * Fenced by the job's claim: an instance that held this timer, lost it (partitioned past its lease) and comes back
    * after the agent reconnected and dropped again must not cut that later grace short.
    */
-  private async graceEnded(job: DueJob): Promise<void> {
-    const agentId = job.payload.agentId as string;
+  @OnJob('agent.disconnect-grace')
+  async graceEnded(job: DueJob<'agent.disconnect-grace'>): Promise<void> {
+    const { agentId } = job.payload;
     const row = await inTransaction(this.dataSource, async (tx) => {
       await this.scheduler.fence(tx, job);
       return one<{ lines: Line[] }>(

@@ -15,14 +15,10 @@ import {
   StickyCause,
   WaitingContact,
 } from '@tether/routing';
-import { DurableScheduler } from '@tether/scheduler';
+import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadRow, RECENT_CONTACTS_ON_OFFER, offerPayloadFrom } from './offer-payload.builder';
-
-export const JOB_STICKY_WAIT = 'routing.sticky-wait';
-/** Offers made before the hot-path functions had a job each; their handler stays until none is left anywhere. */
-export const JOB_OFFER_EXPIRE = 'offer.expire';
 
 /** An offer a routing pass committed, with everything its payload is built from. */
 interface CommittedOfferRow extends OfferPayloadRow {
@@ -107,10 +103,12 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly bus: EventBus,
     private readonly scheduler: DurableScheduler,
     private readonly offerExpiry: OfferExpiryClock,
-  ) {
-    this.scheduler.register(JOB_STICKY_WAIT, async (job) => {
-      await this.dispatch(job.payload.line as Line);
-    });
+  ) {}
+
+  /** A contact's hold for its preferred agent ended: the line is routed again, now open to everyone eligible. */
+  @OnJob('routing.sticky-wait')
+  async holdEnded(job: DueJob<'routing.sticky-wait'>): Promise<void> {
+    await this.dispatch(job.payload.line as Line);
   }
 
   onApplicationBootstrap(): void {
@@ -194,11 +192,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (snapshot.agents.length === 0 || snapshot.contacts.length === 0) return [];
     const now = new Date();
     let result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
-    if (
-      snapshot.agentLimitReached &&
-      result.assignments.length + result.holds.length < snapshot.contacts.length
-    ) {
-      // a contact found no agent among the longest idle: decide again with every free agent of the line
+    if (result.needsAllAgents) {
+      // the engine's bound on the agents it needs did not hold for this queue: decide again with every one
       snapshot = await this.snapshot(tx, line, CONTACTS_PER_PASS, ALL_AGENTS);
       result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     }
@@ -247,11 +242,11 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
 function toEngineInput(
   line: Line,
   snapshot: RoutingSnapshot,
-): { contacts: WaitingContact[]; agents: AgentCandidate[] } {
+): { contacts: WaitingContact[]; agents: AgentCandidate[]; agentsComplete: boolean } {
   const toAgent = (a: AgentJson): AgentCandidate => ({
     id: a.id,
-    // signed in but without a live socket (within the reconnect grace): worth waiting for, not reachable for offers
-    presence: a.connected ? a.state : 'away',
+    presence: a.state,
+    connected: a.connected,
     lines: a.lines,
     skills: a.skills,
     capacity: a.capacity,
@@ -261,6 +256,7 @@ function toEngineInput(
   });
   return {
     agents: [...snapshot.agents.map(toAgent), ...snapshot.sticky.map(toAgent)],
+    agentsComplete: !snapshot.agentLimitReached,
     contacts: snapshot.contacts.map((c) => ({
       id: c.id,
       line,
@@ -268,8 +264,12 @@ function toEngineInput(
       priority: c.priority,
       enqueuedAt: new Date(c.enqueuedAt),
       requiredSkills: c.requiredSkills,
-      preferredAgentId: c.preferredAgentId,
-      preferredCause: c.preferredCause,
+      relations: {
+        lastAgent: c.preferredAgentId
+          ? { agentId: c.preferredAgentId, connectedAt: new Date(c.enqueuedAt) }
+          : null,
+        caseOwnerId: null,
+      },
       excludedAgentIds: c.excludedAgentIds,
     })),
   };

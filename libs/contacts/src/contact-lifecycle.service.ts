@@ -6,14 +6,13 @@ import { NotFoundError } from '@tether/errors';
 import { inTransaction, one } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing';
-import { DurableScheduler } from '@tether/scheduler';
+import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository } from './line-routing.repository';
 import { releaseSlot, traceEntry } from './slot-release';
 
-export const JOB_WRAP_UP_END = 'agent.wrap-up-end';
 const DEFAULT_HANDLE_SECONDS = 180;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -37,10 +36,12 @@ export class ContactLifecycleService {
     private readonly dispatcher: ContactDispatcher,
     private readonly scheduler: DurableScheduler,
     private readonly bus: EventBus,
-  ) {
-    scheduler.register(JOB_WRAP_UP_END, async (job) => {
-      for (const line of (job.payload.lines as Line[]) ?? []) await this.dispatcher.dispatch(line);
-    });
+  ) {}
+
+  /** An agent's wrap-up is over: they are free again on every line they serve. */
+  @OnJob('agent.wrap-up-end')
+  async wrapUpEnded(job: DueJob<'agent.wrap-up-end'>): Promise<void> {
+    for (const line of (job.payload.lines ?? []) as Line[]) await this.dispatcher.dispatch(line);
   }
 
   /**

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { AgentsModule } from '@tether/agents';
 import { CustomersModule } from '@tether/customers';
 import { TelephonyModule } from '@tether/telephony';
 import { AgentPresenceService } from './agent-presence.service';
+import { AgentRosterService } from './agent-roster.service';
 import { AgentResyncService } from './agent-resync.service';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
@@ -13,7 +15,7 @@ import { QueueSnapshotService } from './queue-snapshot.service';
 
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
 @Module({
-  imports: [CustomersModule, TelephonyModule],
+  imports: [AgentsModule, CustomersModule, TelephonyModule],
   providers: [
     LineRoutingRepository,
     OfferPayloadBuilder,
@@ -24,8 +26,10 @@ import { QueueSnapshotService } from './queue-snapshot.service';
     AgentPresenceService,
     AgentResyncService,
     QueueSnapshotService,
+    AgentRosterService,
   ],
   exports: [
+    AgentRosterService,
     LineRoutingRepository,
     OfferPayloadBuilder,
     ContactDispatcher,

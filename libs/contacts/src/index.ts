@@ -6,6 +6,7 @@ export * from './offer.service';
 export * from './offer-payload.builder';
 export * from './contact-lifecycle.service';
 export * from './agent-presence.service';
+export * from './agent-roster.service';
 export * from './agent-resync.service';
 export * from './queue-snapshot.service';
 export * from './contacts.module';

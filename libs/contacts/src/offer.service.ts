@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { one, rows } from '@tether/persistence';
+import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
-import { DurableScheduler } from '@tether/scheduler';
 import { ContactConnectedEvent, TelephonyCallbackService } from '@tether/telephony';
-import { ContactDispatcher, JOB_OFFER_EXPIRE } from './contact-dispatcher.service';
+import { ContactDispatcher } from './contact-dispatcher.service';
 import { OfferNoLongerValid } from './contact.errors';
 import { OfferExpiryClock } from './offer-expiry.clock';
 
@@ -15,6 +14,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EXPIRY_BATCH = 100;
 
 type OfferOutcome = 'not_found' | 'already_accepted' | 'ended' | 'expired' | 'contact_moved';
+
+export interface RevokedOffer {
+  offer_id: string;
+  contact_id: string;
+  line: Line;
+}
 
 interface ExpiredOffer {
   offer_id: string;
@@ -39,13 +44,8 @@ export class OfferService {
     private readonly bus: EventBus,
     private readonly dispatcher: ContactDispatcher,
     private readonly callbacks: TelephonyCallbackService,
-    scheduler: DurableScheduler,
     expiryClock: OfferExpiryClock,
   ) {
-    // offers made before the expiry sweep existed have a job each
-    scheduler.register(JOB_OFFER_EXPIRE, async (job) => {
-      await this.expireOne(job.payload.offerId as string);
-    });
     expiryClock.onDue(() => this.expireDue());
   }
 
@@ -112,24 +112,23 @@ export class OfferService {
     }
   }
 
-  /** Expires one offer now if it is still pending (a legacy per-offer job, due by definition). */
-  async expireOne(offerId: string): Promise<void> {
-    if (!UUID.test(offerId)) return;
-    const expired = await rows<ExpiredOffer>(
-      this.dataSource.manager,
-      `SELECT * FROM tether_expire_offer($1, true)`,
-      [offerId],
-    );
-    await this.announceExpired(expired);
-  }
-
   /** Revokes every pending offer of an agent (disconnected, signed off, removed); the contacts go back to the queue. */
   async revokeAllFor(agentId: string, reason: OfferRevokeReason): Promise<void> {
-    const revoked = await rows<{ offer_id: string; contact_id: string; line: Line }>(
-      this.dataSource.manager,
+    const revoked = await this.revokePending(this.dataSource.manager, agentId, reason);
+    await this.announceRevoked(agentId, revoked, reason);
+  }
+
+  /** The revocation itself, inside the caller's transaction; announce the result once it committed. */
+  async revokePending(sql: Sql, agentId: string, reason: OfferRevokeReason): Promise<RevokedOffer[]> {
+    return rows<RevokedOffer>(
+      sql,
       `SELECT offer_id, contact_id, line FROM tether_revoke_agent_offers($1, $2)`,
       [agentId, reason],
     );
+  }
+
+  /** Tells the agent's sockets their offers are gone and routes the contacts on. */
+  async announceRevoked(agentId: string, revoked: RevokedOffer[], reason: OfferRevokeReason): Promise<void> {
     for (const offer of revoked) {
       await this.bus.publish({
         type: 'offer.revoked',

@@ -1,3 +1,6 @@
 export * from './routing.types';
 export * from './routing-engine';
 export * from './routing-rules';
+export * from './queue-order';
+export * from './preferred-agent.policy';
+export { isReady } from './pass-agent';

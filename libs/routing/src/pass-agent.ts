@@ -19,9 +19,21 @@ export interface PassAgent {
 
 export function toPassAgent(agent: AgentCandidate, nowMs: number): PassAgent {
   const remaining = CHANNELS.map((channel) => (agent.capacity[channel] ?? 0) - (agent.load[channel] ?? 0));
-  const ready =
-    agent.presence === 'available' && (agent.wrapUpUntil === null || agent.wrapUpUntil.getTime() <= nowMs);
+  const ready = isReady(agent, nowMs);
   return { agent, ready, remaining, idleSinceMs: agent.idleSince.getTime(), levels: [] };
+}
+
+/**
+ * Ready: may be offered a contact now, capacity allowing: chose `available`, has a live socket, out of wrap-up.
+ * The snapshot may leave out agents that are not ready (and have no relationship with a waiting contact), so this is
+ * also the condition `routing_snapshot.sql` filters on.
+ */
+export function isReady(agent: AgentCandidate, nowMs: number): boolean {
+  return (
+    agent.presence === 'available' &&
+    agent.connected &&
+    (agent.wrapUpUntil === null || agent.wrapUpUntil.getTime() <= nowMs)
+  );
 }
 
 /** Ids compared by code unit, not locale: tie-breaks must not depend on the machine's ICU data. */

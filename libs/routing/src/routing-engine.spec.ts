@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isReady } from './pass-agent';
 import { RoutingEngine } from './routing-engine';
 import { mergeRoutingRules, type RoutingRulesPatch } from './routing-rules';
 import {
@@ -17,10 +18,23 @@ const NOW = new Date('2026-03-02T10:00:00.000Z');
 const secondsAgo = (seconds: number): Date => new Date(NOW.getTime() - seconds * 1000);
 const secondsAhead = (seconds: number): Date => new Date(NOW.getTime() + seconds * 1000);
 
+const NO_RELATIONS = { lastAgent: null, caseOwnerId: null } as const;
+
+/** The relations that make `agentId` preferred for a contact: last agent (recently) or case owner. */
+function relatedTo(
+  agentId: string,
+  cause: 'last_agent' | 'case_owner' = 'last_agent',
+): WaitingContact['relations'] {
+  return cause === 'case_owner'
+    ? { lastAgent: null, caseOwnerId: agentId }
+    : { lastAgent: { agentId, connectedAt: secondsAgo(3600) }, caseOwnerId: null };
+}
+
 function makeAgent(overrides: Partial<AgentCandidate> = {}): AgentCandidate {
   return {
     id: 'a-1',
     presence: 'available',
+    connected: true,
     lines: ['sales'],
     skills: {},
     capacity: { voice: 1, chat: 3 },
@@ -39,8 +53,7 @@ function makeContact(overrides: Partial<WaitingContact> = {}): WaitingContact {
     priority: 0,
     enqueuedAt: secondsAgo(10),
     requiredSkills: {},
-    preferredAgentId: null,
-    preferredCause: null,
+    relations: NO_RELATIONS,
     excludedAgentIds: [],
     ...overrides,
   };
@@ -157,8 +170,11 @@ describe('RoutingEngine', () => {
   });
 
   describe('sticky routing', () => {
-    const stickyTo = (agentId: string, overrides: Partial<WaitingContact> = {}): WaitingContact =>
-      makeContact({ preferredAgentId: agentId, preferredCause: 'last_agent', ...overrides });
+    const stickyTo = (
+      agentId: string,
+      overrides: Partial<WaitingContact> = {},
+      cause: 'last_agent' | 'case_owner' = 'last_agent',
+    ): WaitingContact => makeContact({ relations: relatedTo(agentId, cause), ...overrides });
 
     it('offers a returning customer to their last agent over the longest-idle one', () => {
       const result = decide(
@@ -179,7 +195,7 @@ describe('RoutingEngine', () => {
     });
 
     it('names the case owner when that is why the contact is sticky', () => {
-      const result = decide([stickyTo('a-1', { preferredCause: 'case_owner' })], [makeAgent({ id: 'a-1' })]);
+      const result = decide([stickyTo('a-1', {}, 'case_owner')], [makeAgent({ id: 'a-1' })]);
       expect(result.assignments[0].trace).toBe('sticky: case owner a-1 is free (case_owner)');
     });
 
@@ -487,14 +503,12 @@ describe('RoutingEngine', () => {
         makeContact({
           id: 'c-1',
           enqueuedAt: secondsAgo(3),
-          preferredAgentId: 'a-1',
-          preferredCause: 'last_agent',
+          relations: relatedTo('a-1', 'last_agent'),
         }),
         makeContact({
           id: 'c-2',
           enqueuedAt: secondsAgo(2),
-          preferredAgentId: 'a-1',
-          preferredCause: 'last_agent',
+          relations: relatedTo('a-1', 'last_agent'),
         }),
         makeContact({ id: 'c-0', enqueuedAt: secondsAgo(4) }),
       ];
@@ -510,11 +524,10 @@ describe('RoutingEngine', () => {
         [
           makeContact({
             id: 'c-1',
-            preferredAgentId: 'a-1',
-            preferredCause: 'last_agent',
+            relations: relatedTo('a-1', 'last_agent'),
             enqueuedAt: secondsAgo(40),
           }),
-          makeContact({ id: 'c-2', preferredAgentId: 'a-2', preferredCause: 'case_owner' }),
+          makeContact({ id: 'c-2', relations: relatedTo('a-2', 'case_owner') }),
           makeContact({ id: 'c-3', requiredSkills: { billing: 5 } }),
           makeContact({ id: 'c-4', requiredSkills: { billing: 5 }, channel: 'chat' }),
         ],
@@ -543,6 +556,85 @@ describe('RoutingEngine', () => {
     });
   });
 
+  describe('preferred agent and reachability', () => {
+    it('prefers the last agent only if that contact was within sticky.horizonDays before the arrival', () => {
+      const agents = [
+        makeAgent({ id: 'a-1', idleSince: secondsAgo(5) }),
+        makeAgent({ id: 'a-2', idleSince: secondsAgo(500) }),
+      ];
+      const lastContact = (daysBeforeArrival: number): WaitingContact =>
+        makeContact({
+          relations: {
+            lastAgent: { agentId: 'a-1', connectedAt: secondsAgo(10 + daysBeforeArrival * 86_400) },
+            caseOwnerId: null,
+          },
+        });
+      const rules = { sticky: { horizonDays: 7 } };
+      expect(decide([lastContact(6.9)], agents, rules).assignments[0]).toMatchObject({
+        agentId: 'a-1',
+        reason: 'sticky',
+      });
+      expect(decide([lastContact(7)], agents, rules).assignments[0]).toMatchObject({
+        agentId: 'a-2',
+        reason: 'skills',
+      });
+    });
+
+    it('prefers the owner of the open case over the last agent', () => {
+      const contact = makeContact({
+        relations: { lastAgent: { agentId: 'a-1', connectedAt: secondsAgo(60) }, caseOwnerId: 'a-2' },
+      });
+      const result = decide([contact], [makeAgent({ id: 'a-1' }), makeAgent({ id: 'a-2' })]);
+      expect(result.assignments[0]).toMatchObject({ agentId: 'a-2', reason: 'sticky' });
+      expect(result.assignments[0].trace).toBe('sticky: case owner a-2 is free (case_owner)');
+    });
+
+    it('never offers to an agent without a live socket, but holds for them while signed in', () => {
+      const dropped = makeAgent({ id: 'a-1', connected: false, idleSince: secondsAgo(900) });
+      const skills = decide([makeContact()], [dropped, makeAgent({ id: 'a-2' })]);
+      expect(assigned(skills)).toEqual({ 'c-1': 'a-2' });
+
+      const sticky = decide(
+        [makeContact({ relations: relatedTo('a-1') })],
+        [dropped, makeAgent({ id: 'a-2' })],
+      );
+      expect(sticky.assignments).toEqual([]);
+      expect(sticky.holds.map((h) => h.agentId)).toEqual(['a-1']);
+      expect(sticky.holds[0].trace).toContain('(disconnected)');
+    });
+  });
+
+  describe('a capped input: the longest-idle ready agents only', () => {
+    it('asks for every agent when a contact found none of those it was given suitable', () => {
+      const input = {
+        ...makeInput([makeContact({ requiredSkills: { billing: 5 } })], [makeAgent({ id: 'a-1' })]),
+        agentsComplete: false,
+      };
+      const result = new RoutingEngine().decide(input);
+      expect(result.needsAllAgents).toBe(true);
+      expect(new RoutingEngine().decide({ ...input, agentsComplete: true }).needsAllAgents).toBe(false);
+    });
+
+    it('does not ask when every contact was placed or held', () => {
+      const input = {
+        ...makeInput(
+          [makeContact({ id: 'c-1' }), makeContact({ id: 'c-2', relations: relatedTo('a-busy') })],
+          [makeAgent({ id: 'a-1' }), makeAgent({ id: 'a-busy', load: { voice: 1 } })],
+        ),
+        agentsComplete: false,
+      };
+      const result = new RoutingEngine().decide(input);
+      expect(result.needsAllAgents).toBe(false);
+      expect(assigned(result)).toEqual({ 'c-1': 'a-1' });
+      expect(result.holds.map((h) => h.contactId)).toEqual(['c-2']);
+    });
+
+    it('sizes the read from the number of waiting contacts', () => {
+      expect(RoutingEngine.readyAgentsToRead(1)).toBe(8);
+      expect(RoutingEngine.readyAgentsToRead(50)).toBe(200);
+    });
+  });
+
   describe('against a naive reading of the rules (property-based)', () => {
     const AGENT_IDS = ['a-0', 'a-1', 'a-2', 'a-3', 'a-4', 'a-5'];
     const SKILLS = ['billing', 'tech', 'french'];
@@ -555,6 +647,7 @@ describe('RoutingEngine', () => {
       fc.record({
         id: fc.constantFrom(...AGENT_IDS),
         presence: fc.constantFrom('available', 'available', 'away', 'offline' as const),
+        connected: fc.constantFrom(true, true, true, false),
         lines: fc.subarray([...LINES] as Line[], { minLength: 1 }),
         skills: skillsArb,
         capacity: fc.record({ voice: fc.integer({ min: 0, max: 2 }), chat: fc.integer({ min: 0, max: 3 }) }),
@@ -575,8 +668,18 @@ describe('RoutingEngine', () => {
         priority: fc.integer({ min: 0, max: 2 }),
         enqueuedAt: fc.integer({ min: 0, max: 6 }).map((s) => secondsAgo(s * 10)),
         requiredSkills: skillsArb,
-        preferredAgentId: fc.option(fc.constantFrom(...AGENT_IDS, 'a-unknown'), { nil: null }),
-        preferredCause: fc.constantFrom('last_agent' as const, 'case_owner' as const),
+        relations: fc.oneof(
+          fc.constant(NO_RELATIONS),
+          fc.record({
+            lastAgent: fc.record({
+              agentId: fc.constantFrom(...AGENT_IDS, 'a-unknown'),
+              // the default horizon is 30 days: some inside it, some just beyond
+              connectedAt: fc.constantFrom(secondsAgo(60), secondsAgo(29 * 86400), secondsAgo(31 * 86400)),
+            }),
+            caseOwnerId: fc.constant(null),
+          }),
+          fc.record({ lastAgent: fc.constant(null), caseOwnerId: fc.constantFrom(...AGENT_IDS) }),
+        ),
         excludedAgentIds: fc.subarray(AGENT_IDS, { maxLength: 3 }),
       }),
       { selector: (c) => c.id, maxLength: 14 },
@@ -606,6 +709,41 @@ describe('RoutingEngine', () => {
             actual.holds.map(({ contactId, agentId, until }) => ({ contactId, agentId, until })),
           ).toEqual(expected.holds);
           expect(waitingIds(actual)).toEqual(expected.waiting);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it('decides a capped input exactly as the full one unless it asks for every agent', () => {
+      // what routing_snapshot.sql reads when capped: the first `limit` ready agents with a free slot, longest idle
+      // first (here across lines: restricted to one line, that is still a prefix of its order), plus every agent a
+      // waiting contact is related to
+      fc.assert(
+        fc.property(inputArb, fc.integer({ min: 0, max: 5 }), (input, limit) => {
+          const nowMs = input.now.getTime();
+          const related = new Set(
+            input.contacts.flatMap((c) => [c.relations.caseOwnerId, c.relations.lastAgent?.agentId]),
+          );
+          const readyWithSlot = input.agents
+            .filter(
+              (a) => isReady(a, nowMs) && CHANNELS.some((ch) => (a.capacity[ch] ?? 0) > (a.load[ch] ?? 0)),
+            )
+            .sort((a, b) => a.idleSince.getTime() - b.idleSince.getTime() || (a.id < b.id ? -1 : 1));
+          const kept = new Set(readyWithSlot.slice(0, limit).map((a) => a.id));
+          const capped = input.agents.filter((a) => kept.has(a.id) || related.has(a.id));
+          const full = new RoutingEngine().decide(input);
+          const partial = new RoutingEngine().decide({ ...input, agents: capped, agentsComplete: false });
+          if (partial.needsAllAgents) return;
+          const shape = (r: RoutingPassResult) => ({
+            assignments: r.assignments.map(({ contactId, agentId, reason }) => ({
+              contactId,
+              agentId,
+              reason,
+            })),
+            holds: r.holds.map(({ contactId, agentId, until }) => ({ contactId, agentId, until })),
+            waiting: waitingIds(r),
+          });
+          expect(shape(partial)).toEqual(shape(full));
         }),
         { numRuns: 1000 },
       );
@@ -654,6 +792,7 @@ function naiveDecide(input: RoutingPassInput): {
   );
   const isFreeFor = (agent: AgentCandidate, contact: WaitingContact): boolean =>
     agent.presence === 'available' &&
+    agent.connected &&
     agent.lines.includes(contact.line) &&
     (agent.capacity[contact.channel] ?? 0) > (load.get(agent.id)?.[contact.channel] ?? 0) &&
     (agent.wrapUpUntil === null || agent.wrapUpUntil.getTime() <= nowMs) &&
@@ -671,7 +810,11 @@ function naiveDecide(input: RoutingPassInput): {
   const settled = new Set<string>();
   const { sticky } = input.rules;
   for (const contact of ordered) {
-    const preferredId = contact.preferredAgentId;
+    const { caseOwnerId, lastAgent } = contact.relations;
+    const recent =
+      lastAgent !== null &&
+      lastAgent.connectedAt.getTime() > contact.enqueuedAt.getTime() - sticky.horizonDays * 86_400_000;
+    const preferredId = caseOwnerId ?? (recent ? lastAgent.agentId : null);
     if (!sticky.enabled || preferredId === null || contact.excludedAgentIds.includes(preferredId)) continue;
     const preferred = input.agents.find((a) => a.id === preferredId && a.lines.includes(contact.line));
     if (preferred === undefined) continue;

@@ -1,5 +1,7 @@
 import { AgentPool } from './agent-pool';
-import { CHANNEL_INDEX, compareIds, toPassAgent, type PassAgent } from './pass-agent';
+import { CHANNEL_INDEX, toPassAgent, type PassAgent } from './pass-agent';
+import { preferredAgentFor, type PreferredAgent } from './preferred-agent.policy';
+import { compareQueueOrder } from './queue-order';
 import type {
   Channel,
   Line,
@@ -34,7 +36,12 @@ export class RoutingPass {
   private readonly requirements = new RequirementCompiler();
   /** (ready agent, channel) pairs with a slot left; at 0 the rest of the queue can only wait */
   private openSlots = 0;
-  private readonly result: RoutingPassResult = { assignments: [], holds: [], waiting: [] };
+  private readonly result: RoutingPassResult = {
+    needsAllAgents: false,
+    assignments: [],
+    holds: [],
+    waiting: [],
+  };
 
   constructor(private readonly input: RoutingPassInput) {
     this.nowMs = input.now.getTime();
@@ -48,15 +55,16 @@ export class RoutingPass {
 
   run(): RoutingPassResult {
     const ordered = orderContacts(this.input.contacts);
-    const sticky = this.input.rules.sticky;
+    const { rules } = this.input;
 
     // Phase 1 runs over the whole queue before anyone is routed by skills, so that a free preferred
     // agent is not handed to an earlier, unrelated contact that merely found them idle longest.
     const rest: WaitingContact[] = [];
     const notes: (string | null)[] = [];
     for (const { contact, enqueuedMs } of ordered) {
-      if (sticky.enabled && contact.preferredAgentId !== null) {
-        const outcome = this.trySticky(contact, contact.preferredAgentId, enqueuedMs, sticky.waitSeconds);
+      const preferred = preferredAgentFor(contact, rules);
+      if (preferred !== null) {
+        const outcome = this.trySticky(contact, preferred, enqueuedMs, rules.sticky.waitSeconds);
         if (outcome.settled) continue;
         rest.push(contact);
         notes.push(outcome.note);
@@ -82,11 +90,11 @@ export class RoutingPass {
 
   private trySticky(
     contact: WaitingContact,
-    preferredId: string,
+    { agentId: preferredId, cause }: PreferredAgent,
     enqueuedMs: number,
     waitSeconds: number,
   ): StickyOutcome {
-    const who = `${preferredLabel(contact.preferredCause)} ${preferredId}`;
+    const who = `${preferredLabel(cause)} ${preferredId}`;
     if (contact.excludedAgentIds.includes(preferredId)) {
       return { settled: false, note: `${who} already declined this contact` };
     }
@@ -102,12 +110,7 @@ export class RoutingPass {
     if (preferred.ready && preferred.remaining[CHANNEL_INDEX[channel]] > 0) {
       // Skills are deliberately not checked: the customer's relationship with this agent (they dealt
       // with them last, or the agent owns their case) is worth more than the IVR intent's skill bar.
-      this.assign(
-        contact,
-        preferred,
-        'sticky',
-        `sticky: ${who} is free (${contact.preferredCause ?? 'preferred'})`,
-      );
+      this.assign(contact, preferred, 'sticky', `sticky: ${who} is free (${cause})`);
       return SETTLED;
     }
     // Holding for an agent who cannot take this channel at all would only delay the customer.
@@ -116,7 +119,13 @@ export class RoutingPass {
     }
 
     const state =
-      preferred.agent.presence === 'away' ? 'away' : preferred.ready ? `busy on ${channel}` : 'in wrap-up';
+      preferred.agent.presence === 'away'
+        ? 'away'
+        : !preferred.agent.connected
+          ? 'disconnected'
+          : preferred.ready
+            ? `busy on ${channel}`
+            : 'in wrap-up';
     const untilMs = enqueuedMs + waitSeconds * 1000;
     if (!Number.isFinite(untilMs)) return { settled: false, note: `${who} is ${state}` };
     const until = new Date(untilMs);
@@ -160,6 +169,8 @@ export class RoutingPass {
   }
 
   private wait(contact: WaitingContact, why: string, note: string | null): void {
+    // the agents left out of a capped input are less idle than every one given, but may be the only ones who qualify
+    if (this.input.agentsComplete === false) this.result.needsAllAgents = true;
     this.result.waiting.push({ contactId: contact.id, trace: note === null ? why : `${why}; ${note}` });
   }
 
@@ -193,23 +204,16 @@ export class RoutingPass {
 }
 
 function orderContacts(contacts: readonly WaitingContact[]): OrderedContact[] {
-  return contacts
-    .map((contact) => ({ contact, enqueuedMs: contact.enqueuedAt.getTime() }))
-    .sort(
-      (a, b) =>
-        b.contact.priority - a.contact.priority ||
-        a.enqueuedMs - b.enqueuedMs ||
-        compareIds(a.contact.id, b.contact.id),
-    );
+  return [...contacts]
+    .sort(compareQueueOrder)
+    .map((contact) => ({ contact, enqueuedMs: contact.enqueuedAt.getTime() }));
 }
 
-function preferredLabel(cause: StickyCause | null): string {
+function preferredLabel(cause: StickyCause): string {
   switch (cause) {
     case 'last_agent':
       return 'last agent';
     case 'case_owner':
       return 'case owner';
-    case null:
-      return 'preferred agent';
   }
 }

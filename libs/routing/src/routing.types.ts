@@ -44,10 +44,16 @@ export const DEFAULT_ROUTING_RULES: RoutingRules = {
   intents: {},
 };
 
-/** An agent as the engine sees it at the moment of a routing pass. */
+/** An agent as the engine sees it at the moment of a routing pass: facts read from the database, no judgement. */
 export interface AgentCandidate {
   id: string;
+  /** what the agent chose (available/away/offline) */
   presence: PresenceState;
+  /**
+   * whether the agent has a live socket now. Signed in (not offline) without one means they dropped and may come
+   * back within the reconnect grace: worth waiting for, not reachable for an offer (the engine treats them as away).
+   */
+  connected: boolean;
   lines: readonly Line[];
   skills: Readonly<Record<string, number>>;
   /** channel -> how many contacts at once (missing channel = 0 = cannot take it) */
@@ -60,6 +66,14 @@ export interface AgentCandidate {
   wrapUpUntil: Date | null;
 }
 
+/** Facts about a customer's relationships, read when their contact arrived. */
+export interface CustomerRelations {
+  /** the agent who last handled this customer on this line, and when that contact was connected */
+  lastAgent: { agentId: string; connectedAt: Date } | null;
+  /** the owner of the customer's open case (set once cases exist) */
+  caseOwnerId: string | null;
+}
+
 /** A contact waiting to be offered. */
 export interface WaitingContact {
   id: string;
@@ -69,9 +83,8 @@ export interface WaitingContact {
   enqueuedAt: Date;
   /** skill -> minimum level, from the IVR intent rule */
   requiredSkills: Readonly<Record<string, number>>;
-  /** agent this customer should go to first (last agent on this line within the horizon, or case owner) */
-  preferredAgentId: string | null;
-  preferredCause: StickyCause | null;
+  /** who the customer already has a relationship with; the engine decides whether that makes an agent preferred */
+  relations: CustomerRelations;
   /** agents that rejected or let an offer of this contact expire: never offered it again */
   excludedAgentIds: readonly string[];
 }
@@ -93,6 +106,11 @@ export interface RoutingHold {
 }
 
 export interface RoutingPassResult {
+  /**
+   * The input held only the longest-idle ready agents (`agentsComplete: false`) and some contact found none of them
+   * suitable: decide again with every agent (see `RoutingEngine.readyAgentsToRead`).
+   */
+  needsAllAgents: boolean;
   assignments: RoutingAssignment[];
   /** contacts held back waiting for their preferred (sticky) agent */
   holds: RoutingHold[];
@@ -106,6 +124,11 @@ export interface RoutingPassInput {
   rules: RoutingRules;
   /** waiting contacts of this line, any order (the engine sorts by priority desc, then enqueuedAt asc, then id) */
   contacts: readonly WaitingContact[];
-  /** agents that serve this line (any presence) */
+  /**
+   * Agents that serve this line: the ready ones (all, or the longest idle first as `readyAgentsToRead` allows) and
+   * every agent a waiting contact has a relationship with, whatever their state.
+   */
   agents: readonly AgentCandidate[];
+  /** false when the ready agents were capped at `readyAgentsToRead(...)`; default true */
+  agentsComplete?: boolean;
 }

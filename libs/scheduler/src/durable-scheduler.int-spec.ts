@@ -4,6 +4,19 @@ import { createDataSource, inTransaction, one, rows, runMigrations } from '@teth
 import { createTestDatabase, TestDatabase, waitFor } from '@tether/testing';
 import { DueJob, DurableScheduler, JobClaimLost } from './durable-scheduler';
 
+// the kinds these tests schedule, added to the typed job map for this file's type check only
+declare module './job-map' {
+  interface JobPayloads {
+    'test.once': { n: string };
+    'test.takeover': Record<string, never>;
+    'test.retry': Record<string, never>;
+    'fence.effect': Record<string, never>;
+    'fence.complete': Record<string, never>;
+    'fence.retry': Record<string, never>;
+    'fence.hold': Record<string, never>;
+  }
+}
+
 /**
  * Durable timers against a real PostgreSQL with the real migrations: once-only across instances, takeover, retry,
  * and fencing of a runner that lost its claim.
@@ -50,8 +63,8 @@ describe('DurableScheduler (real PostgreSQL)', () => {
       [a, 'a'],
       [b, 'b'],
     ] as const) {
-      scheduler.register('test.once', async (job: DueJob) => {
-        runs.set(job.payload.n as string, [...(runs.get(job.payload.n as string) ?? []), name]);
+      scheduler.register('test.once', async (job: DueJob<'test.once'>) => {
+        runs.set(job.payload.n, [...(runs.get(job.payload.n) ?? []), name]);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
       });
     }
@@ -146,7 +159,7 @@ describe('DurableScheduler (real PostgreSQL)', () => {
       survivorClaims.set(job.kind, job);
       await survivorHolds.promise;
     };
-    const kinds = ['fence.effect', 'fence.complete', 'fence.retry'];
+    const kinds = ['fence.effect', 'fence.complete', 'fence.retry'] as const;
     for (const kind of kinds) {
       stale.register(kind, staleHandler);
       survivor.register(kind, survivorHandler);

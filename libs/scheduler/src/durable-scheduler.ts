@@ -4,12 +4,13 @@ import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { one, rows, Sql } from '@tether/persistence';
 import { scrubText } from '@tether/observability';
+import type { JobKind, JobPayloads } from './job-map';
 import { WakeTimer } from './wake-timer';
 
-export interface DueJob {
+export interface DueJob<K extends JobKind = JobKind> {
   id: string;
-  kind: string;
-  payload: Record<string, unknown>;
+  kind: K;
+  payload: JobPayloads[K];
   attempts: number;
   dedupeKey: string | null;
   /**
@@ -21,7 +22,8 @@ export interface DueJob {
 }
 
 /** A handler either finishes (the job is deleted) or throws (the job is retried with backoff). */
-export type JobHandler = (job: DueJob) => Promise<void>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered per kind; `OnJob` types each handler
+export type JobHandler = (job: DueJob<any>) => Promise<void>;
 
 /** Thrown by a handler that wants a specific retry delay instead of the default backoff. */
 export class RetryJobLater extends Error {
@@ -68,7 +70,7 @@ const BATCH = 100;
 @Injectable()
 export class DurableScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DurableScheduler.name);
-  private readonly handlers = new Map<string, JobHandler>();
+  private readonly handlers = new Map<JobKind, JobHandler>();
   private pollTimer?: NodeJS.Timeout;
   private readonly wakeTimer = new WakeTimer(() => this.poll());
   private polling = false;
@@ -81,16 +83,17 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
   ) {}
 
-  register(kind: string, handler: JobHandler): void {
+  /** Handlers are found by `@OnJob` (JobHandlerExplorer); tests may register one directly. */
+  register<K extends JobKind>(kind: K, handler: (job: DueJob<K>) => Promise<void>): void {
     this.handlers.set(kind, handler);
   }
 
   /** Schedules inside the caller's transaction; with a dedupe key, an existing job of that kind and key wins. */
-  async schedule(
+  async schedule<K extends JobKind>(
     sql: Sql,
-    kind: string,
+    kind: K,
     runAt: Date,
-    payload: Record<string, unknown>,
+    payload: JobPayloads[K],
     dedupeKey?: string,
   ): Promise<void> {
     await sql.query(
@@ -168,8 +171,8 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     for (;;) {
       const due = await rows<{
         id: string;
-        kind: string;
-        payload: Record<string, unknown>;
+        kind: JobKind;
+        payload: JobPayloads[JobKind];
         attempts: number;
         dedupe_key: string | null;
         claim_token: string;

@@ -4,11 +4,11 @@ import { DataSource } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { inTransaction, one } from '@tether/persistence';
-import { DueJob, DurableScheduler } from '@tether/scheduler';
+import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
 import { postJson } from './post-json';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 
-export const JOB_TELEPHONY_CALLBACK = 'telephony.callback';
+const JOB_TELEPHONY_CALLBACK = JOB_KINDS.telephonyCallback;
 /** a delivery attempt gives up after this; the job's lease is extended to cover it (see `deliver`) */
 const DELIVERY_TIMEOUT_MS = 4_000;
 /** the lease a delivery holds: the attempt, plus room for marking it delivered */
@@ -38,9 +38,7 @@ export class TelephonyCallbackService {
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
     private readonly scheduler: DurableScheduler,
     private readonly secrets: SecretsService,
-  ) {
-    this.scheduler.register(JOB_TELEPHONY_CALLBACK, async (job) => this.deliver(job));
-  }
+  ) {}
 
   /** Where callbacks go; null when none is configured (then none is written). */
   get url(): string | null {
@@ -98,8 +96,9 @@ export class TelephonyCallbackService {
    * the whole attempt, so an instance that lost its claim (paused or partitioned past its lease, the job claimed
    * again meanwhile) does not POST, and two instances never POST the same callback at once.
    */
-  private async deliver(job: DueJob): Promise<void> {
-    const id = job.payload.id as string;
+  @OnJob('telephony.callback')
+  async deliver(job: DueJob<'telephony.callback'>): Promise<void> {
+    const { id } = job.payload;
     const row = await inTransaction(this.dataSource, async (tx) => {
       await this.scheduler.fence(tx, job, { holdMs: DELIVERY_HOLD_MS });
       return one<{ url: string; body: ContactConnectedEvent; status: string; created_at: Date }>(

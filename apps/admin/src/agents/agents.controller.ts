@@ -2,8 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Agent, AgentRepository } from '@tether/agents';
 import { AgentTokenService } from '@tether/auth';
-import { ContactDispatcher, OfferService } from '@tether/contacts';
-import { EventBus } from '@tether/realtime';
+import { AgentRosterService } from '@tether/contacts';
 import { CreateAgentDto } from './create-agent.dto';
 import { UpdateAgentDto } from './update-agent.dto';
 
@@ -14,9 +13,7 @@ export class AgentsController {
   constructor(
     private readonly agents: AgentRepository,
     private readonly tokens: AgentTokenService,
-    private readonly offers: OfferService,
-    private readonly dispatcher: ContactDispatcher,
-    private readonly bus: EventBus,
+    private readonly roster: AgentRosterService,
   ) {}
 
   @Post()
@@ -37,11 +34,8 @@ export class AgentsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change name, lines, skills or capacity; applies to the next routing decision' })
-  async update(@Param('id') id: string, @Body() body: UpdateAgentDto): Promise<Agent> {
-    const agent = await this.agents.update(id, body);
-    await this.bus.publish({ type: 'agent.updated', agentId: id, lines: agent.lines });
-    this.dispatcher.requestAll();
-    return agent;
+  update(@Param('id') id: string, @Body() body: UpdateAgentDto): Promise<Agent> {
+    return this.roster.update(id, body);
   }
 
   @Delete(':id')
@@ -49,10 +43,8 @@ export class AgentsController {
   @ApiOperation({
     summary: 'Remove an agent: tokens revoked, pending offers revoked and re-routed; history kept',
   })
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.agents.remove(id);
-    await this.offers.revokeAllFor(id, 'agent_removed');
-    await this.bus.publish({ type: 'agent.removed', agentId: id });
+  remove(@Param('id') id: string): Promise<void> {
+    return this.roster.remove(id);
   }
 
   @Post(':id/tokens')

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Agent, AgentChanges, AgentRepository } from '@tether/agents';
+import { AgentTokenService } from '@tether/auth';
+import { NotFoundError } from '@tether/errors';
+import { inTransaction } from '@tether/persistence';
+import { EventBus } from '@tether/realtime';
+import { ContactDispatcher } from './contact-dispatcher.service';
+import { OfferService } from './offer.service';
+
+/**
+ * Admin changes to the roster that reach past the agents table: what else must change with them, in one
+ * transaction, and who must hear of it afterwards. Controllers make one call here.
+ */
+@Injectable()
+export class AgentRosterService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly agents: AgentRepository,
+    private readonly tokens: AgentTokenService,
+    private readonly offers: OfferService,
+    private readonly dispatcher: ContactDispatcher,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Name, lines, skills or capacity changed: the agent's sockets move to their new lines; routing looks again. */
+  async update(id: string, changes: AgentChanges): Promise<Agent> {
+    const agent = await this.agents.update(id, changes);
+    await this.bus.publish({ type: 'agent.updated', agentId: id, lines: agent.lines });
+    this.dispatcher.requestAll();
+    return agent;
+  }
+
+  /**
+   * Removes an agent: soft delete, presence offline, every token revoked and every pending offer revoked (its
+   * contact back in the queue), all or nothing; then their sockets are closed and the contacts routed on.
+   */
+  async remove(id: string): Promise<void> {
+    const revoked = await inTransaction(this.dataSource, async (tx) => {
+      if (!(await this.agents.markRemoved(tx, id))) throw new NotFoundError('Agent', id);
+      await this.tokens.revokeAll(tx, id);
+      return this.offers.revokePending(tx, id, 'agent_removed');
+    });
+    await this.offers.announceRevoked(id, revoked, 'agent_removed');
+    await this.bus.publish({ type: 'agent.removed', agentId: id });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Every durable timer kind and its payload, in one place. A kind is scheduled with `DurableScheduler.schedule`
+ * (or by a SQL function given the kind by its caller) and handled by exactly one method marked `@OnJob(kind)`;
+ * both are type-checked against this map. Payloads carry ids, never personal data.
+ */
+export interface JobPayloads {
+  /**
+   * A contact was held for its preferred agent (last agent or case owner) and the hold ends now: route the line
+   * again. Written by a routing pass's commit for each hold (libs/contacts, `ContactDispatcher`).
+   */
+  'routing.sticky-wait': { line: string };
+  /** An agent's wrap-up after a contact ends: route the lines they serve (libs/contacts, completion). */
+  'agent.wrap-up-end': { lines: string[] };
+  /** An agent's last socket closed and the reconnect grace is over: offline unless they came back. */
+  'agent.disconnect-grace': { agentId: string };
+  /** Deliver (retry) one outbound telephony callback from the outbox (libs/telephony). */
+  'telephony.callback': { id: string };
+}
+
+export type JobKind = keyof JobPayloads;
+
+/** The kinds as values, for SQL functions that take the kind of the job they write as an argument. */
+export const JOB_KINDS = {
+  preferredAgentHoldEnds: 'routing.sticky-wait',
+  wrapUpEnds: 'agent.wrap-up-end',
+  disconnectGraceEnds: 'agent.disconnect-grace',
+  telephonyCallback: 'telephony.callback',
+} as const satisfies Record<string, JobKind>;
