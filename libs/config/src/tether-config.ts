@@ -1,7 +1,11 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
-export type AppName = 'admin' | 'sales' | 'presales' | 'service' | 'gateway';
+/** The apps whose port is fixed configuration; every other app is a line app, named after its line. */
+export type FixedApp = 'admin' | 'gateway';
+
+/** `admin`, `gateway`, or a line's name (a row of the `lines` table: `sales`, `presales`, `service` by default). */
+export type AppName = FixedApp | (string & {});
 
 /** Typed, validated configuration: the only shape the rest of the code sees (never process.env). */
 export interface TetherConfig {
