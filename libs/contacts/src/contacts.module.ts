@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '@tether/customers';
+import { LinesModule } from '@tether/lines';
 import { TelephonyModule } from '@tether/telephony';
 import { AgentPresenceService } from './agent-presence.service';
 import { AgentResyncService } from './agent-resync.service';
@@ -13,7 +14,7 @@ import { QueueSnapshotService } from './queue-snapshot.service';
 
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
 @Module({
-  imports: [CustomersModule, TelephonyModule],
+  imports: [CustomersModule, TelephonyModule, LinesModule],
   providers: [
     LineRoutingRepository,
     OfferPayloadBuilder,

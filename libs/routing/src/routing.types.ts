@@ -6,9 +6,6 @@
  */
 export type Line = string;
 
-/** @deprecated the default lines, until their last readers take the lines from data */
-export const LINES: readonly Line[] = ['sales', 'presales', 'service'];
-
 export const CHANNELS = ['voice', 'chat', 'email', 'messenger'] as const;
 export type Channel = (typeof CHANNELS)[number];
 

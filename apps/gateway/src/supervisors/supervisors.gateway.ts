@@ -4,8 +4,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
 import { SecretsService } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
+import { LineDirectory } from '@tether/lines';
 import { EventBus, TetherEvent } from '@tether/realtime';
-import { LINES } from '@tether/routing';
 
 /**
  * Supervisors (admin token) watch the floor: the queue of every line and agents' presence changes, read-only.
@@ -24,6 +24,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     private readonly agents: AgentRepository,
     private readonly queue: QueueSnapshotService,
     private readonly bus: EventBus,
+    private readonly lines: LineDirectory,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -46,7 +47,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
   async handleConnection(socket: Socket): Promise<void> {
     try {
       socket.emit('agents', await this.agents.list());
-      socket.emit('queue', await this.queue.snapshot(LINES));
+      socket.emit('queue', await this.queue.snapshot(await this.lines.names()));
     } catch (error) {
       this.logger.warn(`supervisor connect failed: ${(error as Error).message}`);
     }
@@ -68,8 +69,9 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     } else if (event.type === 'queue.changed' && !this.snapshotTimer && this.namespace.sockets.size > 0) {
       this.snapshotTimer = setTimeout(() => {
         this.snapshotTimer = undefined;
-        void this.queue
-          .snapshot(LINES)
+        void this.lines
+          .names()
+          .then((lines) => this.queue.snapshot(lines))
           .then((snapshot) => this.namespace.emit('queue', snapshot))
           .catch(() => undefined);
       }, 500);
