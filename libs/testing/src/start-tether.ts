@@ -163,20 +163,29 @@ export class Tether {
     // counted when asked, not when started: processes of one app started at once get distinct labels
     const sameApp = this.launched.get(app) ?? 0;
     this.launched.set(app, sameApp + 1);
-    const entry = await this.startEntryPoint(`dist/apps/${app}/src/main.js`, {
+    const entry = await this.launch(app, `dist/apps/${app}/src/main.js`, {
       label: sameApp === 0 ? app : `${app}#${sameApp + 1}`,
       env,
     });
     this.appUrls[app] ??= entry.url;
-    return { ...entry, app };
+    return entry;
   }
 
   /**
    * Any entry point (`script`: relative to the repository root, or absolute, e.g. a new line's main.js written to a
    * temporary directory) as one more process of this system, over the same database and Redis, on a free port
-   * passed in `portVariable` (default PORT; `BILLING_PORT` to start a line app by its line's variable).
+   * passed in `portVariable` (default PORT; `BILLING_PORT` to start a line app by its line's variable). Its `app`
+   * is its label.
    */
-  async startEntryPoint(
+  startEntryPoint(
+    script: string,
+    options: { label: string; portVariable?: string; env?: Record<string, string> },
+  ): Promise<TetherAppProcess> {
+    return this.launch(options.label, script, options);
+  }
+
+  private async launch(
+    app: TetherAppProcess['app'],
     script: string,
     options: { label: string; portVariable?: string; env?: Record<string, string> },
   ): Promise<TetherAppProcess> {
@@ -196,7 +205,7 @@ export class Tether {
       healthUrls: [`${url}/health`],
       startTimeoutMs: this.startTimeoutMs,
     });
-    const entry: TetherAppProcess = { app: options.label, url, child };
+    const entry: TetherAppProcess = { app, url, child };
     this.running.push(entry);
     return entry;
   }
