@@ -32,6 +32,7 @@ const option = (name, fallback) => {
 };
 const instances = option('instances', 2);
 const basePort = option('base-port', 4000);
+// The fixed apps and the default lines (rows of the `lines` table); another line: its name, port and built entry point.
 const APPS = [
   ['admin', 3000],
   ['sales', 3001],

@@ -23,7 +23,7 @@ SELECT * FROM tether_call_row(:contact_id);
 -- ContactDispatcher.pass: snapshot under the line's advisory lock, then every decision committed at once
 BEGIN;
 \if :with_pass
-SELECT tether_routing_snapshot('sales', 7246318101, 200, 800);
+SELECT tether_routing_snapshot('sales', -2639711842066353949, 200, 800); -- lineLockKey('sales')
 \endif
 SELECT offer_id FROM tether_commit_offers('sales', ARRAY[:contact_id]::uuid[],
   ARRAY[lpad(to_hex(:agent::int), 32, '0')]::uuid[], ARRAY['skills'], ARRAY['longest idle of the eligible agents'], 20,

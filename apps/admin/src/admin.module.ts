@@ -5,6 +5,7 @@ import { AgentsModule } from '@tether/agents';
 import { TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
 import { CustomersModule } from '@tether/customers';
+import { LinesModule } from '@tether/lines';
 import { CoreModule } from '@tether/transport';
 import { AgentsController } from './agents/agents.controller';
 import { AuditLogInterceptor } from './audit/audit-log.interceptor';
@@ -17,7 +18,13 @@ export class AdminModule {
   static forRoot(config: TetherConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: AdminModule,
-      imports: [CoreModule.forRoot(config, 'admin'), AgentsModule, CustomersModule, ContactsModule],
+      imports: [
+        CoreModule.forRoot(config, 'admin'),
+        AgentsModule,
+        CustomersModule,
+        ContactsModule,
+        LinesModule,
+      ],
       controllers: [AgentsController, CustomersController, LinesController],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },

@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/c
 import { AgentsModule } from '@tether/agents';
 import { TetherConfig } from '@tether/config';
 import { AgentPresenceService, ContactsModule } from '@tether/contacts';
+import { LinesModule } from '@tether/lines';
 import { CoreModule } from '@tether/transport';
 import { AgentsGateway } from './agents/agents.gateway';
 import { SupervisorsGateway } from './supervisors/supervisors.gateway';
@@ -13,7 +14,7 @@ export class GatewayModule implements OnApplicationBootstrap {
   static forRoot(config: TetherConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [CoreModule.forRoot(config, 'gateway'), AgentsModule, ContactsModule],
+      imports: [CoreModule.forRoot(config, 'gateway'), AgentsModule, ContactsModule, LinesModule],
       providers: [AgentsGateway, SupervisorsGateway],
     };
   }

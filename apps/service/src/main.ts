@@ -1,5 +1,4 @@
-import { lineAppBuilder } from '@tether/line-app';
-import { runSingleApp } from '@tether/transport';
+import { runLineApp } from '@tether/line-app';
 
 /** The service line's entry point: its own number, its own IVR, no other line's menus. */
-void runSingleApp('service', lineAppBuilder('service'));
+void runLineApp('service');

@@ -4,13 +4,14 @@ import { buildGatewayApp } from '../../gateway/src/build-gateway-app';
 import { AppName, loadConfigOrExit, portFor } from '@tether/config';
 import { lineAppBuilder } from '@tether/line-app';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '@tether/persistence';
-import { AppBuilder, displayHost } from '@tether/transport';
+import { AppBuilder, defaultPortOf, displayHost } from '@tether/transport';
+
+/** The lines `npm start` serves: the three seeded in `lines`. Another line runs from its own entry point. */
+const DEFAULT_LINES = ['sales', 'presales', 'service'];
 
 const APPS: [AppName, AppBuilder][] = [
   ['admin', buildAdminApp],
-  ['sales', lineAppBuilder('sales')],
-  ['presales', lineAppBuilder('presales')],
-  ['service', lineAppBuilder('service')],
+  ...DEFAULT_LINES.map((line): [AppName, AppBuilder] => [line, lineAppBuilder(line)]),
   ['gateway', buildGatewayApp],
 ];
 
@@ -20,7 +21,7 @@ const APPS: [AppName, AppBuilder][] = [
  * event bus. Ctrl-C closes the apps, then stops PostgreSQL, leaving no process behind.
  */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(process.env, { apps: APPS.map(([name]) => name) });
   let embedded: EmbeddedDatabase | undefined;
   const apps: NestFastifyApplication[] = [];
   let stopping = false;
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     for (const [name, build] of APPS) {
       const app = await build({ ...config, databaseUrl, portOverride: undefined });
       apps.push(app);
-      const port = portFor({ ...config, portOverride: undefined }, name);
+      const port = portFor({ ...config, portOverride: undefined }, name, defaultPortOf(app));
       await app.listen(port, config.host);
       lines.push(
         `  ${name.padEnd(9)} http://${displayHost(config.host)}:${port}${name === 'gateway' ? '  (socket.io /agents, /supervisors)' : name === 'admin' ? '  (REST /v1, OpenAPI /docs)' : '  (POST /v1/telephony/calls)'}`,

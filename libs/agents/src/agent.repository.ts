@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '@tether/errors';
+import { LineDirectory } from '@tether/lines';
 import { one, rows, Sql } from '@tether/persistence';
 import { CHANNELS, Channel, Line, PresenceState } from '@tether/routing';
 import { Agent, AgentChanges, DEFAULT_CAPACITY, NewAgent } from './agent.types';
@@ -39,12 +40,20 @@ function toAgent(row: AgentRow): Agent {
   };
 }
 
-/** Agents, their skills and per-channel capacity. Presence and live load are in PresenceService. */
+/**
+ * Agents, their skills and per-channel capacity. Presence and live load are in PresenceService. An agent's lines
+ * must be rows of `lines`: an array column cannot carry a foreign key, so create and update check them
+ * (`UnknownLines`, a 400 naming `lines`).
+ */
 @Injectable()
 export class AgentRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lines: LineDirectory,
+  ) {}
 
   async create(input: NewAgent): Promise<Agent> {
+    await this.lines.assertDefined(input.lines);
     const capacity = input.capacity ?? DEFAULT_CAPACITY;
     const id = await this.dataSource.transaction(async (tx) => {
       const created = await one<{ id: string }>(
@@ -79,6 +88,7 @@ export class AgentRepository {
 
   async update(id: string, changes: AgentChanges): Promise<Agent> {
     const current = await this.get(id);
+    if (changes.lines) await this.lines.assertDefined(changes.lines);
     await this.dataSource.transaction(async (tx) => {
       await tx.query(
         `UPDATE agents SET name = $2, lines = $3, skills = $4, capacity = $5, updated_at = now() WHERE id = $1`,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { LinesModule } from '@tether/lines';
 import { AgentRepository } from './agent.repository';
 
-@Module({ providers: [AgentRepository], exports: [AgentRepository] })
+@Module({ imports: [LinesModule], providers: [AgentRepository], exports: [AgentRepository] })
 export class AgentsModule {}

@@ -18,6 +18,7 @@ export class EnvSchema {
   HOST?: string;
 
   /** Port of the one app started by `npm run start:<app>`; overrides that app's own *_PORT. */
+  // Line apps' ports (SALES_PORT, BILLING_PORT, ...) are named after lines, which are data: see envSchemaWithPorts.
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -31,27 +32,6 @@ export class EnvSchema {
   @Min(0)
   @Max(65535)
   ADMIN_PORT?: number;
-
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  SALES_PORT?: number;
-
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PRESALES_PORT?: number;
-
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  SERVICE_PORT?: number;
 
   @IsOptional()
   @Transform(toInt)
@@ -210,4 +190,18 @@ export class EnvSchema {
   @Min(1)
   @Max(10_000)
   TETHER_SOCKET_EVENTS_PER_SECOND?: number;
+}
+
+/**
+ * EnvSchema plus one optional port variable per name (`SALES_PORT`, `BILLING_PORT`, ...), validated like the fixed
+ * ones, for the line apps a process runs: their names come from the `lines` table, not from this file.
+ */
+export function envSchemaWithPorts(variables: readonly string[]): new () => EnvSchema {
+  if (variables.length === 0) return EnvSchema;
+  class EnvSchemaWithPorts extends EnvSchema {}
+  for (const variable of variables) {
+    for (const decorate of [IsOptional(), Transform(toInt), IsInt(), Min(0), Max(65535)])
+      decorate(EnvSchemaWithPorts.prototype, variable);
+  }
+  return EnvSchemaWithPorts;
 }

@@ -1,11 +1,59 @@
 import { InvalidConfigError, loadConfig } from './load-config';
+import { portFor } from './tether-config';
 
 describe('loadConfig', () => {
   it('applies the contract default ports with an empty environment', () => {
     const config = loadConfig({});
-    expect(config.ports).toEqual({ admin: 3000, sales: 3001, presales: 3002, service: 3003, gateway: 3005 });
+    expect(config.ports).toEqual({ admin: 3000, gateway: 3005 });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
+  });
+
+  describe('line apps’ ports, by the line’s name', () => {
+    it('reads <LINE>_PORT of the apps asked for, any line', () => {
+      const config = loadConfig(
+        { SALES_PORT: '4001', BILLING_PORT: '4004', OTHER_PORT: '4999' },
+        { apps: ['admin', 'sales', 'billing', 'service'] },
+      );
+      expect(config.ports).toEqual({ admin: 3000, gateway: 3005, sales: 4001, billing: 4004 });
+      expect(portFor(config, 'billing')).toBe(4004);
+      expect(portFor(config, 'sales', 3001)).toBe(4001);
+    });
+
+    it('without a variable the line’s default (its lines.default_port) applies; PORT wins over both', () => {
+      const config = loadConfig({}, { apps: ['sales'] });
+      expect(portFor(config, 'sales', 3001)).toBe(3001);
+      expect(portFor(config, 'admin')).toBe(3000);
+      const alone = loadConfig({ PORT: '4100', SALES_PORT: '4001' }, { apps: ['sales'] });
+      expect(portFor(alone, 'sales', 3001)).toBe(4100);
+    });
+
+    it('no variable and no default: an InvalidConfigError naming the variable to set', () => {
+      const config = loadConfig({}, { apps: ['billing'] });
+      for (const fallback of [undefined, null]) {
+        expect(() => portFor(config, 'billing', fallback)).toThrow(InvalidConfigError);
+        expect(() => portFor(config, 'billing', fallback)).toThrow(/BILLING_PORT: required/);
+      }
+    });
+
+    it('validates them as ports, listed with every other bad variable', () => {
+      expect(() => loadConfig({ BILLING_PORT: '70000' }, { apps: ['billing'] })).toThrow(/BILLING_PORT/);
+      let caught: unknown;
+      try {
+        loadConfig({ BILLING_PORT: 'abc', SALES_PORT: '-1', PORT: 'x' }, { apps: ['billing', 'sales'] });
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as InvalidConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'BILLING_PORT',
+        'PORT',
+        'SALES_PORT',
+      ]);
+    });
+
+    it('ignores the port variables of apps it was not asked for', () => {
+      expect(loadConfig({ BILLING_PORT: 'abc' }).ports).toEqual({ admin: 3000, gateway: 3005 });
+    });
   });
 
   it('parses numeric and URL variables', () => {

@@ -1,14 +1,27 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { EnvSchema } from './env.schema';
-import { DEFAULT_PORTS, TetherConfig, dataDirFrom, defaultInstanceId } from './tether-config';
+import { EnvSchema, envSchemaWithPorts } from './env.schema';
+import { InvalidConfigError } from './invalid-config.error';
+import {
+  AppName,
+  DEFAULT_PORTS,
+  FIXED_APPS,
+  FixedApp,
+  TetherConfig,
+  dataDirFrom,
+  defaultInstanceId,
+  portVariable,
+} from './tether-config';
 
-export class InvalidConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'InvalidConfigError';
-  }
+export { InvalidConfigError } from './invalid-config.error';
+
+export interface LoadConfigOptions {
+  /**
+   * The apps this process runs. A line app's port variable (`<LINE>_PORT`) is named after its line, which is data,
+   * so the schema cannot list them all: each app named here gets its variable read and validated as a port.
+   */
+  apps?: readonly AppName[];
 }
 
 function describe(errors: ValidationError[]): string[] {
@@ -24,23 +37,32 @@ function redactIfSecret(name: string, value: unknown): unknown {
 }
 
 /** Reads and validates the environment; throws InvalidConfigError listing every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): TetherConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): TetherConfig {
   const raw: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const parsed = plainToInstance(EnvSchema, raw, { enableImplicitConversion: false });
+  const lineApps = [...new Set(options.apps ?? [])].filter((app) => !FIXED_APPS.includes(app as FixedApp));
+  const schema = envSchemaWithPorts(lineApps.map(portVariable));
+  const parsed = plainToInstance(schema, raw, { enableImplicitConversion: false }) as EnvSchema &
+    Record<string, unknown>;
   const errors = validateSync(parsed, { whitelist: false, skipMissingProperties: false });
   if (errors.length > 0) throw new InvalidConfigError(describe(errors));
+  const linePorts: Record<string, number> = {};
+  for (const app of lineApps) {
+    const port = parsed[portVariable(app)];
+    if (typeof port === 'number') linePorts[app] = port;
+  }
   return {
     env: (parsed.NODE_ENV as TetherConfig['env']) ?? 'development',
     host: parsed.HOST ?? '0.0.0.0',
     portOverride: parsed.PORT,
     ports: {
+      ...linePorts,
       admin: parsed.ADMIN_PORT ?? DEFAULT_PORTS.admin,
-      sales: parsed.SALES_PORT ?? DEFAULT_PORTS.sales,
-      presales: parsed.PRESALES_PORT ?? DEFAULT_PORTS.presales,
-      service: parsed.SERVICE_PORT ?? DEFAULT_PORTS.service,
       gateway: parsed.GATEWAY_PORT ?? DEFAULT_PORTS.gateway,
     },
     databaseUrl: parsed.DATABASE_URL,
@@ -70,9 +92,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TetherConfig {
 }
 
 /** For main.ts files: load or print every problem and exit non-zero. */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): TetherConfig {
+export function loadConfigOrExit(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): TetherConfig {
+  return exitIfInvalid(() => loadConfig(env, options));
+}
+
+/** Runs a step of configuration (loading it, resolving a port); an InvalidConfigError is printed and exits 78. */
+export function exitIfInvalid<T>(step: () => T): T {
   try {
-    return loadConfig(env);
+    return step();
   } catch (error) {
     if (error instanceof InvalidConfigError) {
       process.stderr.write(`${error.message}\n`);

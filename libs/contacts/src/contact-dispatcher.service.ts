@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
+import { LineDirectory, lineLockKey } from '@tether/lines';
 import { scrubText } from '@tether/observability';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import {
   AgentCandidate,
   Channel,
-  LINES,
   Line,
   PresenceState,
   RoutingEngine,
@@ -70,13 +70,6 @@ const RUNNING_PASSES = new Map<Line, Promise<void>>();
 const PASS_REQUESTED = new Set<Line>();
 const SWEEPING = new Set<string>();
 
-/** Line-scoped advisory lock keys: one routing pass per line at a time across every instance. */
-const LINE_LOCK: Record<Line, number> = {
-  sales: 7_246_318_101,
-  presales: 7_246_318_102,
-  service: 7_246_318_103,
-};
-
 /**
  * Feeds the routing engine and commits its decisions. A pass for a line runs under that line's advisory lock, reads
  * the waiting contacts and the line's free agents (`tether_routing_snapshot`), lets `RoutingEngine` decide, and
@@ -103,12 +96,13 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly bus: EventBus,
     private readonly scheduler: DurableScheduler,
     private readonly offerExpiry: OfferExpiryClock,
+    private readonly lines: LineDirectory,
   ) {}
 
   /** A contact's hold for its preferred agent ended: the line is routed again, now open to everyone eligible. */
   @OnJob('routing.sticky-wait')
   async holdEnded(job: DueJob<'routing.sticky-wait'>): Promise<void> {
-    await this.dispatch(job.payload.line as Line);
+    await this.dispatch(job.payload.line);
   }
 
   onApplicationBootstrap(): void {
@@ -129,8 +123,12 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     await Promise.allSettled([...this.running.values()]);
   }
 
+  /** A pass for every defined line (the sweep; a change that may concern any line). */
   requestAll(): void {
-    for (const line of LINES) this.request(line);
+    void this.lines.names().then(
+      (lines) => lines.forEach((line) => this.request(line)),
+      (error: Error) => this.logger.error(`reading the lines failed: ${scrubText(error.message)}`),
+    );
   }
 
   /** Fire and forget: a pass for this line will start after this call. */
@@ -233,7 +231,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     const row = await one<{ snapshot: RoutingSnapshot }>(
       tx,
       `SELECT tether_routing_snapshot($1, $2, $3, $4) AS snapshot`,
-      [line, LINE_LOCK[line], contactLimit, agentLimit],
+      // one routing pass per line at a time across every instance
+      [line, lineLockKey(line), contactLimit, agentLimit],
     );
     return row!.snapshot;
   }

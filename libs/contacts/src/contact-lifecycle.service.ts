@@ -41,7 +41,7 @@ export class ContactLifecycleService {
   /** An agent's wrap-up is over: they are free again on every line they serve. */
   @OnJob('agent.wrap-up-end')
   async wrapUpEnded(job: DueJob<'agent.wrap-up-end'>): Promise<void> {
-    for (const line of (job.payload.lines ?? []) as Line[]) await this.dispatcher.dispatch(line);
+    for (const line of job.payload.lines ?? []) await this.dispatcher.dispatch(line);
   }
 
   /**

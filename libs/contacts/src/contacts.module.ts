@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '@tether/agents';
 import { CustomersModule } from '@tether/customers';
+import { LinesModule } from '@tether/lines';
 import { TelephonyModule } from '@tether/telephony';
 import { AgentPresenceService } from './agent-presence.service';
 import { AgentRosterService } from './agent-roster.service';
@@ -15,7 +16,7 @@ import { QueueSnapshotService } from './queue-snapshot.service';
 
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
 @Module({
-  imports: [AgentsModule, CustomersModule, TelephonyModule],
+  imports: [AgentsModule, CustomersModule, TelephonyModule, LinesModule],
   providers: [
     LineRoutingRepository,
     OfferPayloadBuilder,

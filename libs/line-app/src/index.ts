@@ -3,3 +3,4 @@ export * from './line.token';
 export * from './start-call.dto';
 export * from './call-event.dto';
 export * from './build-line-app';
+export * from './run-line-app';

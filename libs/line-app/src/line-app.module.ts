@@ -4,25 +4,37 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { AgentsModule } from '@tether/agents';
 import { TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
+import { LineDefinition, LineDirectory, LinesModule } from '@tether/lines';
 import type { Line } from '@tether/routing';
-import { CoreModule } from '@tether/transport';
-import { LINE } from './line.token';
+import { APP_DEFAULT_PORT, CoreModule } from '@tether/transport';
+import { LINE, LINE_DEFINITION } from './line.token';
 import { TelephonyCallsController } from './telephony-calls.controller';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 /**
- * One line's entry point (sales, presales, service). The three apps are this module with a different line: they
- * differ by the policies registered for the line (its routing rules), never by forked code.
+ * One line's entry point, for any row of the `lines` table (sales, presales and service by default). Every line app
+ * is this module with a different line: they differ by the policies registered for the line (its routing rules),
+ * never by forked code. A line with no row refuses to start (`LineNotDefined`, while the app is built).
  */
 @Module({})
 export class LineAppModule {
   static forLine(line: Line, config: TetherConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: LineAppModule,
-      imports: [CoreModule.forRoot(config, line), AgentsModule, ContactsModule],
+      imports: [CoreModule.forRoot(config, line), AgentsModule, ContactsModule, LinesModule],
       controllers: [TelephonyCallsController],
       providers: [
         { provide: LINE, useValue: line },
+        {
+          provide: LINE_DEFINITION,
+          useFactory: (lines: LineDirectory) => lines.require(line),
+          inject: [LineDirectory],
+        },
+        {
+          provide: APP_DEFAULT_PORT,
+          useFactory: (definition: LineDefinition) => definition.defaultPort,
+          inject: [LINE_DEFINITION],
+        },
         WebhookSignatureGuard,
         { provide: APP_GUARD, useClass: ThrottlerGuard },
       ],

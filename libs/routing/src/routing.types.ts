@@ -1,7 +1,10 @@
 /** The vocabulary of routing. Plain data: no framework, no I/O. */
 
-export const LINES = ['sales', 'presales', 'service'] as const;
-export type Line = (typeof LINES)[number];
+/**
+ * A line's name, as read from the `lines` table (`@tether/lines`): `sales`, `presales` and `service` by default, and
+ * whatever rows are added. The engine never enumerates lines; it routes the one it is given.
+ */
+export type Line = string;
 
 export const CHANNELS = ['voice', 'chat', 'email', 'messenger'] as const;
 export type Channel = (typeof CHANNELS)[number];

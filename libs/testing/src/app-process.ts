@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { e2eChildren } from './e2e-globals';
 
 /** Output kept per process; a runaway logger must not eat the test runner's memory. */
@@ -9,7 +9,7 @@ const MAX_OUTPUT_CHARS = 1_000_000;
 export interface SpawnAppOptions {
   /** names the process in logs and errors ("gateway#2") */
   label: string;
-  /** the entry script relative to the repository root, e.g. `dist/apps/admin/src/main.js` */
+  /** the entry script relative to the repository root, e.g. `dist/apps/admin/src/main.js`, or an absolute path */
   script: string;
   /** the child's whole environment beyond PATH/HOME/locale: nothing else of the test runner's leaks in */
   env: Record<string, string>;
@@ -55,7 +55,7 @@ export class AppProcess {
   /** Starts the process and returns at once (for tests that expect it to exit, e.g. on bad configuration). */
   static spawn(options: SpawnAppOptions): AppProcess {
     const root = repoRoot();
-    const script = join(root, options.script);
+    const script = resolve(root, options.script);
     if (!existsSync(script)) throw new Error(`${script} does not exist: run \`npm run build\` first`);
     const child = spawn(process.execPath, [script], {
       cwd: root,

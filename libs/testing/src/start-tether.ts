@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from './test-database';
 import { testRedisUrl } from './test-redis';
 import type { Line } from './wire-types';
 
+/** The apps with an entry point in the repository (`apps/<app>/src/main.ts`): the fixed ones and the default lines. */
 export const TETHER_APPS = ['admin', 'sales', 'presales', 'service', 'gateway'] as const;
 export type TetherApp = (typeof TETHER_APPS)[number];
 
@@ -15,13 +16,10 @@ export type TetherApp = (typeof TETHER_APPS)[number];
 export const TEST_ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 export const TEST_WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789abcdef';
 
-const PORT_VARIABLE: Record<TetherApp, string> = {
-  admin: 'ADMIN_PORT',
-  sales: 'SALES_PORT',
-  presales: 'PRESALES_PORT',
-  service: 'SERVICE_PORT',
-  gateway: 'GATEWAY_PORT',
-};
+/** An app's own port variable, as Tether names it: `ADMIN_PORT`, `SALES_PORT`, `BILLING_PORT`, ... */
+export function portVariableOf(app: string): string {
+  return `${app.toUpperCase()}_PORT`;
+}
 
 export interface StartTetherOptions {
   /** extra environment for every process, winning over the defaults (TETHER_TELEPHONY_CALLBACK_URL, ...) */
@@ -44,7 +42,8 @@ export interface StartTetherOptions {
 }
 
 export interface TetherAppProcess {
-  app: TetherApp | 'standalone';
+  /** the app, `standalone`, or the label of a process started by `startEntryPoint` */
+  app: TetherApp | 'standalone' | (string & {});
   /** base URL (the first app's, for the standalone process) */
   url: string;
   child: AppProcess;
@@ -119,7 +118,7 @@ export class Tether {
         for (const app of TETHER_APPS) {
           const port = await distinctFreePort(taken);
           urls[app] = `http://127.0.0.1:${port}`;
-          portEnv[PORT_VARIABLE[app]] = String(port);
+          portEnv[portVariableOf(app)] = String(port);
         }
         const tether = new Tether(database, env, undefined, timeout, urls);
         const standalone = await AppProcess.start({
@@ -161,32 +160,70 @@ export class Tether {
    * one process can get its own DATABASE_URL / REDIS_URL (through a FaultProxy) or TETHER_INSTANCE_ID.
    */
   async startApp(app: TetherApp, env: Record<string, string> = {}): Promise<TetherAppProcess> {
-    if (this.redisUrl === undefined)
-      throw new Error('startApp needs a system started with `apps` (processes sharing Redis)');
-    const port = await distinctFreePort(this.ports);
-    const url = `http://127.0.0.1:${port}`;
     // counted when asked, not when started: processes of one app started at once get distinct labels
     const sameApp = this.launched.get(app) ?? 0;
     this.launched.set(app, sameApp + 1);
-    const child = await AppProcess.start({
+    const entry = await this.launch(app, `dist/apps/${app}/src/main.js`, {
       label: sameApp === 0 ? app : `${app}#${sameApp + 1}`,
-      script: `dist/apps/${app}/src/main.js`,
-      env: { ...this.env, REDIS_URL: this.redisUrl, PORT: String(port), ...env },
+      env,
+    });
+    this.appUrls[app] ??= entry.url;
+    return entry;
+  }
+
+  /**
+   * Any entry point (`script`: relative to the repository root, or absolute, e.g. a new line's main.js written to a
+   * temporary directory) as one more process of this system, over the same database and Redis, on a free port
+   * passed in `portVariable` (default PORT; `BILLING_PORT` to start a line app by its line's variable). Its `app`
+   * is its label.
+   */
+  startEntryPoint(
+    script: string,
+    options: { label: string; portVariable?: string; env?: Record<string, string> },
+  ): Promise<TetherAppProcess> {
+    return this.launch(options.label, script, options);
+  }
+
+  private async launch(
+    app: TetherAppProcess['app'],
+    script: string,
+    options: { label: string; portVariable?: string; env?: Record<string, string> },
+  ): Promise<TetherAppProcess> {
+    if (this.redisUrl === undefined)
+      throw new Error('starting a process needs a system started with `apps` (processes sharing Redis)');
+    const port = await distinctFreePort(this.ports);
+    const url = `http://127.0.0.1:${port}`;
+    const child = await AppProcess.start({
+      label: options.label,
+      script,
+      env: {
+        ...this.env,
+        REDIS_URL: this.redisUrl,
+        [options.portVariable ?? 'PORT']: String(port),
+        ...options.env,
+      },
       healthUrls: [`${url}/health`],
       startTimeoutMs: this.startTimeoutMs,
     });
     const entry: TetherAppProcess = { app, url, child };
     this.running.push(entry);
-    this.appUrls[app] ??= url;
     return entry;
+  }
+
+  /** The environment every process of this system gets (DATABASE_URL, credentials, short timers). */
+  get processEnv(): Readonly<Record<string, string>> {
+    return { ...this.env, ...(this.redisUrl === undefined ? {} : { REDIS_URL: this.redisUrl }) };
   }
 
   admin(token: string | null = this.adminToken): AdminClient {
     return new AdminClient(this.urls.admin, token);
   }
 
+  /** The telephony client of a line app this system started (a default line's; another's: its process's url). */
   line(line: Line): TelephonyClient {
-    return new TelephonyClient(this.urls[line], this.webhookSecret);
+    if (!(TETHER_APPS as readonly string[]).includes(line))
+      throw new Error(`${line} has no entry point here: use the url of the process that serves it`);
+    return new TelephonyClient(this.urls[line as TetherApp], this.webhookSecret);
   }
 
   agent(token: string, agentId?: string): AgentClient {

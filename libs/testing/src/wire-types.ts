@@ -8,7 +8,8 @@ import type { AckError, AgentServerEvents } from '@tether/realtime';
  * (docs/asyncapi.yaml is generated from it), so the test client uses it rather than a second copy.
  */
 
-export type Line = 'sales' | 'presales' | 'service';
+/** A line's name: a row of the `lines` table. `sales`, `presales` and `service` by default; any added row too. */
+export type Line = string;
 export type Channel = 'voice' | 'chat' | 'email' | 'messenger';
 export type PresenceState = 'available' | 'away' | 'offline';
 export type ContactStatus = 'queued' | 'offered' | 'connected' | 'ended';

@@ -4,13 +4,14 @@ import {
   ArrayNotEmpty,
   IsArray,
   IsDefined,
-  IsIn,
   IsNotEmpty,
   IsOptional,
   IsString,
+  Matches,
   MaxLength,
 } from 'class-validator';
-import { Channel, LINES, Line } from '@tether/routing';
+import { LINE_NAME_PATTERN } from '@tether/lines';
+import { Channel, Line } from '@tether/routing';
 import { IsCapacityMap, IsSkillMap } from './agent-fields.validators';
 
 export class CreateAgentDto {
@@ -21,10 +22,16 @@ export class CreateAgentDto {
   @IsString()
   name: string;
 
-  @ApiProperty({ enum: LINES, isArray: true, example: ['service'] })
+  @ApiProperty({
+    type: [String],
+    example: ['service'],
+    description: 'names of defined lines (rows of the lines table; sales, presales and service by default)',
+  })
   @IsDefined()
-  @IsIn(LINES, { each: true, message: `lines must contain only: ${LINES.join(', ')}` })
-  @ArrayMaxSize(3)
+  // whether each is a defined line is data, checked by AgentRepository (400 naming `lines` too)
+  @Matches(LINE_NAME_PATTERN, { each: true, message: 'lines must contain only line names (a-z, 0-9, _)' })
+  @IsString({ each: true })
+  @ArrayMaxSize(100)
   @ArrayNotEmpty()
   @IsArray()
   lines: Line[];

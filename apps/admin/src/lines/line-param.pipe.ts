@@ -1,16 +1,13 @@
-import { Injectable, NotFoundException, PipeTransform } from '@nestjs/common';
-import { LINES, Line } from '@tether/routing';
+import { Injectable, PipeTransform } from '@nestjs/common';
+import { LineDirectory } from '@tether/lines';
+import type { Line } from '@tether/routing';
 
+/** `{line}` in a path: a defined line, else 404 `line_not_found` (LineNotDefined, mapped by the exception filter). */
 @Injectable()
-export class LineParamPipe implements PipeTransform<string, Line> {
-  transform(value: string): Line {
-    if (!(LINES as readonly string[]).includes(value)) {
-      throw new NotFoundException({
-        statusCode: 404,
-        error: 'line_not_found',
-        message: `line must be one of: ${LINES.join(', ')}`,
-      });
-    }
-    return value as Line;
+export class LineParamPipe implements PipeTransform<string, Promise<Line>> {
+  constructor(private readonly lines: LineDirectory) {}
+
+  async transform(value: string): Promise<Line> {
+    return (await this.lines.require(value)).name;
   }
 }

@@ -293,7 +293,7 @@ export class AgentsGateway
     const lineSetRooms = [...this.namespace.adapter.rooms.keys()].filter((room) => room.startsWith('lines:'));
     await Promise.all(
       lineSetRooms.map(async (room) => {
-        const lines = room.slice('lines:'.length).split('+').filter(Boolean) as Line[];
+        const lines: Line[] = room.slice('lines:'.length).split('+').filter(Boolean);
         if (!lines.some((line) => dirty.has(line))) return;
         const snapshot = await this.queue.snapshot(lines);
         // the same contacts waiting (a change that came and went within the window, an offer that did not move the

@@ -4,13 +4,13 @@ import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
 import { SecretsService } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
+import { LineDirectory } from '@tether/lines';
 import {
   EventBus,
   SupervisorClientToServerEvents,
   SupervisorServerToClientEvents,
   TetherEvent,
 } from '@tether/realtime';
-import { LINES } from '@tether/routing';
 
 type SupervisorSocket = Socket<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
 type SupervisorNamespace = Namespace<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
@@ -31,6 +31,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     private readonly agents: AgentRepository,
     private readonly queue: QueueSnapshotService,
     private readonly bus: EventBus,
+    private readonly lines: LineDirectory,
   ) {}
 
   afterInit(namespace: SupervisorNamespace): void {
@@ -53,7 +54,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
   async handleConnection(socket: SupervisorSocket): Promise<void> {
     try {
       socket.emit('agents', await this.agents.list());
-      socket.emit('queue', await this.queue.snapshot(LINES));
+      socket.emit('queue', await this.queue.snapshot(await this.lines.names()));
     } catch (error) {
       this.logger.warn(`supervisor connect failed: ${(error as Error).message}`);
     }
@@ -75,8 +76,9 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     } else if (event.type === 'queue.changed' && !this.snapshotTimer && this.namespace.sockets.size > 0) {
       this.snapshotTimer = setTimeout(() => {
         this.snapshotTimer = undefined;
-        void this.queue
-          .snapshot(LINES)
+        void this.lines
+          .names()
+          .then((lines) => this.queue.snapshot(lines))
           .then((snapshot) => this.namespace.emit('queue', snapshot))
           .catch(() => undefined);
       }, 500);
