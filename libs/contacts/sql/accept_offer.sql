@@ -2,7 +2,8 @@
 -- becomes accepted and the contact connected to the agent (work open, connected_at now). When p_callback_url is set,
 -- the telephony platform's contact.connected callback is written to the outbox (outbound_webhooks) with its
 -- safety-net delivery job ('telephony.callback', dedupe key the outbox row's id, due in 5 s unless the caller
--- delivered first: TelephonyCallbackService).
+-- delivered first: TelephonyCallbackService). That key is the new row's id, so tether_schedule_job's ON CONFLICT
+-- cannot apply: the job is always written, as with the plain INSERT this function used before.
 --
 -- Outcomes (outcome, contact_id, line, state, end_reason, callback_id, callback_body):
 --   'accepted'          now connected; callback_id/callback_body set when a callback URL was given;
@@ -69,8 +70,8 @@ BEGIN
                                  'agentId', p_agent);
     INSERT INTO outbound_webhooks (url, event, body) VALUES (p_callback_url, 'contact.connected', v_body)
     RETURNING outbound_webhooks.id INTO v_callback;
-    INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at)
-    VALUES ('telephony.callback', v_callback::text, jsonb_build_object('id', v_callback), now() + interval '5 seconds');
+    PERFORM tether_schedule_job('telephony.callback', v_callback::text, jsonb_build_object('id', v_callback),
+                                now() + interval '5 seconds');
   END IF;
   RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback, v_body;
 END

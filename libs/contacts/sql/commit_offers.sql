@@ -2,7 +2,7 @@
 -- tether_routing_snapshot holds the line's lock. Each decision i (p_contact_ids[i] to p_agent_ids[i]) is applied with
 -- conditional updates, contact still queued and agent slot still free, so a decision that raced a hang-up or another
 -- line's pass is dropped, never double-booked. Schedules the pass's sticky holds first ('routing.sticky-wait' jobs,
--- keys p_hold_keys, due p_hold_untils). An offer expires p_timeout_seconds after it is
+-- keys p_hold_keys, due p_hold_untils, through tether_schedule_job). An offer expires p_timeout_seconds after it is
 -- made (clock_timestamp(), not the transaction's start).
 --
 -- Outcome: one row per offer made, with what its payload is built from (contact, customer card, recent contacts);
@@ -25,10 +25,8 @@ DECLARE
   v_expires timestamptz;
 BEGIN
   IF coalesce(array_length(p_hold_keys, 1), 0) > 0 THEN
-    INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at)
-    SELECT 'routing.sticky-wait', h.k, jsonb_build_object('line', p_line), h.u
-      FROM unnest(p_hold_keys, p_hold_untils) AS h(k, u)
-    ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
+    PERFORM tether_schedule_job('routing.sticky-wait', h.k, jsonb_build_object('line', p_line), h.u)
+       FROM unnest(p_hold_keys, p_hold_untils) AS h(k, u);
   END IF;
 
   FOR i IN 1 .. coalesce(array_length(p_contact_ids, 1), 0) LOOP

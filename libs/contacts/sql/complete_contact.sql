@@ -3,7 +3,7 @@
 -- not ended already), the agent's slot freed, wrap-up started for the line's wrapUpSeconds (read here from
 -- line_routing, so a PUT applies at once; p_default_wrap_up_seconds without one), during which the agent gets no
 -- offer (idle_since moves to its end). A wrap-up schedules its end ('agent.wrap-up-end', dedupe key
--- `<agent>@<wrap_up_until ms>`, payload the agent's lines).
+-- `<agent>@<wrap_up_until ms>`, payload the agent's lines, through tether_schedule_job).
 --
 -- Outcomes (outcome, line, agent_lines, wrap_up_until):
 --   'completed'          done; wrap_up_until NULL when there is no wrap-up;
@@ -45,9 +45,8 @@ BEGIN
   SELECT a.lines INTO v_lines FROM agents a WHERE a.id = p_agent;
   v_lines := coalesce(v_lines, ARRAY[c.line]);
   IF v_until IS NOT NULL THEN
-    INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at)
-    VALUES ('agent.wrap-up-end', p_agent || '@' || tether_epoch_ms(v_until), jsonb_build_object('lines', v_lines), v_until)
-    ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
+    PERFORM tether_schedule_job('agent.wrap-up-end', p_agent || '@' || tether_epoch_ms(v_until),
+                                jsonb_build_object('lines', v_lines), v_until);
   END IF;
   RETURN QUERY SELECT 'completed'::text, c.line, v_lines, v_until;
 END

@@ -2,7 +2,7 @@
 -- phone (a provisional customer, known = false, for a new number or no number), finds their last agent on this
 -- line within p_horizon_days (sticky routing), inserts the contact (queued, with its first trace entry) and, when
 -- there is a last agent and p_sticky_wait_seconds > 0, schedules the end of the sticky wait
--- ('routing.sticky-wait', dedupe key `<contact>@<enqueued_at ms + wait>`).
+-- ('routing.sticky-wait', dedupe key `<contact>@<enqueued_at ms + wait>`, through tether_schedule_job).
 --
 -- Outcomes (outcome, contact_id):
 --   'created'      the contact was inserted;
@@ -89,10 +89,8 @@ BEGIN
 
   IF v_sticky IS NOT NULL AND p_sticky_wait_seconds > 0 THEN
     v_until_ms := tether_epoch_ms(v_enqueued) + p_sticky_wait_seconds * 1000;
-    INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at)
-    VALUES ('routing.sticky-wait', v_contact || '@' || v_until_ms, jsonb_build_object('line', p_line),
-            to_timestamp(v_until_ms / 1000.0))
-    ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
+    PERFORM tether_schedule_job('routing.sticky-wait', v_contact || '@' || v_until_ms,
+                                jsonb_build_object('line', p_line), to_timestamp(v_until_ms / 1000.0));
   END IF;
   RETURN QUERY SELECT 'created'::text, v_contact;
 END
