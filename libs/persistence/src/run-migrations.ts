@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { applySqlSources, SQL_SOURCES_ROOT } from './sql-sources';
 
 /** An arbitrary constant: every Tether process agrees on it, so only one runs migrations at a time. */
-const MIGRATION_LOCK_KEY = 7_246_318_001;
+export const MIGRATION_LOCK_KEY = 7_246_318_001;
 
 /** What one run applied: migration names, then SQL sources by path (`contacts/receive_call.sql`). */
 export interface MigrationRun {
