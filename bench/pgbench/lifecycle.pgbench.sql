@@ -2,8 +2,9 @@
 -- node-postgres sends them). The statements are those of libs/contacts and the libs it calls, in the same order
 -- and transactions, for a first-time caller on the sales line routed to an idle agent (sticky enabled, no wrap-up,
 -- callback URL set). One script run = one lifecycle, so pgbench's TPS is the DB floor in lifecycles/s. Mirrors the
--- code since the hot paths became PL/pgSQL functions (migration 1764000400000): one call per step; the lifecycle
--- part's pg_stat_statements table is the live list of what Tether runs, to re-sync this file against.
+-- code since the hot paths became PL/pgSQL functions (libs/*/sql/*.sql): one call per step; the lifecycle part's
+-- pg_stat_statements table is the live list of what Tether runs, to re-sync this file against, and
+-- lifecycle-script.int-spec.ts checks every call here against the functions' arguments.
 -- Left out (amortised, not per contact): the queue snapshots (per 200 ms), the line's handle-time read (cached 5 s),
 -- the offer-expiry sweep (one statement per second per process).
 -- Seeded by pgbench.bench.ts: 200 agents, ids lpad(to_hex(n), 32, '0')::uuid, available and connected, with a voice

@@ -1,5 +1,6 @@
 export * from './data-source.factory';
 export * from './run-migrations';
+export * from './sql-sources';
 export * from './embedded-postgres';
 export * from './persistence.module';
 export * from './sql';

@@ -2,13 +2,13 @@ import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source.factory';
-import { runMigrations } from './run-migrations';
+import { describeMigrationRun, runMigrations } from './run-migrations';
 
 export interface PersistenceOptions {
   url: string;
   poolSize: number;
   applicationName: string;
-  /** run pending migrations (under an advisory lock) before the app serves */
+  /** run pending migrations and changed SQL sources (under an advisory lock) before the app serves */
   migrate: boolean;
 }
 
@@ -28,9 +28,8 @@ export class PersistenceModule {
           dataSourceFactory: async (opts) => {
             const dataSource = await new DataSource(opts!).initialize();
             if (options.migrate) {
-              const applied = await runMigrations(dataSource);
-              if (applied.length > 0)
-                new Logger('Persistence').log(`applied migrations: ${applied.join(', ')}`);
+              const applied = describeMigrationRun(await runMigrations(dataSource));
+              if (applied) new Logger('Persistence').log(applied);
             }
             return dataSource;
           },

@@ -1,24 +1,50 @@
 import { DataSource } from 'typeorm';
+import { applySqlSources, SQL_SOURCES_ROOT } from './sql-sources';
 
 /** An arbitrary constant: every Tether process agrees on it, so only one runs migrations at a time. */
-const MIGRATION_LOCK_KEY = 7_246_318_001;
+export const MIGRATION_LOCK_KEY = 7_246_318_001;
+
+/** What one run applied: migration names, then SQL sources by path (`contacts/receive_call.sql`). */
+export interface MigrationRun {
+  migrations: string[];
+  sqlSources: string[];
+}
+
+export interface MigrationOptions {
+  /** where the libs' `sql/` folders are; tests point it at a copy */
+  sqlRoot?: string;
+}
 
 /**
- * Runs pending migrations under a session-level advisory lock so several instances starting at the same moment
- * against one database apply each migration exactly once; the others wait, then find nothing to do.
+ * Runs pending migrations, then the SQL sources whose checksum changed (`applySqlSources`), under one session-level
+ * advisory lock, so several instances starting at the same moment against one database apply each migration and
+ * each changed function exactly once; the others wait, then find nothing to do.
  */
-export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+export async function runMigrations(
+  dataSource: DataSource,
+  options: MigrationOptions = {},
+): Promise<MigrationRun> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       const applied = await dataSource.runMigrations({ transaction: 'all' });
-      return applied.map((m) => m.name);
+      const sqlSources = await applySqlSources(runner, options.sqlRoot ?? SQL_SOURCES_ROOT);
+      return { migrations: applied.map((m) => m.name), sqlSources };
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
     await runner.release();
   }
+}
+
+/** One line for the logs, or undefined when nothing was applied. */
+export function describeMigrationRun(run: MigrationRun): string | undefined {
+  const parts = [
+    run.migrations.length > 0 ? `applied migrations: ${run.migrations.join(', ')}` : '',
+    run.sqlSources.length > 0 ? `applied SQL sources: ${run.sqlSources.join(', ')}` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }

@@ -88,7 +88,10 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     this.handlers.set(kind, handler);
   }
 
-  /** Schedules inside the caller's transaction; with a dedupe key, an existing job of that kind and key wins. */
+  /**
+   * Schedules inside the caller's transaction; with a dedupe key, an existing job of that kind and key wins. The
+   * same SQL function the lifecycle's functions schedule with (libs/scheduler/sql/schedule_job.sql).
+   */
   async schedule<K extends JobKind>(
     sql: Sql,
     kind: K,
@@ -96,11 +99,12 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     payload: JobPayloads[K],
     dedupeKey?: string,
   ): Promise<void> {
-    await sql.query(
-      `INSERT INTO scheduled_jobs (kind, dedupe_key, payload, run_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
-      [kind, dedupeKey ?? null, JSON.stringify(payload), runAt],
-    );
+    await sql.query(`SELECT tether_schedule_job($1, $2, $3, $4)`, [
+      kind,
+      dedupeKey ?? null,
+      JSON.stringify(payload),
+      runAt,
+    ]);
   }
 
   /**

@@ -18,3 +18,4 @@ export * from './test-floor';
 export * from './fault-proxy';
 export * from './figures';
 export * from './database-pool';
+export * from './sql-fixtures';

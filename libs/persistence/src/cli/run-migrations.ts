@@ -1,8 +1,11 @@
 import { loadConfigOrExit } from '@tether/config';
 import { createDataSource } from '../data-source.factory';
-import { runMigrations } from '../run-migrations';
+import { describeMigrationRun, runMigrations } from '../run-migrations';
 
-/** `npm run migration:run`: apply pending migrations to DATABASE_URL and exit (for deploy pipelines). */
+/**
+ * `npm run migration:run`: apply pending migrations, then the changed SQL sources (libs/<lib>/sql, copied into dist
+ * by the build), to DATABASE_URL and exit (for deploy pipelines).
+ */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   if (!config.databaseUrl) {
@@ -10,8 +13,8 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   const dataSource = await createDataSource(config.databaseUrl, 2, 'tether-migrate').initialize();
-  const applied = await runMigrations(dataSource);
-  process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'nothing to apply\n');
+  const applied = describeMigrationRun(await runMigrations(dataSource));
+  process.stdout.write(`${applied ?? 'nothing to apply'}\n`);
   await dataSource.destroy();
 }
 

@@ -4,10 +4,14 @@ import { ContactIndexes1764000200000 } from './1764000200000-contact-indexes';
 import { AvailableAgentsIndex1764000300000 } from './1764000300000-available-agents-index';
 import { HotPathFunctions1764000400000 } from './1764000400000-hot-path-functions';
 import { ScheduledJobClaimToken1764000500000 } from './1764000500000-scheduled-job-claim-token';
+import { SqlSourceRegistry1764000600000 } from './1764000600000-sql-source-registry';
 import { LinesTable1764000700000 } from './1764000700000-lines-table';
 import { DropLegacyOfferExpireJobs1764000800000 } from './1764000800000-drop-legacy-offer-expire-jobs';
 
-/** Every migration, in order. Never edit one that has been merged: add a new one. */
+/**
+ * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
+ * libs/<lib>/sql/*.sql (sql-sources.ts applies them after these).
+ */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   AuditLog1764000100000,
@@ -15,6 +19,7 @@ export const MIGRATIONS = [
   AvailableAgentsIndex1764000300000,
   HotPathFunctions1764000400000,
   ScheduledJobClaimToken1764000500000,
+  SqlSourceRegistry1764000600000,
   LinesTable1764000700000,
   DropLegacyOfferExpireJobs1764000800000,
 ];

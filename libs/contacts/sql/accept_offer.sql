@@ -1,0 +1,78 @@
+-- tether_accept_offer(p_agent, p_offer, p_callback_url): an agent accepts an offer (OfferService.accept). The offer
+-- becomes accepted and the contact connected to the agent (work open, connected_at now). When p_callback_url is set,
+-- the telephony platform's contact.connected callback is written to the outbox (outbound_webhooks) with its
+-- safety-net delivery job ('telephony.callback', dedupe key the outbox row's id, due in 5 s unless the caller
+-- delivered first: TelephonyCallbackService). That key is the new row's id, so tether_schedule_job's ON CONFLICT
+-- cannot apply: the job is always written, as with the plain INSERT this function used before.
+--
+-- Outcomes (outcome, contact_id, line, state, end_reason, callback_id, callback_body):
+--   'accepted'          now connected; callback_id/callback_body set when a callback URL was given;
+--   'already_accepted'  this agent accepted it before (a repeated accept);
+--   'not_found'         no such offer, or not this agent's (all other columns NULL);
+--   'ended'             no longer pending (rejected, expired, revoked): state and end_reason say how;
+--   'expired'           still pending but past expires_at (the sweep has not got to it yet);
+--   'contact_moved'     pending, but the contact is no longer offered to this agent.
+-- Locks: contact row, then offer (tether_lock_offer); then the offer and contact updates, the outbox row, the job.
+--
+-- Until commit c01df81 the function returned no callback_body; CREATE OR REPLACE cannot change a function's result
+-- columns, so a database still holding that version drops it first (the convention in libs/persistence/README.md).
+DO $drop$
+BEGIN
+  IF to_regprocedure('tether_accept_offer(uuid, uuid, text)') IS NOT NULL
+     AND pg_get_function_result('tether_accept_offer(uuid, uuid, text)'::regprocedure) NOT LIKE '%callback_body%' THEN
+    DROP FUNCTION tether_accept_offer(uuid, uuid, text);
+  END IF;
+END
+$drop$;
+
+CREATE OR REPLACE FUNCTION tether_accept_offer(p_agent uuid, p_offer uuid, p_callback_url text)
+RETURNS TABLE (outcome text, contact_id uuid, line text, state text, end_reason text, callback_id uuid,
+               callback_body jsonb)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  o offers%ROWTYPE;
+  v_status text;
+  v_offered_to uuid;
+  v_external text;
+  v_callback uuid;
+  v_body jsonb;
+BEGIN
+  SELECT * INTO o FROM tether_lock_offer(p_offer);
+  IF o.id IS NULL OR o.agent_id <> p_agent THEN
+    RETURN QUERY SELECT 'not_found'::text, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF o.state = 'accepted' THEN
+    RETURN QUERY SELECT 'already_accepted'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF o.state <> 'pending' THEN
+    RETURN QUERY SELECT 'ended'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF o.expires_at <= now() THEN
+    RETURN QUERY SELECT 'expired'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+  SELECT c.status, c.offered_agent_id, c.external_id INTO v_status, v_offered_to, v_external
+    FROM contacts c WHERE c.id = o.contact_id;
+  IF v_status <> 'offered' OR v_offered_to IS DISTINCT FROM p_agent THEN
+    RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN;
+  END IF;
+
+  UPDATE offers SET state = 'accepted', resolved_at = now() WHERE offers.id = p_offer;
+  UPDATE contacts c SET status = 'connected', agent_id = p_agent, offered_agent_id = NULL, work_open = true,
+         connected_at = now(), routing_trace = c.routing_trace || tether_trace('accepted by ' || p_agent)
+   WHERE c.id = o.contact_id;
+  IF p_callback_url IS NOT NULL THEN
+    v_body := jsonb_build_object('event', 'contact.connected', 'callId', v_external, 'contactId', o.contact_id,
+                                 'agentId', p_agent);
+    INSERT INTO outbound_webhooks (url, event, body) VALUES (p_callback_url, 'contact.connected', v_body)
+    RETURNING outbound_webhooks.id INTO v_callback;
+    PERFORM tether_schedule_job('telephony.callback', v_callback::text, jsonb_build_object('id', v_callback),
+                                now() + interval '5 seconds');
+  END IF;
+  RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback, v_body;
+END
+$fn$;

@@ -1,0 +1,25 @@
+-- tether_call_row(p_contact): the row GET /v1/telephony/calls/{callId} (and the webhook's answer) is built from,
+-- plus `ahead`, how many queued contacts of the line come before it (priority, then arrival), when it is queued.
+--
+-- Outcome: one row, or none for an unknown contact; no codes.
+-- Locks: none (reads contacts and customers).
+-- PL/pgSQL, not SQL, so its plans are cached (a SQL function that is not inlined is planned on every call);
+-- VOLATILE so that, joined laterally to tether_receive_call in one statement, it sees the contact that call inserted.
+
+CREATE OR REPLACE FUNCTION tether_call_row(p_contact uuid) RETURNS TABLE (
+  id uuid, external_id text, channel text, line text, customer_id uuid, from_address text, ivr jsonb,
+  priority int, status text, end_reason text, sticky_agent_id uuid, offered_agent_id uuid, agent_id uuid,
+  work_open boolean, announcement text, enqueued_at timestamptz, routing_trace jsonb, known boolean, ahead int
+) LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  RETURN QUERY
+  SELECT c.id, c.external_id, c.channel, c.line, c.customer_id, c.from_address, c.ivr, c.priority, c.status,
+         c.end_reason, c.sticky_agent_id, c.offered_agent_id, c.agent_id, c.work_open, c.announcement,
+         c.enqueued_at, c.routing_trace, cu.known,
+         CASE WHEN c.status = 'queued' THEN (
+           SELECT count(*)::int FROM contacts q WHERE q.line = c.line AND q.status = 'queued'
+             AND (q.priority > c.priority OR (q.priority = c.priority AND (q.enqueued_at, q.id) < (c.enqueued_at, c.id))))
+         END
+  FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = p_contact;
+END
+$fn$;

@@ -1,0 +1,205 @@
+import { createSqlTestDatabase, SqlQuery, SqlTestDatabase } from '@tether/testing';
+
+/** tether_commit_offers (commit_offers.sql): a routing pass's decisions, committed with conditional updates. */
+describe('tether_commit_offers', () => {
+  let db: SqlTestDatabase;
+
+  beforeAll(async () => {
+    db = await createSqlTestDatabase();
+  }, 60_000);
+  afterAll(() => db?.drop());
+
+  interface Decision {
+    contactId: string;
+    agentId: string;
+    reason?: string;
+    trace?: string;
+  }
+  interface Made {
+    offer_id: string;
+    agent_id: string;
+    contact_id: string;
+    expires_at: Date;
+    reason: string;
+    trace: string;
+    line: string;
+    channel: string;
+    external_id: string;
+    customer_id: string;
+    customer_name: string | null;
+    customer_known: boolean;
+    customer_ref: string | null;
+    history: { id: string }[];
+  }
+  const commit = (
+    line: string,
+    decisions: Decision[],
+    holds: { key: string; until: Date }[] = [],
+    on: SqlQuery = db,
+    timeoutSeconds = 20,
+  ) =>
+    on.query<Made>(
+      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6, $7::text[],
+                                          $8::timestamptz[], $9)`,
+      [
+        line,
+        decisions.map((d) => d.contactId),
+        decisions.map((d) => d.agentId),
+        decisions.map((d) => d.reason ?? 'skills'),
+        decisions.map((d) => d.trace ?? 'longest idle'),
+        timeoutSeconds,
+        holds.map((h) => h.key),
+        holds.map((h) => h.until),
+        5,
+      ],
+    );
+  const contact = (id: string) =>
+    db.one<{
+      status: string;
+      offered_agent_id: string | null;
+      offered_at: Date | null;
+      routing_trace: { text: string }[];
+    }>(`SELECT status, offered_agent_id, offered_at, routing_trace FROM contacts WHERE id = $1`, [id]);
+  const used = async (agentId: string, channel = 'voice') =>
+    (await db.one<{ used: number }>(`SELECT used FROM agent_slots WHERE agent_id = $1 AND channel = $2`, [
+      agentId,
+      channel,
+    ]))!.used;
+  const offersOf = (contactId: string) =>
+    db.query<{ state: string; agent_id: string; seconds: number }>(
+      `SELECT state, agent_id, extract(epoch FROM expires_at - created_at)::float AS seconds FROM offers WHERE contact_id = $1`,
+      [contactId],
+    );
+
+  it('offers the contact: contact offered, slot taken, a pending offer, and the payload with the customer card', async () => {
+    const agentId = await db.fixtures.agent();
+    const customerId = await db.fixtures.customer({ name: 'Ada', externalRef: 'CRM-1' });
+    const earlier = await db.fixtures.contact({
+      customerId,
+      status: 'ended',
+      createdAt: new Date(Date.now() - 60_000),
+    });
+    const contactId = await db.fixtures.contact({ customerId });
+
+    const [made, ...more] = await commit('sales', [
+      { contactId, agentId, reason: 'sticky', trace: 'last agent is free' },
+    ]);
+    expect(more).toEqual([]);
+    expect(made).toMatchObject({
+      agent_id: agentId,
+      contact_id: contactId,
+      reason: 'sticky',
+      trace: 'last agent is free',
+      line: 'sales',
+      channel: 'voice',
+      customer_id: customerId,
+      customer_name: 'Ada',
+      customer_known: true,
+      customer_ref: 'CRM-1',
+    });
+    expect(made.history.map((h) => h.id)).toEqual([earlier]);
+
+    const row = (await contact(contactId))!;
+    expect(row).toMatchObject({ status: 'offered', offered_agent_id: agentId });
+    expect(row.offered_at).not.toBeNull();
+    expect(row.routing_trace.map((entry) => entry.text)).toEqual([
+      `offered to ${agentId}: last agent is free`,
+    ]);
+    expect(await used(agentId)).toBe(1);
+    const [offer, ...others] = await offersOf(contactId);
+    expect(others).toEqual([]);
+    expect(offer).toMatchObject({ state: 'pending', agent_id: agentId });
+    expect(offer.seconds).toBeCloseTo(20, 2); // expires_at and created_at are two clock_timestamp() calls
+    expect(
+      await db.one(`SELECT id = $1 AS same FROM offers WHERE contact_id = $2`, [made.offer_id, contactId]),
+    ).toEqual({ same: true });
+  });
+
+  it('drops a decision whose contact is no longer queued, or whose agent has no free slot left', async () => {
+    const agentId = await db.fixtures.agent();
+    const full = await db.fixtures.agent({ used: { voice: 1 } });
+    const gone = await db.fixtures.contact({ status: 'ended' });
+    const waiting = await db.fixtures.contact();
+    const served = await db.fixtures.contact();
+
+    const made = await commit('sales', [
+      { contactId: gone, agentId },
+      { contactId: waiting, agentId: full },
+      { contactId: served, agentId },
+    ]);
+    expect(made.map((m) => m.contact_id)).toEqual([served]);
+    expect(await offersOf(gone)).toEqual([]);
+    expect(await offersOf(waiting)).toEqual([]);
+    expect(await contact(waiting)).toMatchObject({
+      status: 'queued',
+      offered_agent_id: null,
+      offered_at: null,
+    });
+    expect(await used(full)).toBe(1);
+    expect(await used(agentId)).toBe(1);
+  });
+
+  it("another line's pass holding the agent's last slot makes this decision wait, then drop: never double-booked", async () => {
+    const agentId = await db.fixtures.agent({ lines: ['sales', 'service'] });
+    const onSales = await db.fixtures.contact({ line: 'sales' });
+    const onService = await db.fixtures.contact({ line: 'service' });
+    const [a, b] = [await db.session(), await db.session()];
+    try {
+      await a.query('BEGIN');
+      expect(await commit('sales', [{ contactId: onSales, agentId }], [], a)).toHaveLength(1);
+      const racing = commit('service', [{ contactId: onService, agentId }], [], b);
+      await db.waitingForLock(b.pid);
+      await a.query('COMMIT');
+      expect(await racing).toEqual([]);
+      expect(await contact(onService)).toMatchObject({ status: 'queued', offered_agent_id: null });
+      expect(await used(agentId)).toBe(1);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it("schedules the pass's sticky holds once per key, even without an offer", async () => {
+    const until = new Date('2030-01-01T00:00:30.000Z');
+    const later = new Date('2030-01-01T00:01:00.000Z');
+    const holds = [
+      { key: `c1@${until.getTime()}`, until },
+      { key: `c2@${later.getTime()}`, until: later },
+      { key: `c1@${until.getTime()}`, until },
+    ];
+    expect(await commit('presales', [], holds)).toEqual([]);
+    expect(await commit('presales', [], holds.slice(0, 1))).toEqual([]);
+    expect(
+      await db.query(
+        `SELECT dedupe_key, payload, run_at FROM scheduled_jobs WHERE kind = 'routing.sticky-wait' AND dedupe_key LIKE 'c_@%'
+          ORDER BY dedupe_key`,
+      ),
+    ).toEqual([
+      { dedupe_key: `c1@${until.getTime()}`, payload: { line: 'presales' }, run_at: until },
+      { dedupe_key: `c2@${later.getTime()}`, payload: { line: 'presales' }, run_at: later },
+    ]);
+  });
+
+  it('makes several offers in one call, each with its own timeout from the moment it is made', async () => {
+    const [x, y] = [await db.fixtures.agent(), await db.fixtures.agent({ capacity: { voice: 1, chat: 2 } })];
+    const first = await db.fixtures.contact();
+    const chat = await db.fixtures.contact({ channel: 'chat' });
+    const made = await commit(
+      'sales',
+      [
+        { contactId: first, agentId: x },
+        { contactId: chat, agentId: y },
+      ],
+      [],
+      db,
+      7,
+    );
+    expect(made.map((m) => [m.contact_id, m.agent_id, m.channel])).toEqual([
+      [first, x, 'voice'],
+      [chat, y, 'chat'],
+    ]);
+    expect(await used(y, 'chat')).toBe(1);
+    expect(await used(y, 'voice')).toBe(0);
+    expect((await offersOf(chat))[0].seconds).toBeCloseTo(7, 2);
+  });
+});

@@ -1,0 +1,60 @@
+-- tether_commit_offers(...): commits a routing pass's decisions (ContactDispatcher), in the transaction whose
+-- tether_routing_snapshot holds the line's lock. Each decision i (p_contact_ids[i] to p_agent_ids[i]) is applied with
+-- conditional updates, contact still queued and agent slot still free, so a decision that raced a hang-up or another
+-- line's pass is dropped, never double-booked. Schedules the pass's sticky holds first ('routing.sticky-wait' jobs,
+-- keys p_hold_keys, due p_hold_untils, through tether_schedule_job). An offer expires p_timeout_seconds after it is
+-- made (clock_timestamp(), not the transaction's start).
+--
+-- Outcome: one row per offer made, with what its payload is built from (contact, customer card, recent contacts);
+-- a dropped decision returns no row (the caller compares counts and passes again).
+-- Locks: per decision, the contact row (UPDATE), then the agent's slot row (UPDATE), then the new offer: the lock
+-- order every contact transition follows.
+
+CREATE OR REPLACE FUNCTION tether_commit_offers(
+  p_line text, p_contact_ids uuid[], p_agent_ids uuid[], p_reasons text[], p_traces text[], p_timeout_seconds int,
+  p_hold_keys text[], p_hold_untils timestamptz[], p_history_limit int
+) RETURNS TABLE (
+  offer_id uuid, agent_id uuid, contact_id uuid, expires_at timestamptz, reason text, trace text, line text,
+  channel text, external_id text, ivr jsonb, enqueued_at timestamptz, announcement text, customer_id uuid,
+  from_address text, customer_name text, customer_known boolean, customer_ref text, history json
+) LANGUAGE plpgsql AS $fn$
+DECLARE
+  i int;
+  v_channel text;
+  v_offer uuid;
+  v_expires timestamptz;
+BEGIN
+  IF coalesce(array_length(p_hold_keys, 1), 0) > 0 THEN
+    PERFORM tether_schedule_job('routing.sticky-wait', h.k, jsonb_build_object('line', p_line), h.u)
+       FROM unnest(p_hold_keys, p_hold_untils) AS h(k, u);
+  END IF;
+
+  FOR i IN 1 .. coalesce(array_length(p_contact_ids, 1), 0) LOOP
+    UPDATE contacts c SET status = 'offered', offered_agent_id = p_agent_ids[i], offered_at = now(),
+           routing_trace = c.routing_trace || tether_trace('offered to ' || p_agent_ids[i] || ': ' || p_traces[i])
+     WHERE c.id = p_contact_ids[i] AND c.status = 'queued'
+    RETURNING c.channel INTO v_channel;
+    CONTINUE WHEN NOT FOUND;
+
+    UPDATE agent_slots s SET used = s.used + 1
+     WHERE s.agent_id = p_agent_ids[i] AND s.channel = v_channel AND s.used < s.capacity;
+    IF NOT FOUND THEN
+      -- another line's pass took this agent's last slot a moment ago: the contact waits for the next pass
+      UPDATE contacts c SET status = 'queued', offered_agent_id = NULL, offered_at = NULL WHERE c.id = p_contact_ids[i];
+      CONTINUE;
+    END IF;
+
+    -- clock_timestamp(), not now(): waiting for the line lock must not come out of the agent's time to answer
+    INSERT INTO offers (contact_id, agent_id, line, channel, state, reason, trace, created_at, expires_at)
+    VALUES (p_contact_ids[i], p_agent_ids[i], p_line, v_channel, 'pending', p_reasons[i], p_traces[i],
+            clock_timestamp(), clock_timestamp() + make_interval(secs => p_timeout_seconds))
+    RETURNING offers.id, offers.expires_at INTO v_offer, v_expires;
+
+    RETURN QUERY
+      SELECT v_offer, p_agent_ids[i], c.id, v_expires, p_reasons[i], p_traces[i], c.line, c.channel, c.external_id,
+             c.ivr, c.enqueued_at, c.announcement, c.customer_id, c.from_address, cu.name, cu.known, cu.external_ref,
+             tether_recent_contacts(c.customer_id, c.id, p_history_limit)
+        FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = p_contact_ids[i];
+  END LOOP;
+END
+$fn$;

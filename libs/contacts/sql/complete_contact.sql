@@ -1,0 +1,53 @@
+-- tether_complete_contact(p_agent, p_contact, p_resolution, p_notes, p_default_wrap_up_seconds): the agent finished
+-- the contact (ContactLifecycleService.complete): resolution and notes recorded, the contact ended (if the call had
+-- not ended already), the agent's slot freed, wrap-up started for the line's wrapUpSeconds (read here from
+-- line_routing, so a PUT applies at once; p_default_wrap_up_seconds without one), during which the agent gets no
+-- offer (idle_since moves to its end). A wrap-up schedules its end ('agent.wrap-up-end', dedupe key
+-- `<agent>@<wrap_up_until ms>`, payload the agent's lines, through tether_schedule_job).
+--
+-- Outcomes (outcome, line, agent_lines, wrap_up_until):
+--   'completed'          done; wrap_up_until NULL when there is no wrap-up;
+--   'not_assigned'       no such contact, or not this agent's;
+--   'already_completed'  completed before (a repeated completion): line only.
+-- Locks: contact row FOR UPDATE, then the agent's slot, then the agent's presence.
+
+CREATE OR REPLACE FUNCTION tether_complete_contact(
+  p_agent uuid, p_contact uuid, p_resolution text, p_notes text, p_default_wrap_up_seconds int
+) RETURNS TABLE (outcome text, line text, agent_lines text[], wrap_up_until timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  c contacts%ROWTYPE;
+  v_wrap int;
+  v_until timestamptz;
+  v_lines text[];
+BEGIN
+  SELECT * INTO c FROM contacts x WHERE x.id = p_contact FOR UPDATE;
+  IF c.id IS NULL OR c.agent_id IS DISTINCT FROM p_agent THEN
+    RETURN QUERY SELECT 'not_assigned'::text, NULL::text, NULL::text[], NULL::timestamptz;
+    RETURN;
+  END IF;
+  IF NOT c.work_open THEN
+    RETURN QUERY SELECT 'already_completed'::text, c.line, NULL::text[], NULL::timestamptz;
+    RETURN;
+  END IF;
+  UPDATE contacts x SET work_open = false, resolution = p_resolution, notes = p_notes, completed_at = now(),
+         status = 'ended', ended_at = coalesce(x.ended_at, now()), end_reason = coalesce(x.end_reason, 'completed'),
+         routing_trace = x.routing_trace || tether_trace('completed by ' || p_agent || ': ' || p_resolution)
+   WHERE x.id = p_contact;
+  UPDATE agent_slots s SET used = greatest(s.used - 1, 0) WHERE s.agent_id = p_agent AND s.channel = c.channel;
+  SELECT coalesce((lr.rules ->> 'wrapUpSeconds')::int, p_default_wrap_up_seconds) INTO v_wrap
+    FROM line_routing lr WHERE lr.line = c.line;
+  v_wrap := coalesce(v_wrap, p_default_wrap_up_seconds);
+  UPDATE agent_presence p SET
+         wrap_up_until = CASE WHEN v_wrap > 0 THEN now() + make_interval(secs => v_wrap) END,
+         idle_since = now() + make_interval(secs => v_wrap)
+   WHERE p.agent_id = p_agent RETURNING p.wrap_up_until INTO v_until;
+  SELECT a.lines INTO v_lines FROM agents a WHERE a.id = p_agent;
+  v_lines := coalesce(v_lines, ARRAY[c.line]);
+  IF v_until IS NOT NULL THEN
+    PERFORM tether_schedule_job('agent.wrap-up-end', p_agent || '@' || tether_epoch_ms(v_until),
+                                jsonb_build_object('lines', v_lines), v_until);
+  END IF;
+  RETURN QUERY SELECT 'completed'::text, c.line, v_lines, v_until;
+END
+$fn$;

@@ -1,0 +1,244 @@
+import { createSqlTestDatabase, SqlQuery, SqlTestDatabase } from '@tether/testing';
+
+/** tether_receive_call (receive_call.sql) against the real PostgreSQL with the real migrations and SQL sources. */
+describe('tether_receive_call', () => {
+  let db: SqlTestDatabase;
+  const DAY = 86_400_000;
+
+  beforeAll(async () => {
+    db = await createSqlTestDatabase();
+  }, 60_000);
+  afterAll(() => db?.drop());
+
+  interface Call {
+    line?: string;
+    callId?: string;
+    phone?: string | null;
+    rulesVersion?: number;
+    stickyEnabled?: boolean;
+    horizonDays?: number;
+    stickyWaitSeconds?: number;
+    priority?: number;
+    skills?: Record<string, number>;
+  }
+  interface Received {
+    outcome: 'created' | 'duplicate' | 'stale_rules';
+    contact_id: string | null;
+  }
+
+  function receive(call: Call = {}, on: SqlQuery = db): Promise<Received> {
+    const phone = call.phone === undefined ? db.fixtures.phone() : call.phone;
+    return on
+      .query<Received>(
+        `SELECT * FROM tether_receive_call($1, $2, $3, $4, '+15550000001', '{"intent":"billing"}', $5, $6, $7, $8, $9, $10)`,
+        [
+          call.line ?? 'sales',
+          call.callId ?? db.fixtures.callId(),
+          phone ?? 'anonymous',
+          phone,
+          call.priority ?? 0,
+          JSON.stringify(call.skills ?? {}),
+          call.rulesVersion ?? 1,
+          call.stickyEnabled ?? true,
+          call.horizonDays ?? 30,
+          call.stickyWaitSeconds ?? 30,
+        ],
+      )
+      .then((rows) => rows[0]);
+  }
+
+  const contact = (id: string) =>
+    db.one<{
+      status: string;
+      line: string;
+      channel: string;
+      customer_id: string;
+      priority: number;
+      required_skills: Record<string, number>;
+      ivr: Record<string, string>;
+      sticky_agent_id: string | null;
+      sticky_cause: string | null;
+      routing_trace: { at: string; text: string }[];
+    }>(`SELECT * FROM contacts WHERE id = $1`, [id]);
+  const count = async (table: string) =>
+    (await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))!.n;
+  const stickyJobs = (contactId: string) =>
+    db.query<{ dedupe_key: string; payload: unknown; run_at: Date }>(
+      `SELECT dedupe_key, payload, run_at FROM scheduled_jobs WHERE kind = 'routing.sticky-wait' AND dedupe_key LIKE $1`,
+      [`${contactId}@%`],
+    );
+
+  /** a customer by phone whose last contact on `line` was connected to `agentId` that long ago */
+  async function returningCaller(agentId: string, daysAgo: number, line = 'sales'): Promise<string> {
+    const phone = db.fixtures.phone();
+    const customerId = await db.fixtures.customer({ phone });
+    await db.fixtures.contact({
+      customerId,
+      line,
+      status: 'ended',
+      agentId,
+      connectedAt: new Date(Date.now() - daysAgo * DAY),
+    });
+    return phone;
+  }
+
+  it("'created': an unknown number gets a provisional customer with that phone, and a queued contact", async () => {
+    const phone = db.fixtures.phone();
+    const result = await receive({ phone, priority: 3, skills: { billing: 5 } });
+    expect(result.outcome).toBe('created');
+
+    const row = (await contact(result.contact_id!))!;
+    expect(row).toMatchObject({
+      status: 'queued',
+      line: 'sales',
+      channel: 'voice',
+      priority: 3,
+      required_skills: { billing: 5 },
+      ivr: { intent: 'billing' },
+      sticky_agent_id: null,
+    });
+    expect(row.routing_trace.map((entry) => entry.text)).toEqual([
+      'arrived; unknown customer, no recent agent on sales',
+    ]);
+    const customer = await db.one<{ known: boolean; phone: string }>(
+      `SELECT c.known, i.value AS phone FROM customers c JOIN customer_identities i ON i.customer_id = c.id
+        WHERE c.id = $1 AND i.kind = 'phone'`,
+      [row.customer_id],
+    );
+    expect(customer).toEqual({ known: false, phone });
+  });
+
+  it("'created': a known number finds its customer; no number gets a provisional customer without identity", async () => {
+    const phone = db.fixtures.phone();
+    const customerId = await db.fixtures.customer({ phone });
+    const known = await receive({ phone });
+    expect(known.outcome).toBe('created');
+    expect((await contact(known.contact_id!))!.customer_id).toBe(customerId);
+    expect((await contact(known.contact_id!))!.routing_trace[0].text).toBe(
+      'arrived; known customer, no recent agent on sales',
+    );
+
+    const anonymous = await receive({ phone: null });
+    expect(anonymous.outcome).toBe('created');
+    const anonymousCustomer = (await contact(anonymous.contact_id!))!.customer_id;
+    expect(
+      await db.one(
+        `SELECT known, (SELECT count(*)::int FROM customer_identities WHERE customer_id = $1) AS identities
+                      FROM customers WHERE id = $1`,
+        [anonymousCustomer],
+      ),
+    ).toEqual({ known: false, identities: 0 });
+  });
+
+  it("'duplicate': the same call id again returns the first contact and leaves no extra customer", async () => {
+    const callId = db.fixtures.callId();
+    const first = await receive({ callId, phone: null });
+    const [contacts, customers] = [await count('contacts'), await count('customers')];
+
+    const again = await receive({ callId, phone: null }); // a provisional customer is made, then dropped again
+    expect(again).toEqual({ outcome: 'duplicate', contact_id: first.contact_id });
+    const phone = db.fixtures.phone();
+    expect(await receive({ callId, phone })).toEqual({ outcome: 'duplicate', contact_id: first.contact_id });
+    expect(await count('contacts')).toBe(contacts);
+    expect(await count('customers')).toBe(customers);
+    expect(
+      await db.one(`SELECT count(*)::int AS n FROM customer_identities WHERE value = $1`, [phone]),
+    ).toEqual({
+      n: 0,
+    });
+  });
+
+  it("'duplicate': two concurrent deliveries of a first call from a new number make one contact and one customer", async () => {
+    const [a, b] = [await db.session(), await db.session()];
+    try {
+      const callId = db.fixtures.callId();
+      const phone = db.fixtures.phone();
+      const [contacts, customers] = [await count('contacts'), await count('customers')];
+
+      await a.query('BEGIN');
+      const first = await receive({ callId, phone }, a);
+      expect(first.outcome).toBe('created');
+      const second = receive({ callId, phone }, b); // meets a's uncommitted identity and contact: waits
+      await db.waitingForLock(b.pid);
+      await a.query('COMMIT');
+
+      expect(await second).toEqual({ outcome: 'duplicate', contact_id: first.contact_id });
+      expect(await count('contacts')).toBe(contacts + 1);
+      expect(await count('customers')).toBe(customers + 1);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it("'stale_rules': rules computed from another version of the line's rules write nothing", async () => {
+    const version = await db.fixtures.rules('presales', {});
+    const [contacts, customers] = [await count('contacts'), await count('customers')];
+    expect(await receive({ line: 'presales', rulesVersion: version - 1 })).toEqual({
+      outcome: 'stale_rules',
+      contact_id: null,
+    });
+    expect(await count('contacts')).toBe(contacts);
+    expect(await count('customers')).toBe(customers);
+    expect((await receive({ line: 'presales', rulesVersion: version })).outcome).toBe('created');
+  });
+
+  it("finds the customer's last agent on the line within the horizon and schedules the end of the sticky wait", async () => {
+    const older = await db.fixtures.agent();
+    const last = await db.fixtures.agent();
+    const phone = await returningCaller(older, 10);
+    const customerId = (await db.one<{ customer_id: string }>(
+      `SELECT customer_id FROM customer_identities WHERE value = $1`,
+      [phone],
+    ))!.customer_id;
+    await db.fixtures.contact({
+      customerId,
+      status: 'ended',
+      agentId: last,
+      connectedAt: new Date(Date.now() - 5 * DAY),
+    });
+
+    const result = await receive({ phone, stickyWaitSeconds: 45 });
+    expect(result.outcome).toBe('created');
+    const row = (await contact(result.contact_id!))!;
+    expect(row.sticky_agent_id).toBe(last);
+    expect(row.sticky_cause).toBe('last_agent');
+    expect(row.routing_trace[0].text).toBe(
+      `arrived; customer last dealt with agent ${last} on sales: offered to them first`,
+    );
+
+    const { enqueued_ms } = (await db.one<{ enqueued_ms: string }>(
+      `SELECT tether_epoch_ms(enqueued_at) AS enqueued_ms FROM contacts WHERE id = $1`,
+      [result.contact_id],
+    ))!;
+    const until = Number(enqueued_ms) + 45_000;
+    const jobs = await stickyJobs(result.contact_id!);
+    expect(jobs).toEqual([
+      { dedupe_key: `${result.contact_id}@${until}`, payload: { line: 'sales' }, run_at: new Date(until) },
+    ]);
+  });
+
+  it('no sticky agent beyond the horizon, on another line, deleted, or with sticky routing off; no wait job at 0 s', async () => {
+    const agent = await db.fixtures.agent();
+    const beyond = await receive({ phone: await returningCaller(agent, 31), horizonDays: 30 });
+    expect((await contact(beyond.contact_id!))!.sticky_agent_id).toBeNull();
+    expect(await stickyJobs(beyond.contact_id!)).toEqual([]);
+
+    const within = await receive({ phone: await returningCaller(agent, 29), horizonDays: 30 });
+    expect((await contact(within.contact_id!))!.sticky_agent_id).toBe(agent);
+
+    const otherLine = await receive({ phone: await returningCaller(agent, 1, 'service') });
+    expect((await contact(otherLine.contact_id!))!.sticky_agent_id).toBeNull();
+
+    const gone = await db.fixtures.agent({ deleted: true });
+    const deleted = await receive({ phone: await returningCaller(gone, 1) });
+    expect((await contact(deleted.contact_id!))!.sticky_agent_id).toBeNull();
+
+    const off = await receive({ phone: await returningCaller(agent, 1), stickyEnabled: false });
+    expect((await contact(off.contact_id!))!.sticky_agent_id).toBeNull();
+
+    const noWait = await receive({ phone: await returningCaller(agent, 1), stickyWaitSeconds: 0 });
+    expect((await contact(noWait.contact_id!))!.sticky_agent_id).toBe(agent);
+    expect(await stickyJobs(noWait.contact_id!)).toEqual([]);
+  });
+});
