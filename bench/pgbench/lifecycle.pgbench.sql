@@ -15,20 +15,21 @@
 \set n random(1, 9000000000000000)
 \set agent random(1, 200)
 
--- ContactLifecycleService.receiveCall: identify, last agent, insert (ON CONFLICT decides a duplicate), sticky wait
+-- ContactLifecycleService.receiveCall: identify, last agent (a fact), insert (ON CONFLICT decides a duplicate)
 SELECT outcome, contact_id FROM tether_receive_call('sales', 'pgb-' || :n, '+1' || :n, '+1' || :n, '+15550000001',
-  '{"intent":"billing","digits":"2","language":"en"}', 0, '{}', 1, true, 30, 30) \gset
+  '{"intent":"billing","digits":"2","language":"en"}', 0, '{}', 1, 'arrived on line sales') \gset
 -- getRow + view(): the webhook's answer with its queue position
 SELECT * FROM tether_call_row(:contact_id);
 
 -- ContactDispatcher.pass: snapshot under the line's advisory lock, then every decision committed at once
 BEGIN;
 \if :with_pass
-SELECT tether_routing_snapshot('sales', -2639711842066353949, 200, 800); -- lineLockKey('sales')
+SELECT tether_routing_snapshot('sales', -2639711842066353949, 200, 4, 8, false); -- lineLockKey('sales'), the engine's bound
 \endif
 SELECT offer_id FROM tether_commit_offers('sales', ARRAY[:contact_id]::uuid[],
-  ARRAY[lpad(to_hex(:agent::int), 32, '0')]::uuid[], ARRAY['skills'], ARRAY['longest idle of the eligible agents'], 20,
-  ARRAY[]::text[], ARRAY[]::timestamptz[], 5) \gset
+  ARRAY[lpad(to_hex(:agent::int), 32, '0')]::uuid[], ARRAY['skills'], ARRAY['longest idle of the eligible agents'],
+  ARRAY['offered: longest idle of the eligible agents'], 20, 'routing.sticky-wait', ARRAY[]::text[],
+  ARRAY[]::timestamptz[], 5) \gset
 COMMIT;
 
 -- OfferService.accept (outbox row and its safety-net job written inside)

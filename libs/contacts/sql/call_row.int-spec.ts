@@ -22,7 +22,7 @@ describe('tether_call_row', () => {
       agentId,
       workOpen: true,
       priority: 2,
-      stickyAgentId: agentId,
+      lastAgentId: agentId,
     });
     expect(await callRow(contactId)).toMatchObject({
       id: contactId,

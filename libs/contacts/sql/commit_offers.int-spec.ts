@@ -39,15 +39,18 @@ describe('tether_commit_offers', () => {
     timeoutSeconds = 20,
   ) =>
     on.query<Made>(
-      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6, $7::text[],
-                                          $8::timestamptz[], $9)`,
+      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
+                                          $9::text[], $10::timestamptz[], $11)`,
       [
         line,
         decisions.map((d) => d.contactId),
         decisions.map((d) => d.agentId),
         decisions.map((d) => d.reason ?? 'skills'),
         decisions.map((d) => d.trace ?? 'longest idle'),
+        // the contact's trace entry, worded by the caller (ContactTrace.offered)
+        decisions.map((d) => `offered to ${d.agentId}: ${d.trace ?? 'longest idle'}`),
         timeoutSeconds,
+        'routing.sticky-wait',
         holds.map((h) => h.key),
         holds.map((h) => h.until),
         5,

@@ -1,18 +1,21 @@
 -- tether_commit_offers(...): commits a routing pass's decisions (ContactDispatcher), in the transaction whose
 -- tether_routing_snapshot holds the line's lock. Each decision i (p_contact_ids[i] to p_agent_ids[i]) is applied with
 -- conditional updates, contact still queued and agent slot still free, so a decision that raced a hang-up or another
--- line's pass is dropped, never double-booked. Schedules the pass's sticky holds first ('routing.sticky-wait' jobs,
--- keys p_hold_keys, due p_hold_untils, through tether_schedule_job). An offer expires p_timeout_seconds after it is
--- made (clock_timestamp(), not the transaction's start).
+-- line's pass is dropped, never double-booked. Schedules the pass's holds first (p_hold_kind jobs, the job map's
+-- 'routing.sticky-wait', keys p_hold_keys, due p_hold_untils, through tether_schedule_job). Texts come from the
+-- caller: p_traces[i] is the engine's why (kept on the offer), p_trace_entries[i] the contact's trace entry. An offer
+-- expires p_timeout_seconds after it is made (clock_timestamp(), not the transaction's start).
 --
 -- Outcome: one row per offer made, with what its payload is built from (contact, customer card, recent contacts);
 -- a dropped decision returns no row (the caller compares counts and passes again).
 -- Locks: per decision, the contact row (UPDATE), then the agent's slot row (UPDATE), then the new offer: the lock
 -- order every contact transition follows.
 
+DROP FUNCTION IF EXISTS tether_commit_offers(text, uuid[], uuid[], text[], text[], int, text[], timestamptz[], int);
+
 CREATE OR REPLACE FUNCTION tether_commit_offers(
-  p_line text, p_contact_ids uuid[], p_agent_ids uuid[], p_reasons text[], p_traces text[], p_timeout_seconds int,
-  p_hold_keys text[], p_hold_untils timestamptz[], p_history_limit int
+  p_line text, p_contact_ids uuid[], p_agent_ids uuid[], p_reasons text[], p_traces text[], p_trace_entries text[],
+  p_timeout_seconds int, p_hold_kind text, p_hold_keys text[], p_hold_untils timestamptz[], p_history_limit int
 ) RETURNS TABLE (
   offer_id uuid, agent_id uuid, contact_id uuid, expires_at timestamptz, reason text, trace text, line text,
   channel text, external_id text, ivr jsonb, enqueued_at timestamptz, announcement text, customer_id uuid,
@@ -25,13 +28,13 @@ DECLARE
   v_expires timestamptz;
 BEGIN
   IF coalesce(array_length(p_hold_keys, 1), 0) > 0 THEN
-    PERFORM tether_schedule_job('routing.sticky-wait', h.k, jsonb_build_object('line', p_line), h.u)
+    PERFORM tether_schedule_job(p_hold_kind, h.k, jsonb_build_object('line', p_line), h.u)
        FROM unnest(p_hold_keys, p_hold_untils) AS h(k, u);
   END IF;
 
   FOR i IN 1 .. coalesce(array_length(p_contact_ids, 1), 0) LOOP
     UPDATE contacts c SET status = 'offered', offered_agent_id = p_agent_ids[i], offered_at = now(),
-           routing_trace = c.routing_trace || tether_trace('offered to ' || p_agent_ids[i] || ': ' || p_traces[i])
+           routing_trace = c.routing_trace || tether_trace(p_trace_entries[i])
      WHERE c.id = p_contact_ids[i] AND c.status = 'queued'
     RETURNING c.channel INTO v_channel;
     CONTINUE WHEN NOT FOUND;

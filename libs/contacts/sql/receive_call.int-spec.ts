@@ -15,9 +15,6 @@ describe('tether_receive_call', () => {
     callId?: string;
     phone?: string | null;
     rulesVersion?: number;
-    stickyEnabled?: boolean;
-    horizonDays?: number;
-    stickyWaitSeconds?: number;
     priority?: number;
     skills?: Record<string, number>;
   }
@@ -30,7 +27,7 @@ describe('tether_receive_call', () => {
     const phone = call.phone === undefined ? db.fixtures.phone() : call.phone;
     return on
       .query<Received>(
-        `SELECT * FROM tether_receive_call($1, $2, $3, $4, '+15550000001', '{"intent":"billing"}', $5, $6, $7, $8, $9, $10)`,
+        `SELECT * FROM tether_receive_call($1, $2, $3, $4, '+15550000001', '{"intent":"billing"}', $5, $6, $7, $8)`,
         [
           call.line ?? 'sales',
           call.callId ?? db.fixtures.callId(),
@@ -39,9 +36,7 @@ describe('tether_receive_call', () => {
           call.priority ?? 0,
           JSON.stringify(call.skills ?? {}),
           call.rulesVersion ?? 1,
-          call.stickyEnabled ?? true,
-          call.horizonDays ?? 30,
-          call.stickyWaitSeconds ?? 30,
+          'arrived on line test',
         ],
       )
       .then((rows) => rows[0]);
@@ -57,7 +52,7 @@ describe('tether_receive_call', () => {
       required_skills: Record<string, number>;
       ivr: Record<string, string>;
       sticky_agent_id: string | null;
-      sticky_cause: string | null;
+      last_agent_at: Date | null;
       routing_trace: { at: string; text: string }[];
     }>(`SELECT * FROM contacts WHERE id = $1`, [id]);
   const count = async (table: string) =>
@@ -97,9 +92,7 @@ describe('tether_receive_call', () => {
       ivr: { intent: 'billing' },
       sticky_agent_id: null,
     });
-    expect(row.routing_trace.map((entry) => entry.text)).toEqual([
-      'arrived; unknown customer, no recent agent on sales',
-    ]);
+    expect(row.routing_trace.map((entry) => entry.text)).toEqual(['arrived on line test']);
     const customer = await db.one<{ known: boolean; phone: string }>(
       `SELECT c.known, i.value AS phone FROM customers c JOIN customer_identities i ON i.customer_id = c.id
         WHERE c.id = $1 AND i.kind = 'phone'`,
@@ -114,9 +107,7 @@ describe('tether_receive_call', () => {
     const known = await receive({ phone });
     expect(known.outcome).toBe('created');
     expect((await contact(known.contact_id!))!.customer_id).toBe(customerId);
-    expect((await contact(known.contact_id!))!.routing_trace[0].text).toBe(
-      'arrived; known customer, no recent agent on sales',
-    );
+    expect((await contact(known.contact_id!))!.routing_trace[0].text).toBe('arrived on line test');
 
     const anonymous = await receive({ phone: null });
     expect(anonymous.outcome).toBe('created');
@@ -183,7 +174,7 @@ describe('tether_receive_call', () => {
     expect((await receive({ line: 'presales', rulesVersion: version })).outcome).toBe('created');
   });
 
-  it("finds the customer's last agent on the line within the horizon and schedules the end of the sticky wait", async () => {
+  it("records the customer's latest agent on the line and when: facts for the engine, no timer", async () => {
     const older = await db.fixtures.agent();
     const last = await db.fixtures.agent();
     const phone = await returningCaller(older, 10);
@@ -191,41 +182,22 @@ describe('tether_receive_call', () => {
       `SELECT customer_id FROM customer_identities WHERE value = $1`,
       [phone],
     ))!.customer_id;
-    await db.fixtures.contact({
-      customerId,
-      status: 'ended',
-      agentId: last,
-      connectedAt: new Date(Date.now() - 5 * DAY),
-    });
+    const connectedAt = new Date(Date.now() - 5 * DAY);
+    await db.fixtures.contact({ customerId, status: 'ended', agentId: last, connectedAt });
 
-    const result = await receive({ phone, stickyWaitSeconds: 45 });
+    const result = await receive({ phone });
     expect(result.outcome).toBe('created');
     const row = (await contact(result.contact_id!))!;
     expect(row.sticky_agent_id).toBe(last);
-    expect(row.sticky_cause).toBe('last_agent');
-    expect(row.routing_trace[0].text).toBe(
-      `arrived; customer last dealt with agent ${last} on sales: offered to them first`,
-    );
-
-    const { enqueued_ms } = (await db.one<{ enqueued_ms: string }>(
-      `SELECT tether_epoch_ms(enqueued_at) AS enqueued_ms FROM contacts WHERE id = $1`,
-      [result.contact_id],
-    ))!;
-    const until = Number(enqueued_ms) + 45_000;
-    const jobs = await stickyJobs(result.contact_id!);
-    expect(jobs).toEqual([
-      { dedupe_key: `${result.contact_id}@${until}`, payload: { line: 'sales' }, run_at: new Date(until) },
-    ]);
+    expect(row.last_agent_at).toEqual(connectedAt);
+    // holds are the routing pass's (tether_commit_offers), not the intake's
+    expect(await stickyJobs(result.contact_id!)).toEqual([]);
   });
 
-  it('no sticky agent beyond the horizon, on another line, deleted, or with sticky routing off; no wait job at 0 s', async () => {
+  it("however long ago (the horizon is the engine's), but not on another line nor a removed agent", async () => {
     const agent = await db.fixtures.agent();
-    const beyond = await receive({ phone: await returningCaller(agent, 31), horizonDays: 30 });
-    expect((await contact(beyond.contact_id!))!.sticky_agent_id).toBeNull();
-    expect(await stickyJobs(beyond.contact_id!)).toEqual([]);
-
-    const within = await receive({ phone: await returningCaller(agent, 29), horizonDays: 30 });
-    expect((await contact(within.contact_id!))!.sticky_agent_id).toBe(agent);
+    const longAgo = await receive({ phone: await returningCaller(agent, 400) });
+    expect((await contact(longAgo.contact_id!))!.sticky_agent_id).toBe(agent);
 
     const otherLine = await receive({ phone: await returningCaller(agent, 1, 'service') });
     expect((await contact(otherLine.contact_id!))!.sticky_agent_id).toBeNull();
@@ -233,12 +205,6 @@ describe('tether_receive_call', () => {
     const gone = await db.fixtures.agent({ deleted: true });
     const deleted = await receive({ phone: await returningCaller(gone, 1) });
     expect((await contact(deleted.contact_id!))!.sticky_agent_id).toBeNull();
-
-    const off = await receive({ phone: await returningCaller(agent, 1), stickyEnabled: false });
-    expect((await contact(off.contact_id!))!.sticky_agent_id).toBeNull();
-
-    const noWait = await receive({ phone: await returningCaller(agent, 1), stickyWaitSeconds: 0 });
-    expect((await contact(noWait.contact_id!))!.sticky_agent_id).toBe(agent);
-    expect(await stickyJobs(noWait.contact_id!)).toEqual([]);
+    expect((await contact(deleted.contact_id!))!.last_agent_at).toBeNull();
   });
 });

@@ -1,10 +1,11 @@
 -- tether_receive_call(...): a call reaches a line (ContactLifecycleService.receiveCall). Identifies the caller by
--- phone (a provisional customer, known = false, for a new number or no number), finds their last agent on this
--- line within p_horizon_days (sticky routing), inserts the contact (queued, with its first trace entry) and, when
--- there is a last agent and p_sticky_wait_seconds > 0, schedules the end of the sticky wait
--- ('routing.sticky-wait', dedupe key `<contact>@<enqueued_at ms + wait>`, through tether_schedule_job).
+-- phone (a provisional customer, known = false, for a new number or no number), records the customer's last agent on
+-- this line and when that contact was connected (facts: whether they make the agent preferred, within the line's
+-- horizon, is RoutingEngine's decision at each pass, `preferredAgentFor`), and inserts the contact, queued, with its
+-- first trace entry (p_trace, written by the caller). Holds for a preferred agent are written by the routing pass
+-- that decides them (tether_commit_offers), not here.
 --
--- Outcomes (outcome, contact_id):
+-- Outcomes (outcome, contact_id), declared in TypeScript as RECEIVE_CALL_OUTCOMES (libs/contacts):
 --   'created'      the contact was inserted;
 --   'duplicate'    a contact with this call id (voice channel) exists, perhaps inserted concurrently: its id; the
 --                  provisional customer made for this call, if any, is deleted again;
@@ -14,20 +15,23 @@
 -- new number meet on customer_identities' primary key (one identity wins, the loser drops its customer and reads the
 -- winner's); two deliveries of one call meet on contacts_external_unique (the second waits for the first to commit,
 -- then returns 'duplicate').
+--
+-- Until the engine took sticky routing over, the function took the line's sticky settings (enabled, horizon, wait)
+-- and wrote the trace itself: that signature is dropped here.
+DROP FUNCTION IF EXISTS tether_receive_call(text, text, text, text, text, jsonb, int, jsonb, int, boolean, int, int);
 
 CREATE OR REPLACE FUNCTION tether_receive_call(
   p_line text, p_call_id text, p_from text, p_phone text, p_to text, p_ivr jsonb, p_priority int,
-  p_skills jsonb, p_rules_version int, p_sticky_enabled boolean, p_horizon_days int, p_sticky_wait_seconds int
+  p_skills jsonb, p_rules_version int, p_trace text
 ) RETURNS TABLE (outcome text, contact_id uuid) LANGUAGE plpgsql AS $fn$
 DECLARE
   v_version int;
   v_customer uuid;
   v_known boolean;
   v_created boolean := false;
-  v_sticky uuid;
+  v_last uuid;
+  v_last_at timestamptz;
   v_contact uuid;
-  v_enqueued timestamptz;
-  v_until_ms bigint;
 BEGIN
   SELECT lr.version INTO v_version FROM line_routing lr WHERE lr.line = p_line;
   IF coalesce(v_version, 0) <> p_rules_version THEN
@@ -58,24 +62,20 @@ BEGIN
     END IF;
   END IF;
 
-  IF p_sticky_enabled AND NOT v_created THEN
-    SELECT c.agent_id INTO v_sticky
+  -- a new customer has no history; an agent since removed is no relation any more (the one before them may be)
+  IF NOT v_created THEN
+    SELECT c.agent_id, c.connected_at INTO v_last, v_last_at
       FROM contacts c JOIN agents a ON a.id = c.agent_id AND a.deleted_at IS NULL
      WHERE c.customer_id = v_customer AND c.line = p_line AND c.agent_id IS NOT NULL
-       AND c.connected_at > now() - make_interval(days => p_horizon_days)
      ORDER BY c.connected_at DESC LIMIT 1;
   END IF;
 
   INSERT INTO contacts (external_id, channel, line, customer_id, from_address, to_address, ivr, priority,
-                        required_skills, status, sticky_agent_id, sticky_cause, routing_trace)
-  VALUES (p_call_id, 'voice', p_line, v_customer, p_from, p_to, p_ivr, p_priority, p_skills, 'queued', v_sticky,
-          CASE WHEN v_sticky IS NULL THEN NULL ELSE 'last_agent' END,
-          tether_trace(CASE WHEN v_sticky IS NOT NULL
-            THEN 'arrived; customer last dealt with agent ' || v_sticky || ' on ' || p_line || ': offered to them first'
-            ELSE 'arrived; ' || CASE WHEN v_known THEN 'known' ELSE 'unknown' END || ' customer, no recent agent on ' || p_line
-          END))
+                        required_skills, status, sticky_agent_id, last_agent_at, routing_trace)
+  VALUES (p_call_id, 'voice', p_line, v_customer, p_from, p_to, p_ivr, p_priority, p_skills, 'queued', v_last,
+          v_last_at, tether_trace(p_trace))
   ON CONFLICT ON CONSTRAINT contacts_external_unique DO NOTHING
-  RETURNING contacts.id, contacts.enqueued_at INTO v_contact, v_enqueued;
+  RETURNING contacts.id INTO v_contact;
 
   IF v_contact IS NULL THEN
     -- a duplicate (perhaps concurrent, now committed): drop the provisional customer made for it
@@ -85,12 +85,6 @@ BEGIN
     END IF;
     RETURN QUERY SELECT 'duplicate'::text, c.id FROM contacts c WHERE c.channel = 'voice' AND c.external_id = p_call_id;
     RETURN;
-  END IF;
-
-  IF v_sticky IS NOT NULL AND p_sticky_wait_seconds > 0 THEN
-    v_until_ms := tether_epoch_ms(v_enqueued) + p_sticky_wait_seconds * 1000;
-    PERFORM tether_schedule_job('routing.sticky-wait', v_contact || '@' || v_until_ms,
-                                jsonb_build_object('line', p_line), to_timestamp(v_until_ms / 1000.0));
   END IF;
   RETURN QUERY SELECT 'created'::text, v_contact;
 END

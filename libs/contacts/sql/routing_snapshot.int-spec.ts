@@ -23,6 +23,7 @@ describe('tether_routing_snapshot', () => {
     capacity: Record<string, number>;
   }
   interface Snapshot {
+    now: string;
     version: number;
     contacts: {
       id: string;
@@ -30,46 +31,51 @@ describe('tether_routing_snapshot', () => {
       priority: number;
       enqueuedAt: string;
       requiredSkills: Record<string, number>;
-      preferredAgentId: string | null;
-      preferredCause: string | null;
+      lastAgentId: string | null;
+      lastAgentAt: string | null;
       excludedAgentIds: string[];
     }[];
     agents: AgentJson[];
-    sticky: AgentJson[];
-    agentLimitReached: boolean;
+    agentsComplete: boolean;
     contactLimitReached: boolean;
   }
+  // the engine's bound by default (RoutingEngine.READY_AGENTS_PER_CONTACT, MIN_READY_AGENTS)
   const snapshot = async (
     line: string,
-    contactLimit = 200,
-    agentLimit = 800,
+    { contactLimit = 200, perContact = 4, minimum = 8, all = false } = {},
     on: SqlQuery = db,
     lock = LOCK,
   ) =>
     (
-      await on.query<{ s: Snapshot }>(`SELECT tether_routing_snapshot($1, $2, $3, $4) AS s`, [
+      await on.query<{ s: Snapshot }>(`SELECT tether_routing_snapshot($1, $2, $3, $4, $5, $6) AS s`, [
         line,
         lock,
         contactLimit,
-        agentLimit,
+        perContact,
+        minimum,
+        all,
       ])
     )[0].s;
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+  const ids = (agents: AgentJson[]) => agents.map((a) => a.id);
 
-  it("no waiting contact: the line's rules version and nothing else, not even its free agents", async () => {
+  it("no waiting contact: the database's time and the line's rules version, nothing else", async () => {
     await db.fixtures.agent({ lines: ['sales'] });
     const version = await db.fixtures.rules('sales', {});
-    expect(await snapshot('sales')).toEqual({
+    const before = Date.now();
+    const result = await snapshot('sales');
+    expect(result).toEqual({
+      now: expect.any(String),
       version,
       agents: [],
       contacts: [],
-      sticky: [],
-      agentLimitReached: false,
+      agentsComplete: true,
       contactLimitReached: false,
     });
+    expect(Math.abs(new Date(result.now).getTime() - before)).toBeLessThan(5_000);
   });
 
-  it('the waiting contacts by priority, then arrival, at most p_contact_limit', async () => {
+  it('the waiting contacts in queue order, at most p_contact_limit, with their relations as facts', async () => {
     await db.fixtures.agent({ lines: ['sales'] });
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
     const agentId = await db.fixtures.agent({ lines: ['sales'], state: 'away' });
@@ -82,40 +88,35 @@ describe('tether_routing_snapshot', () => {
     const early = await db.fixtures.contact({
       enqueuedAt: at(10),
       priority: 0,
-      stickyAgentId: agentId,
+      lastAgentId: agentId,
+      lastAgentAt: at(-3600),
       excludedAgentIds: [agentId],
     });
     await db.fixtures.contact({ enqueuedAt: at(1), status: 'ended' });
     await db.fixtures.contact({ enqueuedAt: at(1), line: 'service' });
 
-    // Which contacts are read is the function's; the array's order is not the queue order (with a sticky contact
-    // waiting, PostgreSQL may feed the aggregates sorted by sticky agent, for the DISTINCT one): the engine sorts.
-    const ids = (s: Snapshot) => s.contacts.map((c) => c.id).sort();
+    // in queue order even with a related agent waiting (the DISTINCT aggregate beside it must not reorder them)
     const all = await snapshot('sales');
-    expect(ids(all)).toEqual([urgent, early, late].sort());
+    expect(all.contacts.map((c) => c.id)).toEqual([urgent, early, late]);
     expect(all.contactLimitReached).toBe(false);
-    expect(all.contacts.find((c) => c.id === urgent)).toMatchObject({
+    expect(all.contacts[0]).toMatchObject({
       channel: 'voice',
       priority: 5,
       requiredSkills: { billing: 3 },
-      preferredAgentId: null,
-      preferredCause: null,
+      lastAgentId: null,
+      lastAgentAt: null,
       excludedAgentIds: [],
     });
-    expect(new Date(all.contacts.find((c) => c.id === urgent)!.enqueuedAt).getTime()).toBe(at(40).getTime());
-    expect(all.contacts.find((c) => c.id === early)).toMatchObject({
-      preferredAgentId: agentId,
-      preferredCause: 'last_agent',
-      excludedAgentIds: [agentId],
-    });
+    expect(new Date(all.contacts[0].enqueuedAt).getTime()).toBe(at(40).getTime());
+    expect(all.contacts[1]).toMatchObject({ lastAgentId: agentId, excludedAgentIds: [agentId] });
+    expect(new Date(all.contacts[1].lastAgentAt!).getTime()).toBe(at(-3600).getTime());
 
-    const limited = await snapshot('sales', 2);
-    expect(ids(limited)).toEqual([urgent, early].sort());
+    const limited = await snapshot('sales', { contactLimit: 2 });
+    expect(limited.contacts.map((c) => c.id)).toEqual([urgent, early]);
     expect(limited.contactLimitReached).toBe(true);
-    expect(ids(await snapshot('sales', 1))).toEqual([urgent]);
   });
 
-  it('the free agents of the line, longest idle first: available, connected, a free slot, out of wrap-up', async () => {
+  it('the ready agents of the line, longest idle first: available, connected, a free slot, out of wrap-up', async () => {
     await db.fixtures.contact();
     const idle3 = await db.fixtures.agent({
       lines: ['sales'],
@@ -146,9 +147,9 @@ describe('tether_routing_snapshot', () => {
     await db.fixtures.agent({ lines: ['sales'], idleSince: minutesAgo(9), deleted: true });
 
     const result = await snapshot('sales');
-    expect(result.agents.map((a) => a.id)).toEqual([idle5, idle3, wrappedUp]);
-    expect(result.agentLimitReached).toBe(false);
-    expect(result.agents[0]).toMatchObject({
+    expect(ids(result.agents).sort()).toEqual([idle5, idle3, wrappedUp].sort());
+    expect(result.agentsComplete).toBe(true);
+    expect(result.agents.find((a) => a.id === idle5)).toMatchObject({
       lines: ['sales', 'service'],
       skills: { billing: 7 },
       capacity: { voice: 1 },
@@ -157,55 +158,58 @@ describe('tether_routing_snapshot', () => {
       wrapUpUntil: null,
       load: { voice: 0 },
     });
-    expect(result.agents[1].load).toEqual({ voice: 0, chat: 2 });
-    expect(result.sticky).toEqual([]);
+    expect(result.agents.find((a) => a.id === idle3)!.load).toEqual({ voice: 0, chat: 2 });
   });
 
-  it('reads as many free agents as the contacts could use: 4 per contact, at least 8, at most p_agent_limit', async () => {
+  it("reads as many ready agents as the engine's bound says, longest idle first, or all when asked", async () => {
     const agents: string[] = [];
     for (let i = 0; i < 14; i++)
       agents.push(await db.fixtures.agent({ lines: ['sales'], idleSince: minutesAgo(100 - i) }));
     await db.fixtures.contact();
 
-    const one = await snapshot('sales');
-    expect(one.agents.map((a) => a.id)).toEqual(agents.slice(0, 8));
-    expect(one.agentLimitReached).toBe(true);
-
-    expect((await snapshot('sales', 200, 3)).agents.map((a) => a.id)).toEqual(agents.slice(0, 3));
+    const one = await snapshot('sales'); // max(8, 1 × 4)
+    expect(ids(one.agents).sort()).toEqual(agents.slice(0, 8).sort());
+    expect(one.agentsComplete).toBe(false);
+    expect(ids((await snapshot('sales', { minimum: 3, perContact: 1 })).agents).sort()).toEqual(
+      agents.slice(0, 3).sort(),
+    );
+    const all = await snapshot('sales', { all: true });
+    expect(all.agents).toHaveLength(14);
+    expect(all.agentsComplete).toBe(true);
 
     await db.fixtures.contact();
     await db.fixtures.contact();
     const three = await snapshot('sales'); // 12
     expect(three.agents).toHaveLength(12);
-    expect(three.agentLimitReached).toBe(true);
+    expect(three.agentsComplete).toBe(false);
 
     await db.fixtures.contact();
-    const four = await snapshot('sales'); // 16 > 14 free
+    const four = await snapshot('sales'); // 16 > 14 ready
     expect(four.agents).toHaveLength(14);
-    expect(four.agentLimitReached).toBe(false);
+    expect(four.agentsComplete).toBe(true);
   });
 
-  it("the sticky contacts' preferred agents who are signed in but not among the free ones", async () => {
+  it('every agent a waiting contact is related to, whatever their state; deleted ones are gone', async () => {
     const busy = await db.fixtures.agent({ lines: ['sales'], used: { voice: 1 } });
     const awayDisconnected = await db.fixtures.agent({ lines: ['sales'], state: 'away', connected: false });
-    const offline = await db.fixtures.agent({ lines: ['sales'], state: 'offline' });
+    const offline = await db.fixtures.agent({ lines: ['sales'], state: 'offline', connected: false });
     const free = await db.fixtures.agent({ lines: ['sales'] });
     const deleted = await db.fixtures.agent({ lines: ['sales'], used: { voice: 1 }, deleted: true });
-    for (const stickyAgentId of [busy, awayDisconnected, offline, free, deleted, busy])
-      await db.fixtures.contact({ stickyAgentId });
+    for (const lastAgentId of [busy, awayDisconnected, offline, free, deleted, busy])
+      await db.fixtures.contact({ lastAgentId });
 
     const result = await snapshot('sales');
-    expect(result.agents.map((a) => a.id)).toEqual([free]);
-    expect(result.sticky.map((a) => a.id).sort()).toEqual([busy, awayDisconnected].sort());
-    expect(result.sticky.find((a) => a.id === busy)).toMatchObject({
+    expect(ids(result.agents).sort()).toEqual([busy, awayDisconnected, offline, free].sort());
+    expect(result.agents.find((a) => a.id === busy)).toMatchObject({
       state: 'available',
       connected: true,
       load: { voice: 1 },
     });
-    expect(result.sticky.find((a) => a.id === awayDisconnected)).toMatchObject({
+    expect(result.agents.find((a) => a.id === awayDisconnected)).toMatchObject({
       state: 'away',
       connected: false,
     });
+    expect(result.agents.find((a) => a.id === offline)).toMatchObject({ state: 'offline' });
   });
 
   it("holds the line's advisory lock until the caller's transaction ends: a second pass on the line waits", async () => {
@@ -214,19 +218,19 @@ describe('tether_routing_snapshot', () => {
     const [a, b, c] = [await db.session(), await db.session(), await db.session()];
     try {
       await a.query('BEGIN');
-      await snapshot('sales', 200, 800, a);
+      await snapshot('sales', {}, a);
       expect(await a.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'off' }]);
 
       await b.query('BEGIN');
       let bDone = false;
-      const second = snapshot('sales', 200, 800, b).then((s) => {
+      const second = snapshot('sales', {}, b).then((s) => {
         bDone = true;
         return s;
       });
       await db.waitingForLock(b.pid);
       // another line's lock is another key: no wait
       await c.query('BEGIN');
-      expect((await snapshot('service', 200, 800, c, LOCK + 1)).contacts).toEqual([]);
+      expect((await snapshot('service', {}, c, LOCK + 1)).contacts).toEqual([]);
       await c.query('COMMIT');
       expect(bDone).toBe(false);
 

@@ -6,16 +6,9 @@ import { LineDirectory, lineLockKey } from '@tether/lines';
 import { scrubText } from '@tether/observability';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import {
-  AgentCandidate,
-  Channel,
-  Line,
-  PresenceState,
-  RoutingEngine,
-  StickyCause,
-  WaitingContact,
-} from '@tether/routing';
-import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
+import { AgentCandidate, Channel, Line, PresenceState, RoutingEngine, WaitingContact } from '@tether/routing';
+import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
+import { ContactTrace } from './contact-trace';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadRow, RECENT_CONTACTS_ON_OFFER, offerPayloadFrom } from './offer-payload.builder';
@@ -25,13 +18,14 @@ interface CommittedOfferRow extends OfferPayloadRow {
   agent_id: string;
 }
 
-/** What `tether_routing_snapshot` returns: one routing pass's input, read under the line's lock. */
+/** What `tether_routing_snapshot` returns: one routing pass's input, as facts, read under the line's lock. */
 interface RoutingSnapshot {
+  /** the database's clock when the line's lock was granted: every decision of the pass is made at this time */
+  now: string;
   version: number;
   agents: AgentJson[];
-  sticky: AgentJson[];
   contacts: ContactJson[];
-  agentLimitReached: boolean;
+  agentsComplete: boolean;
   contactLimitReached: boolean;
 }
 
@@ -53,18 +47,16 @@ interface ContactJson {
   priority: number;
   enqueuedAt: string;
   requiredSkills: Record<string, number>;
-  preferredAgentId: string | null;
-  preferredCause: StickyCause | null;
+  lastAgentId: string | null;
+  lastAgentAt: string | null;
   excludedAgentIds: string[];
 }
 
 /**
  * How many waiting contacts a pass reads (in service order); when it placed them all and more wait, another pass
- * follows at once. The free agents read are a few per contact, longest idle first (`tether_routing_snapshot`); all of
- * them only when a contact found none of those suitable.
+ * follows at once. How many ready agents it reads is the engine's to say (`RoutingEngine.readyAgentsToRead`).
  */
 const CONTACTS_PER_PASS = 200;
-const ALL_AGENTS = 1_000_000;
 
 const RUNNING_PASSES = new Map<Line, Promise<void>>();
 const PASS_REQUESTED = new Set<Line>();
@@ -185,30 +177,33 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   private async decideAndCommit(tx: EntityManager, line: Line): Promise<CommittedOfferRow[]> {
     let rules = await this.rules.cached(line);
-    let snapshot = await this.snapshot(tx, line, CONTACTS_PER_PASS);
+    let snapshot = await this.snapshot(tx, line, false);
     if (snapshot.version !== rules.version) rules = await this.rules.load(line, tx);
-    if (snapshot.agents.length === 0 || snapshot.contacts.length === 0) return [];
-    const now = new Date();
+    if (snapshot.contacts.length === 0) return [];
+    // the database's clock, not this process's: every instance decides on the same time
+    const now = new Date(snapshot.now);
     let result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     if (result.needsAllAgents) {
       // the engine's bound on the agents it needs did not hold for this queue: decide again with every one
-      snapshot = await this.snapshot(tx, line, CONTACTS_PER_PASS, ALL_AGENTS);
+      snapshot = await this.snapshot(tx, line, true);
       result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     }
     if (result.assignments.length === 0 && result.holds.length === 0) return [];
 
     const made = await rows<CommittedOfferRow>(
       tx,
-      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6, $7::text[],
-                                          $8::timestamptz[], $9)`,
+      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
+                                          $9::text[], $10::timestamptz[], $11)`,
       [
         line,
         result.assignments.map((a) => a.contactId),
         result.assignments.map((a) => a.agentId),
         result.assignments.map((a) => a.reason),
         result.assignments.map((a) => a.trace),
+        result.assignments.map((a) => ContactTrace.offered(a.agentId, a.trace)),
         rules.offerTimeoutSeconds,
-        result.holds.map((h) => `${h.contactId}@${h.until.getTime()}`),
+        JOB_KINDS.preferredAgentHoldEnds,
+        result.holds.map((h) => holdKey(h.contactId, h.until)),
         result.holds.map((h) => h.until),
         RECENT_CONTACTS_ON_OFFER,
       ],
@@ -222,40 +217,45 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     return made;
   }
 
-  private async snapshot(
-    tx: EntityManager,
-    line: Line,
-    contactLimit: number,
-    agentLimit = CONTACTS_PER_PASS * 4,
-  ): Promise<RoutingSnapshot> {
+  private async snapshot(tx: EntityManager, line: Line, allReady: boolean): Promise<RoutingSnapshot> {
     const row = await one<{ snapshot: RoutingSnapshot }>(
       tx,
-      `SELECT tether_routing_snapshot($1, $2, $3, $4) AS snapshot`,
-      // one routing pass per line at a time across every instance
-      [line, lineLockKey(line), contactLimit, agentLimit],
+      `SELECT tether_routing_snapshot($1, $2, $3, $4, $5, $6) AS snapshot`,
+      [
+        line,
+        lineLockKey(line),
+        CONTACTS_PER_PASS,
+        RoutingEngine.READY_AGENTS_PER_CONTACT,
+        RoutingEngine.MIN_READY_AGENTS,
+        allReady,
+      ],
     );
     return row!.snapshot;
   }
+}
+
+/** One hold timer per contact and end time: a later pass that holds the same contact until then adds nothing. */
+function holdKey(contactId: string, until: Date): string {
+  return `${contactId}@${until.getTime()}`;
 }
 
 function toEngineInput(
   line: Line,
   snapshot: RoutingSnapshot,
 ): { contacts: WaitingContact[]; agents: AgentCandidate[]; agentsComplete: boolean } {
-  const toAgent = (a: AgentJson): AgentCandidate => ({
-    id: a.id,
-    presence: a.state,
-    connected: a.connected,
-    lines: a.lines,
-    skills: a.skills,
-    capacity: a.capacity,
-    load: a.load,
-    idleSince: new Date(a.idleSince),
-    wrapUpUntil: a.wrapUpUntil ? new Date(a.wrapUpUntil) : null,
-  });
   return {
-    agents: [...snapshot.agents.map(toAgent), ...snapshot.sticky.map(toAgent)],
-    agentsComplete: !snapshot.agentLimitReached,
+    agents: snapshot.agents.map((a) => ({
+      id: a.id,
+      presence: a.state,
+      connected: a.connected,
+      lines: a.lines,
+      skills: a.skills,
+      capacity: a.capacity,
+      load: a.load,
+      idleSince: new Date(a.idleSince),
+      wrapUpUntil: a.wrapUpUntil ? new Date(a.wrapUpUntil) : null,
+    })),
+    agentsComplete: snapshot.agentsComplete,
     contacts: snapshot.contacts.map((c) => ({
       id: c.id,
       line,
@@ -264,9 +264,10 @@ function toEngineInput(
       enqueuedAt: new Date(c.enqueuedAt),
       requiredSkills: c.requiredSkills,
       relations: {
-        lastAgent: c.preferredAgentId
-          ? { agentId: c.preferredAgentId, connectedAt: new Date(c.enqueuedAt) }
-          : null,
+        lastAgent:
+          c.lastAgentId && c.lastAgentAt
+            ? { agentId: c.lastAgentId, connectedAt: new Date(c.lastAgentAt) }
+            : null,
         caseOwnerId: null,
       },
       excludedAgentIds: c.excludedAgentIds,

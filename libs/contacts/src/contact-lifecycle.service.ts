@@ -8,6 +8,7 @@ import { EventBus } from '@tether/realtime';
 import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
+import { ContactTrace } from './contact-trace';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository } from './line-routing.repository';
@@ -47,8 +48,9 @@ export class ContactLifecycleService {
   /**
    * A call reached a line. Durable before it returns; the same callId again (even concurrently) returns the same
    * contact with `created: false`: the unique (channel, external_id) constraint decides, not a read-then-write.
-   * One round trip: `tether_receive_call` identifies the caller, finds their last agent, inserts the contact and
-   * schedules the sticky wait; skills and priority come from this process's cached rules, checked by version there.
+   * One round trip: `tether_receive_call` identifies the caller, records their last agent on the line (a fact; the
+   * engine decides at each pass whether it makes the contact sticky) and inserts the contact; skills and priority
+   * come from this process's cached rules, checked by version there.
    */
   async receiveCall(line: Line, call: IncomingCall): Promise<{ created: boolean; view: CallView }> {
     let rules = await this.rules.cached(line);
@@ -60,7 +62,7 @@ export class ContactLifecycleService {
       >(
         this.dataSource.manager,
         `SELECT r.outcome, r.contact_id, v.*
-         FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) r
+         FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) r
          LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`,
         [
           line,
@@ -72,9 +74,7 @@ export class ContactLifecycleService {
           priority,
           JSON.stringify(skills),
           rules.version,
-          rules.sticky.enabled,
-          rules.sticky.horizonDays,
-          rules.sticky.waitSeconds,
+          ContactTrace.arrived(line),
         ],
       );
       if (result?.outcome === 'stale_rules' && attempt < 5) {

@@ -127,7 +127,9 @@ export interface ContactFixture {
   offeredAgentId?: string | null;
   connectedAt?: Date | null;
   workOpen?: boolean;
-  stickyAgentId?: string | null;
+  /** the customer's last agent on the line when the contact arrived, and when that contact was connected */
+  lastAgentId?: string | null;
+  lastAgentAt?: Date | null;
   excludedAgentIds?: string[];
   resolution?: string | null;
   notes?: string | null;
@@ -215,9 +217,10 @@ export class SqlFixtures {
     const [{ id }] = await this.db.query<{ id: string }>(
       `INSERT INTO contacts (external_id, channel, line, customer_id, from_address, priority, required_skills, status,
                              enqueued_at, created_at, agent_id, offered_agent_id, connected_at, work_open,
-                             sticky_agent_id, sticky_cause, excluded_agent_ids, resolution, notes, ended_at, end_reason)
+                             sticky_agent_id, last_agent_at, excluded_agent_ids, resolution, notes, ended_at, end_reason)
        VALUES ($1, $2, $3, $4, '+15550000000', $5, $6, $7, coalesce($8, now()), coalesce($9, $8, now()), $10, $11, $12,
-               $13, $14, CASE WHEN $14::uuid IS NOT NULL THEN 'last_agent' END, $15, $16, $17, $18, $19)
+               $13, $14, CASE WHEN $14::uuid IS NOT NULL THEN coalesce($20, now() - interval '1 day') END, $15, $16,
+               $17, $18, $19)
        RETURNING id`,
       [
         options.externalId ?? this.callId(),
@@ -233,12 +236,13 @@ export class SqlFixtures {
         options.offeredAgentId ?? null,
         options.connectedAt ?? null,
         options.workOpen ?? false,
-        options.stickyAgentId ?? null,
+        options.lastAgentId ?? null,
         options.excludedAgentIds ?? [],
         options.resolution ?? null,
         options.notes ?? null,
         options.endedAt ?? null,
         options.endReason ?? null,
+        options.lastAgentAt ?? null,
       ],
     );
     return id;

@@ -7,6 +7,7 @@ import { ScheduledJobClaimToken1764000500000 } from './1764000500000-scheduled-j
 import { SqlSourceRegistry1764000600000 } from './1764000600000-sql-source-registry';
 import { LinesTable1764000700000 } from './1764000700000-lines-table';
 import { DropLegacyOfferExpireJobs1764000800000 } from './1764000800000-drop-legacy-offer-expire-jobs';
+import { ContactLastAgentAt1764000900000 } from './1764000900000-contact-last-agent-at';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   SqlSourceRegistry1764000600000,
   LinesTable1764000700000,
   DropLegacyOfferExpireJobs1764000800000,
+  ContactLastAgentAt1764000900000,
 ];

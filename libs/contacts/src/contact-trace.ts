@@ -1,0 +1,9 @@
+/**
+ * The entries of a contact's routing trace (`routingTrace` in GET /v1/telephony/calls/{callId}) that the contact
+ * lifecycle writes, worded in one place; the routing decisions themselves are worded by libs/routing. Ids, counts
+ * and names of skills only: never a phone number or a note.
+ */
+export const ContactTrace = {
+  arrived: (line: string): string => `arrived on line ${line}`,
+  offered: (agentId: string, why: string): string => `offered to ${agentId}: ${why}`,
+} as const;
