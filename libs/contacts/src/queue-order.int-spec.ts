@@ -22,6 +22,12 @@ describe('queue order: SQL agrees with the engine (real PostgreSQL)', () => {
       source.manager,
       `INSERT INTO customers (known) VALUES (false) RETURNING id`,
     );
+    // some contacts have a last agent: the snapshot's aggregate over related agents must not reorder the queue
+    const agent = await one<{ id: string }>(
+      source.manager,
+      `INSERT INTO agents (name, lines, skills, capacity) VALUES ('a', '{service}', '{}', '{"voice":1}') RETURNING id`,
+    );
+    await source.query(`INSERT INTO agent_presence (agent_id) VALUES ($1)`, [agent!.id]);
     const base = Date.parse('2026-11-30T10:00:00.000Z');
     for (let i = 0; i < 120; i++) {
       const priority = i % 3;
@@ -29,9 +35,16 @@ describe('queue order: SQL agrees with the engine (real PostgreSQL)', () => {
       const row = await one<{ id: string }>(
         source.manager,
         `INSERT INTO contacts (external_id, channel, line, customer_id, from_address, to_address, priority,
-                               required_skills, status, enqueued_at)
-         VALUES ($1, 'voice', 'service', $2, 'anonymous', '+15550000001', $3, '{}', 'queued', $4) RETURNING id`,
-        [`order-${i}`, customer!.id, priority, enqueuedAt],
+                               required_skills, status, enqueued_at, sticky_agent_id, last_agent_at)
+         VALUES ($1, 'voice', 'service', $2, 'anonymous', '+15550000001', $3, '{}', 'queued', $4, $5, $6) RETURNING id`,
+        [
+          `order-${i}`,
+          customer!.id,
+          priority,
+          enqueuedAt,
+          i % 5 === 0 ? agent!.id : null,
+          i % 5 === 0 ? enqueuedAt : null,
+        ],
       );
       places.push({ id: row!.id, priority, enqueuedAt });
     }
@@ -48,7 +61,7 @@ describe('queue order: SQL agrees with the engine (real PostgreSQL)', () => {
     const snapshot = await source.transaction(async (tx) =>
       one<{ snapshot: { contacts: { id: string }[] } }>(
         tx,
-        `SELECT tether_routing_snapshot('service', 1, $1, 8) AS snapshot`,
+        `SELECT tether_routing_snapshot('service', 1, $1, 4, 8, false) AS snapshot`,
         [limit],
       ),
     );
