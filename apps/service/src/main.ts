@@ -1,5 +1,5 @@
 import { lineAppBuilder } from '@tether/line-app';
-import { runSingleApp } from '@tether/transport';
+import { runSingleApp } from '@tether/runtime';
 
 /** The service line's entry point: its own number, its own IVR, no other line's menus. */
 void runSingleApp('service', lineAppBuilder('service'));

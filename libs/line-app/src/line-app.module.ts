@@ -1,11 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { AgentsModule } from '@tether/agents';
-import { TetherConfig } from '@tether/config';
-import { ContactsModule } from '@tether/contacts';
 import type { Line } from '@tether/routing';
-import { CoreModule } from '@tether/transport';
+import type { TetherCore } from '@tether/runtime';
+import { AppBaseModule } from '@tether/transport';
 import { LINE } from './line.token';
 import { TelephonyCallsController } from './telephony-calls.controller';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
@@ -16,10 +14,10 @@ import { WebhookSignatureGuard } from './webhook-signature.guard';
  */
 @Module({})
 export class LineAppModule {
-  static forLine(line: Line, config: TetherConfig & { databaseUrl: string }): DynamicModule {
+  static forLine(line: Line, core: TetherCore): DynamicModule {
     return {
       module: LineAppModule,
-      imports: [CoreModule.forRoot(config, line), AgentsModule, ContactsModule],
+      imports: [AppBaseModule.forApp(core, line)],
       controllers: [TelephonyCallsController],
       providers: [
         { provide: LINE, useValue: line },
