@@ -1,7 +1,7 @@
 import type { AppBuilder } from '@tether/runtime';
 import { createHttpApp } from '@tether/transport';
 import { GatewayModule } from './gateway.module';
-import { HeartbeatIoAdapter } from './heartbeat-io.adapter';
+import { GatewayIoAdapter } from './gateway-io.adapter';
 
 export const buildGatewayApp: AppBuilder = (core) =>
   createHttpApp({
@@ -9,7 +9,7 @@ export const buildGatewayApp: AppBuilder = (core) =>
     bodyLimitBytes: 64 * 1024,
     configure: (app) => {
       app.useWebSocketAdapter(
-        new HeartbeatIoAdapter(app, {
+        new GatewayIoAdapter(app, {
           pingInterval: core.config.socketPingIntervalMs,
           pingTimeout: core.config.socketPingTimeoutMs,
         }),
