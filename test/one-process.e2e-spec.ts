@@ -155,7 +155,11 @@ describe('one process, shared parts (npm start)', () => {
     // the shared parts were built once, by the core, and every line names one of the process's parts
     const coreModules = lines.filter((line) => line.msg === 'TetherCoreModule dependencies initialized');
     expect(coreModules.map((line) => line.app)).toEqual(['core']);
-    expect(lines.filter((line) => line.msg === 'ContactsModule dependencies initialized')).toHaveLength(1);
+    for (const module of ['TypeOrmCoreModule', 'RealtimeModule', 'SchedulerModule', 'ContactsModule'])
+      expect(lines.filter((line) => line.msg === `${module} dependencies initialized`)).toHaveLength(1);
+    const migrations = lines.filter((line) => line.context === 'Persistence');
+    expect(migrations.length).toBeGreaterThan(0);
+    expect(new Set(migrations.map((line) => line.app))).toEqual(new Set(['core']));
     expect(new Set(lines.map((line) => line.app))).toEqual(new Set(['core', ...APPS]));
 
     // and personal data stays out of them
