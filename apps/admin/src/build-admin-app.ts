@@ -1,10 +1,10 @@
+import type { AppBuilder } from '@tether/runtime';
 import { createHttpApp } from '@tether/transport';
-import type { AppBuilder } from '@tether/transport';
 import { AdminModule } from './admin.module';
 
-export const buildAdminApp: AppBuilder = (config) =>
+export const buildAdminApp: AppBuilder = (core) =>
   createHttpApp({
-    module: AdminModule.forRoot(config),
+    module: AdminModule.forRoot(core),
     bodyLimitBytes: 1024 * 1024,
     swagger: {
       title: 'Tether admin API',

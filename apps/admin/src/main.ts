@@ -1,4 +1,4 @@
-import { runSingleApp } from '@tether/transport';
+import { runSingleApp } from '@tether/runtime';
 import { buildAdminApp } from './build-admin-app';
 
 void runSingleApp('admin', buildAdminApp);

@@ -1,16 +1,17 @@
-import { AppBuilder, createHttpApp } from '@tether/transport';
+import type { AppBuilder } from '@tether/runtime';
+import { createHttpApp } from '@tether/transport';
 import { GatewayModule } from './gateway.module';
-import { HeartbeatIoAdapter } from './heartbeat-io.adapter';
+import { GatewayIoAdapter } from './gateway-io.adapter';
 
-export const buildGatewayApp: AppBuilder = (config) =>
+export const buildGatewayApp: AppBuilder = (core) =>
   createHttpApp({
-    module: GatewayModule.forRoot(config),
+    module: GatewayModule.forRoot(core),
     bodyLimitBytes: 64 * 1024,
     configure: (app) => {
       app.useWebSocketAdapter(
-        new HeartbeatIoAdapter(app, {
-          pingInterval: config.socketPingIntervalMs,
-          pingTimeout: config.socketPingTimeoutMs,
+        new GatewayIoAdapter(app, {
+          pingInterval: core.config.socketPingIntervalMs,
+          pingTimeout: core.config.socketPingTimeoutMs,
         }),
       );
     },

@@ -1,9 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { AgentsModule } from '@tether/agents';
-import { TetherConfig } from '@tether/config';
-import { AgentPresenceService, ContactsModule } from '@tether/contacts';
-import { LinesModule } from '@tether/lines';
-import { CoreModule } from '@tether/transport';
+import { AgentPresenceService } from '@tether/contacts';
+import type { TetherCore } from '@tether/runtime';
+import { AppBaseModule } from '@tether/transport';
 import { AgentsGateway } from './agents/agents.gateway';
 import { SupervisorsGateway } from './supervisors/supervisors.gateway';
 
@@ -11,10 +9,10 @@ import { SupervisorsGateway } from './supervisors/supervisors.gateway';
 export class GatewayModule implements OnApplicationBootstrap {
   constructor(@Inject(AgentPresenceService) private readonly presence: AgentPresenceService) {}
 
-  static forRoot(config: TetherConfig & { databaseUrl: string }): DynamicModule {
+  static forRoot(core: TetherCore): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [CoreModule.forRoot(config, 'gateway'), AgentsModule, ContactsModule, LinesModule],
+      imports: [AppBaseModule.forApp(core, 'gateway')],
       providers: [AgentsGateway, SupervisorsGateway],
     };
   }

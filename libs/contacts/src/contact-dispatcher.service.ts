@@ -58,10 +58,6 @@ interface ContactJson {
  */
 const CONTACTS_PER_PASS = 200;
 
-const RUNNING_PASSES = new Map<Line, Promise<void>>();
-const PASS_REQUESTED = new Set<Line>();
-const SWEEPING = new Set<string>();
-
 /**
  * Feeds the routing engine and commits its decisions. A pass for a line runs under that line's advisory lock, reads
  * the waiting contacts and the line's free agents (`tether_routing_snapshot`), lets `RoutingEngine` decide, and
@@ -74,10 +70,8 @@ const SWEEPING = new Set<string>();
 export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ContactDispatcher.name);
   private readonly engine = new RoutingEngine();
-  // Process-wide, not per instance: `npm start` runs five apps (five dispatchers) in one process, and they should
-  // coalesce into one pass per line rather than queue on the line's advisory lock.
-  private readonly running = RUNNING_PASSES;
-  private readonly again = PASS_REQUESTED;
+  private readonly running = new Map<Line, Promise<void>>();
+  private readonly again = new Set<Line>();
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -99,19 +93,13 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     // The safety net: whatever trigger was lost (a crash between commit and request), a pass per line comes soon.
-    // One sweep per process identity (npm start runs five apps in one process).
-    if (SWEEPING.has(this.config.instanceId)) return;
-    SWEEPING.add(this.config.instanceId);
     this.sweepTimer = setInterval(() => this.requestAll(), this.config.sweepMs);
     this.sweepTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.sweepTimer) {
-      clearInterval(this.sweepTimer);
-      SWEEPING.delete(this.config.instanceId);
-    }
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     await Promise.allSettled([...this.running.values()]);
   }
 

@@ -6,9 +6,6 @@ import { Line, RoutingRules, mergeRoutingRules } from '@tether/routing';
 
 export type VersionedRules = RoutingRules & { version: number; updatedAt: string };
 
-/** Versions of the rules this process has read, shared by every app in it (`npm start` runs five). */
-const CACHE = new Map<Line, VersionedRules>();
-
 /**
  * Each line's routing rules. The hot paths use `cached()` and hand its `version` to the database, which refuses the
  * work when the line's version moved on (`stale_rules`, the routing snapshot's `version`); the caller then `load()`s
@@ -16,17 +13,20 @@ const CACHE = new Map<Line, VersionedRules>();
  */
 @Injectable()
 export class LineRoutingRepository {
+  /** the newest version of each line's rules this repository has read */
+  private readonly cache = new Map<Line, VersionedRules>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The newest rules this process has seen (reads them the first time). */
   async cached(line: Line): Promise<VersionedRules> {
-    return CACHE.get(line) ?? this.load(line);
+    return this.cache.get(line) ?? this.load(line);
   }
 
   /** Reads the rules from the database and remembers them. */
   async load(line: Line, sql: Sql = this.dataSource.manager): Promise<VersionedRules> {
     const rules = await this.get(line, sql);
-    CACHE.set(line, rules);
+    this.cache.set(line, rules);
     return rules;
   }
 
@@ -49,6 +49,6 @@ export class LineRoutingRepository {
        ON CONFLICT (line) DO UPDATE SET rules = EXCLUDED.rules, version = line_routing.version + 1, updated_at = now()`,
       [line, JSON.stringify(rules)],
     );
-    CACHE.delete(line);
+    this.cache.delete(line);
   }
 }

@@ -1,12 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { TETHER_CONFIG, TetherConfig } from '@tether/config';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { scrubText } from '@tether/observability';
 import { WakeTimer } from '@tether/scheduler';
 
 /** Sweeps for offers whose expiry nobody in this process knew about (made by an instance that died) this often. */
 const SWEEP_MS = 1_000;
-/** One clock per process identity: `npm start` runs five apps in one process. */
-const ACTIVE = new Map<string, OfferExpiryClock>();
 
 /**
  * When to expire offers. A pending offer's `expires_at` is its own durable timer (no job row per offer); this clock
@@ -24,8 +21,6 @@ export class OfferExpiryClock implements OnApplicationBootstrap, OnApplicationSh
   private again = false;
   private stopped = false;
 
-  constructor(@Inject(TETHER_CONFIG) private readonly config: TetherConfig) {}
-
   /** The sweep to run (OfferService registers it). */
   onDue(sweep: () => Promise<void>): void {
     this.sweep = sweep;
@@ -33,22 +28,18 @@ export class OfferExpiryClock implements OnApplicationBootstrap, OnApplicationSh
 
   /** An offer this process committed expires then: look at (just after) that time. */
   expectAt(at: Date): void {
-    const active = ACTIVE.get(this.config.instanceId);
-    if (active && active !== this) return active.expectAt(at);
     if (this.stopped) return;
     this.wakeTimer.at(at);
   }
 
   onApplicationBootstrap(): void {
-    if (!this.sweep || ACTIVE.has(this.config.instanceId)) return;
-    ACTIVE.set(this.config.instanceId, this);
+    if (!this.sweep) return;
     this.interval = setInterval(() => this.run(), SWEEP_MS);
     this.interval.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (ACTIVE.get(this.config.instanceId) === this) ACTIVE.delete(this.config.instanceId);
     if (this.interval) clearInterval(this.interval);
     this.wakeTimer.cancel();
     await this.running;

@@ -1,14 +1,15 @@
 import type { Line } from '@tether/routing';
-import { AppBuilder, createHttpApp } from '@tether/transport';
+import type { AppBuilder } from '@tether/runtime';
+import { createHttpApp } from '@tether/transport';
 import { LineAppModule } from './line-app.module';
 
 /** Webhook bodies are small; anything over 64 KB is refused with 413 before it is parsed. */
 const WEBHOOK_BODY_LIMIT = 64 * 1024;
 
 export function lineAppBuilder(line: Line): AppBuilder {
-  return (config) =>
+  return (core) =>
     createHttpApp({
-      module: LineAppModule.forLine(line, config),
+      module: LineAppModule.forLine(line, core),
       bodyLimitBytes: WEBHOOK_BODY_LIMIT,
       swagger: {
         title: `Tether ${line} line`,

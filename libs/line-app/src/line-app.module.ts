@@ -1,12 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { AgentsModule } from '@tether/agents';
-import { TetherConfig } from '@tether/config';
-import { ContactsModule } from '@tether/contacts';
-import { LineDefinition, LineDirectory, LinesModule } from '@tether/lines';
+import { LineDefinition, LineDirectory } from '@tether/lines';
 import type { Line } from '@tether/routing';
-import { APP_DEFAULT_PORT, CoreModule } from '@tether/transport';
+import { APP_DEFAULT_PORT, type TetherCore } from '@tether/runtime';
+import { AppBaseModule } from '@tether/transport';
 import { LINE, LINE_DEFINITION } from './line.token';
 import { TelephonyCallsController } from './telephony-calls.controller';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
@@ -18,10 +16,10 @@ import { WebhookSignatureGuard } from './webhook-signature.guard';
  */
 @Module({})
 export class LineAppModule {
-  static forLine(line: Line, config: TetherConfig & { databaseUrl: string }): DynamicModule {
+  static forLine(line: Line, core: TetherCore): DynamicModule {
     return {
       module: LineAppModule,
-      imports: [CoreModule.forRoot(config, line), AgentsModule, ContactsModule, LinesModule],
+      imports: [AppBaseModule.forApp(core, line)],
       controllers: [TelephonyCallsController],
       providers: [
         { provide: LINE, useValue: line },

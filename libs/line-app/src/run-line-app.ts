@@ -1,5 +1,5 @@
 import type { Line } from '@tether/routing';
-import { runSingleApp } from '@tether/transport';
+import { runSingleApp } from '@tether/runtime';
 import { lineAppBuilder } from './build-line-app';
 
 /**

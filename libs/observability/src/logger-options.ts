@@ -1,4 +1,8 @@
 import type { Params } from 'nestjs-pino';
+// nestjs-pino's async-local store (not re-exported by its index): PinoLogger reads the logger of the current
+// request from it, and falls back to the first logger it was given when there is none.
+import { Store, storage } from 'nestjs-pino/storage';
+import { type Logger, pino } from 'pino';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { TetherConfig } from '@tether/config';
@@ -9,12 +13,44 @@ function safeUrl(url: string | undefined): string | undefined {
   return url?.split('?')[0];
 }
 
-export function loggerParams(config: TetherConfig, app: string): Params {
+function serializeError(err: Error) {
+  return { type: err.name, message: scrubText(err.message), stack: err.stack && scrubText(err.stack) };
+}
+
+/**
+ * The process's one pino logger: level, format, redaction of personal data and the `instance` binding. The core and
+ * each app log through a child of it that names them (`app`), so a process has one destination, one redaction and
+ * one pretty-printing worker however many apps it runs.
+ */
+export function createProcessLogger(
+  config: Pick<TetherConfig, 'logLevel' | 'logFormat' | 'instanceId'>,
+): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { instance: config.instanceId },
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
+    transport:
+      config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+  });
+}
+
+/**
+ * nestjs-pino's parameters for the process's core (an application context, no HTTP): `logger` is what every line
+ * logged outside a request or an app's own work is written with.
+ */
+export function coreLoggerParams(logger: Logger): Params {
+  return { pinoHttp: { logger } };
+}
+
+/**
+ * nestjs-pino's parameters for an app: each HTTP request gets a child of `logger` (the app's) with the request's id,
+ * which logs the request and everything done while serving it.
+ */
+export function httpLoggerParams(logger: Logger): Params {
   return {
     pinoHttp: {
-      level: config.logLevel,
-      base: { app, instance: config.instanceId },
-      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      logger,
       genReqId: (req: IncomingMessage) => {
         const header = req.headers['x-request-id'];
         return typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
@@ -26,15 +62,18 @@ export function loggerParams(config: TetherConfig, app: string): Params {
           url: safeUrl(req.url),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: (err: Error) => ({
-          type: err.name,
-          message: scrubText(err.message),
-          stack: err.stack && scrubText(err.stack),
-        }),
+        err: serializeError,
       },
       autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
-      transport:
-        config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },
   };
+}
+
+/**
+ * Runs `work` with `logger` as the logger of everything it does and everything it starts that outlives it (servers
+ * and the sockets they accept, timers, listeners), unless a request's own logger takes over: nestjs-pino's logger
+ * reads it from the async-local store this sets.
+ */
+export function runWithLogger<T>(logger: Logger, work: () => T): T {
+  return storage.run(new Store(logger), work);
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { AsyncResource } from 'node:async_hooks';
 import { createClient } from 'redis';
 import { EventBus, EventHandler, RecoveryListener } from './event-bus';
 import type { TetherEvent } from './tether-events';
@@ -127,9 +128,11 @@ export class RedisStreamEventBus extends EventBus {
     ]);
   }
 
+  /** The handler runs in the async context it subscribed from (its app's logs), like the in-process bus's. */
   subscribe(handler: EventHandler): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+    const bound = AsyncResource.bind(handler);
+    this.handlers.add(bound);
+    return () => this.handlers.delete(bound);
   }
 
   override async ping(): Promise<boolean> {

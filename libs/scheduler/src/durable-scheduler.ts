@@ -52,12 +52,6 @@ export class JobClaimLost extends Error {
 
 /** Handlers take milliseconds; a dead runner's timers are taken over this soon after it claimed them. */
 const LEASE_SECONDS = 5;
-/**
- * One poller per process identity: `npm start` runs five apps in one process, each with a scheduler holding the same
- * handlers; five pollers would only multiply idle queries. Keyed by instance id, so tests that model two instances
- * in one process still get two.
- */
-const ACTIVE_POLLERS = new Map<string, DurableScheduler>();
 const BATCH = 100;
 
 /**
@@ -128,15 +122,12 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   /** After the scheduling transaction commits: make this process look again at (about) that time. */
   wake(at: Date = new Date()): void {
-    const active = ACTIVE_POLLERS.get(this.config.instanceId);
-    if (active && active !== this) return active.wake(at);
     if (this.stopped || this.handlers.size === 0) return;
     this.wakeTimer.at(at);
   }
 
   onApplicationBootstrap(): void {
-    if (this.handlers.size === 0 || ACTIVE_POLLERS.has(this.config.instanceId)) return;
-    ACTIVE_POLLERS.set(this.config.instanceId, this);
+    if (this.handlers.size === 0) return;
     this.pollTimer = setInterval(() => this.poll(), this.config.timerPollMs);
     this.pollTimer.unref();
     this.poll();
@@ -144,7 +135,6 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (ACTIVE_POLLERS.get(this.config.instanceId) === this) ACTIVE_POLLERS.delete(this.config.instanceId);
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.wakeTimer.cancel();
     await Promise.allSettled([...this.inFlight]);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { WakeTimer } from './wake-timer';
 
 describe('WakeTimer', () => {
@@ -30,5 +31,14 @@ describe('WakeTimer', () => {
     timer.cancel();
     jest.advanceTimersByTime(100);
     expect(fire).toHaveBeenCalledTimes(2);
+  });
+
+  it("fires in its owner's async context, not in that of the caller who set it", () => {
+    const context = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const timer = context.run('owner', () => new WakeTimer(() => seen.push(context.getStore()), 0));
+    context.run('a request', () => timer.at(new Date(Date.now() + 10)));
+    jest.advanceTimersByTime(10);
+    expect(seen).toEqual(['owner']);
   });
 });

@@ -1,0 +1,110 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppName, TetherConfig, exitIfInvalid, loadConfigOrExit, portFor } from '@tether/config';
+import { runWithLogger } from '@tether/observability';
+import { defaultPortOf } from './app-default-port';
+import { ProcessRole, TetherCore } from './tether-core';
+
+/** Builds one app (its transport: controllers, gateways, guards) on top of the process's core. */
+export type AppBuilder = (core: TetherCore) => Promise<NestFastifyApplication>;
+
+export interface StartedApp {
+  name: AppName;
+  port: number;
+  /** where it listens, for people (`localhost` for a wildcard host) */
+  url: string;
+}
+
+/**
+ * A running Tether process, whichever entry point started it (`npm start` or `npm run start:<app>`): one core, then
+ * each app on top of it. SIGINT/SIGTERM (or `stop`) close in reverse: the apps, then the core, then what the entry
+ * point registered with `onStopped` (npm start: embedded PostgreSQL); then the process exits.
+ */
+export class TetherProcess {
+  private core?: TetherCore;
+  private readonly apps: NestFastifyApplication[] = [];
+  private readonly cleanups: (() => Promise<void>)[] = [];
+  private stopping = false;
+
+  constructor() {
+    process.on('SIGINT', () => void this.stop(0));
+    process.on('SIGTERM', () => void this.stop(0));
+  }
+
+  /** Runs once the apps and the core are closed; the latest registered runs first. */
+  onStopped(cleanup: () => Promise<void>): void {
+    this.cleanups.unshift(cleanup);
+  }
+
+  /**
+   * Starts the core, then builds each app and has it listen on its port. Everything an app sets up (its server and
+   * the sockets it accepts, its listeners and timers) logs with the app's name; each HTTP request with a child of
+   * that; the core's own work with `role`.
+   */
+  async start(
+    config: TetherConfig & { databaseUrl: string },
+    role: ProcessRole,
+    apps: readonly (readonly [AppName, AppBuilder])[],
+  ): Promise<StartedApp[]> {
+    const core = await TetherCore.start(config, role);
+    this.core = core;
+    const started: StartedApp[] = [];
+    for (const [name, build] of apps) {
+      if (this.stopping) break;
+      const port = await runWithLogger(core.loggerFor(name), async () => {
+        const app = await build(core);
+        this.apps.push(app);
+        // a line app's default port is its row's (APP_DEFAULT_PORT), known once the app is built
+        const listenOn = exitIfInvalid(() => portFor(config, name, defaultPortOf(app)));
+        await app.listen(listenOn, config.host);
+        return listenOn;
+      });
+      started.push({ name, port, url: `http://${displayHost(config.host)}:${port}` });
+    }
+    return started;
+  }
+
+  /** Closes the apps (newest first), the core, then the `onStopped` cleanups, and exits with `code`. Once. */
+  async stop(code: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    process.stdout.write('\nstopping tether...\n');
+    for (const app of this.apps.reverse()) await app.close().catch(() => undefined);
+    await this.core?.close().catch(() => undefined);
+    for (const cleanup of this.cleanups) await cleanup().catch(() => undefined);
+    process.exit(code);
+  }
+}
+
+/**
+ * `npm run start:<app>`: one app against DATABASE_URL (and REDIS_URL when several processes cooperate), for
+ * production-style deployments: the same core as `npm start`, with one app on top. Exits non-zero, naming every bad
+ * variable, if the configuration is invalid.
+ */
+export async function runSingleApp(name: AppName, build: AppBuilder): Promise<void> {
+  const config = loadConfigOrExit(process.env, { apps: [name] });
+  if (!config.databaseUrl) {
+    process.stderr.write(
+      `Invalid configuration:\n  - DATABASE_URL: required when starting one app alone (npm start runs everything on an embedded database)\n`,
+    );
+    process.exit(78);
+  }
+  if (!config.redisUrl) {
+    process.stderr.write(
+      `warning: REDIS_URL is not set: events stay inside this process, so other Tether processes will not see them.\n`,
+    );
+  }
+  const tether = new TetherProcess();
+  try {
+    const [app] = await tether.start({ ...config, databaseUrl: config.databaseUrl }, name, [[name, build]]);
+    process.stdout.write(`tether ${name} listening on ${app.url}\n`);
+  } catch (error) {
+    process.stderr.write(
+      `${name} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    await tether.stop(1);
+  }
+}
+
+export function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+}
