@@ -9,6 +9,7 @@ import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing'
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
+import type { CompleteContactOutcome, ReceiveCallOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository } from './line-routing.repository';
@@ -58,7 +59,7 @@ export class ContactLifecycleService {
       const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
       // one statement: the intake, then (lateral, so after it) the row the answer is built from
       const result = await one<
-        Partial<ContactRow> & { outcome: 'created' | 'duplicate' | 'stale_rules'; contact_id: string | null }
+        Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }
       >(
         this.dataSource.manager,
         `SELECT r.outcome, r.contact_id, v.*
@@ -172,7 +173,7 @@ export class ContactLifecycleService {
   ): Promise<{ contactId: string; wrapUpUntil: string | null }> {
     if (!UUID.test(contactId)) throw new ContactNotAssignedToAgent(contactId);
     const outcome = await one<{
-      outcome: 'completed' | 'not_assigned' | 'already_completed';
+      outcome: CompleteContactOutcome;
       line: Line | null;
       agent_lines: Line[] | null;
       wrap_up_until: Date | null;

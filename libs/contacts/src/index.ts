@@ -10,3 +10,4 @@ export * from './agent-roster.service';
 export * from './agent-resync.service';
 export * from './queue-snapshot.service';
 export * from './contacts.module';
+export * from './sql-outcomes';

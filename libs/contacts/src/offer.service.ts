@@ -8,12 +8,13 @@ import { ContactConnectedEvent, TelephonyCallbackService } from '@tether/telepho
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { OfferNoLongerValid } from './contact.errors';
 import { OfferExpiryClock } from './offer-expiry.clock';
+import type { AcceptOfferOutcome, RejectOfferOutcome } from './sql-outcomes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Due offers expired per sweep statement; a sweep repeats while it finds a full batch. */
 const EXPIRY_BATCH = 100;
 
-type OfferOutcome = 'not_found' | 'already_accepted' | 'ended' | 'expired' | 'contact_moved';
+type OfferOutcome = AcceptOfferOutcome | RejectOfferOutcome;
 
 export interface RevokedOffer {
   offer_id: string;
@@ -52,7 +53,7 @@ export class OfferService {
   async accept(agentId: string, offerId: string): Promise<{ contactId: string }> {
     if (!UUID.test(offerId)) throw new OfferNoLongerValid('offer not found');
     const result = await one<{
-      outcome: 'accepted' | OfferOutcome;
+      outcome: AcceptOfferOutcome;
       contact_id: string | null;
       line: Line | null;
       state: string | null;
@@ -82,7 +83,7 @@ export class OfferService {
   async reject(agentId: string, offerId: string, reason?: string): Promise<{ contactId: string }> {
     if (!UUID.test(offerId)) throw new OfferNoLongerValid('offer not found');
     const result = await one<{
-      outcome: 'rejected' | OfferOutcome;
+      outcome: RejectOfferOutcome;
       contact_id: string | null;
       line: Line | null;
       state: string | null;
@@ -174,7 +175,7 @@ export class OfferService {
 }
 
 function describeRefusal(
-  outcome: OfferOutcome | 'accepted' | 'rejected',
+  outcome: OfferOutcome,
   offer?: { state: string | null; end_reason: string | null } | null,
 ): string {
   if (outcome === 'not_found') return 'offer not found';

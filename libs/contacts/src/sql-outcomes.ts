@@ -1,0 +1,19 @@
+/**
+ * What the contact lifecycle's SQL functions answer in their `outcome` column, declared once. The services switch on
+ * these types; `sql-outcomes.spec.ts` reads each function's .sql file and fails when it can answer anything else.
+ */
+export const SQL_OUTCOMES = {
+  /** libs/contacts/sql/receive_call.sql */
+  tether_receive_call: ['created', 'duplicate', 'stale_rules'],
+  /** libs/contacts/sql/accept_offer.sql */
+  tether_accept_offer: ['accepted', 'already_accepted', 'not_found', 'expired', 'ended', 'contact_moved'],
+  /** libs/contacts/sql/reject_offer.sql */
+  tether_reject_offer: ['rejected', 'not_found', 'ended'],
+  /** libs/contacts/sql/complete_contact.sql */
+  tether_complete_contact: ['completed', 'not_assigned', 'already_completed'],
+} as const;
+
+export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];
+export type AcceptOfferOutcome = (typeof SQL_OUTCOMES.tether_accept_offer)[number];
+export type RejectOfferOutcome = (typeof SQL_OUTCOMES.tether_reject_offer)[number];
+export type CompleteContactOutcome = (typeof SQL_OUTCOMES.tether_complete_contact)[number];
