@@ -39,7 +39,7 @@ SELECT outcome, callback_id FROM tether_accept_offer(lpad(to_hex(:agent::int), 3
 SELECT url, body FROM outbound_webhooks WHERE id = :callback_id AND status = 'pending';
 WITH delivered AS (
   UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now(), attempts = attempts + 1 WHERE id = :callback_id)
-DELETE FROM scheduled_jobs WHERE kind = 'telephony.callback' AND dedupe_key = :callback_id::text AND locked_until IS NULL;
+SELECT tether_cancel_job('telephony.callback', :callback_id::text);
 
 -- ContactLifecycleService.complete
 SELECT outcome, line, agent_lines, wrap_up_until

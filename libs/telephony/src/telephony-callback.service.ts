@@ -62,10 +62,10 @@ export class TelephonyCallbackService {
       await this.post(url, body);
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      // the outbox row is ours; its safety-net job is the scheduler's, moved through the scheduler's own function
       await this.dataSource.query(
         `WITH noted AS (UPDATE outbound_webhooks SET attempts = attempts + 1, last_error = $3 WHERE id = $1)
-         UPDATE scheduled_jobs SET run_at = now() + interval '500 milliseconds', attempts = attempts + 1
-         WHERE kind = $2 AND dedupe_key = $1::text AND locked_until IS NULL`,
+         SELECT tether_hasten_job($2, $1::text, 500)`,
         [id, JOB_TELEPHONY_CALLBACK, message],
       );
       this.scheduler.wake(new Date(Date.now() + 500));
@@ -74,7 +74,7 @@ export class TelephonyCallbackService {
     await this.dataSource.query(
       `WITH delivered AS (
          UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now(), attempts = attempts + 1 WHERE id = $1)
-       DELETE FROM scheduled_jobs WHERE kind = $2 AND dedupe_key = $1::text AND locked_until IS NULL`,
+       SELECT tether_cancel_job($2, $1::text)`,
       [id, JOB_TELEPHONY_CALLBACK],
     );
     this.logger.log({ callbackId: id, contactId: body.contactId }, 'telephony callback delivered');
