@@ -137,7 +137,7 @@ describe('lines (real PostgreSQL)', () => {
   it("a routing pass holds the advisory lock derived from its line's name", async () => {
     const key = lineLockKey('presales');
     await inTransaction(source, async (tx) => {
-      await tx.query(`SELECT tether_routing_snapshot($1, $2, 1, 1)`, ['presales', key]);
+      await tx.query(`SELECT tether_routing_snapshot($1, $2, 1, 1, 1, false)`, ['presales', key]);
       const [held] = await rows<{ key: string }>(
         tx,
         `SELECT ((classid::bigint << 32) | objid::bigint)::text AS key FROM pg_locks
@@ -153,7 +153,7 @@ describe('lines (real PostgreSQL)', () => {
     while (!undone.includes('LinesTable1764000700000')) {
       const [last] = await rows<{ name: string }>(
         source.manager,
-        `SELECT name FROM migrations ORDER BY id DESC LIMIT 1`,
+        `SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1`,
       );
       await source.undoLastMigration({ transaction: 'all' });
       undone.unshift(last.name);

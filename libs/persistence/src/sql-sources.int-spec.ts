@@ -65,9 +65,11 @@ describe('SQL sources step (real PostgreSQL)', () => {
     expect(applied.migrations).toContain('SqlSourceRegistry1764000600000');
     const paths = readSqlSources(root).map((s) => s.path);
     expect(applied.sqlSources).toEqual(paths);
-    expect(paths.slice(0, 4)).toEqual([
+    expect(paths.slice(0, 6)).toEqual([
       'persistence/epoch_ms.sql',
       'persistence/trace.sql',
+      'scheduler/cancel_job.sql',
+      'scheduler/hasten_job.sql',
       'scheduler/schedule_job.sql',
       'customers/recent_contacts.sql',
     ]);
@@ -181,6 +183,6 @@ describe('SQL sources step (real PostgreSQL)', () => {
       await query(
         `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p WHERE proname = 'tether_routing_snapshot'`,
       ),
-    ).toEqual([{ signature: 'tether_routing_snapshot(text,bigint,integer,integer)' }]);
+    ).toEqual([{ signature: 'tether_routing_snapshot(text,bigint,integer,integer,integer,boolean)' }]);
   });
 });
