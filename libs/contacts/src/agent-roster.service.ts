@@ -32,6 +32,12 @@ export class AgentRosterService {
     return agent;
   }
 
+  /** A token the agent connects to the gateway with (the agent must exist and not be removed). */
+  async issueToken(id: string): Promise<{ agentId: string; token: string; expiresAt: string }> {
+    await this.agents.get(id);
+    return { agentId: id, ...(await this.tokens.issue(id)) };
+  }
+
   /**
    * Removes an agent: soft delete, presence offline, every token revoked and every pending offer revoked (its
    * contact back in the queue), all or nothing; then their sockets are closed and the contacts routed on.

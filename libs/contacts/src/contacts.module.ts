@@ -13,6 +13,7 @@ import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadBuilder } from './offer-payload.builder';
 import { OfferService } from './offer.service';
 import { QueueSnapshotService } from './queue-snapshot.service';
+import { RoutingRulesService } from './routing-rules.service';
 
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
 @Module({
@@ -28,8 +29,10 @@ import { QueueSnapshotService } from './queue-snapshot.service';
     AgentResyncService,
     QueueSnapshotService,
     AgentRosterService,
+    RoutingRulesService,
   ],
   exports: [
+    RoutingRulesService,
     AgentRosterService,
     LineRoutingRepository,
     OfferPayloadBuilder,

@@ -11,3 +11,4 @@ export * from './agent-resync.service';
 export * from './queue-snapshot.service';
 export * from './contacts.module';
 export * from './sql-outcomes';
+export * from './routing-rules.service';

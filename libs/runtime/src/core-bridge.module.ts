@@ -13,6 +13,7 @@ import {
   OfferPayloadBuilder,
   OfferService,
   QueueSnapshotService,
+  RoutingRulesService,
 } from '@tether/contacts';
 import { CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
@@ -41,6 +42,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   AgentResyncService,
   QueueSnapshotService,
   AgentRosterService,
+  RoutingRulesService,
   LineDirectory,
 ];
 

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Agent, AgentRepository } from '@tether/agents';
-import { AgentTokenService } from '@tether/auth';
 import { AgentRosterService } from '@tether/contacts';
 import { CreateAgentDto } from './create-agent.dto';
 import { UpdateAgentDto } from './update-agent.dto';
@@ -12,7 +11,6 @@ import { UpdateAgentDto } from './update-agent.dto';
 export class AgentsController {
   constructor(
     private readonly agents: AgentRepository,
-    private readonly tokens: AgentTokenService,
     private readonly roster: AgentRosterService,
   ) {}
 
@@ -49,8 +47,7 @@ export class AgentsController {
 
   @Post(':id/tokens')
   @ApiOperation({ summary: 'Issue a token the agent uses to connect to the /agents socket.io namespace' })
-  async issueToken(@Param('id') id: string): Promise<{ token: string; expiresAt: string; agentId: string }> {
-    await this.agents.get(id);
-    return { agentId: id, ...(await this.tokens.issue(id)) };
+  issueToken(@Param('id') id: string): Promise<{ token: string; expiresAt: string; agentId: string }> {
+    return this.roster.issueToken(id);
   }
 }

@@ -1,33 +1,27 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ContactDispatcher, LineRoutingRepository } from '@tether/contacts';
-import { Line, RoutingRules, mergeRoutingRules } from '@tether/routing';
+import { RoutingRulesService, RulesView } from '@tether/contacts';
+import type { Line } from '@tether/routing';
 import { LineParamPipe } from './line-param.pipe';
 import { RoutingRulesDto } from './routing-rules.dto';
-
-type RulesView = RoutingRules & { line: Line; version: number; updatedAt: string };
 
 @ApiTags('lines')
 @ApiBearerAuth()
 @Controller('v1/lines/:line/routing')
 export class LinesController {
-  constructor(
-    private readonly rules: LineRoutingRepository,
-    private readonly dispatcher: ContactDispatcher,
-  ) {}
+  constructor(private readonly rules: RoutingRulesService) {}
 
   @Get()
   @ApiOperation({ summary: "The line's routing rules (a valid PUT body)" })
-  async get(@Param('line', LineParamPipe) line: Line): Promise<RulesView> {
-    return { line, ...(await this.rules.get(line)) };
+  get(@Param('line', LineParamPipe) line: Line): Promise<RulesView> {
+    return this.rules.view(line);
   }
 
   @Put()
   @ApiOperation({ summary: "Replace the line's routing rules; applies to the next routing decision" })
-  async put(@Param('line', LineParamPipe) line: Line, @Body() body: RoutingRulesDto): Promise<RulesView> {
+  put(@Param('line', LineParamPipe) line: Line, @Body() body: RoutingRulesDto): Promise<RulesView> {
+    // read-only fields of a GET body are accepted and ignored
     const { line: _l, version: _v, updatedAt: _u, ...rules } = body;
-    await this.rules.put(line, mergeRoutingRules(rules));
-    this.dispatcher.request(line);
-    return { line, ...(await this.rules.get(line)) };
+    return this.rules.replace(line, rules);
   }
 }
