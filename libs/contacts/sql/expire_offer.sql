@@ -1,5 +1,5 @@
--- tether_expire_offer(p_offer, p_force): expires one offer if it is still pending and due (with p_force, due or not:
--- the legacy 'offer.expire' job, OfferService.expireOne). The offer ends as 'expired', the contact goes back to the
+-- tether_expire_offer(p_offer, p_force): expires one offer if it is still pending and due (with p_force, due or not;
+-- the sweep, tether_expire_due_offers, never forces). The offer ends as 'expired', the contact goes back to the
 -- queue with the agent excluded, the slot is freed, and the agent, evidently not at their desk, is set away if they
 -- were available.
 --

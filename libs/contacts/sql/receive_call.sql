@@ -5,7 +5,7 @@
 -- first trace entry (p_trace, written by the caller). Holds for a preferred agent are written by the routing pass
 -- that decides them (tether_commit_offers), not here.
 --
--- Outcomes (outcome, contact_id), declared in TypeScript as RECEIVE_CALL_OUTCOMES (libs/contacts):
+-- Outcomes (outcome, contact_id), declared in TypeScript as SQL_OUTCOMES.tether_receive_call (libs/contacts):
 --   'created'      the contact was inserted;
 --   'duplicate'    a contact with this call id (voice channel) exists, perhaps inserted concurrently: its id; the
 --                  provisional customer made for this call, if any, is deleted again;

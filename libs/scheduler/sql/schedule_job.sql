@@ -1,6 +1,6 @@
 -- tether_schedule_job(p_kind, p_dedupe_key, p_payload, p_run_at): writes one durable timer into scheduled_jobs, the
 -- scheduler's table, inside the caller's transaction. The one definition of scheduling: DurableScheduler.schedule()
--- and every SQL function that schedules (receive_call, commit_offers, accept_offer, complete_contact) call it, so
+-- and every SQL function that schedules (commit_offers, accept_offer, complete_contact) call it, so
 -- no other lib writes scheduled_jobs.
 --
 -- Outcome: none (void). With a dedupe key, a job of the same kind and key that already exists wins and nothing is

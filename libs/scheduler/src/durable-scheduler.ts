@@ -55,7 +55,8 @@ const LEASE_SECONDS = 5;
 const BATCH = 100;
 
 /**
- * Timers that must survive a process's death (offer expiry, sticky wait, wrap-up end, callback retries) are rows in
+ * Timers that must survive a process's death (holds for a preferred agent, wrap-up end, disconnect grace, callback retries; offers expire by their own
+ * `expires_at`, see OfferExpiryClock) are rows in
  * scheduled_jobs, written in the same transaction as the state change they belong to. Every process polls for due
  * rows with FOR UPDATE SKIP LOCKED under a lease, so a job runs once even with many instances, and a job whose
  * runner died is taken over when its lease ends. A local timer wakes the poller at the exact due time, so firing is
