@@ -1,3 +1,4 @@
+import { RoutingEngine } from '@tether/routing';
 import { createSqlTestDatabase, SqlQuery, SqlTestDatabase } from '@tether/testing';
 
 /** tether_routing_snapshot (routing_snapshot.sql): one routing pass's input, read under the line's advisory lock. */
@@ -39,10 +40,15 @@ describe('tether_routing_snapshot', () => {
     agentsComplete: boolean;
     contactLimitReached: boolean;
   }
-  // the engine's bound by default (RoutingEngine.READY_AGENTS_PER_CONTACT, MIN_READY_AGENTS)
+  // the engine's bound by default, as the dispatcher passes it
   const snapshot = async (
     line: string,
-    { contactLimit = 200, perContact = 4, minimum = 8, all = false } = {},
+    {
+      contactLimit = 200,
+      perContact = RoutingEngine.READY_AGENTS_PER_CONTACT,
+      minimum = RoutingEngine.MIN_READY_AGENTS,
+      all = false,
+    } = {},
     on: SqlQuery = db,
     lock = LOCK,
   ) =>
@@ -167,8 +173,10 @@ describe('tether_routing_snapshot', () => {
       agents.push(await db.fixtures.agent({ lines: ['sales'], idleSince: minutesAgo(100 - i) }));
     await db.fixtures.contact();
 
-    const one = await snapshot('sales'); // max(8, 1 × 4)
-    expect(ids(one.agents).sort()).toEqual(agents.slice(0, 8).sort());
+    // the SQL applies the engine's formula: RoutingEngine.readyAgentsToRead(waiting contacts)
+    const one = await snapshot('sales');
+    expect(RoutingEngine.readyAgentsToRead(1)).toBe(8);
+    expect(ids(one.agents).sort()).toEqual(agents.slice(0, RoutingEngine.readyAgentsToRead(1)).sort());
     expect(one.agentsComplete).toBe(false);
     expect(ids((await snapshot('sales', { minimum: 3, perContact: 1 })).agents).sort()).toEqual(
       agents.slice(0, 3).sort(),
@@ -179,12 +187,13 @@ describe('tether_routing_snapshot', () => {
 
     await db.fixtures.contact();
     await db.fixtures.contact();
-    const three = await snapshot('sales'); // 12
-    expect(three.agents).toHaveLength(12);
+    const three = await snapshot('sales');
+    expect(three.agents).toHaveLength(RoutingEngine.readyAgentsToRead(3));
     expect(three.agentsComplete).toBe(false);
 
     await db.fixtures.contact();
-    const four = await snapshot('sales'); // 16 > 14 ready
+    const four = await snapshot('sales'); // readyAgentsToRead(4) = 16 > 14 ready
+    expect(RoutingEngine.readyAgentsToRead(4)).toBeGreaterThan(14);
     expect(four.agents).toHaveLength(14);
     expect(four.agentsComplete).toBe(true);
   });
