@@ -44,7 +44,7 @@ describe('tether_cancel_job and tether_hasten_job', () => {
     await claim('h2');
     const before = Date.now();
     expect(await call(`tether_hasten_job('t.unclaimed', $1, 500)`, ['h1'])).toBe(true);
-    const moved = (await job('h1'));
+    const moved = await job('h1');
     expect(moved.attempts).toBe(1);
     expect(moved.run_at.getTime()).toBeGreaterThanOrEqual(before + 500 - 1_000);
     expect(moved.run_at.getTime()).toBeLessThan(before + 5_000);
