@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 /**
  * docker/compose.yml must render: every app from the one image, PostgreSQL, Redis, the proxy in front.
@@ -43,6 +45,25 @@ if (!hasCompose) {
 }
 const itWithCompose = hasCompose ? it : it.skip;
 
+// Without the compose plugin nothing above runs: this much is checked everywhere (e2e builds dist/ first).
+it('every node command of docker/compose.yml and the Dockerfile names a script the build produces', () => {
+  const root = join(__dirname, '..');
+  const file = parse(readFileSync(composeFile, 'utf8')) as {
+    services: Record<string, { command?: string[] }>;
+  };
+  const scripts = Object.values(file.services)
+    .map((service) => service.command)
+    .filter((command): command is string[] => command?.[0] === 'node')
+    .map((command) => command[1]);
+  const dockerCmd = /CMD \["node", "([^"]+)"\]/.exec(
+    readFileSync(join(root, 'docker', 'Dockerfile'), 'utf8'),
+  );
+  expect(dockerCmd).not.toBeNull();
+  scripts.push(dockerCmd![1]);
+  expect(scripts.length).toBeGreaterThanOrEqual(APPS.length + 1);
+  expect(scripts.filter((script) => !existsSync(join(root, script)))).toEqual([]);
+});
+
 describe('docker/compose.yml', () => {
   itWithCompose('is valid with the required variables set', () => {
     const result = compose(['config', '--quiet'], secrets);
@@ -60,7 +81,7 @@ describe('docker/compose.yml', () => {
     expect(images.size).toBe(1);
     for (const app of APPS) {
       const service = services[app];
-      expect(service.command).toEqual(['node', `dist/apps/${app}/main.js`]);
+      expect(service.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
       expect(service.build?.dockerfile).toBe('docker/Dockerfile');
       expect(service.environment).toMatchObject({
         DATABASE_URL: 'postgres://tether:tether@postgres:5432/tether',
