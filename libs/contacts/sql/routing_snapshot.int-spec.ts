@@ -1,3 +1,4 @@
+import type { RoutingSnapshot, SnapshotAgent } from '@tether/contacts';
 import { RoutingEngine } from '@tether/routing';
 import { createSqlTestDatabase, SqlQuery, SqlTestDatabase } from '@tether/testing';
 
@@ -12,34 +13,6 @@ describe('tether_routing_snapshot', () => {
   afterEach(() => db.fixtures.clear());
   afterAll(() => db?.drop());
 
-  interface AgentJson {
-    id: string;
-    state: string;
-    connected: boolean;
-    load: Record<string, number>;
-    idleSince: string;
-    wrapUpUntil: string | null;
-    lines: string[];
-    skills: Record<string, number>;
-    capacity: Record<string, number>;
-  }
-  interface Snapshot {
-    now: string;
-    version: number;
-    contacts: {
-      id: string;
-      channel: string;
-      priority: number;
-      enqueuedAt: string;
-      requiredSkills: Record<string, number>;
-      lastAgentId: string | null;
-      lastAgentAt: string | null;
-      excludedAgentIds: string[];
-    }[];
-    agents: AgentJson[];
-    agentsComplete: boolean;
-    contactLimitReached: boolean;
-  }
   // the engine's bound by default, as the dispatcher passes it
   const snapshot = async (
     line: string,
@@ -53,7 +26,7 @@ describe('tether_routing_snapshot', () => {
     lock = LOCK,
   ) =>
     (
-      await on.query<{ s: Snapshot }>(`SELECT tether_routing_snapshot($1, $2, $3, $4, $5, $6) AS s`, [
+      await on.query<{ s: RoutingSnapshot }>(`SELECT tether_routing_snapshot($1, $2, $3, $4, $5, $6) AS s`, [
         line,
         lock,
         contactLimit,
@@ -63,7 +36,7 @@ describe('tether_routing_snapshot', () => {
       ])
     )[0].s;
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
-  const ids = (agents: AgentJson[]) => agents.map((a) => a.id);
+  const ids = (agents: SnapshotAgent[]) => agents.map((a) => a.id);
 
   it("no waiting contact: the database's time and the line's rules version, nothing else", async () => {
     await db.fixtures.agent({ lines: ['sales'] });

@@ -6,50 +6,17 @@ import { LineDirectory, lineLockKey } from '@tether/lines';
 import { scrubText } from '@tether/observability';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { AgentCandidate, Channel, Line, PresenceState, RoutingEngine, WaitingContact } from '@tether/routing';
+import { AgentCandidate, Line, RoutingEngine, WaitingContact } from '@tether/routing';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
 import { ContactTrace } from './contact-trace';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadRow, RECENT_CONTACTS_ON_OFFER, offerPayloadFrom } from './offer-payload.builder';
+import type { RoutingSnapshot } from './routing-snapshot.types';
 
 /** An offer a routing pass committed, with everything its payload is built from. */
 interface CommittedOfferRow extends OfferPayloadRow {
   agent_id: string;
-}
-
-/** What `tether_routing_snapshot` returns: one routing pass's input, as facts, read under the line's lock. */
-interface RoutingSnapshot {
-  /** the database's clock when the line's lock was granted: every decision of the pass is made at this time */
-  now: string;
-  version: number;
-  agents: AgentJson[];
-  contacts: ContactJson[];
-  agentsComplete: boolean;
-  contactLimitReached: boolean;
-}
-
-interface AgentJson {
-  id: string;
-  lines: Line[];
-  skills: Record<string, number>;
-  capacity: Partial<Record<Channel, number>>;
-  state: PresenceState;
-  idleSince: string;
-  wrapUpUntil: string | null;
-  connected: boolean;
-  load: Partial<Record<Channel, number>>;
-}
-
-interface ContactJson {
-  id: string;
-  channel: Channel;
-  priority: number;
-  enqueuedAt: string;
-  requiredSkills: Record<string, number>;
-  lastAgentId: string | null;
-  lastAgentAt: string | null;
-  excludedAgentIds: string[];
 }
 
 /**

@@ -15,33 +15,24 @@ import { OfferService } from './offer.service';
 import { QueueSnapshotService } from './queue-snapshot.service';
 import { RoutingRulesService } from './routing-rules.service';
 
+/** What other libs and apps may use of the contacts lib (the runtime bridges exactly these to every app). */
+export const CONTACTS_SERVICES = [
+  RoutingRulesService,
+  AgentRosterService,
+  LineRoutingRepository,
+  OfferPayloadBuilder,
+  ContactDispatcher,
+  OfferService,
+  ContactLifecycleService,
+  AgentPresenceService,
+  AgentResyncService,
+  QueueSnapshotService,
+] as const;
+
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
 @Module({
   imports: [AgentsModule, CustomersModule, TelephonyModule, LinesModule],
-  providers: [
-    LineRoutingRepository,
-    OfferPayloadBuilder,
-    OfferExpiryClock,
-    ContactDispatcher,
-    OfferService,
-    ContactLifecycleService,
-    AgentPresenceService,
-    AgentResyncService,
-    QueueSnapshotService,
-    AgentRosterService,
-    RoutingRulesService,
-  ],
-  exports: [
-    RoutingRulesService,
-    AgentRosterService,
-    LineRoutingRepository,
-    OfferPayloadBuilder,
-    ContactDispatcher,
-    OfferService,
-    ContactLifecycleService,
-    AgentPresenceService,
-    AgentResyncService,
-    QueueSnapshotService,
-  ],
+  providers: [OfferExpiryClock, ...CONTACTS_SERVICES],
+  exports: [...CONTACTS_SERVICES],
 })
 export class ContactsModule {}

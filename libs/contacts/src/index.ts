@@ -12,3 +12,4 @@ export * from './queue-snapshot.service';
 export * from './contacts.module';
 export * from './sql-outcomes';
 export * from './routing-rules.service';
+export type * from './routing-snapshot.types';

@@ -3,18 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { AgentRepository } from '@tether/agents';
 import { AgentTokenService, SecretsService } from '@tether/auth';
 import { TETHER_CONFIG } from '@tether/config';
-import {
-  AgentPresenceService,
-  AgentResyncService,
-  AgentRosterService,
-  ContactDispatcher,
-  ContactLifecycleService,
-  LineRoutingRepository,
-  OfferPayloadBuilder,
-  OfferService,
-  QueueSnapshotService,
-  RoutingRulesService,
-} from '@tether/contacts';
+import { CONTACTS_SERVICES } from '@tether/contacts';
 import { CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
 import { EventBus } from '@tether/realtime';
@@ -33,16 +22,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   AgentRepository,
   CustomerRepository,
   TelephonyCallbackService,
-  LineRoutingRepository,
-  OfferPayloadBuilder,
-  ContactDispatcher,
-  OfferService,
-  ContactLifecycleService,
-  AgentPresenceService,
-  AgentResyncService,
-  QueueSnapshotService,
-  AgentRosterService,
-  RoutingRulesService,
+  ...CONTACTS_SERVICES,
   LineDirectory,
 ];
 

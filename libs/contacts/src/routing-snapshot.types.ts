@@ -1,0 +1,35 @@
+import type { Channel, Line, PresenceState } from '@tether/routing';
+
+/** What `tether_routing_snapshot` returns: one routing pass's input, as facts, read under the line's lock. */
+export interface RoutingSnapshot {
+  /** the database's clock when the line's lock was granted: every decision of the pass is made at this time */
+  now: string;
+  version: number;
+  agents: SnapshotAgent[];
+  contacts: SnapshotContact[];
+  agentsComplete: boolean;
+  contactLimitReached: boolean;
+}
+
+export interface SnapshotAgent {
+  id: string;
+  lines: Line[];
+  skills: Record<string, number>;
+  capacity: Partial<Record<Channel, number>>;
+  state: PresenceState;
+  idleSince: string;
+  wrapUpUntil: string | null;
+  connected: boolean;
+  load: Partial<Record<Channel, number>>;
+}
+
+export interface SnapshotContact {
+  id: string;
+  channel: Channel;
+  priority: number;
+  enqueuedAt: string;
+  requiredSkills: Record<string, number>;
+  lastAgentId: string | null;
+  lastAgentAt: string | null;
+  excludedAgentIds: string[];
+}
