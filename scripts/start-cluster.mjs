@@ -80,7 +80,13 @@ function startInstance(app, index, env) {
   const port = basePort + APPS.findIndex(([name]) => name === app) * 10 + index;
   const child = spawn(process.execPath, [join(root, `dist/apps/${app}/src/main.js`)], {
     cwd: root,
-    env: { ...env, PORT: String(port), TETHER_INSTANCE_ID: `${app}-${index + 1}` },
+    // the proxies below (xfwd) are on loopback: the instances believe their X-Forwarded-For, so limits see clients
+    env: {
+      TETHER_TRUSTED_PROXIES: 'loopback',
+      ...env,
+      PORT: String(port),
+      TETHER_INSTANCE_ID: `${app}-${index + 1}`,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });

@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { Client } from 'pg';
 import {
   type AdminClient,
@@ -52,7 +52,7 @@ describe('security', () => {
   }
 
   describe('every admin route, enumerated from the OpenAPI document', () => {
-    it('refuses no token, an agent token, an expired admin-like token, alg:none and a wrong-key token', async () => {
+    it('refuses no token, near misses of the admin token, other schemes, agent and forged JWTs; accepts the token', async () => {
       const doc = (await (await fetch(`${tether.urls.admin}/docs/json`)).json()) as {
         paths: Record<string, Record<string, unknown>>;
       };
@@ -66,8 +66,15 @@ describe('security', () => {
       const { token: agentToken } = await agentWithToken();
       const claims = claimsOf(agentToken);
       const now = Math.floor(Date.now() / 1000);
+      const real = tether.adminToken;
+      const flipped = `${real.slice(0, -1)}${real.endsWith('0') ? '1' : '0'}`;
+      // the admin token is opaque: the forgeries that matter are near misses of it; the JWTs show that no token
+      // format is special
       const forged = [
         ['none', null],
+        ['the admin token, last character changed', flipped],
+        ['the admin token with a character more', `${real}x`],
+        ['the admin token without its last character', real.slice(0, -1)],
         ['agent token', agentToken],
         [
           'expired',
@@ -88,13 +95,30 @@ describe('security', () => {
         const path = template
           .replace('{line}', 'sales')
           .replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+        const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+        // positive control: the route answers the real token with something else than 401 (its 2xx, or a 400 for
+        // the empty body, a 404 for the made-up id), so the 401s below are the credentials' doing
+        const accepted = await admin.request(method, path, body);
+        expect({ route: `${method} ${path}`, refused: [401, 403, 429].includes(accepted.status) }).toEqual({
+          route: `${method} ${path}`,
+          refused: false,
+        });
+        for (const [scheme, value] of [
+          ['Basic', Buffer.from(`admin:${real}`).toString('base64')],
+          ['Token', real],
+        ] as const) {
+          const response = await admin.request(method, path, body, {
+            token: null,
+            headers: { authorization: `${scheme} ${value}` },
+          });
+          expect({ route: `${method} ${path}`, scheme, status: response.status }).toEqual({
+            route: `${method} ${path}`,
+            scheme,
+            status: 401,
+          });
+        }
         for (const [label, token] of forged) {
-          const response = await admin.request(
-            method,
-            path,
-            method === 'GET' || method === 'DELETE' ? undefined : {},
-            { token },
-          );
+          const response = await admin.request(method, path, body, { token });
           expect({ route: `${method} ${path}`, label, status: response.status }).toEqual({
             route: `${method} ${path}`,
             label,
@@ -102,6 +126,43 @@ describe('security', () => {
           });
         }
       }
+    });
+
+    it('the admin token opens the supervisors namespace, which sends the roster', async () => {
+      const { io } = await import('socket.io-client');
+      const { agent } = await agentWithToken();
+      const socket = io(`${tether.urls.gateway}/supervisors`, {
+        auth: { token: tether.adminToken },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      try {
+        const roster = await new Promise<{ id: string }[]>((resolve, reject) => {
+          socket.once('agents', resolve);
+          socket.once('connect_error', reject);
+        });
+        expect(roster.map((a) => a.id)).toContain(agent.id);
+      } finally {
+        socket.close();
+      }
+    });
+
+    it.each([
+      [
+        'the admin token, last character changed',
+        (t: string) => `${t.slice(0, -1)}${t.endsWith('0') ? '1' : '0'}`,
+      ],
+      ['no token', () => ''],
+    ])('%s never opens the supervisors namespace', async (_label, forge) => {
+      const { io } = await import('socket.io-client');
+      const socket = io(`${tether.urls.gateway}/supervisors`, {
+        auth: { token: forge(tether.adminToken) },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+      socket.close();
+      expect(error.message).toMatch(/token/i);
     });
 
     it('an agent socket token never opens the supervisors namespace', async () => {
@@ -225,17 +286,36 @@ describe('security', () => {
   });
 
   describe('mass assignment and oversized input', () => {
+    // raw JSON, so what is sent is what is written here: in an object literal `__proto__` sets the literal's
+    // prototype and is never sent at all
+    const valid = '"name":"M","lines":["sales"]';
+    const agentCount = async () => {
+      const page = await admin.request<unknown[]>('GET', '/v1/agents?limit=500');
+      expect(page.body.length).toBeLessThan(500);
+      return page.body.length;
+    };
+
     it.each([
-      [{ name: 'M', lines: ['sales'], role: 'admin' }, 'role'],
-      [{ name: 'M', lines: ['sales'], id: '00000000-0000-4000-8000-000000000000' }, 'id'],
-      [{ name: 'M', lines: ['sales'], presence: { state: 'available' } }, 'presence'],
-      [{ name: 'M', lines: ['sales'], __proto__: { admin: true }, constructor: 1 }, 'constructor'],
-    ])('extra field %j -> 400 naming it, nothing created', async (body, field) => {
-      const before = (await admin.request<unknown[]>('GET', '/v1/agents')).body.length;
-      const response = await admin.request('POST', '/v1/agents', body);
+      [`{${valid},"role":"admin"}`, 'role'],
+      [`{${valid},"id":"00000000-0000-4000-8000-000000000000"}`, 'id'],
+      [`{${valid},"presence":{"state":"available"}}`, 'presence'],
+      [`{${valid},"__proto__":{"admin":true}}`, '__proto__'],
+      [`{${valid},"constructor":{"prototype":{"admin":true}}}`, 'constructor'],
+      [`{${valid},"skills":{"__proto__":{"admin":true}}}`, 'skills.__proto__'],
+    ])('extra field in %s -> 400 naming it, nothing created', async (raw, field) => {
+      expect(raw).toContain(`"${field.split('.').pop()}"`);
+      const before = await agentCount();
+      const response = await admin.request('POST', '/v1/agents', raw);
       expect(response.status).toBe(400);
       expect(JSON.stringify(response.body)).toContain(field);
-      expect((await admin.request<unknown[]>('GET', '/v1/agents')).body.length).toBe(before);
+      expect(await agentCount()).toBe(before);
+    });
+
+    it('positive control: the same raw body without the extra field creates the agent', async () => {
+      const before = await agentCount();
+      const response = await admin.request<{ id: string }>('POST', '/v1/agents', `{${valid}}`);
+      expect(response.status).toBe(201);
+      expect(await agentCount()).toBe(before + 1);
     });
 
     it('status or agentId on a telephony webhook -> 400, no contact', async () => {
@@ -271,13 +351,18 @@ describe('security', () => {
       const db = new Client({ connectionString: tether.databaseUrl });
       await db.connect();
       try {
-        const { rows } = await db.query<{ action: string; target: string | null; status: number }>(
-          `SELECT action, target, status FROM audit_log WHERE target = $1 OR (action = 'POST /v1/agents' AND status = 201) ORDER BY id`,
+        // this agent's rows only: the create names its target too (the id it answered with)
+        const { rows } = await db.query<{ actor: string; action: string; status: number; address: string }>(
+          `SELECT actor, action, status, address FROM audit_log WHERE target = $1 ORDER BY id`,
           [agent.id],
         );
-        expect(rows.map((r) => r.action)).toEqual(
-          expect.arrayContaining(['PATCH /v1/agents/:id', 'DELETE /v1/agents/:id', 'POST /v1/agents']),
-        );
+        const actor = `admin:${createHash('sha256').update(tether.adminToken).digest('hex').slice(0, 12)}`;
+        expect(rows).toEqual([
+          { actor, action: 'POST /v1/agents', status: 201, address: '127.0.0.1' },
+          { actor, action: 'PATCH /v1/agents/:id', status: 200, address: '127.0.0.1' },
+          { actor, action: 'DELETE /v1/agents/:id', status: 204, address: '127.0.0.1' },
+        ]);
+        expect(JSON.stringify(rows)).not.toContain(tether.adminToken);
         await expect(db.query(`UPDATE audit_log SET status = 200`)).rejects.toThrow(/append-only|permission/);
         await expect(db.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only|permission/);
         await expect(db.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only|permission/);
@@ -308,23 +393,45 @@ describe('security', () => {
   });
 
   describe('rate limits', () => {
-    it('admin REST answers 429 past the per-address limit, webhooks have their own budget', async () => {
+    it('admin REST answers 429 past the per-token limit; webhooks have their own budget, which forgeries never spend', async () => {
       const limited = await startTether({
-        env: { TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '10', TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: '5' },
+        env: { TETHER_ADMIN_RATE_LIMIT_PER_SECOND: '10', TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND: '5' },
       });
       try {
         const client = limited.admin();
-        const statuses = [];
-        for (let i = 0; i < 15; i++) statuses.push((await client.request('GET', '/v1/agents')).status);
-        expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
-        expect(statuses.slice(10)).toEqual([429, 429, 429, 429, 429]);
-        const hooks = [];
-        for (let i = 0; i < 7; i++)
-          hooks.push(
-            (await limited.line('sales').postCall({ callId: uniqueCallId(), from: uniquePhone(), to: '+1' }))
-              .status,
-          );
-        expect(hooks.filter((s) => s === 429)).toHaveLength(2);
+        // at once, so they land in one or two of the one-second windows
+        const statuses = await Promise.all(
+          Array.from({ length: 30 }, async () => (await client.request('GET', '/v1/agents')).status),
+        );
+        expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(10);
+        expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(20);
+        expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(10);
+        expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+
+        const sales = limited.line('sales');
+        const post = (signature: 'valid' | 'bad') =>
+          sales
+            .postCall({ callId: uniqueCallId(), from: uniquePhone(), to: '+1' }, { signature })
+            .then((r) => r.status);
+        const nextWindow = () => new Promise((resolve) => setTimeout(resolve, 1100));
+        await nextWindow();
+        // forged webhooks are refused before the limit is counted: twenty of them, sent together with four signed
+        // ones, leave the signed ones their budget of five
+        const mixed = await Promise.all(
+          Array.from({ length: 24 }, (_, i) =>
+            post(i % 6 === 5 ? 'valid' : 'bad').then((status) => ({ i, status })),
+          ),
+        );
+        expect(mixed.filter(({ i }) => i % 6 !== 5).map(({ status }) => status)).toEqual(Array(20).fill(401));
+        expect(mixed.filter(({ i }) => i % 6 === 5).map(({ status }) => status)).toEqual([
+          201, 201, 201, 201,
+        ]);
+        // positive control: signed webhooks past the budget are refused
+        await nextWindow();
+        const hooks = await Promise.all(Array.from({ length: 15 }, () => post('valid')));
+        expect(hooks.filter((s) => s === 201).length).toBeGreaterThanOrEqual(5);
+        expect(hooks.filter((s) => s === 201).length).toBeLessThanOrEqual(10);
+        expect(hooks.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
         expect((await fetch(`${limited.urls.admin}/health`)).status).toBe(200);
       } finally {
         await limited.stop();

@@ -1,11 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { SecretsService } from '@tether/auth';
 import type { TetherCore } from '@tether/runtime';
 import { AppBaseModule } from '@tether/transport';
 import { AgentsController } from './agents/agents.controller';
 import { AuditLogInterceptor } from './audit/audit-log.interceptor';
+import { AuditLogService } from './audit/audit-log.service';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
+import { AdminThrottlerGuard } from './auth/admin-throttler.guard';
+import { adminThrottlers } from './auth/admin-throttlers';
 import { CustomersController } from './customers/customers.controller';
 import { LinesController } from './lines/lines.controller';
 
@@ -14,10 +17,18 @@ export class AdminModule {
   static forRoot(core: TetherCore): DynamicModule {
     return {
       module: AdminModule,
-      imports: [AppBaseModule.forApp(core, 'admin')],
+      imports: [
+        AppBaseModule.forApp(core, 'admin', {
+          inject: [SecretsService],
+          throttlers: (secrets: SecretsService) => adminThrottlers(core.config, secrets),
+        }),
+      ],
       controllers: [AgentsController, CustomersController, LinesController],
       providers: [
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        AuditLogService,
+        // in this order: the throttler puts each request in its bucket (its token's, or its address's refused
+        // attempts), then the auth guard refuses what has no valid token
+        { provide: APP_GUARD, useClass: AdminThrottlerGuard },
         { provide: APP_GUARD, useClass: AdminAuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditLogInterceptor },
       ],

@@ -6,6 +6,7 @@ export const buildAdminApp: AppBuilder = (core) =>
   createHttpApp({
     module: AdminModule.forRoot(core),
     bodyLimitBytes: 1024 * 1024,
+    trustedProxies: core.config.trustedProxies,
     swagger: {
       title: 'Tether admin API',
       description:

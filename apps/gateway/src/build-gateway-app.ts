@@ -7,6 +7,7 @@ export const buildGatewayApp: AppBuilder = (core) =>
   createHttpApp({
     module: GatewayModule.forRoot(core),
     bodyLimitBytes: 64 * 1024,
+    trustedProxies: core.config.trustedProxies,
     configure: (app) => {
       app.useWebSocketAdapter(
         new GatewayIoAdapter(app, {

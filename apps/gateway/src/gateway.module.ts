@@ -4,6 +4,7 @@ import type { TetherCore } from '@tether/runtime';
 import { AppBaseModule } from '@tether/transport';
 import { AgentsGateway } from './agents/agents.gateway';
 import { SupervisorsGateway } from './supervisors/supervisors.gateway';
+import { HandshakeLimiter } from './handshake-limiter';
 
 @Module({})
 export class GatewayModule implements OnApplicationBootstrap {
@@ -13,7 +14,7 @@ export class GatewayModule implements OnApplicationBootstrap {
     return {
       module: GatewayModule,
       imports: [AppBaseModule.forApp(core, 'gateway')],
-      providers: [AgentsGateway, SupervisorsGateway],
+      providers: [HandshakeLimiter, AgentsGateway, SupervisorsGateway],
     };
   }
 

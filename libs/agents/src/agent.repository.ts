@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NotFoundError } from '@tether/errors';
+import { NotFoundError, ValidationFailed } from '@tether/errors';
 import { LineDirectory } from '@tether/lines';
 import { one, rows, Sql } from '@tether/persistence';
 import { CHANNELS, Channel, Line, PresenceState } from '@tether/routing';
@@ -72,6 +72,31 @@ export class AgentRepository {
     return (await rows<AgentRow>(this.dataSource.manager, `${SELECT_AGENT} ORDER BY a.created_at, a.id`)).map(
       toAgent,
     );
+  }
+
+  /**
+   * A page of the roster, oldest first: at most `limit` agents after the agent `after` (the previous page's last),
+   * and `next`, the cursor of the following page, while more follow. Keyset on (created_at, id), so agents added
+   * or removed meanwhile shift no page. `after` that is no agent's id: ValidationFailed naming `cursor`.
+   */
+  async listPage(limit: number, after?: string): Promise<{ agents: Agent[]; next?: string }> {
+    if (after !== undefined) {
+      const known =
+        isUuid(after) &&
+        (await one<{ id: string }>(this.dataSource.manager, `SELECT id FROM agents WHERE id = $1`, [after]));
+      if (!known)
+        throw new ValidationFailed('cursor: no agent has this id (use the Link header of the previous page)');
+    }
+    const page = await rows<AgentRow>(
+      this.dataSource.manager,
+      `${SELECT_AGENT}
+         AND ($2::uuid IS NULL OR (a.created_at, a.id) > (SELECT created_at, id FROM agents WHERE id = $2))
+       ORDER BY a.created_at, a.id
+       LIMIT $1`,
+      [limit + 1, after ?? null],
+    );
+    const agents = page.slice(0, limit).map(toAgent);
+    return page.length > limit ? { agents, next: agents[agents.length - 1].id } : { agents };
   }
 
   async find(id: string): Promise<Agent | undefined> {

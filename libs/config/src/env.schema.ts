@@ -1,8 +1,35 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { parseTrustedProxies } from './trusted-proxies';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+@ValidatorConstraint({ name: 'isTrustedProxyList' })
+class IsTrustedProxyList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && parseTrustedProxies(value).problems.length === 0;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    const problems = typeof args.value === 'string' ? parseTrustedProxies(args.value).problems : [];
+    return `${args.property} takes comma-separated addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal; not ${problems.join(', ')}`;
+  }
+}
 
 /**
  * Every environment variable Tether reads, in one place. `loadConfig` validates process.env against it at boot
@@ -167,21 +194,57 @@ export class EnvSchema {
   @Max(300_000)
   TETHER_SOCKET_PING_TIMEOUT_MS?: number;
 
-  /** admin REST requests per client address per minute (429 beyond) */
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`;
+   * comma-separated). Unset: none, and every limit keyed on an address uses the TCP peer's.
+   */
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(10_000_000)
-  TETHER_ADMIN_RATE_LIMIT_PER_MINUTE?: number;
+  @IsString()
+  @Validate(IsTrustedProxyList)
+  TETHER_TRUSTED_PROXIES?: string;
 
-  /** telephony webhook requests per client address per minute (429 beyond); a platform sends from few addresses */
+  /** authenticated admin REST requests per admin token per second (429 beyond) */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  TETHER_ADMIN_RATE_LIMIT_PER_SECOND?: number;
+
+  /**
+   * refused attempts (admin token, supervisors' and agents' socket handshakes) per client address per minute;
+   * beyond, further refusals answer 429 (a valid credential is never refused for others' failures)
+   */
   @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(10_000_000)
-  TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE?: number;
+  TETHER_AUTH_FAILURES_PER_MINUTE?: number;
+
+  /** signed telephony webhooks per client address per second (429 beyond); a platform sends from few addresses */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND?: number;
+
+  /** accepted socket.io handshakes (/agents and /supervisors) per client address per second */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  TETHER_SOCKET_HANDSHAKES_PER_SECOND?: number;
+
+  /** open /agents sockets per agent per gateway instance (connect_error beyond) */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  TETHER_AGENT_MAX_SOCKETS?: number;
 
   /** client events per agent socket per second (acked with an error beyond) */
   @IsOptional()

@@ -2,3 +2,4 @@ export * from './env.schema';
 export * from './tether-config';
 export * from './load-config';
 export * from './config.module';
+export * from './trusted-proxies';

@@ -95,4 +95,40 @@ describe('loadConfig', () => {
       expect(message).toContain(name);
     expect(message).not.toContain('short');
   });
+  describe('abuse limits', () => {
+    it('defaults: no trusted proxy; 100 admin requests/s per token, 2,000 webhooks/s and 200 handshakes/s per address', () => {
+      const config = loadConfig({});
+      expect(config.trustedProxies).toEqual([]);
+      expect(config.adminRateLimitPerSecond).toBeGreaterThanOrEqual(100);
+      expect(config.webhookRateLimitPerSecond).toBeGreaterThanOrEqual(1_000);
+      expect(config.socketHandshakesPerSecond).toBeGreaterThanOrEqual(200);
+      expect(config.authFailuresPerMinute).toBe(60);
+      expect(config.agentMaxSockets).toBe(5);
+    });
+
+    it('TETHER_TRUSTED_PROXIES takes addresses, CIDRs and proxy-addr’s names, as CIDRs', () => {
+      expect(
+        loadConfig({ TETHER_TRUSTED_PROXIES: ' 127.0.0.1, 10.1.0.0/16 ,::1,loopback' }).trustedProxies,
+      ).toEqual(['127.0.0.1/32', '10.1.0.0/16', '::1/128', '127.0.0.0/8']);
+      expect(loadConfig({ TETHER_TRUSTED_PROXIES: 'uniquelocal' }).trustedProxies).toContain('172.16.0.0/12');
+    });
+
+    it.each(['nginx', '10.0.0.0/33', '10.0.0.1/8/1', '300.1.1.1', '10.0.0.0/x'])(
+      'TETHER_TRUSTED_PROXIES=%s is refused, naming the variable and the entry',
+      (value) => {
+        expect(() => loadConfig({ TETHER_TRUSTED_PROXIES: `127.0.0.1,${value}` })).toThrow(
+          new RegExp(`TETHER_TRUSTED_PROXIES.*${value.replace(/[./]/g, '\\$&')}`),
+        );
+      },
+    );
+
+    it('the replaced per-minute variables stop the start, naming their replacement', () => {
+      expect(() => loadConfig({ TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '1200' })).toThrow(
+        /TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: replaced by TETHER_ADMIN_RATE_LIMIT_PER_SECOND/,
+      );
+      expect(() => loadConfig({ TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: '5' })).toThrow(
+        /TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND/,
+      );
+    });
+  });
 });

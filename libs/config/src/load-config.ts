@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { EnvSchema, envSchemaWithPorts } from './env.schema';
 import { InvalidConfigError } from './invalid-config.error';
+import { parseTrustedProxies } from './trusted-proxies';
 import {
   AppName,
   DEFAULT_PORTS,
@@ -32,6 +33,19 @@ function describe(errors: ValidationError[]): string[] {
   });
 }
 
+/** Variables that no longer exist: set, they would be silently ignored, so the start fails naming the new one. */
+const REPLACED: Record<string, string> = {
+  TETHER_ADMIN_RATE_LIMIT_PER_MINUTE:
+    'replaced by TETHER_ADMIN_RATE_LIMIT_PER_SECOND (per admin token) and TETHER_AUTH_FAILURES_PER_MINUTE (refused attempts per address)',
+  TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: 'replaced by TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND',
+};
+
+function replacedVariables(raw: Record<string, string>): string[] {
+  return Object.entries(REPLACED)
+    .filter(([name]) => name in raw)
+    .map(([name, replacement]) => `${name}: ${replacement}`);
+}
+
 function redactIfSecret(name: string, value: unknown): unknown {
   return /TOKEN|SECRET|PASSWORD/.test(name) ? '***' : value;
 }
@@ -50,7 +64,8 @@ export function loadConfig(
   const parsed = plainToInstance(schema, raw, { enableImplicitConversion: false }) as EnvSchema &
     Record<string, unknown>;
   const errors = validateSync(parsed, { whitelist: false, skipMissingProperties: false });
-  if (errors.length > 0) throw new InvalidConfigError(describe(errors));
+  const problems = [...describe(errors), ...replacedVariables(raw)];
+  if (problems.length > 0) throw new InvalidConfigError(problems);
   const linePorts: Record<string, number> = {};
   for (const app of lineApps) {
     const port = parsed[portVariable(app)];
@@ -85,8 +100,12 @@ export function loadConfig(
     agentResyncMs: parsed.TETHER_AGENT_RESYNC_MS ?? 5000,
     socketPingIntervalMs: parsed.TETHER_SOCKET_PING_INTERVAL_MS ?? 10_000,
     socketPingTimeoutMs: parsed.TETHER_SOCKET_PING_TIMEOUT_MS ?? 10_000,
-    adminRateLimitPerMinute: parsed.TETHER_ADMIN_RATE_LIMIT_PER_MINUTE ?? 1200,
-    webhookRateLimitPerMinute: parsed.TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE ?? 120_000,
+    trustedProxies: parseTrustedProxies(parsed.TETHER_TRUSTED_PROXIES).cidrs,
+    adminRateLimitPerSecond: parsed.TETHER_ADMIN_RATE_LIMIT_PER_SECOND ?? 100,
+    authFailuresPerMinute: parsed.TETHER_AUTH_FAILURES_PER_MINUTE ?? 60,
+    webhookRateLimitPerSecond: parsed.TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND ?? 2000,
+    socketHandshakesPerSecond: parsed.TETHER_SOCKET_HANDSHAKES_PER_SECOND ?? 200,
+    agentMaxSockets: parsed.TETHER_AGENT_MAX_SOCKETS ?? 5,
     socketEventsPerSecond: parsed.TETHER_SOCKET_EVENTS_PER_SECOND ?? 20,
   };
 }

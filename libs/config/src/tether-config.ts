@@ -42,8 +42,18 @@ export interface TetherConfig {
   /** a silently vanished agent is noticed within socketPingIntervalMs + socketPingTimeoutMs */
   socketPingIntervalMs: number;
   socketPingTimeoutMs: number;
-  adminRateLimitPerMinute: number;
-  webhookRateLimitPerMinute: number;
+  /** TETHER_TRUSTED_PROXIES as CIDRs (`10.0.0.5/32`); empty: no proxy is trusted, the TCP peer is the client */
+  trustedProxies: string[];
+  /** authenticated admin requests per admin token per second */
+  adminRateLimitPerSecond: number;
+  /** refused attempts per client address per minute (admin token, socket handshakes) before 429 */
+  authFailuresPerMinute: number;
+  /** signed webhooks per client address per second */
+  webhookRateLimitPerSecond: number;
+  /** accepted socket.io handshakes per client address per second */
+  socketHandshakesPerSecond: number;
+  /** open /agents sockets per agent per gateway instance */
+  agentMaxSockets: number;
   socketEventsPerSecond: number;
 }
 

@@ -11,6 +11,7 @@ export function lineAppBuilder(line: Line): AppBuilder {
     createHttpApp({
       module: LineAppModule.forLine(line, core),
       bodyLimitBytes: WEBHOOK_BODY_LIMIT,
+      trustedProxies: core.config.trustedProxies,
       swagger: {
         title: `Tether ${line} line`,
         description: `Telephony/IVR webhooks of the ${line} line. Every /v1/telephony request is signed with X-Tether-Signature.`,

@@ -1,6 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { LineDefinition, LineDirectory } from '@tether/lines';
 import type { Line } from '@tether/routing';
 import { APP_DEFAULT_PORT, type TetherCore } from '@tether/runtime';
@@ -19,7 +17,13 @@ export class LineAppModule {
   static forLine(line: Line, core: TetherCore): DynamicModule {
     return {
       module: LineAppModule,
-      imports: [AppBaseModule.forApp(core, line)],
+      imports: [
+        // per client address, counted after the signature guard (TelephonyCallsController): unsigned requests never
+        // spend the platform's budget; a platform sends from few addresses, at up to thousands of webhooks/s each
+        AppBaseModule.forApp(core, line, {
+          throttlers: () => [{ name: 'webhook', ttl: 1000, limit: core.config.webhookRateLimitPerSecond }],
+        }),
+      ],
       controllers: [TelephonyCallsController],
       providers: [
         { provide: LINE, useValue: line },
@@ -34,7 +38,6 @@ export class LineAppModule {
           inject: [LINE_DEFINITION],
         },
         WebhookSignatureGuard,
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
       ],
     };
   }

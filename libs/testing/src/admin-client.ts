@@ -12,6 +12,8 @@ import type {
 export interface AdminRequestOptions {
   /** another bearer token for this request; `null` sends no Authorization header */
   token?: string | null;
+  /** extra headers (`x-forwarded-for`, as a proxy in front of Tether sends it) */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -31,7 +33,7 @@ export class AdminClient {
     body?: unknown,
     options: AdminRequestOptions = {},
   ): Promise<HttpResponse<T>> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     const token = options.token === undefined ? this.token : options.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';

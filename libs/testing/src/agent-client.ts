@@ -47,6 +47,8 @@ export class AgentClient {
     gatewayUrl: string,
     readonly token: string,
     readonly agentId = '',
+    /** extra handshake headers (`x-forwarded-for`, as a proxy in front of Tether sends it) */
+    headers: Record<string, string> = {},
   ) {
     const who = this.label;
     this.offers = new EventBuffer(`an offer for ${who}`);
@@ -58,6 +60,7 @@ export class AgentClient {
     this.socket = io(`${gatewayUrl}/agents`, {
       auth: { token },
       transports: ['websocket'],
+      extraHeaders: headers,
       forceNew: true,
       autoConnect: false,
       // a refused or dropped connection is something the test asserts on, not something to paper over

@@ -61,8 +61,11 @@ const DEFAULT_ENV: Record<string, string> = {
   TETHER_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
   TETHER_TIMER_POLL_MS: '50',
   TETHER_SWEEP_MS: '1000',
-  // every request of a test file comes from 127.0.0.1; the per-address admin limit is not what these tests test
-  TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '100000',
+  // every request of a test file comes from 127.0.0.1 with one admin token, and the security specs refuse hundreds
+  // on purpose: the limits are not what most tests test (test/abuse-limits.e2e-spec.ts starts Tether with defaults)
+  TETHER_ADMIN_RATE_LIMIT_PER_SECOND: '100000',
+  TETHER_AUTH_FAILURES_PER_MINUTE: '100000',
+  TETHER_SOCKET_HANDSHAKES_PER_SECOND: '100000',
 };
 
 /** A running Tether on a fresh database, driven from outside like production is. */
@@ -226,8 +229,8 @@ export class Tether {
     return new TelephonyClient(this.urls[line as TetherApp], this.webhookSecret);
   }
 
-  agent(token: string, agentId?: string): AgentClient {
-    return new AgentClient(this.urls.gateway, token, agentId);
+  agent(token: string, agentId?: string, headers?: Record<string, string>): AgentClient {
+    return new AgentClient(this.urls.gateway, token, agentId, headers);
   }
 
   /** Everything the processes printed, each block headed by the process's name. */

@@ -12,6 +12,8 @@ export interface TelephonyRequestOptions {
   signature?: SignatureMode;
   /** give up (the request rejects) after this long; default 10 s */
   timeoutMs?: number;
+  /** extra headers (`x-forwarded-for`, as a proxy in front of Tether sends it) */
+  headers?: Record<string, string>;
 }
 
 /** The IVR/telephony platform as Tether sees it: signed requests to one line app's /v1/telephony paths. */
@@ -63,7 +65,7 @@ export class TelephonyClient {
     raw: string,
     options: TelephonyRequestOptions,
   ): Promise<HttpResponse<T>> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (method !== 'GET') headers['content-type'] = 'application/json';
     const signature = this.sign(raw, options.signature ?? 'valid');
     if (signature !== undefined) headers['x-tether-signature'] = signature;

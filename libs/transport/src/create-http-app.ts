@@ -8,10 +8,13 @@ import { createValidationPipe } from './validation.pipe';
 import { JsonBodyPipe } from './json-body.pipe';
 import { DomainExceptionFilter } from './domain-exception.filter';
 import { registerRawJsonParser } from './raw-json-body';
+import { TrustedProxies } from './trusted-proxies';
 
 export interface HttpAppOptions {
   module: DynamicModule;
   bodyLimitBytes: number;
+  /** `TETHER_TRUSTED_PROXIES` (`config.trustedProxies`): whose X-Forwarded-For makes `request.ip` */
+  trustedProxies: readonly string[];
   swagger?: { title: string; description: string };
   /** extra setup (e.g. socket.io adapter) before listen */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
@@ -22,8 +25,11 @@ export interface HttpAppOptions {
  * bench/README.md), with pino logs, whitelisting validation, one exception filter, OpenAPI when asked, and shutdown hooks.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const proxies = new TrustedProxies(options.trustedProxies);
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
+    // request.ip, which every per-address limit is keyed on, is the client behind these proxies, not the proxy
+    trustProxy: proxies.enabled ? proxies.trusts : false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();

@@ -6,3 +6,4 @@ export * from './app-base.module';
 export * from './create-http-app';
 export * from './json-body.pipe';
 export * from './public-route.decorator';
+export * from './trusted-proxies';

@@ -25,8 +25,9 @@ export function scaled(base: number): number {
  */
 export const FAULT_ENV: Record<string, string> = {
   TETHER_SOCKET_EVENTS_PER_SECOND: '10000',
-  TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: '10000000',
-  TETHER_ADMIN_RATE_LIMIT_PER_MINUTE: '10000000',
+  TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND: '10000000',
+  TETHER_ADMIN_RATE_LIMIT_PER_SECOND: '10000000',
+  TETHER_SOCKET_HANDSHAKES_PER_SECOND: '10000000',
 };
 
 export function sleep(ms: number): Promise<void> {

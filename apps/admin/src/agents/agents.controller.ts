@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Agent, AgentRepository } from '@tether/agents';
 import { AgentRosterService } from '@tether/contacts';
 import { CreateAgentDto } from './create-agent.dto';
+import { AGENTS_PAGE_DEFAULT, AGENTS_PAGE_MAX, ListAgentsDto } from './list-agents.dto';
 import { UpdateAgentDto } from './update-agent.dto';
 
 @ApiTags('agents')
@@ -21,8 +23,25 @@ export class AgentsController {
   }
 
   @Get()
-  list(): Promise<Agent[]> {
-    return this.agents.list();
+  @ApiOperation({
+    summary: `List agents, oldest first, ${AGENTS_PAGE_DEFAULT} per page by default (at most ${AGENTS_PAGE_MAX})`,
+  })
+  @ApiOkResponse({
+    headers: {
+      Link: {
+        description: 'while more agents follow: `</v1/agents?limit=<limit>&cursor=<id>>; rel="next"`',
+        schema: { type: 'string' },
+      },
+    },
+  })
+  async list(
+    @Query() query: ListAgentsDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Agent[]> {
+    const limit = query.limit ?? AGENTS_PAGE_DEFAULT;
+    const page = await this.agents.listPage(limit, query.cursor);
+    if (page.next) void reply.header('link', `</v1/agents?limit=${limit}&cursor=${page.next}>; rel="next"`);
+    return page.agents;
   }
 
   @Get(':id')

@@ -1,28 +1,29 @@
 import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { DomainError } from '@tether/errors';
+import { adminActorOf } from '../auth/admin-identity';
+import { AuditLogService, actionOf } from './audit-log.service';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Writes one audit_log row per admin write (what, on which id, with which outcome) before the answer goes out.
- * Only field names are recorded, never values: bodies carry personal data.
+ * Writes one audit_log row per admin write (who, from where, what, on which id, with which outcome) before the
+ * answer goes out. Only field names are recorded, never values: bodies carry personal data. Refused requests never
+ * get here (guards run first): the guards record them (`AuditLogService.refused`).
  */
 @Injectable()
 export class AuditLogInterceptor implements NestInterceptor {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly audit: AuditLogService) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (!WRITES.has(request.method)) return next.handle();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const record = (status: number) => this.record(request, status);
+    const record = (status: number, result?: unknown) => this.record(request, status, result);
     return next.handle().pipe(
       mergeMap((result: unknown) =>
-        from(record(defaultStatus(request.method, reply.statusCode))).pipe(
+        from(record(defaultStatus(request.method, reply.statusCode), result)).pipe(
           mergeMap((): unknown[] => [result]),
         ),
       ),
@@ -32,24 +33,28 @@ export class AuditLogInterceptor implements NestInterceptor {
     );
   }
 
-  private async record(request: FastifyRequest, status: number): Promise<void> {
-    const route = request.routeOptions.url ?? request.url.split('?')[0];
+  private record(request: FastifyRequest, status: number, result?: unknown): Promise<void> {
     const params = request.params as Record<string, string> | undefined;
     const body = request.body;
     const fields =
       body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 50) : [];
-    await this.dataSource.query(
-      `INSERT INTO audit_log (actor, action, target, status, request_id, fields) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        'admin',
-        `${request.method} ${route}`,
-        params?.id ?? params?.line ?? null,
-        status,
-        String(request.id),
-        fields,
-      ],
-    );
+    return this.audit.record({
+      actor: adminActorOf(request) ?? 'anonymous',
+      action: actionOf(request),
+      target: params?.id ?? params?.line ?? createdId(result) ?? null,
+      status,
+      requestId: String(request.id),
+      fields,
+      address: request.ip,
+      count: 1,
+    });
   }
+}
+
+/** A create answers with what it created: its id is the target (`POST /v1/agents` → the new agent's id). */
+function createdId(result: unknown): string | undefined {
+  const id = (result as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function defaultStatus(method: string, current: number): number {

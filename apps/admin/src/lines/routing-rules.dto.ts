@@ -39,6 +39,25 @@ export class StickyRulesDto {
   horizonDays?: number;
 }
 
+/** Rules are read on every routing decision of their line: an intent map is bounded, like an agent's skills. */
+export const MAX_INTENTS = 200;
+const MAX_SKILLS_PER_INTENT = 100;
+
+function HasAtMostEntries(max: number) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'hasAtMostEntries',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'object' || value === null || Object.keys(value).length <= max,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must have at most ${max} entries (got ${Object.keys(args.value as object).length})`,
+      },
+    });
+}
+
 function IsIntentMap() {
   return (target: object, propertyName: string) =>
     registerDecorator({
@@ -66,6 +85,7 @@ function IsIntentMap() {
             )
               return false;
             if (typeof skills !== 'object' || skills === null || Array.isArray(skills)) return false;
+            if (Object.keys(skills).length > MAX_SKILLS_PER_INTENT) return false;
             return Object.entries(skills as Record<string, unknown>).every(
               ([skill, level]) =>
                 /^[A-Za-z0-9_.-]{1,64}$/.test(skill) &&
@@ -75,7 +95,7 @@ function IsIntentMap() {
             );
           }),
         defaultMessage: (args: ValidationArguments) =>
-          `${args.property} must map an IVR intent to { "skills": { "<skill>": 1-10 }, "priority"?: -100..100 }`,
+          `${args.property} must map an IVR intent to { "skills": { "<skill>": 1-10, at most ${MAX_SKILLS_PER_INTENT} }, "priority"?: -100..100 }`,
       },
     });
 }
@@ -103,9 +123,13 @@ export class RoutingRulesDto {
   @IsInt()
   wrapUpSeconds: number;
 
-  @ApiPropertyOptional({ example: { billing: { skills: { billing: 5 }, priority: 1 } } })
+  @ApiPropertyOptional({
+    example: { billing: { skills: { billing: 5 }, priority: 1 } },
+    description: `at most ${MAX_INTENTS} intents`,
+  })
   @IsOptional()
   @IsIntentMap()
+  @HasAtMostEntries(MAX_INTENTS)
   intents?: Record<string, { skills: Record<string, number>; priority?: number }>;
 
   @ApiPropertyOptional({ readOnly: true })

@@ -7,7 +7,7 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { AgentTokenService } from '@tether/auth';
+import { AgentPrincipal, AgentTokenService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import {
   AgentPresenceService,
@@ -26,6 +26,8 @@ import {
   rooms,
 } from '@tether/realtime';
 import type { Line } from '@tether/routing';
+import { HandshakeLimiter } from '../handshake-limiter';
+import { AgentConnectionCap } from './agent-connection-cap';
 import { AgentStatusDto, ContactCompleteDto, OfferAcceptDto, OfferRejectDto } from './agent-events.dto';
 import { AgentSocketSync, SyncedSocketData } from './agent-socket-sync';
 import { EventRateLimiter } from './event-rate-limiter';
@@ -69,6 +71,7 @@ export class AgentsGateway
   /** per line-set room, what its last snapshot held (total and contact ids): an unchanged queue is not re-sent */
   private readonly lastSnapshot = new Map<string, string>();
   private snapshotTimer?: NodeJS.Timeout;
+  private readonly cap: AgentConnectionCap;
 
   constructor(
     private readonly tokens: AgentTokenService,
@@ -78,25 +81,17 @@ export class AgentsGateway
     private readonly queue: QueueSnapshotService,
     private readonly resync: AgentResyncService,
     private readonly bus: EventBus,
+    private readonly handshakes: HandshakeLimiter,
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
-  ) {}
+  ) {
+    this.cap = new AgentConnectionCap(config.agentMaxSockets);
+  }
 
   afterInit(namespace: AgentNamespace): void {
     namespace.use((socket, next) => {
-      const auth = socket.handshake.auth as { token?: unknown } | undefined;
-      this.tokens
-        .verify(auth?.token)
-        .then((principal) => {
-          socket.data.agentId = principal.agentId;
-          socket.data.tokenExpiresAt = principal.expiresAt.getTime();
-          socket.data.limiter = new EventRateLimiter(this.config.socketEventsPerSecond);
-          socket.data.offers = new Set();
-          socket.data.ready = false;
-          next();
-        })
-        .catch((error: unknown) =>
-          next(new Error(error instanceof DomainError ? error.message : 'authentication failed')),
-        );
+      void this.admit(socket)
+        .catch(() => new Error('authentication failed'))
+        .then((refusal) => next(refusal));
     });
     this.sync = new AgentSocketSync(
       this.resync,
@@ -108,6 +103,42 @@ export class AgentsGateway
     this.unsubscribeRecovery = this.bus.onRecovered(() => void this.sync.reconcile());
     this.resyncTimer = setInterval(() => void this.sync.reconcile(), this.config.agentResyncMs);
     this.resyncTimer.unref();
+  }
+
+  /**
+   * The handshake: the token first, then the limits, so each handshake lands in one bucket (`HandshakeLimiter`): a
+   * refused one in its address's refused attempts, an accepted one in its address's handshakes and its agent's
+   * sockets (`AgentConnectionCap`). Resolves with the error to refuse with (the client's `connect_error`), if any.
+   */
+  private async admit(socket: AgentSocket): Promise<Error | undefined> {
+    const address = this.handshakes.addressOf(socket);
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    let principal: AgentPrincipal;
+    try {
+      principal = await this.tokens.verify(auth?.token);
+    } catch (error) {
+      // only a refused credential counts against the address: a database outage must not lock an office out
+      if (!(error instanceof DomainError)) return new Error('authentication failed: try again');
+      return this.handshakes.refuse(address, error.message);
+    }
+    const limited = await this.handshakes.admit(address);
+    if (limited) return limited;
+    if (!this.cap.tryTake(principal.agentId, socket.id))
+      return new Error(
+        `too many connections for this agent: ${this.cap.max} sockets are open on this gateway (TETHER_AGENT_MAX_SOCKETS); close one first`,
+      );
+    socket.once('disconnect', () => this.cap.release(principal.agentId, socket.id));
+    // a handshake that does not become a connection (the client left meanwhile) gives its place back: socket.io
+    // connects an admitted socket, or drops it, on the next tick
+    setImmediate(() => {
+      if (!socket.connected) this.cap.release(principal.agentId, socket.id);
+    });
+    socket.data.agentId = principal.agentId;
+    socket.data.tokenExpiresAt = principal.expiresAt.getTime();
+    socket.data.limiter = new EventRateLimiter(this.config.socketEventsPerSecond);
+    socket.data.offers = new Set();
+    socket.data.ready = false;
+    return undefined;
   }
 
   onModuleDestroy(): void {

@@ -11,6 +11,7 @@ import {
   SupervisorServerToClientEvents,
   TetherEvent,
 } from '@tether/realtime';
+import { HandshakeLimiter } from '../handshake-limiter';
 
 type SupervisorSocket = Socket<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
 type SupervisorNamespace = Namespace<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
@@ -32,16 +33,25 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     private readonly queue: QueueSnapshotService,
     private readonly bus: EventBus,
     private readonly lines: LineDirectory,
+    private readonly handshakes: HandshakeLimiter,
   ) {}
 
   afterInit(namespace: SupervisorNamespace): void {
+    // the admin token is checked first, then the handshake lands in its bucket: a refused one in its address's
+    // refused attempts (a flood of guesses is answered "too many failed attempts"), an accepted one in its
+    // address's handshakes (HandshakeLimiter)
     namespace.use((socket, next) => {
+      const address = this.handshakes.addressOf(socket);
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token !== 'string' || token.length === 0)
-        return next(new Error('missing token: pass auth: { token }'));
-      if (!this.secrets.isAdminToken(token))
-        return next(new Error('invalid token: supervisors use an admin token'));
-      next();
+      const refusal =
+        typeof token !== 'string' || token.length === 0
+          ? 'missing token: pass auth: { token }'
+          : this.secrets.isAdminToken(token)
+            ? undefined
+            : 'invalid token: supervisors use an admin token';
+      void (refusal === undefined ? this.handshakes.admit(address) : this.handshakes.refuse(address, refusal))
+        .catch(() => new Error('authentication failed'))
+        .then((error) => next(error));
     });
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
   }
