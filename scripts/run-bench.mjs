@@ -137,7 +137,9 @@ async function services(needed) {
           unixSocket: !tcp,
         })
       : undefined,
-    needed.has('redis') && !externalRedis ? startRedis({ tempPrefix: 'tether-bench-redis-' }) : undefined,
+    needed.has('redis') && !externalRedis
+      ? startRedis({ tempPrefix: 'tether-bench-redis-', urlVariable: 'BENCH_REDIS_URL' })
+      : undefined,
   ]);
   if (needed.has('postgres')) {
     env.BENCH_DATABASE_URL = postgres?.socketUrl ?? postgres?.url ?? externalPg;

@@ -50,7 +50,9 @@ const children = [];
 
 async function startRedisServer() {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  return (await startRedis({ tempPrefix: 'tether-cluster-redis-', port: basePort + 99 })).url;
+  return (
+    await startRedis({ tempPrefix: 'tether-cluster-redis-', port: basePort + 99, urlVariable: 'REDIS_URL' })
+  ).url;
 }
 
 async function startDatabase() {

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { embeddedPostgresModule } from './embedded-postgres-module.mjs';
 import {
@@ -36,8 +37,18 @@ export function commandExists(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** apt-get install; policy-rc.d (exit 101) keeps apt from starting a system-wide service that would outlive the run. */
-export function aptInstall(pkg) {
+const asRoot = () => process.getuid?.() === 0;
+
+/** sudo that works without a password prompt (a prompt would hang an unattended run) */
+function passwordlessSudo() {
+  return commandExists('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * apt-get install; policy-rc.d (exit 101) keeps apt from starting a system-wide service that would outlive the run.
+ * Not root and no password-free sudo: an Error saying what to install, and (`orSet`) which variable to set instead.
+ */
+export function aptInstall(pkg, { orSet } = {}) {
   const script = [
     'set -e',
     'created=0',
@@ -46,19 +57,37 @@ export function aptInstall(pkg) {
     'apt-get update -q',
     `DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${pkg}`,
   ].join('\n');
-  const asRoot = process.getuid?.() === 0;
-  if (!asRoot && !commandExists('sudo')) {
-    throw new Error(`${pkg} is not installed and we are not root (no sudo): install the ${pkg} package`);
+  const root = asRoot();
+  if (!root && !passwordlessSudo()) {
+    throw new Error(
+      [
+        `Debian's ${pkg} package is needed and not installed, and installing it needs root (we are ${userName()}, ` +
+          'without password-free sudo). Either:',
+        `  - install it once: sudo apt-get install -y ${pkg}   (or, as root: apt-get install -y ${pkg})`,
+        ...(orSet
+          ? [`  - or set ${orSet.variable} to one you run (e.g. ${orSet.variable}=${orSet.example})`]
+          : []),
+        'and run again.',
+      ].join('\n'),
+    );
   }
   console.log(
-    `installing Debian's ${pkg} package${asRoot ? '' : ' with sudo'} (apt-get update && apt-get install -y ${pkg})`,
+    `installing Debian's ${pkg} package${root ? '' : ' with sudo'} (apt-get update && apt-get install -y ${pkg})`,
   );
   const started = performance.now();
-  const [command, args] = asRoot ? ['sh', ['-c', script]] : ['sudo', ['-n', 'sh', '-c', script]];
+  const [command, args] = root ? ['sh', ['-c', script]] : ['sudo', ['-n', 'sh', '-c', script]];
   const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0)
     throw new Error(`installing ${pkg} failed (exit ${result.status ?? result.signal})`);
   console.log(`${pkg} installed in ${seconds(started)}`);
+}
+
+function userName() {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.()}`;
+  }
 }
 
 /**
@@ -89,6 +118,26 @@ function postgresDirs({ dataDir, tempPrefix }) {
     chmodSync(passwordFile, 0o600); // an existing file keeps its mode through writeFileSync
   } else password = readFileSync(passwordFile, 'utf8').trim();
   return { base, databaseDir, password };
+}
+
+/**
+ * embedded-postgres hands initdb the superuser's password in a file it writes to os.tmpdir() (mode 0644, so that as
+ * root the postgres user can read it): in /tmp, any local user could read it while initdb runs. While `work` runs,
+ * the temp dir is `dir` instead, which others may pass through (as root, the postgres user must) but not list, so
+ * the file's random name stays unknown to them. (Same as libs/persistence's startEmbeddedPostgres.)
+ */
+async function withPrivateTmpdir(dir, work) {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, asRoot() ? 0o711 : 0o700);
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await work();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const hasCluster = (databaseDir) => existsSync(join(databaseDir, 'PG_VERSION'));
@@ -152,7 +201,8 @@ export async function startPostgres({
       password,
       port,
       persistent,
-      createPostgresUser: true,
+      // only root can (and must: PostgreSQL refuses to run as root) hand the server to a `postgres` user
+      createPostgresUser: asRoot(),
       postgresFlags: [
         '-c',
         'max_connections=300',
@@ -180,7 +230,8 @@ export async function startPostgres({
     lifecycle.cleanups.push(stop);
     try {
       // a persistent cluster is initialised once; a throwaway one on every attempt (a failed one is removed)
-      if (!hasCluster(databaseDir)) await (inFlight = pg.initialise());
+      if (!hasCluster(databaseDir))
+        await (inFlight = withPrivateTmpdir(join(base, 'initdb-tmp'), () => pg.initialise()));
       await bailIfStopping();
       await (inFlight = pg.start());
       if (database !== 'postgres') await (inFlight = ensureDatabase(pg, database));
@@ -225,9 +276,17 @@ function redisPing(port) {
   });
 }
 
-/** A throwaway Redis (no persistence) on a free port (or `port`). */
-export async function startRedis({ tempPrefix = 'tether-redis-', port: fixedPort } = {}) {
-  if (!commandExists('redis-server')) aptInstall('redis-server');
+/**
+ * A throwaway Redis (no persistence) on a free port (or `port`). `urlVariable` names the variable that would point
+ * the caller at a Redis of one's own, for the message when redis-server is missing and cannot be installed.
+ */
+export async function startRedis({
+  tempPrefix = 'tether-redis-',
+  port: fixedPort,
+  urlVariable = 'TEST_REDIS_URL',
+} = {}) {
+  if (!commandExists('redis-server'))
+    aptInstall('redis-server', { orSet: { variable: urlVariable, example: 'redis://127.0.0.1:6379' } });
   const dir = makeTempDir(tempPrefix);
   const logFile = join(dir, 'redis.log');
   for (let attempt = 1; ; attempt++) {

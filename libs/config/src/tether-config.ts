@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, join, parse, resolve } from 'node:path';
 import { InvalidConfigError } from './invalid-config.error';
 
 /** The apps whose port is fixed configuration; every other app is a line app, named after its line. */
@@ -88,6 +90,32 @@ export function defaultInstanceId(): string {
   return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
 }
 
-export function dataDirFrom(value: string | undefined): string {
-  return resolve(value ?? '.tether-data');
+/** Where root keeps the data of a checkout the `postgres` user cannot enter (see `dataDirFrom`). */
+export const SYSTEM_DATA_DIR = '/var/lib/tether';
+
+/**
+ * TETHER_DATA_DIR, else `./.tether-data`: embedded PostgreSQL's cluster, its password and generated secrets. As
+ * root, PostgreSQL runs as the `postgres` user, who cannot reach `./.tether-data` in a checkout under a private
+ * directory (/root, `mktemp -d`: mode 0700); the default is then `/var/lib/tether/<checkout name>-<hash of its
+ * path>`, the same for every start from that directory.
+ */
+export function dataDirFrom(
+  value: string | undefined,
+  cwd: string = process.cwd(),
+  asRoot: boolean = process.getuid?.() === 0,
+): string {
+  if (value !== undefined) return resolve(cwd, value);
+  const local = resolve(cwd, '.tether-data');
+  if (!asRoot || reachableByOthers(local)) return local;
+  const name = basename(cwd).replace(/[^A-Za-z0-9._-]/g, '-') || 'tether';
+  const hash = createHash('sha256').update(cwd).digest('hex').slice(0, 12);
+  return join(SYSTEM_DATA_DIR, `${name}-${hash}`);
+}
+
+/** other users can pass through every existing directory from `path` up to `/` */
+function reachableByOthers(path: string): boolean {
+  for (let current = path; ; current = dirname(current)) {
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return false;
+    if (current === parse(current).root) return true;
+  }
 }

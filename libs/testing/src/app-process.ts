@@ -13,6 +13,10 @@ export interface SpawnAppOptions {
   script: string;
   /** the child's whole environment beyond PATH/HOME/locale: nothing else of the test runner's leaks in */
   env: Record<string, string>;
+  /** the working directory (default: the repository root); a relative `script` is resolved against it */
+  cwd?: string;
+  /** run as this user instead of the test runner's (needs root; supplementary groups are dropped) */
+  user?: { uid: number; gid: number };
 }
 
 export interface StartAppOptions extends SpawnAppOptions {
@@ -54,13 +58,14 @@ export class AppProcess {
 
   /** Starts the process and returns at once (for tests that expect it to exit, e.g. on bad configuration). */
   static spawn(options: SpawnAppOptions): AppProcess {
-    const root = repoRoot();
+    const root = options.cwd ?? repoRoot();
     const script = resolve(root, options.script);
     if (!existsSync(script)) throw new Error(`${script} does not exist: run \`npm run build\` first`);
     const child = spawn(process.execPath, [script], {
       cwd: root,
       env: { ...baseEnv(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     return new AppProcess(options.label, child);
   }
