@@ -1,4 +1,5 @@
 export * from './env.schema';
 export * from './tether-config';
 export * from './load-config';
+export * from './secret-checks';
 export * from './config.module';
