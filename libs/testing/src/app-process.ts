@@ -13,6 +13,8 @@ export interface SpawnAppOptions {
   script: string;
   /** the child's whole environment beyond PATH/HOME/locale: nothing else of the test runner's leaks in */
   env: Record<string, string>;
+  /** command-line arguments after the script (a CLI's flags) */
+  args?: readonly string[];
 }
 
 export interface StartAppOptions extends SpawnAppOptions {
@@ -57,7 +59,7 @@ export class AppProcess {
     const root = repoRoot();
     const script = resolve(root, options.script);
     if (!existsSync(script)) throw new Error(`${script} does not exist: run \`npm run build\` first`);
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
       cwd: root,
       env: { ...baseEnv(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
