@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AppProcess,
@@ -81,5 +82,148 @@ describe('configuration and start-up', () => {
       });
       expect(response.status).toBe(200);
     }
+  });
+
+  describe('secrets in production', () => {
+    /** what `openssl rand -hex 32` gives: long, random, distinct */
+    const STRONG = {
+      TETHER_ADMIN_TOKEN: 'a3f91c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f0a9c1e7b3d',
+      TETHER_WEBHOOK_SECRET: '7c2e9a4f1b8d5e3a0c6f9b2d4e7a1c5f8b3d0e6a2c9f4b7d',
+      TETHER_JWT_SECRET: 'e5b8d1f4a7c0e3b6d9f2a5c8e1b4d7f0a3c6e9b2d5f8a1c4',
+    };
+    const SECRETS = Object.keys(STRONG);
+
+    async function exitOf(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+      const app = AppProcess.spawn({
+        label: 'admin (production secrets)',
+        script: 'dist/apps/admin/src/main.js',
+        // nothing listens there: the configuration must be refused before any connection is tried
+        env: {
+          NODE_ENV: 'production',
+          HOST: '127.0.0.1',
+          DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+          ...env,
+        },
+      });
+      started.push(app);
+      const timeout = setTimeout(() => void app.stop(0), 15_000);
+      const { code } = await app.exited;
+      clearTimeout(timeout);
+      return { code, stderr: app.stderr() };
+    }
+
+    it('refuses to start without them, exiting 78 and naming each missing one', async () => {
+      const { code, stderr } = await exitOf({});
+      expect(code).toBe(78);
+      for (const name of SECRETS)
+        expect(stderr).toMatch(new RegExp(`^\\s*- ${name}: required when NODE_ENV=production`, 'm'));
+      // one missing is named alone
+      for (const name of SECRETS) {
+        const one = await exitOf({ ...STRONG, [name]: '' });
+        expect(one.code).toBe(78);
+        expect(one.stderr.match(/^\s*- \w+:/gm)).toEqual([expect.stringContaining(name)]);
+      }
+    });
+
+    it('refuses placeholder values (docker/.env.example’s), naming each, never printing them', async () => {
+      const placeholders = {
+        TETHER_ADMIN_TOKEN: 'change-me-admin-token-0000000000',
+        TETHER_WEBHOOK_SECRET: 'change-me-webhook-secret-000000',
+        TETHER_JWT_SECRET: 'change-me-jwt-secret-00000000000000000000',
+      };
+      const { code, stderr } = await exitOf(placeholders);
+      expect(code).toBe(78);
+      for (const name of SECRETS) expect(stderr).toMatch(new RegExp(`^\\s*- ${name}: `, 'm'));
+      for (const value of Object.values(placeholders)) expect(stderr).not.toContain(value);
+    });
+
+    it('starts with strong secrets (the control)', async () => {
+      database ??= await createTestDatabase();
+      const port = await freePort();
+      const app = await AppProcess.start({
+        label: 'admin (production)',
+        script: 'dist/apps/admin/src/main.js',
+        env: {
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'warn',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          DATABASE_URL: database.url,
+          ...STRONG,
+        },
+        healthUrls: [`http://127.0.0.1:${port}/health`],
+      });
+      started.push(app);
+      const response = await fetch(`http://127.0.0.1:${port}/v1/agents`, {
+        headers: { authorization: `Bearer ${STRONG.TETHER_ADMIN_TOKEN}` },
+      });
+      expect(response.status).toBe(200);
+    });
+  });
+
+  describe('generated secrets (development)', () => {
+    let dataDir: string;
+    afterAll(() => dataDir && rmSync(dataDir, { recursive: true, force: true }));
+
+    it('without a terminal, the generated admin token goes to a file only its owner reads, the log says where and never what; npm run secrets prints the webhook secret', async () => {
+      const own = await createTestDatabase();
+      try {
+        dataDir = mkdtempSync(join(tmpdir(), 'tether-secrets-'));
+        const port = await freePort();
+        const env = {
+          LOG_LEVEL: 'info',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          DATABASE_URL: own.url,
+          TETHER_DATA_DIR: dataDir,
+        };
+        const app = await AppProcess.start({
+          label: 'admin (generated secrets)',
+          script: 'dist/apps/admin/src/main.js',
+          env,
+          healthUrls: [`http://127.0.0.1:${port}/health`],
+        });
+        started.push(app);
+
+        const file = join(dataDir, 'admin-token');
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        const token = readFileSync(file, 'utf8').trim();
+        expect(token.length).toBeGreaterThanOrEqual(32);
+        const agents = (bearer: string) =>
+          fetch(`http://127.0.0.1:${port}/v1/agents`, { headers: { authorization: `Bearer ${bearer}` } });
+        expect((await agents(token)).status).toBe(200);
+        expect((await agents(`${token}x`)).status).toBe(401);
+        expect(app.logs()).toContain(file);
+        expect(app.logs()).not.toContain(token);
+
+        const [{ value: webhookSecret }] = await queryDatabase<{ value: string }>(
+          own.url,
+          `SELECT value FROM settings WHERE key = 'webhook_secret'`,
+        );
+        const secrets = AppProcess.spawn({
+          label: 'npm run secrets',
+          script: 'dist/libs/auth/src/cli/print-secrets.js',
+          env,
+        });
+        started.push(secrets);
+        expect((await secrets.exited).code).toBe(0);
+        expect(secrets.stdout()).toContain(webhookSecret);
+        expect(secrets.stdout()).toContain(file);
+        expect(secrets.stdout()).not.toContain(token);
+
+        const only = AppProcess.spawn({
+          label: 'npm run secrets -- --webhook-secret',
+          script: 'dist/libs/auth/src/cli/print-secrets.js',
+          args: ['--webhook-secret'],
+          env,
+        });
+        started.push(only);
+        expect((await only.exited).code).toBe(0);
+        expect(only.stdout()).toBe(`${webhookSecret}\n`);
+        await app.stop();
+      } finally {
+        await own.drop();
+      }
+    });
   });
 });

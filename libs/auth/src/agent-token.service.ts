@@ -4,8 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { DomainError } from '@tether/errors';
-import { one, Sql } from '@tether/persistence';
+import { DomainError, NotFoundError } from '@tether/errors';
+import { one, rows, Sql } from '@tether/persistence';
 import { SecretsService } from './secrets.service';
 
 export class InvalidAgentToken extends DomainError {
@@ -20,6 +20,17 @@ export interface AgentPrincipal {
   expiresAt: Date;
 }
 
+/** What an admin sees of an agent's token: never the token itself. */
+export interface AgentTokenInfo {
+  id: string;
+  /** @format date-time */
+  createdAt: string;
+  /** @format date-time */
+  expiresAt: string;
+  /** the last socket handshake made with it (to the minute), null if it never opened one */
+  lastUsedAt: string | null;
+}
+
 interface AgentClaims {
   sub: string;
   jti: string;
@@ -27,9 +38,15 @@ interface AgentClaims {
   exp: number;
 }
 
+/** `last_used_at` is written at a handshake only when older than this: a reconnect storm is not a write storm. */
+const LAST_USED_RESOLUTION_SECONDS = 60;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Agent credentials: HS256 JWTs (only HS256 accepted, so `alg: none` and key confusion are refused) whose id is
- * recorded in agent_tokens, so deleting an agent or revoking a token takes effect at once.
+ * recorded in agent_tokens, so deleting an agent or revoking a token takes effect at once. Each token names its
+ * signing key in its `kid` header, so the signing secret can rotate (`SecretsService.agentTokenKeys`).
  */
 @Injectable()
 export class AgentTokenService {
@@ -41,17 +58,65 @@ export class AgentTokenService {
     private readonly secrets: SecretsService,
   ) {}
 
-  /** Revokes every live token of the agent, inside the caller's transaction (the agent is being removed). */
-  async revokeAll(sql: Sql, agentId: string): Promise<void> {
-    await sql.query(`UPDATE agent_tokens SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`, [
-      agentId,
-    ]);
+  /**
+   * Revokes every token of the agent that has not expired, inside the caller's transaction, and returns their ids
+   * (those revoked before included: their sockets are closed again if an earlier announcement was lost).
+   */
+  async revokeAll(sql: Sql, agentId: string): Promise<string[]> {
+    const revoked = await rows<{ id: string }>(
+      sql,
+      `UPDATE agent_tokens SET revoked_at = coalesce(revoked_at, now())
+        WHERE agent_id = $1 AND expires_at > now() RETURNING id`,
+      [agentId],
+    );
+    return revoked.map(({ id }) => id);
+  }
+
+  /** Revokes one token of the agent (again: no change). An id that is not one of the agent's tokens: NotFound. */
+  async revoke(sql: Sql, agentId: string, tokenId: string): Promise<void> {
+    const revoked =
+      UUID.test(tokenId) &&
+      (await one<{ id: string }>(
+        sql,
+        `UPDATE agent_tokens SET revoked_at = coalesce(revoked_at, now())
+          WHERE id = $1 AND agent_id = $2 RETURNING id`,
+        [tokenId, agentId],
+      ));
+    if (!revoked) throw new NotFoundError('Agent token', tokenId);
+  }
+
+  /** The agent's tokens that can still open a socket (neither revoked nor expired), newest first. */
+  async list(agentId: string): Promise<AgentTokenInfo[]> {
+    const live = await rows<{ id: string; created_at: Date; expires_at: Date; last_used_at: Date | null }>(
+      this.dataSource.manager,
+      `SELECT id, created_at, expires_at, last_used_at FROM agent_tokens
+        WHERE agent_id = $1 AND revoked_at IS NULL AND expires_at > now()
+        ORDER BY created_at DESC, id`,
+      [agentId],
+    );
+    return live.map((token) => ({
+      id: token.id,
+      createdAt: token.created_at.toISOString(),
+      expiresAt: token.expires_at.toISOString(),
+      lastUsedAt: token.last_used_at?.toISOString() ?? null,
+    }));
+  }
+
+  /** Of these token ids, the ones revoked since (a gateway's safety net for a revocation event it never got). */
+  async revokedAmong(tokenIds: readonly string[]): Promise<string[]> {
+    if (tokenIds.length === 0) return [];
+    const revoked = await rows<{ id: string }>(
+      this.dataSource.manager,
+      `SELECT id FROM agent_tokens WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL`,
+      [tokenIds],
+    );
+    return revoked.map(({ id }) => id);
   }
 
   async issue(
     agentId: string,
     ttlSeconds = this.config.agentTokenTtlSeconds,
-  ): Promise<{ token: string; expiresAt: string }> {
+  ): Promise<{ tokenId: string; token: string; expiresAt: string }> {
     const tokenId = randomUUID();
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     await this.dataSource.query(`INSERT INTO agent_tokens (id, agent_id, expires_at) VALUES ($1, $2, $3)`, [
@@ -59,35 +124,67 @@ export class AgentTokenService {
       agentId,
       expiresAt,
     ]);
+    const key = this.secrets.agentTokenKeys.current;
     const token = await this.jwt.signAsync(
       { sub: agentId, jti: tokenId, role: 'agent' },
-      { secret: this.secrets.jwtSecret, algorithm: 'HS256', expiresIn: ttlSeconds },
+      { secret: key.secret, keyid: key.kid, algorithm: 'HS256', expiresIn: ttlSeconds },
     );
-    return { token, expiresAt: expiresAt.toISOString() };
+    return { tokenId, token, expiresAt: expiresAt.toISOString() };
   }
 
+  /** Checks a socket's token (signature, key, expiry, record) and notes its use. */
   async verify(token: unknown): Promise<AgentPrincipal> {
     if (typeof token !== 'string' || token.length === 0)
       throw new InvalidAgentToken('missing token: pass auth: { token }');
+    const secret = this.secrets.agentTokenKeys.secretFor(this.keyIdOf(token));
+    if (secret === undefined) throw new InvalidAgentToken('invalid token: unknown signing key');
     let claims: AgentClaims;
     try {
-      claims = await this.jwt.verifyAsync<AgentClaims>(token, {
-        secret: this.secrets.jwtSecret,
-        algorithms: ['HS256'],
-      });
+      claims = await this.jwt.verifyAsync<AgentClaims>(token, { secret, algorithms: ['HS256'] });
     } catch (error) {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
       throw new InvalidAgentToken(expired ? 'token expired' : 'invalid token');
     }
-    if (claims.role !== 'agent' || !claims.sub || !claims.jti) throw new InvalidAgentToken('invalid token');
+    if (
+      claims.role !== 'agent' ||
+      !claims.sub ||
+      !claims.jti ||
+      !UUID.test(claims.jti) ||
+      !UUID.test(claims.sub)
+    )
+      throw new InvalidAgentToken('invalid token');
+    // one round trip: the record's state, and its last use noted when older than the resolution
     const record = await one<{ revoked_at: Date | null; deleted_at: Date | null }>(
       this.dataSource.manager,
-      `SELECT t.revoked_at, a.deleted_at FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE t.id = $1 AND t.agent_id = $2`,
+      `WITH token AS (
+         SELECT t.id, t.revoked_at, t.last_used_at, a.deleted_at
+           FROM agent_tokens t JOIN agents a ON a.id = t.agent_id
+          WHERE t.id = $1 AND t.agent_id = $2
+       ), used AS (
+         UPDATE agent_tokens SET last_used_at = now()
+          WHERE id = (SELECT id FROM token
+                       WHERE revoked_at IS NULL AND deleted_at IS NULL
+                         AND (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_RESOLUTION_SECONDS} seconds'))
+       )
+       SELECT revoked_at, deleted_at FROM token`,
       [claims.jti, claims.sub],
     );
     if (!record) throw new InvalidAgentToken('unknown token');
     if (record.deleted_at) throw new InvalidAgentToken('agent no longer exists');
     if (record.revoked_at) throw new InvalidAgentToken('token revoked');
     return { agentId: claims.sub, tokenId: claims.jti, expiresAt: new Date(claims.exp * 1000) };
+  }
+
+  /** The `kid` of the token's header (undefined when it has none); a token that does not decode is refused. */
+  private keyIdOf(token: string): unknown {
+    let decoded: unknown;
+    try {
+      decoded = this.jwt.decode(token, { complete: true });
+    } catch {
+      decoded = null;
+    }
+    const header = (decoded as { header?: unknown } | null)?.header;
+    if (!header || typeof header !== 'object') throw new InvalidAgentToken('invalid token');
+    return (header as { kid?: unknown }).kid;
   }
 }

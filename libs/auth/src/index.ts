@@ -1,3 +1,5 @@
 export * from './secrets.service';
 export * from './agent-token.service';
+export * from './agent-token-keys';
+export * from './admin-token-file';
 export * from './auth.module';

@@ -98,10 +98,22 @@ export class EnvSchema {
   @MinLength(16, { message: 'TETHER_WEBHOOK_SECRET must be at least 16 characters' })
   TETHER_WEBHOOK_SECRET?: string;
 
+  /** the webhook secret being rotated away from: inbound signatures made with it are accepted while it is set */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'TETHER_WEBHOOK_SECRET_PREVIOUS must be at least 16 characters' })
+  TETHER_WEBHOOK_SECRET_PREVIOUS?: string;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'TETHER_JWT_SECRET must be at least 32 characters' })
   TETHER_JWT_SECRET?: string;
+
+  /** the agent-token signing secret being rotated away from: tokens it signed are accepted while it is set */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'TETHER_JWT_SECRET_PREVIOUS must be at least 32 characters' })
+  TETHER_JWT_SECRET_PREVIOUS?: string;
 
   @IsOptional()
   @IsUrl(

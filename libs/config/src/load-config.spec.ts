@@ -1,4 +1,5 @@
 import { InvalidConfigError, loadConfig } from './load-config';
+import { PRODUCTION_SECRETS } from './secret-checks';
 import { portFor } from './tether-config';
 
 describe('loadConfig', () => {
@@ -129,6 +130,114 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ TETHER_WEBHOOK_RATE_LIMIT_PER_MINUTE: '5' })).toThrow(
         /TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND/,
       );
+    });
+  });
+
+  describe('secrets in production', () => {
+    /** strong, distinct values: what `openssl rand -hex 32` gives */
+    const strong = {
+      TETHER_ADMIN_TOKEN: '9f1c2e7a4b8d3f60a5c1e9b7d2f48a3c6e0b5d9f1a7c3e8b',
+      TETHER_WEBHOOK_SECRET: 'c4e8a1f7b3d9e2c6a0f5b8d1e4c7a9f3b6d0e2a5c8f1b4d7',
+      TETHER_JWT_SECRET: '5b9e2d7f0a4c8e1b6d3f9a2c5e8b0d4f7a1c6e9b3d8f2a5c',
+    };
+    const production = (env: Record<string, string | undefined>) => ({
+      NODE_ENV: 'production',
+      ...strong,
+      ...env,
+    });
+    const problemsOf = (env: Record<string, string | undefined>): string[] => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof InvalidConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+
+    it('starts with every secret set to a strong value (the control)', () => {
+      const config = loadConfig(production({}));
+      expect(config.env).toBe('production');
+      expect(config.webhookSecret).toBe(strong.TETHER_WEBHOOK_SECRET);
+      expect(problemsOf(production({}))).toEqual([]);
+    });
+
+    it.each(PRODUCTION_SECRETS)('refuses a missing %s, naming it (and only it)', (name) => {
+      const problems = problemsOf(production({ [name]: undefined }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${name}: required when NODE_ENV=production`));
+      // an empty value is no value
+      expect(problemsOf(production({ [name]: '' }))).toEqual(problems);
+    });
+
+    it('names all three at once when none is set, and generated secrets stay fine outside production', () => {
+      const problems = problemsOf({ NODE_ENV: 'production' });
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([...PRODUCTION_SECRETS].sort());
+      expect(problemsOf({})).toEqual([]);
+      expect(problemsOf({ NODE_ENV: 'development' })).toEqual([]);
+      expect(problemsOf({ NODE_ENV: 'test' })).toEqual([]);
+    });
+
+    const weak: [string, string, RegExp][] = [
+      ['docker/.env.example’s value', 'change-me-jwt-secret-00000000000000000000', /placeholder/],
+      ['changeme', 'changeme-changeme-changeme-changeme-1', /placeholder/],
+      ['an example', 'example-secret-value-for-the-docs-only-x', /placeholder/],
+      ['angle brackets', '<your webhook secret, at least 32 chars>', /placeholder/],
+      ['a counting sequence', 'tether-e2e-secret-0123456789abcdef9876', /placeholder/],
+      ['a repeated character', 'x'.repeat(40), /distinct/],
+      ['a short pattern repeated', 'ab12'.repeat(10), /distinct/],
+      ['too short for production', 'f3a9c1e7b5d2'.repeat(2), /at least 32/],
+    ];
+    it.each(PRODUCTION_SECRETS)(
+      'refuses weak values of %s, naming it and never echoing the value',
+      (name) => {
+        for (const [, value, why] of weak) {
+          const problems = problemsOf(production({ [name]: value }));
+          expect(problems).toHaveLength(1);
+          expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+          expect(problems[0]).toMatch(why);
+          expect(problems.join('\n')).not.toContain(value);
+        }
+      },
+    );
+
+    it('accepts the same weak values outside production (development is not held to it)', () => {
+      for (const [, value] of weak.filter(([, v]) => v.length >= 32))
+        expect(problemsOf({ TETHER_JWT_SECRET: value, TETHER_WEBHOOK_SECRET: value })).toEqual([]);
+    });
+
+    it('refuses one value serving two purposes', () => {
+      const problems = problemsOf(production({ TETHER_JWT_SECRET: strong.TETHER_WEBHOOK_SECRET }));
+      expect(problems).toEqual([
+        expect.stringMatching(/^TETHER_JWT_SECRET: must differ from TETHER_WEBHOOK_SECRET/),
+      ]);
+    });
+
+    it('holds the previous secrets to the same rules, and each needs its current one', () => {
+      expect(
+        problemsOf(production({ TETHER_WEBHOOK_SECRET_PREVIOUS: 'change-me-webhook-secret-000000000000' })),
+      ).toEqual([expect.stringMatching(/^TETHER_WEBHOOK_SECRET_PREVIOUS: looks like a placeholder/)]);
+      const previous = {
+        TETHER_WEBHOOK_SECRET_PREVIOUS: 'e7b2d9f4a1c8e5b3d0f6a9c2e4b7d1f8a3c5e0b9',
+        TETHER_JWT_SECRET_PREVIOUS: 'a8d3f1c6e9b4d7a2f5c0e8b1d6f3a9c4e7b2d5f0',
+      };
+      const config = loadConfig(production(previous));
+      expect(config.webhookSecretPrevious).toBe(previous.TETHER_WEBHOOK_SECRET_PREVIOUS);
+      expect(config.jwtSecretPrevious).toBe(previous.TETHER_JWT_SECRET_PREVIOUS);
+      expect(problemsOf({ TETHER_WEBHOOK_SECRET_PREVIOUS: 'w'.repeat(20) })).toEqual([
+        expect.stringMatching(
+          /^TETHER_WEBHOOK_SECRET_PREVIOUS: set only together with TETHER_WEBHOOK_SECRET/,
+        ),
+      ]);
+      expect(problemsOf({ TETHER_JWT_SECRET_PREVIOUS: 'j'.repeat(40) })).toEqual([
+        expect.stringMatching(/^TETHER_JWT_SECRET_PREVIOUS: set only together with TETHER_JWT_SECRET/),
+      ]);
+    });
+
+    it('a variable the schema already refused is named once', () => {
+      const problems = problemsOf(production({ TETHER_ADMIN_TOKEN: 'short' }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^TETHER_ADMIN_TOKEN: TETHER_ADMIN_TOKEN must be at least 16/);
     });
   });
 });

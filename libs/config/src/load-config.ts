@@ -4,6 +4,7 @@ import { validateSync, ValidationError } from 'class-validator';
 import { EnvSchema, envSchemaWithPorts } from './env.schema';
 import { InvalidConfigError } from './invalid-config.error';
 import { parseTrustedProxies } from './trusted-proxies';
+import { secretProblems } from './secret-checks';
 import {
   AppName,
   DEFAULT_PORTS,
@@ -64,7 +65,12 @@ export function loadConfig(
   const parsed = plainToInstance(schema, raw, { enableImplicitConversion: false }) as EnvSchema &
     Record<string, unknown>;
   const errors = validateSync(parsed, { whitelist: false, skipMissingProperties: false });
-  const problems = [...describe(errors), ...replacedVariables(raw)];
+  // production's secret rules, for the variables the schema did not already refuse: every problem listed at once
+  const problems = [
+    ...describe(errors),
+    ...replacedVariables(raw),
+    ...secretProblems(parsed, new Set(errors.map((error) => error.property))),
+  ];
   if (problems.length > 0) throw new InvalidConfigError(problems);
   const linePorts: Record<string, number> = {};
   for (const app of lineApps) {
@@ -85,7 +91,9 @@ export function loadConfig(
     redisUrl: parsed.REDIS_URL,
     adminToken: parsed.TETHER_ADMIN_TOKEN,
     webhookSecret: parsed.TETHER_WEBHOOK_SECRET,
+    webhookSecretPrevious: parsed.TETHER_WEBHOOK_SECRET_PREVIOUS,
     jwtSecret: parsed.TETHER_JWT_SECRET,
+    jwtSecretPrevious: parsed.TETHER_JWT_SECRET_PREVIOUS,
     telephonyCallbackUrl: parsed.TETHER_TELEPHONY_CALLBACK_URL,
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,

@@ -28,7 +28,11 @@ export interface TetherConfig {
   redisUrl?: string;
   adminToken?: string;
   webhookSecret?: string;
+  /** accepted for inbound signatures while set (rotation), never used to sign */
+  webhookSecretPrevious?: string;
   jwtSecret?: string;
+  /** accepted for agent tokens signed with it (their `kid` names it) while set, never used to sign */
+  jwtSecretPrevious?: string;
   telephonyCallbackUrl?: string;
   dataDir: string;
   embeddedPgPort: number;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Agent, AgentChanges, AgentRepository } from '@tether/agents';
-import { AgentTokenService } from '@tether/auth';
+import { AgentTokenInfo, AgentTokenService } from '@tether/auth';
 import { NotFoundError } from '@tether/errors';
 import { inTransaction } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
@@ -33,9 +33,34 @@ export class AgentRosterService {
   }
 
   /** A token the agent connects to the gateway with (the agent must exist and not be removed). */
-  async issueToken(id: string): Promise<{ agentId: string; token: string; expiresAt: string }> {
+  async issueToken(
+    id: string,
+  ): Promise<{ agentId: string; tokenId: string; token: string; expiresAt: string }> {
     await this.agents.get(id);
     return { agentId: id, ...(await this.tokens.issue(id)) };
+  }
+
+  /** The agent's tokens that can still open a socket: ids and times, never the tokens. */
+  async tokensOf(id: string): Promise<AgentTokenInfo[]> {
+    await this.agents.get(id);
+    return this.tokens.list(id);
+  }
+
+  /**
+   * Revokes one of the agent's tokens (again: no change, the sockets are told again): it opens no socket from now
+   * on, and every gateway closes the sockets opened with it. Unknown agent or token: NotFound.
+   */
+  async revokeToken(id: string, tokenId: string): Promise<void> {
+    await this.agents.get(id);
+    await this.tokens.revoke(this.dataSource.manager, id, tokenId);
+    await this.bus.publish({ type: 'agent.tokens.revoked', agentId: id, tokenIds: [tokenId] });
+  }
+
+  /** Revokes every token of the agent, and every gateway closes their sockets: "sign this agent out everywhere". */
+  async revokeTokens(id: string): Promise<void> {
+    await this.agents.get(id);
+    const tokenIds = await this.tokens.revokeAll(this.dataSource.manager, id);
+    if (tokenIds.length > 0) await this.bus.publish({ type: 'agent.tokens.revoked', agentId: id, tokenIds });
   }
 
   /**

@@ -13,7 +13,7 @@ export class WebhookSignatureGuard implements CanActivate {
     const header = request.headers[SIGNATURE_HEADER];
     const raw = request.rawBody ?? Buffer.alloc(0);
     const check = verifySignature(
-      this.secrets.webhookSecret,
+      this.secrets.webhookSecrets,
       Array.isArray(header) ? header[0] : header,
       raw,
     );

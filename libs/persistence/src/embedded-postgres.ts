@@ -120,7 +120,22 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   await pg.start();
   if (fresh) await pg.createDatabase('tether');
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/tether`,
+    url: embeddedUrl(password, port),
     stop: () => pg.stop(),
   };
+}
+
+function embeddedUrl(password: string, port: number): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/tether`;
+}
+
+/**
+ * The URL of the embedded PostgreSQL `startEmbeddedPostgres(dataDir, port)` runs, or undefined when none was ever
+ * set up in dataDir: for tools that read the database `npm start` uses (`npm run secrets`). Whether it is running
+ * is the caller's to find out.
+ */
+export function embeddedPostgresUrl(dataDir: string, port: number): string | undefined {
+  const secretFile = join(dataDir, 'postgres.password');
+  if (!existsSync(join(dataDir, 'postgres', 'PG_VERSION')) || !existsSync(secretFile)) return undefined;
+  return embeddedUrl(readFileSync(secretFile, 'utf8').trim(), port);
 }

@@ -72,6 +72,8 @@ export type TetherEvent =
   /** an admin deleted the agent: their sockets are closed */
   | { type: 'agent.removed'; agentId: string }
   /** an admin changed the agent's lines: their sockets move to the new line-set room */
-  | { type: 'agent.updated'; agentId: string; lines: Line[] };
+  | { type: 'agent.updated'; agentId: string; lines: Line[] }
+  /** an admin revoked these tokens of the agent: every gateway closes its sockets that were opened with one */
+  | { type: 'agent.tokens.revoked'; agentId: string; tokenIds: string[] };
 
 export type TetherEventType = TetherEvent['type'];

@@ -42,4 +42,25 @@ describe('webhook signature', () => {
       { numRuns: 2000 },
     );
   });
+
+  describe('with several secrets (a rotation: the current one and the previous one)', () => {
+    const previous = 'previous-secret-0123456789';
+    const body = '{"callId":"CA1"}';
+
+    it('accepts a signature made with any of them', () => {
+      for (const signer of [secret, previous])
+        expect(verifySignature([secret, previous], signatureHeader(signer, body, now), body, now)).toEqual({
+          ok: true,
+        });
+    });
+
+    it('refuses one made with a secret not in the list, and the previous one once it is dropped', () => {
+      expect(
+        verifySignature([secret, previous], signatureHeader('another-secret-xxxxxxxx', body, now), body, now)
+          .ok,
+      ).toBe(false);
+      expect(verifySignature([secret], signatureHeader(previous, body, now), body, now).ok).toBe(false);
+      expect(verifySignature([], signatureHeader(secret, body, now), body, now).ok).toBe(false);
+    });
+  });
 });

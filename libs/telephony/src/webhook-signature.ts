@@ -24,10 +24,11 @@ export function signatureHeader(
 
 /**
  * Verifies `t=<unix seconds>,v1=<hex>` (several v1 allowed, for secret rotation on the sender's side) against
- * HMAC-SHA256(secret, "<t>.<raw body>") in constant time, rejecting timestamps more than 300 s from now.
+ * HMAC-SHA256(secret, "<t>.<raw body>") in constant time, rejecting timestamps more than 300 s from now. `secrets`:
+ * every secret a signature may be made with (the current one, and the previous one during a rotation).
  */
 export function verifySignature(
-  secret: string,
+  secrets: string | readonly string[],
   header: string | undefined,
   rawBody: string | Buffer,
   nowSeconds = Math.floor(Date.now() / 1000),
@@ -49,10 +50,13 @@ export function verifySignature(
   if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) {
     return { ok: false, reason: 'signature timestamp is outside the 300 s tolerance' };
   }
-  const expected = Buffer.from(computeSignature(secret, timestamp, rawBody), 'hex');
+  const expected = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) =>
+    Buffer.from(computeSignature(secret, timestamp, rawBody), 'hex'),
+  );
   const matches = candidates.some((candidate) => {
     if (!/^[0-9a-fA-F]{64}$/.test(candidate)) return false;
-    return timingSafeEqual(expected, Buffer.from(candidate, 'hex'));
+    const given = Buffer.from(candidate, 'hex');
+    return expected.some((one) => timingSafeEqual(one, given));
   });
   return matches ? { ok: true } : { ok: false, reason: 'signature does not match' };
 }

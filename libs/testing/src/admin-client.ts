@@ -1,6 +1,8 @@
 import { expectStatus, httpJson, type HttpResponse } from './http-json';
 import type {
+  AgentTokenView,
   AgentView,
+  IssuedAgentToken,
   CustomerView,
   Line,
   NewAgentBody,
@@ -62,12 +64,36 @@ export class AdminClient {
   }
 
   async issueToken(agentId: string): Promise<string> {
-    const body = expectStatus(
+    return (await this.issueAgentToken(agentId)).token;
+  }
+
+  /** The token with its id (to list or revoke it) and expiry. */
+  async issueAgentToken(agentId: string): Promise<IssuedAgentToken> {
+    return expectStatus(
       'issue token',
-      await this.request<{ token: string }>('POST', `/v1/agents/${agentId}/tokens`),
+      await this.request<IssuedAgentToken>('POST', `/v1/agents/${agentId}/tokens`),
       201,
     );
-    return body.token;
+  }
+
+  async listTokens(agentId: string): Promise<AgentTokenView[]> {
+    return expectStatus(
+      'list tokens',
+      await this.request<AgentTokenView[]>('GET', `/v1/agents/${agentId}/tokens`),
+      200,
+    );
+  }
+
+  async revokeToken(agentId: string, tokenId: string): Promise<void> {
+    expectStatus(
+      'revoke token',
+      await this.request('DELETE', `/v1/agents/${agentId}/tokens/${tokenId}`),
+      204,
+    );
+  }
+
+  async revokeTokens(agentId: string): Promise<void> {
+    expectStatus('revoke tokens', await this.request('DELETE', `/v1/agents/${agentId}/tokens`), 204);
   }
 
   async createCustomer(input: NewCustomerBody): Promise<{ id: string }> {

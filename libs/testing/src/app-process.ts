@@ -17,6 +17,8 @@ export interface SpawnAppOptions {
   cwd?: string;
   /** run as this user instead of the test runner's (needs root; supplementary groups are dropped) */
   user?: { uid: number; gid: number };
+  /** command-line arguments after the script (a CLI's flags) */
+  args?: readonly string[];
 }
 
 export interface StartAppOptions extends SpawnAppOptions {
@@ -61,7 +63,7 @@ export class AppProcess {
     const root = options.cwd ?? repoRoot();
     const script = resolve(root, options.script);
     if (!existsSync(script)) throw new Error(`${script} does not exist: run \`npm run build\` first`);
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
       cwd: root,
       env: { ...baseEnv(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -63,6 +63,22 @@ export interface AgentView extends NewAgentBody {
   presence: { state: PresenceState; connected: boolean; since: string };
 }
 
+/** `POST /v1/agents/{id}/tokens` */
+export interface IssuedAgentToken {
+  agentId: string;
+  tokenId: string;
+  token: string;
+  expiresAt: string;
+}
+
+/** An entry of `GET /v1/agents/{id}/tokens`: never the token itself */
+export interface AgentTokenView {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+}
+
 export interface NewCustomerBody {
   name: string;
   phones: string[];

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Agent, AgentRepository } from '@tether/agents';
+import type { AgentTokenInfo } from '@tether/auth';
 import { AgentRosterService } from '@tether/contacts';
 import { CreateAgentDto } from './create-agent.dto';
 import { AGENTS_PAGE_DEFAULT, AGENTS_PAGE_MAX, ListAgentsDto } from './list-agents.dto';
@@ -65,8 +66,41 @@ export class AgentsController {
   }
 
   @Post(':id/tokens')
-  @ApiOperation({ summary: 'Issue a token the agent uses to connect to the /agents socket.io namespace' })
-  issueToken(@Param('id') id: string): Promise<{ token: string; expiresAt: string; agentId: string }> {
+  @ApiOperation({
+    summary:
+      'Issue a token the agent uses to connect to the /agents socket.io namespace (and its id, to revoke it)',
+  })
+  issueToken(
+    @Param('id') id: string,
+  ): Promise<{ token: string; tokenId: string; expiresAt: string; agentId: string }> {
     return this.roster.issueToken(id);
+  }
+
+  @Get(':id/tokens')
+  @ApiOperation({
+    summary:
+      'The agent’s tokens that can still connect (neither revoked nor expired), newest first: id, createdAt, expiresAt, lastUsedAt (last socket handshake, to the minute). Never the token itself',
+  })
+  tokens(@Param('id') id: string): Promise<AgentTokenInfo[]> {
+    return this.roster.tokensOf(id);
+  }
+
+  @Delete(':id/tokens/:tokenId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Revoke one token: refused at the next handshake, and the sockets opened with it are closed within a second on every gateway. Idempotent; 404 for an unknown agent or token',
+  })
+  revokeToken(@Param('id') id: string, @Param('tokenId') tokenId: string): Promise<void> {
+    return this.roster.revokeToken(id, tokenId);
+  }
+
+  @Delete(':id/tokens')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Revoke every token of the agent: all their sockets are closed within a second on every gateway',
+  })
+  revokeTokens(@Param('id') id: string): Promise<void> {
+    return this.roster.revokeTokens(id);
   }
 }

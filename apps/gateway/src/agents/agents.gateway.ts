@@ -35,6 +35,8 @@ import { answer } from './socket-ack';
 
 interface AgentSocketData extends SyncedSocketData {
   lines: Line[];
+  /** the id of the token the socket authenticated with: revoking it closes the socket */
+  tokenId: string;
   tokenExpiresAt: number;
   limiter: EventRateLimiter;
 }
@@ -100,8 +102,12 @@ export class AgentsGateway
     );
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
     // events published while the bus was down may be lost for good: read what the sockets should hold instead
-    this.unsubscribeRecovery = this.bus.onRecovered(() => void this.sync.reconcile());
-    this.resyncTimer = setInterval(() => void this.sync.reconcile(), this.config.agentResyncMs);
+    const resync = () => {
+      void this.sync.reconcile();
+      void this.closeRevokedSockets();
+    };
+    this.unsubscribeRecovery = this.bus.onRecovered(resync);
+    this.resyncTimer = setInterval(resync, this.config.agentResyncMs);
     this.resyncTimer.unref();
   }
 
@@ -134,6 +140,7 @@ export class AgentsGateway
       if (!socket.connected) this.cap.release(principal.agentId, socket.id);
     });
     socket.data.agentId = principal.agentId;
+    socket.data.tokenId = principal.tokenId;
     socket.data.tokenExpiresAt = principal.expiresAt.getTime();
     socket.data.limiter = new EventRateLimiter(this.config.socketEventsPerSecond);
     socket.data.offers = new Set();
@@ -277,6 +284,9 @@ export class AgentsGateway
       case 'agent.updated':
         void this.moveToLines(event.agentId, event.lines);
         return;
+      case 'agent.tokens.revoked':
+        this.closeSocketsOf(event.agentId, new Set(event.tokenIds));
+        return;
       case 'contact.connected':
         return;
     }
@@ -292,6 +302,47 @@ export class AgentsGateway
       if (socket) sockets.push(socket);
     }
     return sockets;
+  }
+
+  /**
+   * Closes this gateway's sockets of the agent opened with one of these tokens. Every socket past the handshake is
+   * looked at, not just the agent's room: one still setting up its session has not joined it yet.
+   */
+  private closeSocketsOf(agentId: string, tokenIds: ReadonlySet<string>): void {
+    for (const socket of this.namespace.sockets.values()) {
+      if (socket.data.agentId !== agentId || !tokenIds.has(socket.data.tokenId)) continue;
+      this.logger.log({ agentId, socketId: socket.id }, 'socket closed: its token was revoked');
+      socket.disconnect(true);
+    }
+  }
+
+  /**
+   * The safety net under `agent.tokens.revoked` (an event lost while the bus was down, a revocation that raced a
+   * handshake): the sockets whose token was revoked meanwhile, read from PostgreSQL in one query, are closed.
+   */
+  private async closeRevokedSockets(): Promise<void> {
+    const byToken = new Map<string, AgentSocket[]>();
+    for (const socket of this.namespace.sockets.values()) {
+      const { tokenId } = socket.data;
+      if (!tokenId) continue;
+      const sockets = byToken.get(tokenId);
+      if (sockets) sockets.push(socket);
+      else byToken.set(tokenId, [socket]);
+    }
+    if (byToken.size === 0) return;
+    try {
+      for (const tokenId of await this.tokens.revokedAmong([...byToken.keys()])) {
+        for (const socket of byToken.get(tokenId) ?? []) {
+          this.logger.warn(
+            { agentId: socket.data.agentId, socketId: socket.id },
+            'socket closed: its token was revoked (found by the periodic check)',
+          );
+          socket.disconnect(true);
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`revoked-token check failed: ${(error as Error).message}`);
+    }
   }
 
   /** The agent now serves other lines: their sockets leave the old line-set room and get the new queue at once. */

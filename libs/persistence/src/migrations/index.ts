@@ -8,6 +8,7 @@ import { SqlSourceRegistry1764000600000 } from './1764000600000-sql-source-regis
 import { LinesTable1764000700000 } from './1764000700000-lines-table';
 import { DropLegacyOfferExpireJobs1764000800000 } from './1764000800000-drop-legacy-offer-expire-jobs';
 import { ContactLastAgentAt1764000900000 } from './1764000900000-contact-last-agent-at';
+import { AgentTokenLastUsed1764001100000 } from './1764001100000-agent-token-last-used';
 import { AuditLogAddressCount1764001300000 } from './1764001300000-audit-log-address-count';
 
 /**
@@ -25,5 +26,6 @@ export const MIGRATIONS = [
   LinesTable1764000700000,
   DropLegacyOfferExpireJobs1764000800000,
   ContactLastAgentAt1764000900000,
+  AgentTokenLastUsed1764001100000,
   AuditLogAddressCount1764001300000,
 ];
