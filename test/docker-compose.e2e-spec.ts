@@ -64,6 +64,26 @@ it('every node command of docker/compose.yml and the Dockerfile names a script t
   expect(scripts.filter((script) => !existsSync(join(root, script)))).toEqual([]);
 });
 
+// Checked without Docker too: the roles' split as the file states it (anchors and merge keys resolved).
+it('docker/compose.yml: the apps connect as the runtime role, only admin and migrate get the owner; the init script creates both', () => {
+  const file = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string>; volumes?: string[] }>;
+  };
+  const { services } = file;
+  for (const app of [...APPS, 'migrate'])
+    expect(services[app].environment?.DATABASE_URL).toMatch(/^postgres:\/\/tether_app:/);
+  const owners = Object.keys(services).filter((name) => services[name].environment?.DATABASE_MIGRATION_URL);
+  expect(owners.sort()).toEqual(['admin', 'migrate']);
+  expect(services.admin.environment?.DATABASE_MIGRATION_URL).toMatch(/^postgres:\/\/tether:/);
+  expect(services.postgres.volumes).toContain('./postgres-init:/docker-entrypoint-initdb.d:ro');
+  const init = readFileSync(join(__dirname, '..', 'docker', 'postgres-init', '01-roles.sql'), 'utf8');
+  expect(init).toMatch(/CREATE ROLE tether LOGIN NOSUPERUSER/);
+  expect(init).toMatch(/CREATE ROLE tether_app LOGIN NOSUPERUSER/);
+  expect(init).toMatch(/ALTER DATABASE :"database" OWNER TO tether;/);
+  for (const variable of ['TETHER_DB_OWNER_PASSWORD', 'TETHER_DB_APP_PASSWORD'])
+    expect(services.postgres.environment?.[variable]).toBeDefined();
+});
+
 describe('docker/compose.yml', () => {
   itWithCompose('is valid with the required variables set', () => {
     const result = compose(['config', '--quiet'], secrets);
@@ -84,12 +104,20 @@ describe('docker/compose.yml', () => {
       expect(service.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
       expect(service.build?.dockerfile).toBe('docker/Dockerfile');
       expect(service.environment).toMatchObject({
-        DATABASE_URL: 'postgres://tether:tether@postgres:5432/tether',
+        DATABASE_URL: 'postgres://tether_app:tether_app@postgres:5432/tether',
         REDIS_URL: 'redis://redis:6379',
         ...secrets,
       });
       expect(service.healthcheck?.test?.join(' ')).toContain('/health');
     }
+    // only the admin app (and the one-shot migrate) connect as the schema owner
+    const migrating = Object.keys(services).filter(
+      (name) => services[name].environment?.DATABASE_MIGRATION_URL,
+    );
+    expect(migrating.sort()).toEqual(['admin', 'migrate']);
+    expect(services.admin.environment?.DATABASE_MIGRATION_URL).toBe(
+      'postgres://tether:tether@postgres:5432/tether',
+    );
     expect(services.postgres.image).toMatch(/^postgres:17/);
     expect(services.redis.image).toMatch(/^redis:7/);
     const published = (services.nginx.ports ?? []).map((port) => port.target).sort((a, b) => a - b);

@@ -2,7 +2,7 @@ import { buildAdminApp } from '../../admin/src/build-admin-app';
 import { buildGatewayApp } from '../../gateway/src/build-gateway-app';
 import { AppName, loadConfigOrExit } from '@tether/config';
 import { lineAppBuilder } from '@tether/line-app';
-import { startEmbeddedPostgres } from '@tether/persistence';
+import { ensureEmbeddedRuntimeRole, startEmbeddedPostgres } from '@tether/persistence';
 import { AppBuilder, TetherProcess } from '@tether/runtime';
 
 /** The lines `npm start` serves: the three seeded in `lines`. Another line runs from its own entry point. */
@@ -37,15 +37,18 @@ async function main(): Promise<void> {
   const tether = new TetherProcess();
   try {
     let databaseUrl = config.databaseUrl;
+    let databaseMigrationUrl = config.databaseMigrationUrl;
     if (!databaseUrl) {
       const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
       tether.onStopped(() => embedded.stop());
       process.stdout.write(
         `embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}\n`,
       );
-      databaseUrl = embedded.url;
+      // two roles, as in production: the superuser owns the schema and migrates, the apps' pool is tether_app
+      databaseMigrationUrl = embedded.url;
+      databaseUrl = await ensureEmbeddedRuntimeRole(embedded.url, config.dataDir);
     }
-    const apps = await tether.start({ ...config, databaseUrl }, 'core', APPS);
+    const apps = await tether.start({ ...config, databaseUrl, databaseMigrationUrl }, 'core', APPS);
     const lines = apps.map(({ name, url }) => `  ${name.padEnd(9)} ${url}  ${SERVES[name] ?? SERVES.sales}`);
     process.stdout.write(
       `\ntether is up (${config.redisUrl ? 'Redis' : 'in-process'} event bus):\n${lines.join('\n')}\n\n`,

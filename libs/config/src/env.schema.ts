@@ -81,6 +81,33 @@ export class EnvSchema {
   @Max(200)
   DATABASE_POOL_SIZE?: number;
 
+  /**
+   * The schema owner's connection, used only to migrate (migrations, SQL sources, the runtime role's grants); the
+   * pool then uses DATABASE_URL, the runtime role. Unset: DATABASE_URL migrates too (one role, development).
+   */
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
+    { message: 'DATABASE_MIGRATION_URL must be a postgres:// or postgresql:// URL' },
+  )
+  DATABASE_MIGRATION_URL?: string;
+
+  /** the role the migrating process grants the apps' privileges to; default: DATABASE_URL's user */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
+    message: 'TETHER_DB_RUNTIME_ROLE must be a lower-case PostgreSQL role name (letters, digits, _)',
+  })
+  TETHER_DB_RUNTIME_ROLE?: string;
+
+  /** how long a process that does not migrate (production line apps, gateway) waits for the schema */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  TETHER_SCHEMA_WAIT_SECONDS?: number;
+
   @IsOptional()
   @IsUrl(
     { protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true },

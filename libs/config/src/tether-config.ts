@@ -25,6 +25,12 @@ export interface TetherConfig {
   ports: Record<FixedApp, number> & Partial<Record<string, number>>;
   databaseUrl?: string;
   databasePoolSize: number;
+  /** the schema owner's connection, for migrating only (DATABASE_MIGRATION_URL); unset: databaseUrl migrates */
+  databaseMigrationUrl?: string;
+  /** TETHER_DB_RUNTIME_ROLE: who gets the apps' grants after a migration run (default: databaseUrl's user) */
+  databaseRuntimeRole?: string;
+  /** how long a process that does not migrate waits for the schema to reach its version */
+  schemaWaitSeconds: number;
   redisUrl?: string;
   adminToken?: string;
   webhookSecret?: string;

@@ -6,3 +6,6 @@ export * from './persistence.module';
 export * from './sql';
 export * from './transaction';
 export { MIGRATIONS } from './migrations';
+export * from './schema-version';
+export * from './runtime-role';
+export * from './embedded-runtime-role';

@@ -65,8 +65,9 @@ describe('SQL sources step (real PostgreSQL)', () => {
     expect(applied.migrations).toContain('SqlSourceRegistry1764000600000');
     const paths = readSqlSources(root).map((s) => s.path);
     expect(applied.sqlSources).toEqual(paths);
-    expect(paths.slice(0, 6)).toEqual([
+    expect(paths.slice(0, 7)).toEqual([
       'persistence/epoch_ms.sql',
+      'persistence/grant_runtime_role.sql',
       'persistence/trace.sql',
       'scheduler/cancel_job.sql',
       'scheduler/hasten_job.sql',

@@ -4,3 +4,4 @@ export * from './core-bridge.module';
 export * from './lifecycle-free';
 export * from './tether-process';
 export * from './app-default-port';
+export * from './schema-duty';

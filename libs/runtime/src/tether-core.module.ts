@@ -3,7 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AgentsModule } from '@tether/agents';
 import { AuthModule } from '@tether/auth';
-import { ConfigModule, TetherConfig } from '@tether/config';
+import { AppName, ConfigModule, TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
 import { CustomersModule } from '@tether/customers';
 import { LinesModule } from '@tether/lines';
@@ -11,18 +11,20 @@ import { coreLoggerParams } from '@tether/observability';
 import { PersistenceModule } from '@tether/persistence';
 import { RealtimeModule } from '@tether/realtime';
 import { SchedulerModule } from '@tether/scheduler';
+import { schemaDutyFor } from './schema-duty';
 
 /**
- * The process's shared parts, built once whatever apps run on top: config, the data source (one pool, migrations
- * checked at start), the event bus, durable timers, secrets, and the domain (agents, customers, contacts with their
- * dispatcher and expiry clock, telephony callbacks). Root of the core's Nest application context (`TetherCore`).
+ * The process's shared parts, built once whatever apps run on top: config, the data source (one pool; the schema
+ * migrated, or in production waited for, at start: `schemaDutyFor`), the event bus, durable timers, secrets, and
+ * the domain (agents, customers, contacts with their dispatcher and expiry clock, telephony callbacks). Root of the core's Nest application context (`TetherCore`).
  */
 @Module({})
 export class TetherCoreModule {
   static forRoot(
     config: TetherConfig & { databaseUrl: string },
-    options: { applicationName: string; logger: Logger },
+    options: { applicationName: string; logger: Logger; role: AppName | 'core' },
   ): DynamicModule {
+    const persistenceLog = options.logger.child({ context: 'Persistence' });
     return {
       module: TetherCoreModule,
       imports: [
@@ -32,7 +34,8 @@ export class TetherCoreModule {
           url: config.databaseUrl,
           poolSize: config.databasePoolSize,
           applicationName: options.applicationName,
-          migrate: true,
+          schema: schemaDutyFor(config, options.role),
+          log: (level, line) => persistenceLog[level](line),
         }),
         RealtimeModule.forRoot({ redisUrl: config.redisUrl }),
         SchedulerModule,

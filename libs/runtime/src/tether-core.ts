@@ -35,10 +35,13 @@ export class TetherCore {
     const context = await NestFactory.createApplicationContext(
       TetherCoreModule.forRoot(config, {
         applicationName: role === 'core' ? 'tether' : `tether-${role}`,
+        role,
         // built before any app's: the one nestjs-pino falls back to outside an app's request, socket or timer
         logger: processLogger.child({ app: role }),
       }),
-      { bufferLogs: true },
+      // abortOnError off: a start that fails (the schema wait ran out, a migration or the grants refused) reaches
+      // the entry point's catch, which says why and exits 1, instead of Nest's process.abort()
+      { bufferLogs: true, abortOnError: false },
     );
     context.useLogger(context.get(NestLogger));
     return new TetherCore(config, role, context, processLogger);

@@ -1,6 +1,7 @@
 export * from './free-port';
 export * from './wait-for';
 export * from './test-database';
+export * from './test-role';
 export * from './test-redis';
 export * from './wire-types';
 export * from './http-json';
