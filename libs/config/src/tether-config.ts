@@ -28,6 +28,8 @@ export interface TetherConfig {
   webhookSecret?: string;
   jwtSecret?: string;
   telephonyCallbackUrl?: string;
+  /** contacts' personal data is erased this many days after they arrived; undefined: kept */
+  retentionDays?: number;
   dataDir: string;
   embeddedPgPort: number;
   logLevel: string;

@@ -15,7 +15,7 @@ import {
   QueueSnapshotService,
   RoutingRulesService,
 } from '@tether/contacts';
-import { CustomerRepository } from '@tether/customers';
+import { CustomerPrivacyService, CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
 import { EventBus } from '@tether/realtime';
 import { DurableScheduler } from '@tether/scheduler';
@@ -32,6 +32,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   AgentTokenService,
   AgentRepository,
   CustomerRepository,
+  CustomerPrivacyService,
   TelephonyCallbackService,
   LineRoutingRepository,
   OfferPayloadBuilder,

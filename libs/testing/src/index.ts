@@ -19,3 +19,4 @@ export * from './fault-proxy';
 export * from './figures';
 export * from './database-pool';
 export * from './sql-fixtures';
+export * from './find-in-database';
