@@ -151,7 +151,8 @@ try {
     servers.push(await proxyFor(app, port, ports[app]));
   }
   console.log(
-    `\ntether cluster is up: ${instances} instances of each app over PostgreSQL and Redis (${env.REDIS_URL})`,
+    // a REDIS_URL's password stays off the terminal
+    `\ntether cluster is up: ${instances} instances of each app over PostgreSQL and Redis (${env.REDIS_URL.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')})`,
   );
   for (const [app, port] of APPS)
     console.log(

@@ -13,6 +13,7 @@ const secrets = {
   TETHER_ADMIN_TOKEN: 'admin-token-for-compose-check',
   TETHER_WEBHOOK_SECRET: 'webhook-secret-for-compose-check',
   TETHER_JWT_SECRET: 'jwt-secret-for-compose-check-0123456789',
+  REDIS_PASSWORD: 'redis-password-for-compose-check',
 };
 
 interface RenderedService {
@@ -105,7 +106,7 @@ describe('docker/compose.yml', () => {
       expect(service.build?.dockerfile).toBe('docker/Dockerfile');
       expect(service.environment).toMatchObject({
         DATABASE_URL: 'postgres://tether_app:tether_app@postgres:5432/tether',
-        REDIS_URL: 'redis://redis:6379',
+        REDIS_URL: 'redis://:redis-password-for-compose-check@redis:6379',
         ...secrets,
       });
       expect(service.healthcheck?.test?.join(' ')).toContain('/health');
@@ -120,6 +121,10 @@ describe('docker/compose.yml', () => {
     );
     expect(services.postgres.image).toMatch(/^postgres:17/);
     expect(services.redis.image).toMatch(/^redis:7/);
+    // Redis requires the password the apps' REDIS_URL carries, and is healthy only when it answers PONG with it
+    expect(services.redis.environment).toMatchObject({ REDIS_PASSWORD: secrets.REDIS_PASSWORD });
+    expect(services.redis.command?.join(' ')).toContain('--requirepass "$REDIS_PASSWORD"');
+    expect(services.redis.healthcheck?.test?.join(' ')).toMatch(/REDISCLI_AUTH=.*PONG/);
     const published = (services.nginx.ports ?? []).map((port) => port.target).sort((a, b) => a - b);
     expect(published).toEqual([3000, 3001, 3002, 3003, 3005]);
   });
@@ -127,6 +132,10 @@ describe('docker/compose.yml', () => {
   itWithCompose('refuses to render without the secrets, naming the missing variable', () => {
     const result = compose(['config', '--quiet']);
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/TETHER_(ADMIN_TOKEN|WEBHOOK_SECRET|JWT_SECRET)/);
+    expect(result.stderr).toMatch(/TETHER_(ADMIN_TOKEN|WEBHOOK_SECRET|JWT_SECRET)|REDIS_PASSWORD/);
+    const { REDIS_PASSWORD: _omitted, ...withoutRedisPassword } = secrets;
+    const noRedisPassword = compose(['config', '--quiet'], withoutRedisPassword);
+    expect(noRedisPassword.status).not.toBe(0);
+    expect(noRedisPassword.stderr).toContain('REDIS_PASSWORD');
   });
 });

@@ -29,8 +29,16 @@ SELECT tether_routing_snapshot('sales', -2639711842066353949, 200, 4, 8, false);
 SELECT offer_id FROM tether_commit_offers('sales', ARRAY[:contact_id]::uuid[],
   ARRAY[lpad(to_hex(:agent::int), 32, '0')]::uuid[], ARRAY['skills'], ARRAY['longest idle of the eligible agents'],
   ARRAY['offered: longest idle of the eligible agents'], 20, 'routing.sticky-wait', ARRAY[]::text[],
-  ARRAY[]::timestamptz[], 5) \gset
+  ARRAY[]::timestamptz[]) \gset
 COMMIT;
+-- the agent's gateway reads the offer's payload (offer.created carries ids only): OfferPayloadBuilder.buildPending,
+-- one query per batch of announcements, here a batch of one
+SELECT o.id, o.expires_at, o.reason, o.trace, c.id, c.line, c.channel, c.external_id, c.ivr, c.enqueued_at,
+       c.announcement, c.customer_id, c.from_address, cu.name, cu.known, cu.external_ref,
+       tether_recent_contacts(c.customer_id, c.id, 5)
+  FROM offers o JOIN contacts c ON c.id = o.contact_id JOIN customers cu ON cu.id = c.customer_id
+ WHERE o.id = ANY(ARRAY[:offer_id]::uuid[]) AND o.state = 'pending' AND o.expires_at > now()
+ ORDER BY o.created_at, o.id;
 
 -- OfferService.accept (outbox row and its safety-net job written inside)
 SELECT outcome, callback_id FROM tether_accept_offer(lpad(to_hex(:agent::int), 32, '0')::uuid, :offer_id,

@@ -149,6 +149,17 @@ export class EnvSchema {
   )
   TETHER_TELEPHONY_CALLBACK_URL?: string;
 
+  /**
+   * Retention of personal data: contacts older than this many days lose their caller number, number called, IVR
+   * input and notes (a daily durable job); unset: kept.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'TETHER_RETENTION_DAYS must be a whole number of days' })
+  @Min(1)
+  @Max(36_500)
+  TETHER_RETENTION_DAYS?: number;
+
   @IsOptional()
   @IsString()
   TETHER_DATA_DIR?: string;

@@ -78,6 +78,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TETHER_AGENT_RESYNC_MS: '0' })).toThrow(/TETHER_AGENT_RESYNC_MS/);
   });
 
+  it('retention is off unless TETHER_RETENTION_DAYS is a whole number of days', () => {
+    expect(loadConfig({}).retentionDays).toBeUndefined();
+    expect(loadConfig({ TETHER_RETENTION_DAYS: '90' }).retentionDays).toBe(90);
+    for (const bad of ['0', '-3', '1.5', 'ninety'])
+      expect(() => loadConfig({ TETHER_RETENTION_DAYS: bad })).toThrow(/TETHER_RETENTION_DAYS/);
+  });
+
+  it('accepts a Redis URL with credentials or TLS, and never repeats the password when refusing one', () => {
+    for (const url of [
+      'redis://:s3cret-pass@redis:6379',
+      'redis://default:s3cret-pass@127.0.0.1:6379/0',
+      'rediss://default:s3cret-pass@cache.example.com:6380',
+    ])
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    let caught: unknown;
+    try {
+      loadConfig({
+        REDIS_URL: 'http://user:s3cret-pass@redis:6379',
+        DATABASE_URL: 'mysql://tether:db-s3cret@db:5432/tether',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    const message = (caught as Error).message;
+    expect(message).toContain('REDIS_URL');
+    expect(message).toContain('http://user:***@redis:6379');
+    expect(message).toContain('mysql://tether:***@db:5432/tether');
+    expect(message).not.toContain('s3cret');
+  });
+
   it('names every bad variable at once', () => {
     let caught: unknown;
     try {

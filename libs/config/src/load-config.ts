@@ -48,7 +48,9 @@ function replacedVariables(raw: Record<string, string>): string[] {
 }
 
 function redactIfSecret(name: string, value: unknown): unknown {
-  return /TOKEN|SECRET|PASSWORD/.test(name) ? '***' : value;
+  if (/TOKEN|SECRET|PASSWORD/.test(name)) return '***';
+  // a URL's password (DATABASE_URL, REDIS_URL) stays off the terminal and the logs too
+  return typeof value === 'string' ? value.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@') : value;
 }
 
 /** Reads and validates the environment; throws InvalidConfigError listing every bad variable. */
@@ -98,6 +100,7 @@ export function loadConfig(
     jwtSecret: parsed.TETHER_JWT_SECRET,
     jwtSecretPrevious: parsed.TETHER_JWT_SECRET_PREVIOUS,
     telephonyCallbackUrl: parsed.TETHER_TELEPHONY_CALLBACK_URL,
+    retentionDays: parsed.TETHER_RETENTION_DAYS,
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,
     logLevel: parsed.LOG_LEVEL ?? 'info',

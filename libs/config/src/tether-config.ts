@@ -40,6 +40,8 @@ export interface TetherConfig {
   /** accepted for agent tokens signed with it (their `kid` names it) while set, never used to sign */
   jwtSecretPrevious?: string;
   telephonyCallbackUrl?: string;
+  /** contacts' personal data is erased this many days after they arrived; undefined: kept */
+  retentionDays?: number;
   dataDir: string;
   embeddedPgPort: number;
   logLevel: string;

@@ -20,16 +20,6 @@ describe('tether_commit_offers', () => {
     agent_id: string;
     contact_id: string;
     expires_at: Date;
-    reason: string;
-    trace: string;
-    line: string;
-    channel: string;
-    external_id: string;
-    customer_id: string;
-    customer_name: string | null;
-    customer_known: boolean;
-    customer_ref: string | null;
-    history: { id: string }[];
   }
   const commit = (
     line: string,
@@ -40,7 +30,7 @@ describe('tether_commit_offers', () => {
   ) =>
     on.query<Made>(
       `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
-                                          $9::text[], $10::timestamptz[], $11)`,
+                                          $9::text[], $10::timestamptz[])`,
       [
         line,
         decisions.map((d) => d.contactId),
@@ -53,7 +43,6 @@ describe('tether_commit_offers', () => {
         'routing.sticky-wait',
         holds.map((h) => h.key),
         holds.map((h) => h.until),
-        5,
       ],
     );
   const contact = (id: string) =>
@@ -74,33 +63,24 @@ describe('tether_commit_offers', () => {
       [contactId],
     );
 
-  it('offers the contact: contact offered, slot taken, a pending offer, and the payload with the customer card', async () => {
+  it('offers the contact: contact offered, slot taken, a pending offer; ids only come back (no personal data)', async () => {
     const agentId = await db.fixtures.agent();
     const customerId = await db.fixtures.customer({ name: 'Ada', externalRef: 'CRM-1' });
-    const earlier = await db.fixtures.contact({
-      customerId,
-      status: 'ended',
-      createdAt: new Date(Date.now() - 60_000),
-    });
     const contactId = await db.fixtures.contact({ customerId });
 
     const [made, ...more] = await commit('sales', [
       { contactId, agentId, reason: 'sticky', trace: 'last agent is free' },
     ]);
     expect(more).toEqual([]);
-    expect(made).toMatchObject({
-      agent_id: agentId,
-      contact_id: contactId,
-      reason: 'sticky',
-      trace: 'last agent is free',
-      line: 'sales',
-      channel: 'voice',
-      customer_id: customerId,
-      customer_name: 'Ada',
-      customer_known: true,
-      customer_ref: 'CRM-1',
-    });
-    expect(made.history.map((h) => h.id)).toEqual([earlier]);
+    expect(Object.keys(made).sort()).toEqual(['agent_id', 'contact_id', 'expires_at', 'offer_id']);
+    expect(made).toMatchObject({ agent_id: agentId, contact_id: contactId });
+    expect(
+      await db.one(
+        `SELECT reason, trace, abs(extract(epoch FROM expires_at - $2::timestamptz)) < 0.001 AS same_expiry
+         FROM offers WHERE id = $1`,
+        [made.offer_id, made.expires_at],
+      ),
+    ).toEqual({ reason: 'sticky', trace: 'last agent is free', same_expiry: true });
 
     const row = (await contact(contactId))!;
     expect(row).toMatchObject({ status: 'offered', offered_agent_id: agentId });
@@ -197,10 +177,13 @@ describe('tether_commit_offers', () => {
       db,
       7,
     );
-    expect(made.map((m) => [m.contact_id, m.agent_id, m.channel])).toEqual([
-      [first, x, 'voice'],
-      [chat, y, 'chat'],
+    expect(made.map((m) => [m.contact_id, m.agent_id])).toEqual([
+      [first, x],
+      [chat, y],
     ]);
+    expect(await db.one(`SELECT channel FROM offers WHERE id = $1`, [made[1].offer_id])).toEqual({
+      channel: 'chat',
+    });
     expect(await used(y, 'chat')).toBe(1);
     expect(await used(y, 'voice')).toBe(0);
     expect((await offersOf(chat))[0].seconds).toBeCloseTo(7, 2);

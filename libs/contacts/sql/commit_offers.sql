@@ -6,21 +6,21 @@
 -- caller: p_traces[i] is the engine's why (kept on the offer), p_trace_entries[i] the contact's trace entry. An offer
 -- expires p_timeout_seconds after it is made (clock_timestamp(), not the transaction's start).
 --
--- Outcome: one row per offer made, with what its payload is built from (contact, customer card, recent contacts);
--- a dropped decision returns no row (the caller compares counts and passes again).
+-- Outcome: one row per offer made (offer_id, agent_id, contact_id, expires_at); a dropped decision returns no row
+-- (the caller compares counts and passes again). Ids only: the offer's payload (contact, customer card, recent
+-- contacts) is read by the agent's gateway (OfferPayloadBuilder.buildPending), since the event announcing the offer
+-- carries no personal data; reading it here too would do that work twice on the hot path.
 -- Locks: per decision, the contact row (UPDATE), then the agent's slot row (UPDATE), then the new offer: the lock
 -- order every contact transition follows.
 
 DROP FUNCTION IF EXISTS tether_commit_offers(text, uuid[], uuid[], text[], text[], int, text[], timestamptz[], int);
+-- the signature that returned the payload's columns too (p_history_limit: recent contacts per card)
+DROP FUNCTION IF EXISTS tether_commit_offers(text, uuid[], uuid[], text[], text[], text[], int, text, text[], timestamptz[], int);
 
 CREATE OR REPLACE FUNCTION tether_commit_offers(
   p_line text, p_contact_ids uuid[], p_agent_ids uuid[], p_reasons text[], p_traces text[], p_trace_entries text[],
-  p_timeout_seconds int, p_hold_kind text, p_hold_keys text[], p_hold_untils timestamptz[], p_history_limit int
-) RETURNS TABLE (
-  offer_id uuid, agent_id uuid, contact_id uuid, expires_at timestamptz, reason text, trace text, line text,
-  channel text, external_id text, ivr jsonb, enqueued_at timestamptz, announcement text, customer_id uuid,
-  from_address text, customer_name text, customer_known boolean, customer_ref text, history json
-) LANGUAGE plpgsql AS $fn$
+  p_timeout_seconds int, p_hold_kind text, p_hold_keys text[], p_hold_untils timestamptz[]
+) RETURNS TABLE (offer_id uuid, agent_id uuid, contact_id uuid, expires_at timestamptz) LANGUAGE plpgsql AS $fn$
 DECLARE
   i int;
   v_channel text;
@@ -53,11 +53,7 @@ BEGIN
             clock_timestamp(), clock_timestamp() + make_interval(secs => p_timeout_seconds))
     RETURNING offers.id, offers.expires_at INTO v_offer, v_expires;
 
-    RETURN QUERY
-      SELECT v_offer, p_agent_ids[i], c.id, v_expires, p_reasons[i], p_traces[i], c.line, c.channel, c.external_id,
-             c.ivr, c.enqueued_at, c.announcement, c.customer_id, c.from_address, cu.name, cu.known, cu.external_ref,
-             tether_recent_contacts(c.customer_id, c.id, p_history_limit)
-        FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = p_contact_ids[i];
+    RETURN QUERY SELECT v_offer, p_agent_ids[i], p_contact_ids[i], v_expires;
   END LOOP;
 END
 $fn$;

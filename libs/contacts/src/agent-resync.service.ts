@@ -63,6 +63,14 @@ export class AgentResyncService {
   }
 
   /**
+   * The payloads of just-announced offers (`offer.created` carries ids only) that are still pending: one query for a
+   * whole batch of announcements, oldest first.
+   */
+  announcedOffers(offerIds: readonly string[]): Promise<OfferPayload[]> {
+    return this.payloads.buildPending(offerIds);
+  }
+
+  /**
    * Of these offers, those no longer pending. An offer still pending past its expiry is not ended yet: its timer
    * will expire it (and announce that).
    */

@@ -11,12 +11,17 @@ import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
 import { ContactTrace } from './contact-trace';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
-import { OfferPayloadRow, RECENT_CONTACTS_ON_OFFER, offerPayloadFrom } from './offer-payload.builder';
 import type { RoutingSnapshot } from './routing-snapshot.types';
 
-/** An offer a routing pass committed, with everything its payload is built from. */
-interface CommittedOfferRow extends OfferPayloadRow {
+/**
+ * An offer a routing pass committed. Its payload (contact, customer card) is not read here: the event announcing it
+ * carries ids only, and the agent's gateway reads the payload (`OfferPayloadBuilder.buildPending`).
+ */
+interface CommittedOfferRow {
+  offer_id: string;
   agent_id: string;
+  contact_id: string;
+  expires_at: Date;
 }
 
 /**
@@ -122,9 +127,10 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
         'offered',
       );
     }
+    // ids only on the bus: no name, number or note crosses Redis
     await Promise.all(
       made.map((row) =>
-        this.bus.publish({ type: 'offer.created', agentId: row.agent_id, offer: offerPayloadFrom(row) }),
+        this.bus.publish({ type: 'offer.created', agentId: row.agent_id, offerId: row.offer_id }),
       ),
     );
     await this.bus.publish({ type: 'queue.changed', lines: [line] });
@@ -148,7 +154,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     const made = await rows<CommittedOfferRow>(
       tx,
       `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
-                                          $9::text[], $10::timestamptz[], $11)`,
+                                          $9::text[], $10::timestamptz[])`,
       [
         line,
         result.assignments.map((a) => a.contactId),
@@ -160,7 +166,6 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
         JOB_KINDS.preferredAgentHoldEnds,
         result.holds.map((h) => holdKey(h.contactId, h.until)),
         result.holds.map((h) => h.until),
-        RECENT_CONTACTS_ON_OFFER,
       ],
     );
     // dropped decisions (another line's pass took the agent's last slot, the caller hung up), or more contacts

@@ -6,7 +6,7 @@ import { rows, Sql } from '@tether/persistence';
 import type { CustomerCard, OfferPayload } from '@tether/realtime';
 import type { Channel, Line, OfferReason } from '@tether/routing';
 
-/** How many of the customer's earlier contacts travel with an offer (also in tether_commit_offers' argument). */
+/** How many of the customer's earlier contacts travel with an offer. */
 export const RECENT_CONTACTS_ON_OFFER = 5;
 
 /** The columns of a contact and its customer that make the card an agent sees (`c` contacts, `cu` customers). */
@@ -24,7 +24,8 @@ export interface ContactCardRow {
   enqueued_at: Date;
   announcement: string | null;
   customer_id: string;
-  from_address: string;
+  /** null once erased (retention or an erase request: only for contacts that have ended) */
+  from_address: string | null;
   customer_name: string | null;
   customer_known: boolean;
   customer_ref: string | null;
@@ -32,7 +33,7 @@ export interface ContactCardRow {
   history: CustomerCard['recentContacts'];
 }
 
-/** The columns an offer's payload is built from (`tether_commit_offers` returns them for every offer it makes). */
+/** The columns an offer's payload is built from. */
 export interface OfferPayloadRow extends ContactCardRow {
   offer_id: string;
   expires_at: Date;
@@ -97,6 +98,26 @@ export class OfferPayloadBuilder {
     const found = await rows<OfferPayloadRow>(
       sql,
       `${SELECT_OFFER} WHERE o.id = ANY($1::uuid[]) ORDER BY o.created_at, o.id`,
+      [ids],
+    );
+    return found.map(offerPayloadFrom);
+  }
+
+  /**
+   * The payloads of the offers among these that are still pending and unexpired, in one query, oldest first: what a
+   * gateway sends for a batch of `offer.created` events (the events carry ids only). An offer that ended before it
+   * was read is left out: its agent never needs to see it.
+   */
+  async buildPending(
+    offerIds: readonly string[],
+    sql: Sql = this.dataSource.manager,
+  ): Promise<OfferPayload[]> {
+    const ids = offerIds.filter((id) => UUID.test(id));
+    if (ids.length === 0) return [];
+    const found = await rows<OfferPayloadRow>(
+      sql,
+      `${SELECT_OFFER} WHERE o.id = ANY($1::uuid[]) AND o.state = 'pending' AND o.expires_at > now()
+       ORDER BY o.created_at, o.id`,
       [ids],
     );
     return found.map(offerPayloadFrom);

@@ -1,6 +1,6 @@
 -- tether_recent_contacts(p_customer, p_exclude, p_limit): a customer's latest contacts, newest first, with one left
 -- out (the contact being offered), as an offer's customer card shows them: a json array of {id, line, channel,
--- agentId, resolution, notes, startedAt}. Used by tether_commit_offers and OfferPayloadBuilder.
+-- agentId, resolution, notes, startedAt}. Used by OfferPayloadBuilder (the card a gateway sends with an offer).
 --
 -- Outcome: the array ('[]' for none); no codes. STABLE.
 -- Locks: none (reads contacts).

@@ -84,7 +84,12 @@ export class CustomerRepository {
       known: boolean;
       external_ref: string | null;
       created_at: Date;
-    }>(sql, `SELECT id, name, known, external_ref, created_at FROM customers WHERE id = $1`, [id]);
+    }>(
+      sql,
+      // an erased customer's tombstone is not a customer: its id is never shown as one
+      `SELECT id, name, known, external_ref, created_at FROM customers WHERE id = $1 AND erased_at IS NULL`,
+      [id],
+    );
     if (!row) return undefined;
     const identities = await rows<{ kind: string; value: string }>(
       sql,

@@ -72,8 +72,9 @@ describe('SQL sources step (real PostgreSQL)', () => {
       'scheduler/cancel_job.sql',
       'scheduler/hasten_job.sql',
       'scheduler/schedule_job.sql',
-      'customers/recent_contacts.sql',
+      'customers/erase_expired_caller_identities.sql',
     ]);
+    expect(paths[6]).toBe('customers/recent_contacts.sql');
     expect(paths).toContain('contacts/receive_call.sql');
     const rows = await recorded();
     expect([...rows.keys()].sort()).toEqual([...paths].sort());

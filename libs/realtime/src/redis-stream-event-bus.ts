@@ -29,26 +29,52 @@ export class RedisStreamEventBus extends EventBus {
   private running = false;
   private loop?: Promise<void>;
 
-  constructor(private readonly url: string) {
+  /**
+   * `url` is REDIS_URL: `redis://[[user]:password@]host:port[/db]`, or `rediss://` for TLS (the server's certificate is
+   * verified against Node's CAs, plus NODE_EXTRA_CA_CERTS for a private CA). `options.ca` trusts one more CA for this
+   * bus alone (tests).
+   */
+  constructor(
+    private readonly url: string,
+    private readonly options: { ca?: string } = {},
+  ) {
     super();
   }
 
   async connect(): Promise<void> {
-    this.writer = createClient({ url: this.url });
+    this.writer = createClient({
+      url: this.url,
+      ...(this.options.ca ? { socket: { tls: true, ca: this.options.ca } } : {}),
+    });
     this.reader = this.writer.duplicate();
-    for (const client of [this.writer, this.reader]) {
-      client.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
+    const clients = [this.writer, this.reader];
+    // Redis not there yet is waited for (node-redis reconnects); Redis refusing this instance (the password, the
+    // TLS certificate) will not change by retrying: the start fails at once, saying why
+    let refuse: (error: Error) => void = () => undefined;
+    const refused = new Promise<never>((_, reject) => (refuse = reject));
+    for (const client of clients) {
+      client.on('error', (error: Error) => {
+        if (isRefusal(error)) refuse(error);
+        this.logger.warn(`redis: ${error.message}`);
+      });
     }
-    await Promise.all([this.writer.connect(), this.reader.connect()]);
-    // start after the newest entry: history before this instance existed is not its business
-    const newest = await this.writer.sendCommand<[string, string[]][]>([
-      'XREVRANGE',
-      EVENTS_STREAM,
-      '+',
-      '-',
-      'COUNT',
-      '1',
-    ]);
+    const writer = this.writer;
+    const ready = (async () => {
+      await Promise.all(clients.map((client) => client.connect()));
+      // start after the newest entry: history before this instance existed is not its business
+      return writer.sendCommand<[string, string[]][]>(['XREVRANGE', EVENTS_STREAM, '+', '-', 'COUNT', '1']);
+    })();
+    ready.catch(() => undefined); // when refused first, what the destroyed clients answer later goes nowhere
+    let newest: [string, string[]][];
+    try {
+      newest = await Promise.race([ready, refused]);
+    } catch (error) {
+      for (const client of clients) destroyQuietly(client);
+      this.writer = this.reader = undefined;
+      throw new Error(`Redis at REDIS_URL cannot be used: ${(error as Error).message}`);
+    } finally {
+      refuse = () => undefined;
+    }
     this.lastId = newest[0]?.[0] ?? '0-0';
     this.running = true;
     this.loop = this.readLoop();
@@ -145,10 +171,45 @@ export class RedisStreamEventBus extends EventBus {
   }
 
   async close(): Promise<void> {
+    const { writer, reader } = this;
+    if (!writer) return;
+    this.writer = this.reader = undefined;
     this.running = false;
     // the reader may sit in a blocking XREAD: disconnecting it ends the loop at once
-    this.reader?.destroy();
-    await this.writer?.quit().catch(() => undefined);
+    destroyQuietly(reader);
+    // pending publishes get a moment to finish; a writer that cannot reach Redis (an outage, a refused connection
+    // being retried) is dropped rather than waited for
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.resolve()
+        .then(() => writer.quit())
+        .catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, 2_000))),
+    ]);
+    clearTimeout(timer);
+    destroyQuietly(writer);
     await this.loop?.catch(() => undefined);
   }
+}
+
+function destroyQuietly(client: Client | undefined): void {
+  try {
+    client?.destroy();
+  } catch {
+    // never opened, or closed already
+  }
+}
+
+/**
+ * An error that retrying cannot cure: Redis refused the credentials (NOAUTH, WRONGPASS, a password for a server
+ * without one) or the TLS handshake failed on the certificate.
+ */
+function isRefusal(error: Error): boolean {
+  if (/^(NOAUTH|WRONGPASS)\b|AUTH <password> called without any password configured/.test(error.message))
+    return true;
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    /^(ERR_TLS_CERT|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_(GET|VERIFY)_)/.test(code)
+  );
 }

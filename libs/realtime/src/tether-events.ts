@@ -61,9 +61,14 @@ export interface CustomerCard {
 export type OfferRevokeReason =
   'expired' | 'caller_hung_up' | 'agent_disconnected' | 'agent_offline' | 'agent_removed';
 
-/** Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. */
+/**
+ * Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. They cross
+ * a Redis Stream that keeps the last ~2 minutes of events, so they carry ids and codes only, never personal data (no
+ * name, number, note or IVR input): what an agent is shown is read from PostgreSQL by the gateway that shows it.
+ */
 export type TetherEvent =
-  | { type: 'offer.created'; agentId: string; offer: OfferPayload }
+  /** a routing pass made an offer: the agent's gateway reads its payload (`OfferPayload`) and sends it */
+  | { type: 'offer.created'; agentId: string; offerId: string }
   | { type: 'offer.revoked'; agentId: string; offerId: string; contactId: string; reason: OfferRevokeReason }
   | { type: 'queue.changed'; lines: Line[] }
   | { type: 'agent.presence'; agentId: string; state: PresenceState; reason: string }

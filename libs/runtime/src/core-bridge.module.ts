@@ -4,7 +4,7 @@ import { AgentRepository } from '@tether/agents';
 import { AgentTokenService, SecretsService } from '@tether/auth';
 import { TETHER_CONFIG } from '@tether/config';
 import { CONTACTS_SERVICES } from '@tether/contacts';
-import { CustomerRepository } from '@tether/customers';
+import { CustomerPrivacyService, CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
 import { EventBus } from '@tether/realtime';
 import { DurableScheduler } from '@tether/scheduler';
@@ -21,6 +21,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   AgentTokenService,
   AgentRepository,
   CustomerRepository,
+  CustomerPrivacyService,
   TelephonyCallbackService,
   ...CONTACTS_SERVICES,
   LineDirectory,

@@ -15,6 +15,12 @@ export interface JobPayloads {
   'agent.disconnect-grace': { agentId: string };
   /** Deliver (retry) one outbound telephony callback from the outbox (libs/telephony). */
   'telephony.callback': { id: string };
+  /**
+   * Retention (TETHER_RETENTION_DAYS): erase the personal data of contacts older than that, one batch per run; run
+   * at start and daily, the next batch at once while a batch comes back full (libs/customers,
+   * `CustomerPrivacyService`).
+   */
+  'privacy.retention': Record<string, never>;
 }
 
 export type JobKind = keyof JobPayloads;

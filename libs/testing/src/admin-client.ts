@@ -3,6 +3,7 @@ import type {
   AgentTokenView,
   AgentView,
   IssuedAgentToken,
+  CustomerExportView,
   CustomerView,
   Line,
   NewAgentBody,
@@ -106,6 +107,18 @@ export class AdminClient {
 
   async getCustomer(id: string): Promise<CustomerView> {
     return expectStatus('get customer', await this.request<CustomerView>('GET', `/v1/customers/${id}`), 200);
+  }
+
+  async exportCustomer(id: string): Promise<CustomerExportView> {
+    return expectStatus(
+      'export customer',
+      await this.request<CustomerExportView>('GET', `/v1/customers/${id}/export`),
+      200,
+    );
+  }
+
+  async eraseCustomer(id: string): Promise<void> {
+    expectStatus('erase customer', await this.request('DELETE', `/v1/customers/${id}`), 204);
   }
 
   async getRouting(line: Line): Promise<RoutingRulesView> {

@@ -20,3 +20,5 @@ export * from './fault-proxy';
 export * from './figures';
 export * from './database-pool';
 export * from './sql-fixtures';
+export * from './private-redis';
+export * from './find-in-database';

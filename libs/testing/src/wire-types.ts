@@ -104,6 +104,37 @@ export interface CustomerView {
   contacts: HistoryEntry[];
 }
 
+/** GET /v1/customers/{id}/export: everything Tether holds about the customer */
+export interface CustomerExportView {
+  exportedAt: string;
+  customer: {
+    id: string;
+    name: string | null;
+    known: boolean;
+    externalRef: string | null;
+    createdAt: string;
+  };
+  identities: { kind: string; value: string; createdAt: string }[];
+  contacts: {
+    id: string;
+    callId: string;
+    line: Line;
+    channel: string;
+    status: string;
+    from: string | null;
+    to: string | null;
+    ivr: Record<string, unknown> | null;
+    agentId: string | null;
+    resolution: string | null;
+    notes: string | null;
+    createdAt: string;
+    connectedAt: string | null;
+    completedAt: string | null;
+    erasedAt: string | null;
+    offers: { id: string; agentId: string; state: string }[];
+  }[];
+}
+
 export interface IntentRule {
   skills: Record<string, number>;
   priority?: number;

@@ -31,6 +31,7 @@ import { AgentConnectionCap } from './agent-connection-cap';
 import { AgentStatusDto, ContactCompleteDto, OfferAcceptDto, OfferRejectDto } from './agent-events.dto';
 import { AgentSocketSync, SyncedSocketData } from './agent-socket-sync';
 import { EventRateLimiter } from './event-rate-limiter';
+import { OfferAnnouncements } from './offer-announcements';
 import { answer } from './socket-ack';
 
 interface AgentSocketData extends SyncedSocketData {
@@ -68,6 +69,7 @@ export class AgentsGateway
   private unsubscribe?: () => void;
   private unsubscribeRecovery?: () => void;
   private sync!: AgentSocketSync;
+  private announcements!: OfferAnnouncements;
   private resyncTimer?: NodeJS.Timeout;
   private readonly dirtyLines = new Set<Line>();
   /** per line-set room, what its last snapshot held (total and contact ids): an unchanged queue is not re-sent */
@@ -99,6 +101,15 @@ export class AgentsGateway
       this.resync,
       () => namespace.sockets.values(),
       (agentId) => this.socketsOf(agentId),
+    );
+    // offer.created carries ids only: the payloads of a batch of them are read in one query
+    this.announcements = new OfferAnnouncements(
+      (offerIds) => this.resync.announcedOffers(offerIds),
+      (agentId) => this.socketsOf(agentId).length > 0,
+      (agentId, offer) => {
+        for (const socket of this.socketsOf(agentId)) this.sync.sendOffer(socket, offer);
+      },
+      (error) => this.logger.warn(`reading announced offers failed: ${error.message}`),
     );
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
     // events published while the bus was down may be lost for good: read what the sockets should hold instead
@@ -259,7 +270,7 @@ export class AgentsGateway
   private onBusEvent(event: TetherEvent): void {
     switch (event.type) {
       case 'offer.created':
-        for (const socket of this.socketsOf(event.agentId)) this.sync.sendOffer(socket, event.offer);
+        this.announcements.announce(event.agentId, event.offerId);
         return;
       case 'offer.revoked':
         this.sync.revokeOffer(event.agentId, event.offerId, event.contactId, event.reason);

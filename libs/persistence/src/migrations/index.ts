@@ -9,6 +9,7 @@ import { LinesTable1764000700000 } from './1764000700000-lines-table';
 import { DropLegacyOfferExpireJobs1764000800000 } from './1764000800000-drop-legacy-offer-expire-jobs';
 import { ContactLastAgentAt1764000900000 } from './1764000900000-contact-last-agent-at';
 import { AgentTokenLastUsed1764001100000 } from './1764001100000-agent-token-last-used';
+import { ErasablePersonalData1764001200000 } from './1764001200000-erasable-personal-data';
 import { AuditLogAddressCount1764001300000 } from './1764001300000-audit-log-address-count';
 
 /**
@@ -27,5 +28,6 @@ export const MIGRATIONS = [
   DropLegacyOfferExpireJobs1764000800000,
   ContactLastAgentAt1764000900000,
   AgentTokenLastUsed1764001100000,
+  ErasablePersonalData1764001200000,
   AuditLogAddressCount1764001300000,
 ];

@@ -1,0 +1,31 @@
+-- tether_erase_expired_contact_data(p_days, p_limit): retention (TETHER_RETENTION_DAYS, the 'privacy.retention'
+-- job of CustomerPrivacyService, libs/customers). Erases the personal data of at most p_limit contacts that arrived
+-- more than p_days days ago (created_at, against the database's clock) and have ended (agent's work closed): the
+-- caller's number, the number called, the IVR's input and the notes are nulled and erased_at set, as an erase
+-- request does (tether_erase_customer_contacts); the contact keeps its customer, line, channel, times and resolution.
+-- Oldest first, through the partial index contacts_unerased_by_age, so each run reads only what is left to erase.
+--
+-- Outcome: how many contacts this call erased; p_limit means more may be left (the caller runs it again).
+-- Idempotent: an erased contact is never picked again.
+-- Locks: the contact rows it erases, FOR UPDATE SKIP LOCKED: a contact another transaction holds (a late hang-up, a
+-- concurrent erase request) is left for the next run instead of waited for.
+
+CREATE OR REPLACE FUNCTION tether_erase_expired_contact_data(p_days int, p_limit int) RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_erased int;
+BEGIN
+  WITH due AS (
+    SELECT c.id FROM contacts c
+     WHERE c.erased_at IS NULL AND c.created_at < now() - make_interval(days => p_days)
+       AND c.status = 'ended' AND NOT c.work_open
+     ORDER BY c.created_at
+     LIMIT p_limit
+     FOR UPDATE SKIP LOCKED
+  )
+  UPDATE contacts c SET from_address = NULL, to_address = NULL, ivr = NULL, notes = NULL, erased_at = now()
+    FROM due WHERE c.id = due.id;
+  GET DIAGNOSTICS v_erased = ROW_COUNT;
+  RETURN v_erased;
+END
+$fn$;
