@@ -8,6 +8,7 @@ import { SqlSourceRegistry1764000600000 } from './1764000600000-sql-source-regis
 import { LinesTable1764000700000 } from './1764000700000-lines-table';
 import { DropLegacyOfferExpireJobs1764000800000 } from './1764000800000-drop-legacy-offer-expire-jobs';
 import { ContactLastAgentAt1764000900000 } from './1764000900000-contact-last-agent-at';
+import { CallsScopedToLine1764001000000 } from './1764001000000-calls-scoped-to-line';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   LinesTable1764000700000,
   DropLegacyOfferExpireJobs1764000800000,
   ContactLastAgentAt1764000900000,
+  CallsScopedToLine1764001000000,
 ];
