@@ -314,7 +314,7 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
         ],
         ['  answered other (violations)', callNon2xx.length],
         [
-          'hang-ups planned (with-call/after-2xx/later)',
+          'hang-ups planned (before-call/with-call/after-2xx/later)',
           `${hangupPlans.length} (${HANGUP_TIMINGS.map((t) => hangupPlans.filter((p) => p.hangup === t).length).join('/')})`,
         ],
         ['hang-up deliveries (incl. copies)', hangupDeliveries.length],
