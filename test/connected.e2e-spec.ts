@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import {
+  CALLBACK_PATH,
   CallbackReceiver,
   type ReceivedCallback,
   type Tether,
@@ -68,14 +69,23 @@ describe('connected calls and the telephony callback', () => {
     });
     expect(callback.headers['content-type']).toMatch(/application\/json/);
     const signature = callback.headers['x-tether-signature'];
+    const header = typeof signature === 'string' ? signature : undefined;
+    // v2, bound to POST and the callback URL's own path and query
+    expect(callback.method).toBe('POST');
+    expect(callback.path).toBe(CALLBACK_PATH);
+    expect(header).toMatch(/^t=\d+,v2=[0-9a-f]{64}$/);
     expect(
-      isValidTetherSignature(
-        tether.webhookSecret,
-        typeof signature === 'string' ? signature : undefined,
-        callback.rawBody,
-      ),
+      isValidTetherSignature(tether.webhookSecret, header, 'POST', CALLBACK_PATH, callback.rawBody),
     ).toBe(true);
-    expect(isValidTetherSignature('some-other-secret-0123456789', String(signature), callback.rawBody)).toBe(
+    expect(
+      isValidTetherSignature('some-other-secret-0123456789', header, 'POST', CALLBACK_PATH, callback.rawBody),
+    ).toBe(false);
+    // the query is signed too: without it, or on another path, the same header does not verify
+    const [pathOnly] = CALLBACK_PATH.split('?');
+    expect(isValidTetherSignature(tether.webhookSecret, header, 'POST', pathOnly, callback.rawBody)).toBe(
+      false,
+    );
+    expect(isValidTetherSignature(tether.webhookSecret, header, 'PUT', CALLBACK_PATH, callback.rawBody)).toBe(
       false,
     );
     // delivered once it got a 2xx: no second delivery
@@ -99,6 +109,8 @@ describe('connected calls and the telephony callback', () => {
         isValidTetherSignature(
           tether.webhookSecret,
           String(attempt.headers['x-tether-signature']),
+          attempt.method,
+          attempt.path,
           attempt.rawBody,
         ),
       ).toBe(true);

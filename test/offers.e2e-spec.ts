@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { type Tether, TestFloor, startTether } from '@tether/testing';
+import { type Tether, TestFloor, startTether, uniqueCallId, uniquePhone } from '@tether/testing';
 
 /** CONTRACT: an offer is accepted, rejected, expires or is revoked, and exactly one outcome wins. */
 describe('offers', () => {
@@ -73,6 +73,19 @@ describe('offers', () => {
     expect(hungUp.body.endReason).toBe('abandoned');
     await watcher.nextQueue((q) => !q.waiting.some((w) => w.contactId === call.contactId));
     expect((await floor.line('sales').getCall(call.callId)).body.status).toBe('ended');
+  });
+
+  it('a call whose hang-up overtook its webhook is offered to nobody, while the next call is offered at once', async () => {
+    const agent = await floor.agent({ lines: ['sales'] });
+    const early = { callId: uniqueCallId(), from: uniquePhone(), to: '+15550000001' };
+    expect((await floor.line('sales').hangup(early.callId)).status).toBe(202);
+    const late = await floor.line('sales').postCall(early);
+    expect(late.status).toBe(201);
+    expect(late.body.status).toBe('ended');
+    await agent.expectNoOffer(500);
+    // the control: the same agent, available all along, is offered the next call
+    const next = await floor.call('sales');
+    expect((await agent.nextOffer()).contact.id).toBe(next.contactId);
   });
 
   it('a hangup while offered revokes the offer (caller_hung_up); accepting it afterwards fails', async () => {

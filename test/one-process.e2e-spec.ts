@@ -58,7 +58,7 @@ describe('one process, shared parts (npm start)', () => {
         headers: {
           'content-type': 'application/json',
           'x-request-id': requestId,
-          'x-tether-signature': tetherSignature(tether.webhookSecret, raw),
+          'x-tether-signature': tetherSignature(tether.webhookSecret, 'POST', '/v1/telephony/calls', raw),
         },
         body: raw,
       },

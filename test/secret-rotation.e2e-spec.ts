@@ -108,8 +108,13 @@ describe('secret rotation', () => {
         timeoutMs: 5_000,
       });
       const signature = String(callback.headers['x-tether-signature']);
-      expect(isValidTetherSignature(tether.webhookSecret, signature, callback.rawBody)).toBe(true);
-      expect(isValidTetherSignature(OLD_WEBHOOK_SECRET, signature, callback.rawBody)).toBe(false);
+      const { method, path } = callback;
+      expect(isValidTetherSignature(tether.webhookSecret, signature, method, path, callback.rawBody)).toBe(
+        true,
+      );
+      expect(isValidTetherSignature(OLD_WEBHOOK_SECRET, signature, method, path, callback.rawBody)).toBe(
+        false,
+      );
     });
   });
 

@@ -5,6 +5,7 @@ import {
   type AdminClient,
   type Tether,
   startTether,
+  tetherSignature,
   uniqueCallId,
   uniquePhone,
   waitFor,
@@ -281,6 +282,138 @@ describe('security', () => {
       const acks = await Promise.all(Array.from({ length: 40 }, () => client.setStatus('away')));
       expect(acks.filter((a) => a.ok).length).toBeLessThanOrEqual(12);
       expect(acks.some((a) => !a.ok && /rate limited/.test(a.error))).toBe(true);
+      client.close();
+    });
+  });
+
+  describe('webhook signatures are bound to method and path, and calls to their line', () => {
+    const HANGUP = JSON.stringify({ type: 'hangup' });
+    const callPath = (callId: string) => `/v1/telephony/calls/${callId}`;
+    const eventsPath = (callId: string) => `${callPath(callId)}/events`;
+    const newCall = () => {
+      const from = uniquePhone();
+      phones.push(from);
+      return { callId: uniqueCallId(), from, to: '+15550000001' };
+    };
+
+    it('a captured hang-up replayed against another call id, method, path or line is 401; the original succeeds', async () => {
+      const sales = tether.line('sales');
+      const service = tether.line('service');
+      const [target, bystander, otherLine] = [newCall(), newCall(), newCall()];
+      expect((await sales.postCall(target)).status).toBe(201);
+      expect((await sales.postCall(bystander)).status).toBe(201);
+      expect((await service.postCall(otherLine)).status).toBe(201);
+
+      // what an eavesdropper captured: the platform's signed hang-up of `target` on sales
+      const captured = tetherSignature(tether.webhookSecret, 'POST', eventsPath(target.callId), HANGUP);
+      const replay = { signatureHeader: captured };
+      const attempts = {
+        'another call id': await sales.request('POST', eventsPath(bystander.callId), HANGUP, replay),
+        // no two routes share a path, so the method is isolated the other way round: a signature made for another
+        // method over the very same path and body
+        'another method': await sales.request('POST', eventsPath(target.callId), HANGUP, {
+          signatureHeader: tetherSignature(tether.webhookSecret, 'PUT', eventsPath(target.callId), HANGUP),
+        }),
+        'another path': await sales.request('POST', '/v1/telephony/calls', HANGUP, replay),
+        'another line (its call)': await service.request(
+          'POST',
+          eventsPath(otherLine.callId),
+          HANGUP,
+          replay,
+        ),
+        'a query string added': await sales.request(
+          'POST',
+          `${eventsPath(target.callId)}?x=1`,
+          HANGUP,
+          replay,
+        ),
+      };
+      expect(
+        Object.fromEntries(Object.entries(attempts).map(([label, sent]) => [label, sent.response.status])),
+      ).toEqual({
+        'another call id': 401,
+        'another method': 401,
+        'another path': 401,
+        'another line (its call)': 401,
+        'a query string added': 401,
+      });
+      // nothing was touched
+      expect((await sales.getCall(bystander.callId)).body.status).toBe('queued');
+      expect((await service.getCall(otherLine.callId)).body.status).toBe('queued');
+      expect((await sales.getCall(target.callId)).body.status).toBe('queued');
+
+      // the control: the captured request itself, as it was signed, is accepted and ends its own call only
+      const original = await sales.request<{ status: string }>(
+        'POST',
+        eventsPath(target.callId),
+        HANGUP,
+        replay,
+      );
+      expect(original.response.status).toBe(200);
+      expect(original.response.body.status).toBe('ended');
+      expect((await sales.getCall(bystander.callId)).body.status).toBe('queued');
+
+      await sales.hangup(bystander.callId);
+      await service.hangup(otherLine.callId);
+    });
+
+    it('a captured GET cannot read another call, on this line or another', async () => {
+      const sales = tether.line('sales');
+      const service = tether.line('service');
+      const [mine, other, otherLine] = [newCall(), newCall(), newCall()];
+      await sales.postCall(mine);
+      await sales.postCall(other);
+      await service.postCall(otherLine);
+      const read = await sales.request('GET', callPath(mine.callId));
+      expect(read.response.status).toBe(200); // the control
+      const replay = { signatureHeader: read.signatureHeader };
+      expect((await sales.request('GET', callPath(other.callId), '', replay)).response.status).toBe(401);
+      expect((await service.request('GET', callPath(otherLine.callId), '', replay)).response.status).toBe(
+        401,
+      );
+      expect((await sales.request('GET', callPath(mine.callId), '', replay)).response.status).toBe(200);
+      await Promise.all([
+        sales.hangup(mine.callId),
+        sales.hangup(other.callId),
+        service.hangup(otherLine.callId),
+      ]);
+    });
+
+    it("a hang-up sent to another line's app leaves this line's call untouched (offer live, accept works)", async () => {
+      const { agent, token } = await agentWithToken(['sales']);
+      const client = tether.agent(token, agent.id);
+      await client.connect();
+      await client.setStatus('available');
+      const call = newCall();
+      const posted = await tether.line('sales').postCall(call);
+      expect(posted.status).toBe(201);
+      const offer = await client.nextOffer();
+      expect(offer.contact.id).toBe(posted.body.contactId);
+
+      // The sales hang-up, captured and sent to the service app. The signed string has no line in it (method, path,
+      // body), so it verifies there; but service's calls are service's: it has not seen this call id, and remembers
+      // a hang-up for its own future call of that id (202). The sales call is another call.
+      const captured = tetherSignature(tether.webhookSecret, 'POST', eventsPath(call.callId), HANGUP);
+      const elsewhere = await tether
+        .line('service')
+        .request('POST', eventsPath(call.callId), HANGUP, { signatureHeader: captured });
+      expect(elsewhere.response.status).toBe(202);
+      await client.revoked.expectNone(500);
+      expect((await tether.line('sales').getCall(call.callId)).body.status).toBe('offered');
+      expect(await client.accept(offer.offerId)).toMatchObject({
+        ok: true,
+        contactId: posted.body.contactId,
+      });
+      expect((await tether.line('sales').getCall(call.callId)).body).toMatchObject({
+        status: 'connected',
+        agent: { id: agent.id },
+      });
+      // the control: the same hang-up sent to the call's own line ends it
+      const own = await tether
+        .line('sales')
+        .request<{ status: string }>('POST', eventsPath(call.callId), HANGUP, { signatureHeader: captured });
+      expect(own.response.status).toBe(200);
+      expect(own.response.body.status).toBe('ended');
       client.close();
     });
   });

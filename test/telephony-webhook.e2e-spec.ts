@@ -1,6 +1,7 @@
 import { expect } from '@jest/globals';
 import {
   type ErrorBody,
+  type HangupRemembered,
   type Tether,
   type TelephonyClient,
   startTether,
@@ -26,7 +27,13 @@ describe('telephony webhook', () => {
   const newCall = () => ({ callId: uniqueCallId(), from: uniquePhone(), to: '+15550000001' });
 
   describe('signature', () => {
-    it.each(['missing', 'bad', 'stale', 'future'] as const)(
+    it('a valid v2 signature is accepted (the control for every refusal below)', async () => {
+      const call = newCall();
+      expect((await sales.postCall(call)).status).toBe(201);
+      expect((await sales.getCall(call.callId)).status).toBe(200);
+    });
+
+    it.each(['missing', 'bad', 'stale', 'future', 'legacy'] as const)(
       'a %s signature is refused with 401',
       async (signature) => {
         const call = newCall();
@@ -37,15 +44,35 @@ describe('telephony webhook', () => {
       },
     );
 
+    it('the old body-only v1 form is refused, and the answer says so', async () => {
+      const response = await sales.postCall(newCall(), { signature: 'legacy' });
+      expect(response.status).toBe(401);
+      expect((response.body as unknown as ErrorBody).message).toMatch(/v1.*no longer accepted/);
+    });
+
     it('is checked before the body: an invalid body with a bad signature is 401, not 400', async () => {
       expect((await sales.postCall('{"callId": 42, "extra": true}', { signature: 'bad' })).status).toBe(401);
+      expect((await sales.postCall('{"callId": 42}', { signature: 'legacy' })).status).toBe(401);
       expect((await sales.postCall('{not json', { signature: 'missing' })).status).toBe(401);
       expect((await sales.postCall('{not json', { signature: 'stale' })).status).toBe(401);
     });
 
     it('covers the GET and the events too', async () => {
       expect((await sales.getCall('CA-unknown', { signature: 'bad' })).status).toBe(401);
+      expect((await sales.getCall('CA-unknown', { signature: 'legacy' })).status).toBe(401);
       expect((await sales.postEvent('CA-unknown', 'hangup', { signature: 'missing' })).status).toBe(401);
+      expect((await sales.postEvent('CA-unknown', 'hangup', { signature: 'legacy' })).status).toBe(401);
+    });
+
+    it('covers the query string: the same request with a query added or changed is refused', async () => {
+      const call = newCall();
+      await sales.postCall(call);
+      const path = `/v1/telephony/calls/${call.callId}`;
+      const signed = await sales.request('GET', `${path}?view=full`);
+      expect(signed.response.status).toBe(200); // a query string is no trouble when it is signed
+      const replay = { signatureHeader: signed.signatureHeader };
+      expect((await sales.request('GET', path, '', replay)).response.status).toBe(401);
+      expect((await sales.request('GET', `${path}?view=brief`, '', replay)).response.status).toBe(401);
     });
   });
 
@@ -143,8 +170,8 @@ describe('telephony webhook', () => {
       expect((await sales.getCall(uniqueCallId())).status).toBe(404);
     });
 
-    it('a hangup of an unknown callId is 404', async () => {
-      expect((await sales.hangup(uniqueCallId())).status).toBe(404);
+    it('an answered event for an unknown callId is 404', async () => {
+      expect((await sales.postEvent(uniqueCallId(), 'answered')).status).toBe(404);
     });
 
     it('an answered event is recorded and changes nothing for routing', async () => {
@@ -168,13 +195,94 @@ describe('telephony webhook', () => {
       );
     });
 
-    it('the line is implied by the app: the same body on another line app is another line, same idempotency key', async () => {
+    it('the line is implied by the app: the same callId on another line app is another call', async () => {
+      const service = tether.line('service');
       const call = newCall();
       const onSales = await sales.postCall(call);
+      const onService = await service.postCall(call);
+      expect(onSales.status).toBe(201);
+      expect(onService.status).toBe(201);
+      expect(onService.body.contactId).not.toBe(onSales.body.contactId);
+      // each line finds its own, and a repeat on either line is that line's repeat
+      expect((await sales.getCall(call.callId)).body.contactId).toBe(onSales.body.contactId);
+      expect((await service.getCall(call.callId)).body.contactId).toBe(onService.body.contactId);
+      expect((await service.postCall(call)).body.contactId).toBe(onService.body.contactId);
+      // a hang-up on one line ends that line's call only
+      expect((await service.hangup(call.callId)).body.status).toBe('ended');
+      expect((await sales.getCall(call.callId)).body.status).toBe('queued');
+    });
+
+    it('a callId only another line has is not found on this one', async () => {
+      const call = newCall();
+      await sales.postCall(call);
+      expect((await tether.line('presales').getCall(call.callId)).status).toBe(404);
+      expect((await tether.line('presales').postEvent(call.callId, 'answered')).status).toBe(404);
+      expect((await sales.getCall(call.callId)).status).toBe(200);
+    });
+  });
+
+  describe('a hang-up that overtakes its call webhook', () => {
+    it('is answered 202 and remembered; the late call webhook answers "ended" and queues nothing', async () => {
+      const call = newCall();
+      const hungUp = await sales.hangup(call.callId);
+      expect(hungUp.status).toBe(202);
+      expect(hungUp.body).toEqual({
+        callId: call.callId,
+        line: 'sales',
+        status: 'ended',
+        contactId: null,
+        rememberedUntil: expect.any(String),
+      });
+      // remembered for at least 10 minutes
+      const { rememberedUntil } = hungUp.body as HangupRemembered;
+      expect(Date.parse(rememberedUntil)).toBeGreaterThanOrEqual(Date.now() + 10 * 60_000 - 5_000);
+      // a second copy of the hang-up is remembered too, not an error
+      expect((await sales.hangup(call.callId)).status).toBe(202);
+
+      const late = await sales.postCall(call);
+      expect(late.status).toBe(201);
+      expect(late.body).toEqual(
+        expect.objectContaining({ status: 'ended', queuePosition: null, estimatedWaitSeconds: null }),
+      );
+      // the platform's next copy of the webhook gets the same ended contact; the call is ended, never queued
+      const again = await sales.postCall(call);
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(
+        expect.objectContaining({ contactId: late.body.contactId, status: 'ended' }),
+      );
+      expect((await sales.getCall(call.callId)).body).toEqual(
+        expect.objectContaining({ contactId: late.body.contactId, status: 'ended', endReason: 'abandoned' }),
+      );
+      // and a hang-up now finds the call: 200
+      const after = await sales.hangup(call.callId);
+      expect(after.status).toBe(200);
+      expect(after.body.contactId).toBe(late.body.contactId);
+    });
+
+    it('is remembered for its own line only: the same callId on another line is queued as usual', async () => {
+      const call = newCall();
+      expect((await sales.hangup(call.callId)).status).toBe(202);
       const onService = await tether.line('service').postCall(call);
-      // callId is the provider's id: the same call cannot be on two lines, so the repeat returns the first contact
-      expect(onService.status).toBe(200);
-      expect(onService.body.contactId).toBe(onSales.body.contactId);
+      expect(onService.status).toBe(201);
+      expect(onService.body.status).toBe('queued');
+      expect((await tether.line('service').hangup(call.callId)).status).toBe(200);
+      expect((await sales.postCall(call)).body.status).toBe('ended');
+    });
+
+    it('a hang-up and its call webhook sent at the same moment end in one order or the other, never a live call', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const call = newCall();
+          const [hungUp, posted] = await Promise.all([sales.hangup(call.callId), sales.postCall(call)]);
+          const got = await sales.getCall(call.callId);
+          return { hangup: hungUp.status, call: posted.status, status: got.body.status };
+        }),
+      );
+      for (const result of results) {
+        expect([200, 202]).toContain(result.hangup);
+        expect(result.call).toBe(201);
+        expect(result.status).toBe('ended');
+      }
     });
   });
 });

@@ -159,7 +159,7 @@ function signedPost(url: string, body: unknown): Promise<void> {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'x-tether-signature': signTether(BENCH_SECRETS.webhookSecret, raw),
+      'x-tether-signature': signTether(BENCH_SECRETS.webhookSecret, 'POST', '/v1/telephony/calls', raw),
     },
     body: raw,
   }).then(async (response) => {

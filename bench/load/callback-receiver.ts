@@ -3,7 +3,8 @@ import { verifyTether } from '../common/tether-signature';
 import type { CallLedger } from './call-ledger';
 
 /**
- * The telephony platform's end of `contact.connected`: checks the signature, notes when the callback for each
+ * The telephony platform's end of `contact.connected`: checks the signature (v2: POST, the request target as
+ * received, the body), notes when the callback for each
  * call arrived, answers 200 at once (a slow receiver would only measure itself).
  */
 export class CallbackReceiver {
@@ -42,7 +43,8 @@ export class CallbackReceiver {
       const raw = Buffer.concat(chunks).toString('utf8');
       const ledger = this.ledger();
       const header = req.headers['x-tether-signature'];
-      if (!verifyTether(this.secret, Array.isArray(header) ? header[0] : header, raw)) {
+      const signature = Array.isArray(header) ? header[0] : header;
+      if (!verifyTether(this.secret, signature, req.method ?? '', req.url ?? '', raw)) {
         ledger.badCallbackSignatures++;
         res.writeHead(401).end();
         return;

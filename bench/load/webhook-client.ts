@@ -35,7 +35,7 @@ export class WebhookClient {
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(raw),
-          'x-tether-signature': signTether(this.secret, raw),
+          'x-tether-signature': signTether(this.secret, 'POST', this.url.pathname, raw),
         },
         timeout: 30_000,
       },
@@ -57,11 +57,11 @@ export class WebhookClient {
     req.end(raw);
   }
 
-  /** GET /v1/telephony/calls/{callId} (signed over the empty body): the contact's status as the server sees it. */
+  /** GET /v1/telephony/calls/{callId} (signed: GET, its path, an empty body): the call's status as the server sees it. */
   async callStatus(callId: string): Promise<string> {
     const url = new URL(`/v1/telephony/calls/${encodeURIComponent(callId)}`, this.url);
     const response = await fetch(url, {
-      headers: { 'x-tether-signature': signTether(this.secret, '') },
+      headers: { 'x-tether-signature': signTether(this.secret, 'GET', `${url.pathname}${url.search}`, '') },
       signal: AbortSignal.timeout(30_000),
     });
     if (response.status === 404) return 'unknown';

@@ -15,9 +15,10 @@
 \set n random(1, 9000000000000000)
 \set agent random(1, 200)
 
--- ContactLifecycleService.receiveCall: identify, last agent (a fact), insert (ON CONFLICT decides a duplicate)
+-- ContactLifecycleService.receiveCall: the call's lock, identify, last agent (a fact), insert
 SELECT outcome, contact_id FROM tether_receive_call('sales', 'pgb-' || :n, '+1' || :n, '+1' || :n, '+15550000001',
-  '{"intent":"billing","digits":"2","language":"en"}', 0, '{}', 1, 'arrived on line sales') \gset
+  '{"intent":"billing","digits":"2","language":"en"}', 0, '{}', 1, 'arrived on line sales',
+  'the caller had already hung up') \gset
 -- getRow + view(): the webhook's answer with its queue position
 SELECT * FROM tether_call_row(:contact_id);
 

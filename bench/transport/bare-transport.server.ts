@@ -114,7 +114,9 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 
 function receiveCall(raw: string, req: IncomingMessage, res: ServerResponse): void {
   const header = req.headers['x-tether-signature'];
-  if (!verifyTether(secret, Array.isArray(header) ? header[0] : header, raw)) {
+  if (
+    !verifyTether(secret, Array.isArray(header) ? header[0] : header, req.method ?? '', req.url ?? '', raw)
+  ) {
     reply(res, 401, { statusCode: 401, error: 'invalid_signature' });
     return;
   }
@@ -208,11 +210,11 @@ function postCallback(event: Record<string, string>): void {
     method: 'POST',
     hostname: url.hostname,
     port: url.port,
-    path: url.pathname,
+    path: `${url.pathname}${url.search}`,
     headers: {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(raw),
-      'x-tether-signature': signTether(secret, raw),
+      'x-tether-signature': signTether(secret, 'POST', `${url.pathname}${url.search}`, raw),
     },
   });
   req.on('response', (res) => res.resume());

@@ -3,7 +3,7 @@ import {
   type AgentClient,
   type DatabasePool,
   type HttpResponse,
-  type CallView,
+  type HangupAnswer,
   type TelephonyClient,
   type TestFloor,
   describeMs,
@@ -20,7 +20,9 @@ import { OfferLedger } from './support/offer-ledger';
  * The telephony platform delivers at least once and in no particular order. Three instances of the sales
  * app take call webhooks of which a fifth arrive 2-5 times at once (each copy at another instance), and hang-ups that
  * race the call webhook, follow it at once, come later, or come twice. Every delivery is answered 2xx, each callId
- * makes exactly one contact, and no contact is offered once it has ended.
+ * makes exactly one contact, and no contact is offered once it has ended. A hang-up that overtakes its call is
+ * answered 202 and remembered (in PostgreSQL, so by every instance): the call's webhook, at whichever instance, then
+ * answers "ended" and the call is offered to nobody. A hang-up sent after its call was answered always finds it.
  *
  * FAULTS_SCALE=1: 500 calls, about 1,000 webhook deliveries in all.
  */
@@ -30,7 +32,8 @@ const HANGUP_SHARE = 0.4;
 const AGENTS = 12;
 const CONCURRENT_CALLERS = 24;
 
-const HANGUP_TIMINGS = ['with-call', 'after-2xx', 'later'] as const;
+/** `before-call`: the hang-up is answered before the call webhook is sent (the platform's retry of the call is late) */
+const HANGUP_TIMINGS = ['before-call', 'with-call', 'after-2xx', 'later'] as const;
 
 interface Delivery {
   kind: 'call' | 'hangup';
@@ -39,7 +42,11 @@ interface Delivery {
   sentAt: number;
   tookMs?: number;
   status: number | 'error';
-  contactId?: string;
+  /** the answer's contactId (null in a 202: the call was not seen yet) and status */
+  contactId?: string | null;
+  answered?: string;
+  /** when the answer arrived */
+  doneAt?: number;
   error?: string;
 }
 
@@ -104,15 +111,17 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
         kind: Delivery['kind'],
         callId: string,
         instance: number,
-        request: () => Promise<HttpResponse<CallView>>,
+        request: () => Promise<HttpResponse<HangupAnswer>>,
       ): Promise<Delivery> => {
         const delivery: Delivery = { kind, callId, instance, sentAt: Date.now(), status: 'error' };
         deliveries.push(delivery);
         try {
           const response = await request();
           delivery.status = response.status;
-          delivery.tookMs = Date.now() - delivery.sentAt;
+          delivery.doneAt = Date.now();
+          delivery.tookMs = delivery.doneAt - delivery.sentAt;
           delivery.contactId = response.body?.contactId;
+          delivery.answered = response.body?.status;
         } catch (error) {
           delivery.error = (error as Error).message;
         }
@@ -127,10 +136,12 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
       const plans = Array.from({ length: CALLS }, () => ({
         body: { callId: uniqueCallId('CA-dup'), from: uniquePhone(), to: '+15550000001' },
         copies: chance(DUPLICATED_SHARE) ? between(2, 5) : 1,
-        hangup: chance(HANGUP_SHARE) ? HANGUP_TIMINGS[between(0, 2)] : undefined,
+        hangup: chance(HANGUP_SHARE) ? HANGUP_TIMINGS[between(0, HANGUP_TIMINGS.length - 1)] : undefined,
         hangupCopies: chance(0.3) ? between(2, 3) : 1,
         firstTwoXxAt: Number.POSITIVE_INFINITY,
       }));
+      // at any FAULTS_SCALE, at least one call whose hang-up is answered before the call is sent
+      if (!plans.some((p) => p.hangup === 'before-call')) plans[0].hangup = 'before-call';
       const firstInstance = () => between(0, instances.length - 1);
       const later: Promise<unknown>[] = [];
 
@@ -143,34 +154,38 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
             ),
           );
         // every copy at once, each at the next instance
-        const calls = Promise.all(
-          Array.from({ length: plan.copies }, (_, k) =>
-            postCall(plan.body, (first + k) % instances.length).then((d) => {
-              if (typeof d.status === 'number' && d.status < 300)
-                plan.firstTwoXxAt = Math.min(plan.firstTwoXxAt, Date.now());
-              return d;
-            }),
-          ),
-        );
-        if (plan.hangup === 'with-call') {
-          await Promise.all([calls, hangups()]);
+        const calls = () =>
+          Promise.all(
+            Array.from({ length: plan.copies }, (_, k) =>
+              postCall(plan.body, (first + k) % instances.length).then((d) => {
+                if (typeof d.status === 'number' && d.status < 300)
+                  plan.firstTwoXxAt = Math.min(plan.firstTwoXxAt, Date.now());
+                return d;
+              }),
+            ),
+          );
+        if (plan.hangup === 'before-call') {
+          await hangups();
+          await calls();
           return;
         }
-        await calls;
+        if (plan.hangup === 'with-call') {
+          await Promise.all([calls(), hangups()]);
+          return;
+        }
+        await calls();
         if (plan.hangup === 'after-2xx') await hangups();
         else if (plan.hangup === 'later') later.push(sleep(between(0, 500)).then(hangups));
       });
       await Promise.all(later);
       const sendingDone = Date.now();
 
-      // A hang-up that overtook its call finds no call (404, as the contract says); the platform retries it, as here.
+      // A hang-up that overtook its call is answered 202 and remembered; one sent after its call was answered 2xx
+      // must find the call (a 202 then would be a call lost to its own hang-up, or a hang-up lost to its call).
       const hangupDeliveries = deliveries.filter((d) => d.kind === 'hangup');
       const planOf = new Map(plans.map((p) => [p.body.callId, p]));
-      const early404 = hangupDeliveries.filter((d) => d.status === 404);
-      const late404 = early404.filter((d) => d.sentAt > planOf.get(d.callId)!.firstTwoXxAt);
-      const retried = await Promise.all(
-        [...new Set(early404.map((d) => d.callId))].map((callId) => hangup(callId, firstInstance())),
-      );
+      const early202 = hangupDeliveries.filter((d) => d.status === 202);
+      const late202 = early202.filter((d) => d.sentAt > planOf.get(d.callId)!.firstTwoXxAt);
 
       // quiescence: every contact ended (hung up, or accepted and completed by an agent)
       await waitFor(
@@ -184,7 +199,7 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
 
       const callDeliveries = deliveries.filter((d) => d.kind === 'call');
       const callNon2xx = callDeliveries.filter((d) => d.status === 'error' || d.status >= 300);
-      const hangupBad = hangupDeliveries.filter((d) => d.status !== 200 && d.status !== 404);
+      const hangupBad = hangupDeliveries.filter((d) => d.status !== 200 && d.status !== 202);
       const created = new Map<string, number>();
       for (const d of callDeliveries)
         if (d.status === 201) created.set(d.callId, (created.get(d.callId) ?? 0) + 1);
@@ -199,6 +214,35 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
       const splitAnswers = [...contactIdsPerCall]
         .filter(([, ids]) => ids.size !== 1)
         .map(([callId]) => callId);
+
+      // Exactly one of the two orders per call. The call's one 201 says which: "ended" when a remembered hang-up was
+      // there first (the contact was made ended), else "queued". A hang-up answered 202 whose call then came up
+      // "queued" was lost; a call answered after a 202 reached the caller that still says anything but "ended" too.
+      const first201 = new Map(
+        callDeliveries.filter((d) => d.status === 201).map((d) => [d.callId, d] as const),
+      );
+      const hangupLost = [...new Set(early202.map((d) => d.callId))].filter(
+        (callId) => first201.get(callId)?.answered !== 'ended',
+      );
+      const answeredLiveAfter202 = callDeliveries.filter((d) =>
+        early202.some(
+          (h) =>
+            h.callId === d.callId && h.doneAt !== undefined && d.sentAt > h.doneAt && d.answered !== 'ended',
+        ),
+      );
+      const endedAtArrival = [...first201.values()].filter((d) => d.answered === 'ended');
+      const endedAtArrivalOffered = await db.query<{ id: string }>(
+        `SELECT o.id FROM offers o WHERE o.contact_id = ANY($1::uuid[])`,
+        [endedAtArrival.map((d) => d.contactId)],
+      );
+      const endedAtArrivalNotAbandoned = await db.query<{ id: string }>(
+        `SELECT id FROM contacts WHERE id = ANY($1::uuid[]) AND (status <> 'ended' OR end_reason <> 'abandoned')`,
+        [endedAtArrival.map((d) => d.contactId)],
+      );
+      const tombstonesLeft = await db.query<{ external_id: string }>(
+        `SELECT external_id FROM call_tombstones WHERE external_id = ANY($1)`,
+        [plans.map((p) => p.body.callId)],
+      );
 
       // GET agrees with what the webhooks answered, and the database has exactly one contact per callId
       const getMismatches: string[] = [];
@@ -270,15 +314,20 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
         ],
         ['  answered other (violations)', callNon2xx.length],
         [
-          'hang-ups planned (with-call/after-2xx/later)',
+          'hang-ups planned (before-call/with-call/after-2xx/later)',
           `${hangupPlans.length} (${HANGUP_TIMINGS.map((t) => hangupPlans.filter((p) => p.hangup === t).length).join('/')})`,
         ],
         ['hang-up deliveries (incl. copies)', hangupDeliveries.length],
+        ['  202 before the call existed (remembered)', early202.length - late202.length],
+        ['  202 after the call was answered (violations)', late202.length],
+        ['calls that arrived after their hang-up (answered "ended")', endedAtArrival.length],
         [
-          '  404 before the call existed (retried)',
-          `${early404.length - late404.length} (${retried.filter((d) => d.status === 200).length} retries 200)`,
+          '  of them offered / not ended abandoned (violations)',
+          `${endedAtArrivalOffered.length} / ${endedAtArrivalNotAbandoned.length}`,
         ],
-        ['  404 after a 2xx (violations)', late404.length],
+        ['hang-ups answered 202 whose call was then queued (violations)', hangupLost.length],
+        ['call answers after a 202 other than "ended" (violations)', answeredLiveAfter202.length],
+        ['tombstones left behind (violations)', tombstonesLeft.length],
         ['webhook events in all', deliveries.length],
         [
           'webhook latency',
@@ -304,8 +353,15 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
 
       expect(callNon2xx.map((d) => `${d.callId}@${d.instance}: ${d.status} ${d.error ?? ''}`)).toEqual([]);
       expect(hangupBad.map((d) => `${d.callId}: ${d.status} ${d.error ?? ''}`)).toEqual([]);
-      expect(late404.map((d) => d.callId)).toEqual([]);
-      expect(retried.filter((d) => d.status !== 200)).toEqual([]);
+      // every hang-up sent before its call was remembered, so those calls at least arrived ended
+      const sentBefore = plans.filter((p) => p.hangup === 'before-call').map((p) => p.body.callId);
+      expect(sentBefore.filter((callId) => first201.get(callId)?.answered !== 'ended')).toEqual([]);
+      expect(late202.map((d) => d.callId)).toEqual([]);
+      expect(hangupLost).toEqual([]);
+      expect(answeredLiveAfter202.map((d) => `${d.callId}: ${d.answered}`)).toEqual([]);
+      expect(endedAtArrivalOffered).toEqual([]);
+      expect(endedAtArrivalNotAbandoned).toEqual([]);
+      expect(tombstonesLeft).toEqual([]);
       expect(not201Once).toEqual([]);
       expect(splitAnswers).toEqual([]);
       expect(getMismatches).toEqual([]);

@@ -64,7 +64,7 @@ describe('tether_call_row', () => {
       ahead: number;
     }>(
       `SELECT r.outcome, r.contact_id, v.*
-         FROM tether_receive_call('service', $1, 'anonymous', NULL, NULL, NULL, 0, '{}', 1, 'arrived') r
+         FROM tether_receive_call('service', $1, 'anonymous', NULL, NULL, NULL, 0, '{}', 1, 'arrived', 'hung up') r
          LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`,
       [db.fixtures.callId()],
     );

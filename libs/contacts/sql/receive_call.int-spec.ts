@@ -19,7 +19,7 @@ describe('tether_receive_call', () => {
     skills?: Record<string, number>;
   }
   interface Received {
-    outcome: 'created' | 'duplicate' | 'stale_rules';
+    outcome: 'created' | 'hung_up' | 'duplicate' | 'stale_rules';
     contact_id: string | null;
   }
 
@@ -27,7 +27,7 @@ describe('tether_receive_call', () => {
     const phone = call.phone === undefined ? db.fixtures.phone() : call.phone;
     return on
       .query<Received>(
-        `SELECT * FROM tether_receive_call($1, $2, $3, $4, '+15550000001', '{"intent":"billing"}', $5, $6, $7, $8)`,
+        `SELECT * FROM tether_receive_call($1, $2, $3, $4, '+15550000001', '{"intent":"billing"}', $5, $6, $7, $8, $9)`,
         [
           call.line ?? 'sales',
           call.callId ?? db.fixtures.callId(),
@@ -37,14 +37,31 @@ describe('tether_receive_call', () => {
           JSON.stringify(call.skills ?? {}),
           call.rulesVersion ?? 1,
           'arrived on line test',
+          'hung up first',
         ],
       )
       .then((rows) => rows[0]);
   }
 
+  /** what ContactLifecycleService.hangup does first: remember a hang-up for a call the line has not seen */
+  const rememberHangup = (line: string, callId: string, keepSeconds = 600, on: SqlQuery = db) =>
+    on
+      .query<{ outcome: string }>(`SELECT outcome FROM tether_remember_hangup($1, 'voice', $2, $3)`, [
+        line,
+        callId,
+        keepSeconds,
+      ])
+      .then((rows) => rows[0].outcome);
+  const tombstones = (callId: string) =>
+    db.query<{ line: string }>(`SELECT line FROM call_tombstones WHERE external_id = $1 ORDER BY line`, [
+      callId,
+    ]);
+
   const contact = (id: string) =>
     db.one<{
       status: string;
+      end_reason: string | null;
+      ended_at: Date | null;
       line: string;
       channel: string;
       customer_id: string;
@@ -126,7 +143,7 @@ describe('tether_receive_call', () => {
     const first = await receive({ callId, phone: null });
     const [contacts, customers] = [await count('contacts'), await count('customers')];
 
-    const again = await receive({ callId, phone: null }); // a provisional customer is made, then dropped again
+    const again = await receive({ callId, phone: null }); // found under the call's lock: no customer is made
     expect(again).toEqual({ outcome: 'duplicate', contact_id: first.contact_id });
     const phone = db.fixtures.phone();
     expect(await receive({ callId, phone })).toEqual({ outcome: 'duplicate', contact_id: first.contact_id });
@@ -149,7 +166,7 @@ describe('tether_receive_call', () => {
       await a.query('BEGIN');
       const first = await receive({ callId, phone }, a);
       expect(first.outcome).toBe('created');
-      const second = receive({ callId, phone }, b); // meets a's uncommitted identity and contact: waits
+      const second = receive({ callId, phone }, b); // waits for a's lock on the call
       await db.waitingForLock(b.pid);
       await a.query('COMMIT');
 
@@ -206,5 +223,104 @@ describe('tether_receive_call', () => {
     const deleted = await receive({ phone: await returningCaller(gone, 1) });
     expect((await contact(deleted.contact_id!))!.sticky_agent_id).toBeNull();
     expect((await contact(deleted.contact_id!))!.last_agent_at).toBeNull();
+  });
+
+  it("the same call id on another line is another call: 'created' there, each line's duplicate its own", async () => {
+    const callId = db.fixtures.callId();
+    const onSales = await receive({ callId, line: 'sales' });
+    const onService = await receive({ callId, line: 'service' });
+    expect(onSales.outcome).toBe('created');
+    expect(onService.outcome).toBe('created');
+    expect(onService.contact_id).not.toBe(onSales.contact_id);
+    expect((await contact(onService.contact_id!))!.line).toBe('service');
+    expect(await receive({ callId, line: 'sales' })).toEqual({
+      outcome: 'duplicate',
+      contact_id: onSales.contact_id,
+    });
+    expect(await receive({ callId, line: 'service' })).toEqual({
+      outcome: 'duplicate',
+      contact_id: onService.contact_id,
+    });
+  });
+
+  it("'hung_up': a hang-up remembered first makes the call an ended contact, queued nowhere, and is consumed", async () => {
+    const callId = db.fixtures.callId();
+    expect(await rememberHangup('sales', callId)).toBe('remembered');
+    const queuedBefore = await db.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM contacts WHERE status = 'queued'`,
+    );
+
+    const result = await receive({ callId });
+    expect(result.outcome).toBe('hung_up');
+    const row = (await contact(result.contact_id!))!;
+    expect(row).toMatchObject({
+      status: 'ended',
+      end_reason: 'abandoned',
+      line: 'sales',
+      sticky_agent_id: null,
+    });
+    expect(row.ended_at).toBeInstanceOf(Date);
+    expect(row.routing_trace.map((entry) => entry.text)).toEqual(['arrived on line test', 'hung up first']);
+    expect(await db.one(`SELECT count(*)::int AS n FROM contacts WHERE status = 'queued'`)).toEqual(
+      queuedBefore,
+    );
+    expect(await tombstones(callId)).toEqual([]);
+    // the platform's next copy of the webhook finds that contact, and a late hang-up finds it too
+    expect(await receive({ callId })).toEqual({ outcome: 'duplicate', contact_id: result.contact_id });
+    expect(await rememberHangup('sales', callId)).toBe('known');
+  });
+
+  it("a hang-up remembered on another line, or expired, does not end this line's call", async () => {
+    const callId = db.fixtures.callId();
+    await rememberHangup('service', callId);
+    const onSales = await receive({ callId, line: 'sales' });
+    expect(onSales.outcome).toBe('created');
+    expect((await contact(onSales.contact_id!))!.status).toBe('queued');
+    expect(await tombstones(callId)).toEqual([{ line: 'service' }]); // still there for the service line's call
+
+    const expired = db.fixtures.callId();
+    await rememberHangup('sales', expired, -1);
+    const late = await receive({ callId: expired });
+    expect(late.outcome).toBe('created');
+    expect((await contact(late.contact_id!))!.status).toBe('queued');
+    expect(await tombstones(expired)).toEqual([]); // dropped on the way
+  });
+
+  describe('a hang-up racing its call webhook ends in exactly one of the two orders', () => {
+    it('hang-up first (its transaction open): the webhook waits, then records the call ended', async () => {
+      const [a, b] = [await db.session(), await db.session()];
+      try {
+        const callId = db.fixtures.callId();
+        await a.query('BEGIN');
+        expect(await rememberHangup('sales', callId, 600, a)).toBe('remembered');
+        const call = receive({ callId }, b);
+        await db.waitingForLock(b.pid);
+        await a.query('COMMIT');
+        const result = await call;
+        expect(result.outcome).toBe('hung_up');
+        expect((await contact(result.contact_id!))!.status).toBe('ended');
+      } finally {
+        await a.end();
+        await b.end();
+      }
+    });
+
+    it('webhook first (its transaction open): the hang-up waits, then finds the call and leaves no tombstone', async () => {
+      const [a, b] = [await db.session(), await db.session()];
+      try {
+        const callId = db.fixtures.callId();
+        await a.query('BEGIN');
+        const created = await receive({ callId }, a);
+        expect(created.outcome).toBe('created');
+        const hangup = rememberHangup('sales', callId, 600, b);
+        await db.waitingForLock(b.pid);
+        await a.query('COMMIT');
+        expect(await hangup).toBe('known');
+        expect(await tombstones(callId)).toEqual([]);
+      } finally {
+        await a.end();
+        await b.end();
+      }
+    });
   });
 });

@@ -9,14 +9,19 @@ import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing'
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
-import type { CompleteContactOutcome, ReceiveCallOutcome } from './sql-outcomes';
+import type { CompleteContactOutcome, ReceiveCallOutcome, RememberHangupOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
-import { CallView, ContactRow, IncomingCall, Resolution } from './contact.types';
+import { CallView, ContactRow, HangupOutcome, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository } from './line-routing.repository';
 import { releaseSlot, traceEntry } from './slot-release';
 
 const DEFAULT_HANDLE_SECONDS = 180;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * How long a hang-up for a call this line has not seen is remembered (the contract promises at least 10 minutes):
+ * a platform's webhook retries for the call itself arrive within that.
+ */
+export const HANGUP_MEMORY_SECONDS = 15 * 60;
 
 const SELECT_CONTACT = `
   SELECT c.id, c.external_id, c.channel, c.line, c.customer_id, c.from_address, c.ivr, c.priority, c.status, c.end_reason,
@@ -47,11 +52,14 @@ export class ContactLifecycleService {
   }
 
   /**
-   * A call reached a line. Durable before it returns; the same callId again (even concurrently) returns the same
-   * contact with `created: false`: the unique (channel, external_id) constraint decides, not a read-then-write.
+   * A call reached a line. Durable before it returns; the same callId again on the same line (even concurrently)
+   * returns the same contact with `created: false`: the call's lock in `tether_receive_call` and the unique (line,
+   * channel, external_id) decide, not a read-then-write. The same callId on another line is another call.
    * One round trip: `tether_receive_call` identifies the caller, records their last agent on the line (a fact; the
    * engine decides at each pass whether it makes the contact sticky) and inserts the contact; skills and priority
-   * come from this process's cached rules, checked by version there.
+   * come from this process's cached rules, checked by version there. When the caller's hang-up got here first
+   * (remembered by `hangup`), the contact is recorded already ended (`created: true`, status `ended`) and nothing is
+   * queued or offered.
    */
   async receiveCall(line: Line, call: IncomingCall): Promise<{ created: boolean; view: CallView }> {
     let rules = await this.rules.cached(line);
@@ -63,7 +71,7 @@ export class ContactLifecycleService {
       >(
         this.dataSource.manager,
         `SELECT r.outcome, r.contact_id, v.*
-         FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) r
+         FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) r
          LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`,
         [
           line,
@@ -76,6 +84,7 @@ export class ContactLifecycleService {
           JSON.stringify(skills),
           rules.version,
           ContactTrace.arrived(line),
+          ContactTrace.hungUpFirst,
         ],
       );
       if (result?.outcome === 'stale_rules' && attempt < 5) {
@@ -83,8 +92,13 @@ export class ContactLifecycleService {
         continue;
       }
       if (!result?.contact_id) throw new Error(`call intake failed (${result?.outcome ?? 'no result'})`);
-      const created = result.outcome === 'created';
-      if (created) {
+      const created = result.outcome === 'created' || result.outcome === 'hung_up';
+      if (result.outcome === 'hung_up') {
+        this.logger.log(
+          { line, contactId: result.contact_id },
+          'call arrived after its hang-up: ended, not queued',
+        );
+      } else if (created) {
         this.logger.log({ line, contactId: result.contact_id }, 'call queued');
         await this.bus.publish({ type: 'queue.changed', lines: [line] });
         this.dispatcher.request(line);
@@ -94,22 +108,40 @@ export class ContactLifecycleService {
     }
   }
 
-  async getCall(callId: string): Promise<CallView> {
-    const row = await this.findByCallId(callId);
+  /** A call of this line (the line of the app that was asked): another line's call with the same id is not found. */
+  async getCall(line: Line, callId: string): Promise<CallView> {
+    const row = await this.findByCallId(line, callId);
     if (!row) throw new NotFoundError('Call', callId);
     return this.view(row);
   }
 
-  /** The caller hung up: a waiting contact is abandoned, a pending offer revoked, a connected call ends. */
-  async hangup(callId: string): Promise<CallView> {
+  /**
+   * The caller hung up: a waiting contact is abandoned, a pending offer revoked, a connected call ends. Only this
+   * line's call with that id is touched. A call this line has not seen (the hang-up overtook its call webhook) is
+   * remembered for `HANGUP_MEMORY_SECONDS` (`remembered: true`, answered 202): its webhook then records it as ended.
+   * Both are decided under the call's lock (`tether_remember_hangup`, the same lock `tether_receive_call` takes), so
+   * a hang-up racing its call webhook ends in exactly one of the two orders.
+   */
+  async hangup(line: Line, callId: string): Promise<HangupOutcome> {
     const outcome = await inTransaction(this.dataSource, async (tx) => {
-      const row = await one<ContactRow>(
+      const seen = await one<{
+        outcome: RememberHangupOutcome;
+        contact_id: string | null;
+        remembered_until: Date | null;
+      }>(
         tx,
-        `${SELECT_CONTACT} WHERE c.channel = 'voice' AND c.external_id = $1 FOR UPDATE OF c`,
-        [callId],
+        `SELECT outcome, contact_id, remembered_until FROM tether_remember_hangup($1, 'voice', $2, $3)`,
+        [line, callId, HANGUP_MEMORY_SECONDS],
       );
+      if (!seen) throw new Error('tether_remember_hangup answered nothing');
+      if (seen.outcome === 'remembered')
+        return { remembered: true as const, rememberedUntil: seen.remembered_until! };
+      // still under the call's lock, so no webhook can come between the look-up and the end
+      const row = await one<ContactRow>(tx, `${SELECT_CONTACT} WHERE c.id = $1 FOR UPDATE OF c`, [
+        seen.contact_id,
+      ]);
       if (!row) throw new NotFoundError('Call', callId);
-      if (row.status === 'ended') return { row, revoked: undefined };
+      if (row.status === 'ended') return { remembered: false as const, row, revoked: undefined };
       let revoked: { id: string; agent_id: string } | undefined;
       if (row.status === 'offered') {
         revoked = await one<{ id: string; agent_id: string; channel: string }>(
@@ -126,8 +158,21 @@ export class ContactLifecycleService {
                 routing_trace = routing_trace || $3::jsonb WHERE id = $1`,
         [row.id, endReason, traceEntry(`caller hung up while ${row.status}`)],
       );
-      return { row, revoked };
+      return { remembered: false as const, row, revoked };
     });
+    if (outcome.remembered) {
+      this.logger.log({ line }, 'hang-up before its call webhook: remembered');
+      return {
+        remembered: true,
+        answer: {
+          callId,
+          line,
+          status: 'ended',
+          contactId: null,
+          rememberedUntil: outcome.rememberedUntil.toISOString(),
+        },
+      };
+    }
     const { row, revoked } = outcome;
     if (row.status !== 'ended')
       this.logger.log({ line: row.line, contactId: row.id, was: row.status }, 'caller hung up');
@@ -150,12 +195,12 @@ export class ContactLifecycleService {
         reason: 'caller_hung_up',
       });
     }
-    return this.view(await this.getRow(row.id));
+    return { remembered: false, view: await this.view(await this.getRow(row.id)) };
   }
 
-  /** The platform reports the call was answered (bridged): recorded, no routing effect. */
-  async answered(callId: string): Promise<CallView> {
-    const row = await this.findByCallId(callId);
+  /** The platform reports the call was answered (bridged): recorded, no routing effect. This line's call only. */
+  async answered(line: Line, callId: string): Promise<CallView> {
+    const row = await this.findByCallId(line, callId);
     if (!row) throw new NotFoundError('Call', callId);
     await this.dataSource.query(
       `UPDATE contacts SET answered_at = COALESCE(answered_at, now()) WHERE id = $1`,
@@ -216,11 +261,12 @@ export class ContactLifecycleService {
     return stats;
   }
 
-  private findByCallId(callId: string): Promise<ContactRow | undefined> {
+  private findByCallId(line: Line, callId: string): Promise<ContactRow | undefined> {
     return one<ContactRow>(
       this.dataSource.manager,
-      `SELECT r.* FROM contacts c, tether_call_row(c.id) r WHERE c.channel = 'voice' AND c.external_id = $1`,
-      [callId],
+      `SELECT r.* FROM contacts c, tether_call_row(c.id) r
+       WHERE c.line = $1 AND c.channel = 'voice' AND c.external_id = $2`,
+      [line, callId],
     );
   }
 

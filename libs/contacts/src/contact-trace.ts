@@ -5,5 +5,6 @@
  */
 export const ContactTrace = {
   arrived: (line: string): string => `arrived on line ${line}`,
+  hungUpFirst: 'the caller had already hung up (the hang-up overtook this call webhook): ended, not queued',
   offered: (agentId: string, why: string): string => `offered to ${agentId}: ${why}`,
 } as const;

@@ -35,6 +35,22 @@ export interface CallView {
   routingTrace?: { at: string; text: string }[];
 }
 
+/**
+ * The answer to a hang-up for a call id this line has not seen yet (202): remembered until `rememberedUntil`; when
+ * the call's webhook arrives before then it is recorded as ended and nothing is queued or offered.
+ */
+export interface HangupRemembered {
+  callId: string;
+  line: Line;
+  status: 'ended';
+  contactId: null;
+  rememberedUntil: string;
+}
+
+/** What a hang-up did: ended (or found ended) this line's contact, or remembered a call not seen yet. */
+export type HangupOutcome =
+  { remembered: false; view: CallView } | { remembered: true; answer: HangupRemembered };
+
 export interface ContactRow {
   id: string;
   external_id: string;

@@ -4,7 +4,9 @@
  */
 export const SQL_OUTCOMES = {
   /** libs/contacts/sql/receive_call.sql */
-  tether_receive_call: ['created', 'duplicate', 'stale_rules'],
+  tether_receive_call: ['created', 'hung_up', 'duplicate', 'stale_rules'],
+  /** libs/contacts/sql/remember_hangup.sql */
+  tether_remember_hangup: ['known', 'remembered'],
   /** libs/contacts/sql/accept_offer.sql */
   tether_accept_offer: ['accepted', 'already_accepted', 'not_found', 'expired', 'ended', 'contact_moved'],
   /** libs/contacts/sql/reject_offer.sql */
@@ -14,6 +16,7 @@ export const SQL_OUTCOMES = {
 } as const;
 
 export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];
+export type RememberHangupOutcome = (typeof SQL_OUTCOMES.tether_remember_hangup)[number];
 export type AcceptOfferOutcome = (typeof SQL_OUTCOMES.tether_accept_offer)[number];
 export type RejectOfferOutcome = (typeof SQL_OUTCOMES.tether_reject_offer)[number];
 export type CompleteContactOutcome = (typeof SQL_OUTCOMES.tether_complete_contact)[number];

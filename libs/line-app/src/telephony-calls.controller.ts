@@ -1,20 +1,38 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { CallView, ContactLifecycleService } from '@tether/contacts';
+import { CallView, ContactLifecycleService, HangupRemembered } from '@tether/contacts';
 import type { Line } from '@tether/routing';
 import { CallEventDto } from './call-event.dto';
 import { LINE } from './line.token';
 import { StartCallDto } from './start-call.dto';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
-/** The telephony/IVR webhook of one line. Thin: the signature guard, the DTO, one lifecycle call. */
+/**
+ * The telephony/IVR webhook of one line. Thin: the signature guard, the DTO, one lifecycle call. Every look-up is
+ * by this app's line: a call id names a call on this line only.
+ */
 @ApiTags('telephony')
 @ApiHeader({
   name: 'X-Tether-Signature',
   required: true,
-  description: 't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>',
+  description:
+    't=<unix seconds>,v2=<hex HMAC-SHA256(secret, "<t>.<METHOD>.<path>.<raw body>")>: METHOD upper case, path the ' +
+    'request target as sent (path and query string), the raw body empty for a GET. The old body-only v1 form is refused.',
+})
+@ApiUnauthorizedResponse({
+  description:
+    'missing or bad signature, the old v1 form, or t more than 300 s from now (checked before the body)',
 })
 // the signature first: a forged request is refused (401) without spending the platform's rate limit
 @UseGuards(WebhookSignatureGuard, ThrottlerGuard)
@@ -27,8 +45,14 @@ export class TelephonyCallsController {
 
   @Post()
   @ApiOperation({
-    summary: 'A call reached this line: identify, queue, route. 201 new, 200 repeat (same callId).',
+    summary:
+      'A call reached this line: identify, queue, route. 201 new, 200 repeat (same callId on this line).',
+    description:
+      'callId is the idempotency key on this line; the same callId on another line is another call. When the ' +
+      'caller\'s hang-up arrived first (answered 202), the call is recorded with status "ended" and nothing is queued.',
   })
+  @ApiCreatedResponse({ description: 'a new call: queued, or "ended" when its hang-up arrived first' })
+  @ApiOkResponse({ description: 'a repeat of a call this line already has: the same contact' })
   async start(
     @Body() body: StartCallDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -40,19 +64,39 @@ export class TelephonyCallsController {
 
   @Post(':callId/events')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Call events: hangup (abandon / revoke / end), answered' })
-  async event(@Param('callId') callId: string, @Body() body: CallEventDto): Promise<CallView> {
+  @ApiOperation({
+    summary: 'Call events: hangup (abandon / revoke / end), answered',
+    description:
+      'A hangup for a callId this line has not seen yet (it overtook its call webhook) is answered 202 and ' +
+      'remembered for at least 10 minutes: the call webhook then answers with status "ended" and queues nothing.',
+  })
+  @ApiOkResponse({ description: "the event was applied to this line's call" })
+  @ApiAcceptedResponse({
+    description:
+      'hangup for a callId not seen yet on this line: remembered ({ callId, line, status: "ended", contactId: null, rememberedUntil })',
+  })
+  @ApiNotFoundResponse({ description: 'answered for a callId this line has not seen' })
+  async event(
+    @Param('callId') callId: string,
+    @Body() body: CallEventDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CallView | HangupRemembered> {
     switch (body.type) {
-      case 'hangup':
-        return this.contacts.hangup(callId);
+      case 'hangup': {
+        const outcome = await this.contacts.hangup(this.line, callId);
+        if (!outcome.remembered) return outcome.view;
+        void reply.status(202);
+        return outcome.answer;
+      }
       case 'answered':
-        return this.contacts.answered(callId);
+        return this.contacts.answered(this.line, callId);
     }
   }
 
   @Get(':callId')
   @ApiOkResponse({ description: 'The contact with its current status and, once accepted, the agent' })
+  @ApiNotFoundResponse({ description: 'no call with this callId on this line' })
   get(@Param('callId') callId: string): Promise<CallView> {
-    return this.contacts.getCall(callId);
+    return this.contacts.getCall(this.line, callId);
   }
 }

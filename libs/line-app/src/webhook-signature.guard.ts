@@ -3,7 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import { SecretsService } from '@tether/auth';
 import { SIGNATURE_HEADER, verifySignature } from '@tether/telephony';
 
-/** Runs before any pipe: an unsigned or stale request is refused (401) before its body is even validated. */
+/**
+ * Runs before any pipe: an unsigned or stale request is refused (401) before its body is even validated. The
+ * signature covers the method and the request target as sent (`request.raw.url`: path and query, before Fastify
+ * decodes or rewrites anything), so it cannot be replayed against another call id or endpoint.
+ */
 @Injectable()
 export class WebhookSignatureGuard implements CanActivate {
   constructor(private readonly secrets: SecretsService) {}
@@ -11,12 +15,11 @@ export class WebhookSignatureGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers[SIGNATURE_HEADER];
-    const raw = request.rawBody ?? Buffer.alloc(0);
-    const check = verifySignature(
-      this.secrets.webhookSecrets,
-      Array.isArray(header) ? header[0] : header,
-      raw,
-    );
+    const check = verifySignature(this.secrets.webhookSecrets, Array.isArray(header) ? header[0] : header, {
+      method: request.method,
+      path: request.raw.url ?? request.url,
+      rawBody: request.rawBody ?? Buffer.alloc(0),
+    });
     if (!check.ok)
       throw new UnauthorizedException({ statusCode: 401, error: 'invalid_signature', message: check.reason });
     return true;

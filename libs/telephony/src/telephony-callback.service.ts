@@ -82,12 +82,14 @@ export class TelephonyCallbackService {
 
   private async post(url: string, body: ContactConnectedEvent): Promise<void> {
     const raw = JSON.stringify(body);
-    const status = await postJson(
-      url,
-      raw,
-      { [SIGNATURE_HEADER]: signatureHeader(this.secrets.webhookSecret, raw) },
-      DELIVERY_TIMEOUT_MS,
-    );
+    // signed as the platform signs its webhooks to us: bound to the method and the callback URL's own path and query
+    const { pathname, search } = new URL(url);
+    const signature = signatureHeader(this.secrets.webhookSecret, {
+      method: 'POST',
+      path: `${pathname}${search}`,
+      rawBody: raw,
+    });
+    const status = await postJson(url, raw, { [SIGNATURE_HEADER]: signature }, DELIVERY_TIMEOUT_MS);
     if (status < 200 || status >= 300) throw new Error(`callback answered ${status}`);
   }
 

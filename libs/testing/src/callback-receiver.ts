@@ -1,7 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { EventBuffer } from './event-buffer';
 
+/** where the receiver listens (TETHER_TELEPHONY_CALLBACK_URL's path and query) */
+export const CALLBACK_PATH = '/telephony/callbacks?tenant=e2e';
+
 export interface ReceivedCallback {
+  /** the method and request target (path and query) as received: the v2 signature covers both */
+  method: string;
+  path: string;
   headers: IncomingHttpHeaders;
   /** exactly the bytes received: signatures are over the raw body */
   rawBody: string;
@@ -26,7 +32,13 @@ export class CallbackReceiver {
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => this.record(request.headers, Buffer.concat(chunks).toString('utf8'), response));
+      request.on('end', () =>
+        this.record(
+          { method: request.method ?? '', path: request.url ?? '', headers: request.headers },
+          Buffer.concat(chunks).toString('utf8'),
+          response,
+        ),
+      );
     });
   }
 
@@ -43,9 +55,12 @@ export class CallbackReceiver {
     return receiver;
   }
 
-  /** What to set TETHER_TELEPHONY_CALLBACK_URL to. */
+  /**
+   * What to set TETHER_TELEPHONY_CALLBACK_URL to. It has a query string so a test can check the signature covers
+   * the callback URL's whole request target, path and query.
+   */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/telephony/callbacks`;
+    return `http://127.0.0.1:${this.port}${CALLBACK_PATH}`;
   }
 
   /** Answer 500 to the next `count` requests. */
@@ -67,7 +82,11 @@ export class CallbackReceiver {
     });
   }
 
-  private record(headers: IncomingHttpHeaders, rawBody: string, response: ServerResponse): void {
+  private record(
+    request: Pick<ReceivedCallback, 'method' | 'path' | 'headers'>,
+    rawBody: string,
+    response: ServerResponse,
+  ): void {
     const answeredStatus = this.failuresLeft > 0 ? 500 : 204;
     if (this.failuresLeft > 0) this.failuresLeft--;
     let body: unknown = rawBody;
@@ -76,7 +95,7 @@ export class CallbackReceiver {
     } catch {
       /* keep the raw text: the test will say it is not JSON */
     }
-    this.received.push({ headers, rawBody, body, answeredStatus, receivedAt: Date.now() });
+    this.received.push({ ...request, rawBody, body, answeredStatus, receivedAt: Date.now() });
     response.writeHead(answeredStatus).end();
   }
 }

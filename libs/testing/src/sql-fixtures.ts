@@ -317,7 +317,7 @@ export class SqlFixtures {
   async clear(): Promise<void> {
     await this.db.query(
       `TRUNCATE offers, contacts, customer_identities, customers, agent_connections, agent_slots, agent_presence,
-                agent_tokens, agents, instances, scheduled_jobs, outbound_webhooks`,
+                agent_tokens, agents, instances, scheduled_jobs, outbound_webhooks, call_tombstones`,
     );
   }
 

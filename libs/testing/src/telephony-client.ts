@@ -1,19 +1,31 @@
 import { httpJson, type HttpResponse } from './http-json';
-import { tetherSignature } from './tether-signature';
-import type { CallView, StartCallBody } from './wire-types';
+import { legacyTetherSignature, tetherSignature } from './tether-signature';
+import type { CallView, HangupAnswer, StartCallBody } from './wire-types';
 
 /**
- * How to sign a request: `valid`; `bad` (HMAC with another secret); `stale` / `future` (a correct HMAC over a
- * timestamp 301 s in the past / future, so only the time is wrong); `missing` (no header).
+ * How to sign a request: `valid` (v2, over method, path and body); `bad` (HMAC with another secret); `stale` /
+ * `future` (a correct HMAC over a timestamp 301 s in the past / future, so only the time is wrong); `legacy` (the old
+ * body-only v1 form, with the right secret); `missing` (no header).
  */
-export type SignatureMode = 'valid' | 'bad' | 'stale' | 'future' | 'missing';
+export type SignatureMode = 'valid' | 'bad' | 'stale' | 'future' | 'legacy' | 'missing';
 
 export interface TelephonyRequestOptions {
   signature?: SignatureMode;
+  /** send exactly this X-Tether-Signature instead of signing (a captured header, to replay it elsewhere) */
+  signatureHeader?: string;
   /** give up (the request rejects) after this long; default 10 s */
   timeoutMs?: number;
   /** extra headers (`x-forwarded-for`, as a proxy in front of Tether sends it) */
   headers?: Record<string, string>;
+}
+
+/** A request as sent, with its answer: what a test needs to replay the signature somewhere else. */
+export interface SentRequest<T> {
+  response: HttpResponse<T>;
+  method: string;
+  path: string;
+  rawBody: string;
+  signatureHeader: string | undefined;
 }
 
 /** The IVR/telephony platform as Tether sees it: signed requests to one line app's /v1/telephony paths. */
@@ -43,20 +55,31 @@ export class TelephonyClient {
     type: string,
     options: TelephonyRequestOptions = {},
   ): Promise<HttpResponse<CallView>> {
-    return this.send(
-      'POST',
-      `/v1/telephony/calls/${encodeURIComponent(callId)}/events`,
-      JSON.stringify({ type }),
-      options,
-    );
+    return this.send('POST', eventsPath(callId), JSON.stringify({ type }), options);
   }
 
-  hangup(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
-    return this.postEvent(callId, 'hangup', options);
+  /** 200 with the call, or 202 when this line has not seen the call yet (the hang-up is remembered). */
+  hangup(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<HangupAnswer>> {
+    return this.send('POST', eventsPath(callId), JSON.stringify({ type: 'hangup' }), options);
   }
 
   getCall(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
-    return this.send('GET', `/v1/telephony/calls/${encodeURIComponent(callId)}`, '', options);
+    return this.send('GET', callPath(callId), '', options);
+  }
+
+  /**
+   * Any request to this line app, signed as `options` say, answered with what was sent: a test replays the
+   * `signatureHeader` of one request against another method, path, body or line.
+   */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    rawBody = '',
+    options: TelephonyRequestOptions = {},
+  ): Promise<SentRequest<T>> {
+    const signatureHeader = options.signatureHeader ?? this.sign(method, path, rawBody, options.signature);
+    const response = await this.send<T>(method, path, rawBody, { ...options, signatureHeader });
+    return { response, method, path, rawBody, signatureHeader };
   }
 
   private send<T>(
@@ -67,7 +90,7 @@ export class TelephonyClient {
   ): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (method !== 'GET') headers['content-type'] = 'application/json';
-    const signature = this.sign(raw, options.signature ?? 'valid');
+    const signature = options.signatureHeader ?? this.sign(method, path, raw, options.signature);
     if (signature !== undefined) headers['x-tether-signature'] = signature;
     return httpJson<T>(`${this.lineUrl}${path}`, {
       method,
@@ -77,19 +100,24 @@ export class TelephonyClient {
     });
   }
 
-  private sign(raw: string, mode: SignatureMode): string | undefined {
+  private sign(method: string, path: string, raw: string, mode: SignatureMode = 'valid'): string | undefined {
     const now = Math.floor(Date.now() / 1000);
     switch (mode) {
       case 'valid':
-        return tetherSignature(this.secret, raw, now);
+        return tetherSignature(this.secret, method, path, raw, now);
       case 'bad':
-        return tetherSignature(`not-${this.secret}`, raw, now);
+        return tetherSignature(`not-${this.secret}`, method, path, raw, now);
       case 'stale':
-        return tetherSignature(this.secret, raw, now - 301);
+        return tetherSignature(this.secret, method, path, raw, now - 301);
       case 'future':
-        return tetherSignature(this.secret, raw, now + 301);
+        return tetherSignature(this.secret, method, path, raw, now + 301);
+      case 'legacy':
+        return legacyTetherSignature(this.secret, raw, now);
       case 'missing':
         return undefined;
     }
   }
 }
+
+const callPath = (callId: string): string => `/v1/telephony/calls/${encodeURIComponent(callId)}`;
+const eventsPath = (callId: string): string => `${callPath(callId)}/events`;

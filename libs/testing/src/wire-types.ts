@@ -42,6 +42,23 @@ export interface CallView {
   endReason?: string | null;
 }
 
+/**
+ * The 202 answer to a hang-up for a callId the line has not seen yet: remembered until `rememberedUntil`, and the
+ * call's webhook, if it comes before then, answers with status `ended`. (`endReason` is never set: it is there so a
+ * test can read `endReason` off either answer of a hang-up.)
+ */
+export interface HangupRemembered {
+  callId: string;
+  line: Line;
+  status: 'ended';
+  contactId: null;
+  rememberedUntil: string;
+  endReason?: undefined;
+}
+
+/** A hang-up's answer: 200 with the call, or 202 with what was remembered. */
+export type HangupAnswer = CallView | HangupRemembered;
+
 /** The 4xx body every app sends. */
 export interface ErrorBody {
   statusCode: number;

@@ -8,6 +8,7 @@ import { SqlSourceRegistry1764000600000 } from './1764000600000-sql-source-regis
 import { LinesTable1764000700000 } from './1764000700000-lines-table';
 import { DropLegacyOfferExpireJobs1764000800000 } from './1764000800000-drop-legacy-offer-expire-jobs';
 import { ContactLastAgentAt1764000900000 } from './1764000900000-contact-last-agent-at';
+import { CallsScopedToLine1764001000000 } from './1764001000000-calls-scoped-to-line';
 import { AgentTokenLastUsed1764001100000 } from './1764001100000-agent-token-last-used';
 import { ErasablePersonalData1764001200000 } from './1764001200000-erasable-personal-data';
 import { AuditLogAddressCount1764001300000 } from './1764001300000-audit-log-address-count';
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   LinesTable1764000700000,
   DropLegacyOfferExpireJobs1764000800000,
   ContactLastAgentAt1764000900000,
+  CallsScopedToLine1764001000000,
   AgentTokenLastUsed1764001100000,
   ErasablePersonalData1764001200000,
   AuditLogAddressCount1764001300000,
