@@ -389,6 +389,11 @@ describe('faults: a stale instance (partitioned from PostgreSQL past its leases,
       expect(livePending).toEqual([]);
       expect(slotsLeft).toEqual([]);
       expect(callbacksDelivered).toBe(true);
+      // fenced delivery: no two instances POST one callback, and nobody but the victim ever lost a claim
+      expect(duplicateCallbacks).toBe(0);
+      expect(survivorRefusals).toBe(0);
+      // after the drain every timer has fired and been completed (holds aside)
+      expect(jobsLeft).toEqual([]);
       expect(failures).toEqual([]);
     },
     scaledMs(150_000),
