@@ -147,7 +147,7 @@ describe('tether_grant_runtime_role: the runtime role (real PostgreSQL)', () => 
     it('the SQL functions: a call received, queued, read and updated; a durable job scheduled', async () => {
       const [received] = await asApp<{ outcome: string; contact_id: string }>(
         `SELECT * FROM tether_receive_call('sales', 'grant-spec-call-1', '+15550001111', '+15550001111',
-                                           '+15550000001', '{}', 0, '{}', 1, 'arrived')`,
+                                           '+15550000001', '{}', 0, '{}', 1, 'arrived', 'hung up first')`,
       );
       expect(received.outcome).toBe('created');
       expect(await asApp(`SELECT status, line FROM contacts WHERE id = $1`, [received.contact_id])).toEqual([
