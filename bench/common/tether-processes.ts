@@ -27,9 +27,9 @@ export function tetherEnv(extra: Record<string, string | undefined>): NodeJS.Pro
     TETHER_ADMIN_TOKEN: BENCH_SECRETS.adminToken,
     TETHER_WEBHOOK_SECRET: BENCH_SECRETS.webhookSecret,
     TETHER_JWT_SECRET: BENCH_SECRETS.jwtSecret,
-    TETHER_ADMIN_RATE_LIMIT_PER_SECOND: '10000000',
-    TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND: '10000000',
-    TETHER_SOCKET_HANDSHAKES_PER_SECOND: '10000000',
+    TETHER_ADMIN_RATE_LIMIT_PER_SECOND: '1000000',
+    TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND: '1000000',
+    TETHER_SOCKET_HANDSHAKES_PER_SECOND: '1000000',
     TETHER_SOCKET_EVENTS_PER_SECOND: '10000',
   };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
