@@ -1,8 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import {
   AdminClient,
   AppProcess,
-  TEST_ADMIN_TOKEN,
-  TEST_WEBHOOK_SECRET,
   TelephonyClient,
   type TestDatabase,
   type TestRole,
@@ -21,6 +20,12 @@ import {
  * owner, DATABASE_MIGRATION_URL), the internet-facing line apps and the gateway never run DDL, they wait for the
  * schema; every app's pool is the runtime role, which can do the apps' work and owns nothing.
  */
+
+// production refuses placeholder-looking secrets (libs/config): strong random ones, as an operator would set
+const ADMIN_TOKEN = randomBytes(32).toString('hex');
+const WEBHOOK_SECRET = randomBytes(32).toString('hex');
+const JWT_SECRET = randomBytes(32).toString('hex');
+
 describe('least privilege in production', () => {
   const started: AppProcess[] = [];
   const databases: TestDatabase[] = [];
@@ -38,9 +43,9 @@ describe('least privilege in production', () => {
     HOST: '127.0.0.1',
     PORT: String(port),
     REDIS_URL: testRedisUrl(),
-    TETHER_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    TETHER_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    TETHER_JWT_SECRET: 'e2e-jwt-secret-for-least-privilege-0123456789',
+    TETHER_ADMIN_TOKEN: ADMIN_TOKEN,
+    TETHER_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TETHER_JWT_SECRET: JWT_SECRET,
     ...env,
   });
   async function freshDatabase(): Promise<TestDatabase> {
@@ -99,7 +104,7 @@ describe('least privilege in production', () => {
     );
     expect(sales.logs()).toMatch(/the schema is at this version: starting/);
     expect(sales.logs()).not.toMatch(/applied migrations|applied SQL sources/);
-    const call = await new TelephonyClient(`http://127.0.0.1:${salesPort}`, TEST_WEBHOOK_SECRET).postCall({
+    const call = await new TelephonyClient(`http://127.0.0.1:${salesPort}`, WEBHOOK_SECRET).postCall({
       callId: uniqueCallId(),
       from: uniquePhone(),
       to: '+15550000001',
@@ -142,11 +147,11 @@ describe('least privilege in production', () => {
     ]);
 
     // the apps' work, as the runtime role: an admin write (and its audit row), a call
-    const agent = await new AdminClient(`http://127.0.0.1:${adminPort}`, TEST_ADMIN_TOKEN).createAgent({
+    const agent = await new AdminClient(`http://127.0.0.1:${adminPort}`, ADMIN_TOKEN).createAgent({
       name: 'Least Privilege',
       lines: ['sales'],
     });
-    const call = await new TelephonyClient(`http://127.0.0.1:${salesPort}`, TEST_WEBHOOK_SECRET).postCall({
+    const call = await new TelephonyClient(`http://127.0.0.1:${salesPort}`, WEBHOOK_SECRET).postCall({
       callId: uniqueCallId(),
       from: uniquePhone(),
       to: '+15550000001',
