@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { createDataSource, inTransaction, rows, runMigrations } from '@tether/persistence';
-import { createTestDatabase, TestDatabase } from '@tether/testing';
+import { createTestDatabase, TestDatabase, waitFor } from '@tether/testing';
 import { LINES_CACHE_TTL_MS, LineDirectory } from './line-directory';
 import { LineNotDefined, UnknownLines } from './line.errors';
 import { lineLockKey } from './line-lock-key';
@@ -87,7 +87,7 @@ describe('lines (real PostgreSQL)', () => {
       expect(await directory.find("sales' OR 1=1")).toBeUndefined();
     });
 
-    it('a line added after the first read is found at once (a miss reads again), and listed after the TTL', async () => {
+    it('a line added after the first read is found at once (a miss reads again), and listed after the TTL (read in the background)', async () => {
       const directory = new LineDirectory(source);
       expect(await directory.names()).not.toContain('billing');
       await query(`INSERT INTO lines (name, title) VALUES ('billing', 'Billing')`);
@@ -101,7 +101,12 @@ describe('lines (real PostgreSQL)', () => {
         expect(await later.names()).not.toContain('billing_2'); // cached
         const now = Date.now();
         jest.spyOn(Date, 'now').mockReturnValue(now + LINES_CACHE_TTL_MS + 1);
-        expect(await later.names()).toContain('billing_2');
+        // past the TTL the known lines answer at once while a read runs in the background (a stalled database
+        // must not hold up the routing sweep); the next answer has the new line
+        expect(await later.names()).not.toContain('billing_2');
+        await waitFor(async () => (await later.names()).includes('billing_2'), {
+          what: 'the background read to list billing_2',
+        });
       } finally {
         await query(`DELETE FROM lines WHERE name IN ('billing', 'billing_2')`);
       }

@@ -61,9 +61,15 @@ export class LineDirectory {
     if (unknown.length > 0) throw new UnknownLines(field, unknown, [...lines.keys()]);
   }
 
+  /**
+   * The lines as last read. Past the TTL a read starts in the background and the known lines are answered at once:
+   * the routing sweep must not wait on a database that is stalled or cut (its passes are what recover the queue),
+   * and lines change rarely; a name not found still forces a read (`require`, `assertDefined`).
+   */
   private async current(): Promise<ReadonlyMap<Line, LineDefinition>> {
-    if (this.cached && Date.now() - this.cached.readAt < LINES_CACHE_TTL_MS) return this.cached.lines;
-    return this.refresh();
+    if (!this.cached) return this.refresh();
+    if (Date.now() - this.cached.readAt >= LINES_CACHE_TTL_MS) this.refresh().catch(() => undefined);
+    return this.cached.lines;
   }
 
   /** Reads the table; callers that arrive while a read is under way share it. */
