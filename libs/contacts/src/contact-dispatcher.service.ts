@@ -29,6 +29,8 @@ interface CommittedOfferRow {
  * follows at once. How many ready agents it reads is the engine's to say (`RoutingEngine.readyAgentsToRead`).
  */
 const CONTACTS_PER_PASS = 200;
+/** A failed pass is tried again this soon (the sweep would take up to `TETHER_SWEEP_MS`). */
+const PASS_RETRY_AFTER_FAILURE_MS = 200;
 
 /**
  * Feeds the routing engine and commits its decisions. A pass for a line runs under that line's advisory lock, reads
@@ -111,8 +113,11 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       try {
         await this.pass(line);
       } catch (error) {
-        if (!this.stopped)
-          this.logger.error({ line }, `routing pass failed: ${scrubText((error as Error).message)}`);
+        if (this.stopped) return;
+        this.logger.error({ line }, `routing pass failed: ${scrubText((error as Error).message)}`);
+        // most often the database went away (a dropped connection fails the first pass after it is back): look
+        // again soon rather than at the next sweep, so the waiting contacts are offered as soon as it answers
+        setTimeout(() => this.request(line), PASS_RETRY_AFTER_FAILURE_MS).unref();
       }
     } while (this.again.has(line) && !this.stopped);
   }
