@@ -173,7 +173,9 @@ describeAsRoot('temporary paths: npm start as root', () => {
       () => execFileSync('chown', [`${user.uid}`, binary]),
     ]) {
       expect((await moduleFor(copy)).code).toBe(0);
-      const before = statSync(binary).ino;
+      // a file only the tampered copy has: an inode number can be reused by the fresh copy, this cannot
+      const marker = join(used, 'left-by-someone-else');
+      writeFileSync(marker, '');
       tamper();
       const { code, output } = await moduleFor(copy);
       expect(code).toBe(0);
@@ -181,7 +183,7 @@ describeAsRoot('temporary paths: npm start as root', () => {
       expect(statSync(used).uid).toBe(0);
       expect(statSync(binary).uid).toBe(0);
       expect(statSync(binary).mode & 0o022).toBe(0);
-      expect(statSync(binary).ino).not.toBe(before); // a fresh copy, not the tampered file made good
+      expect(existsSync(marker)).toBe(false); // a fresh copy, not the tampered one made good
     }
     // an untouched copy is used as it is (the replacements above are not a copy on every start)
     const before = statSync(binary).ino;

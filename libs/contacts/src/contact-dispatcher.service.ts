@@ -59,10 +59,16 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly lines: LineDirectory,
   ) {}
 
-  /** A contact's hold for its preferred agent ended: the line is routed again, now open to everyone eligible. */
+  /**
+   * A contact's hold for its preferred agent ended: the line is routed again, now open to everyone eligible.
+   * The job asks for the pass and is done: waiting for it would hold the job's lease for as long as the line's lock
+   * is held elsewhere (up to the idle-in-transaction timeout behind an instance cut off mid-pass), past the lease,
+   * and the job would be claimed and run twice. Should this process die before the pass, the sweep runs one.
+   */
   @OnJob('routing.sticky-wait')
-  async holdEnded(job: DueJob<'routing.sticky-wait'>): Promise<void> {
-    await this.dispatch(job.payload.line);
+  holdEnded(job: DueJob<'routing.sticky-wait'>): Promise<void> {
+    this.request(job.payload.line);
+    return Promise.resolve();
   }
 
   onApplicationBootstrap(): void {

@@ -45,10 +45,14 @@ export class ContactLifecycleService {
     private readonly bus: EventBus,
   ) {}
 
-  /** An agent's wrap-up is over: they are free again on every line they serve. */
+  /**
+   * An agent's wrap-up is over: they are free again on every line they serve. Asks for a pass per line and is done
+   * (as `ContactDispatcher.holdEnded`, and for the same reason: a pass can wait on a line's lock past the job's lease).
+   */
   @OnJob('agent.wrap-up-end')
-  async wrapUpEnded(job: DueJob<'agent.wrap-up-end'>): Promise<void> {
-    for (const line of job.payload.lines ?? []) await this.dispatcher.dispatch(line);
+  wrapUpEnded(job: DueJob<'agent.wrap-up-end'>): Promise<void> {
+    for (const line of job.payload.lines ?? []) this.dispatcher.request(line);
+    return Promise.resolve();
   }
 
   /**
