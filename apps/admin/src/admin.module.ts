@@ -4,6 +4,7 @@ import { SecretsService } from '@tether/auth';
 import type { TetherCore } from '@tether/runtime';
 import { AppBaseModule } from '@tether/transport';
 import { AgentsController } from './agents/agents.controller';
+import { CasesController } from './cases/cases.controller';
 import { AuditLogInterceptor } from './audit/audit-log.interceptor';
 import { AuditLogService } from './audit/audit-log.service';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
@@ -23,7 +24,7 @@ export class AdminModule {
           throttlers: (secrets: SecretsService) => adminThrottlers(core.config, secrets),
         }),
       ],
-      controllers: [AgentsController, CustomersController, LinesController],
+      controllers: [AgentsController, CasesController, CustomersController, LinesController],
       providers: [
         AuditLogService,
         // in this order: the throttler puts each request in its bucket (its token's, or its address's refused

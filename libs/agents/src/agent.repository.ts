@@ -16,12 +16,14 @@ interface AgentRow {
   state: PresenceState;
   state_since: Date;
   connected: boolean;
+  deputy_id: string | null;
+  team: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const SELECT_AGENT = `
-  SELECT a.id, a.name, a.lines, a.skills, a.capacity, a.created_at, a.updated_at,
+  SELECT a.id, a.name, a.lines, a.skills, a.capacity, a.deputy_id, a.team, a.created_at, a.updated_at,
          p.state, p.state_since,
          EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id) AS connected
   FROM agents a JOIN agent_presence p ON p.agent_id = a.id
@@ -35,6 +37,8 @@ function toAgent(row: AgentRow): Agent {
     skills: row.skills,
     capacity: row.capacity,
     presence: { state: row.state, connected: row.connected, since: row.state_since.toISOString() },
+    deputyId: row.deputy_id,
+    team: row.team,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -54,12 +58,20 @@ export class AgentRepository {
 
   async create(input: NewAgent): Promise<Agent> {
     await this.lines.assertDefined(input.lines);
+    if (input.deputyId) await this.assertDeputy(input.deputyId);
     const capacity = input.capacity ?? DEFAULT_CAPACITY;
     const id = await this.dataSource.transaction(async (tx) => {
       const created = await one<{ id: string }>(
         tx,
-        `INSERT INTO agents (name, lines, skills, capacity) VALUES ($1, $2, $3, $4) RETURNING id`,
-        [input.name, [...new Set(input.lines)], JSON.stringify(input.skills ?? {}), JSON.stringify(capacity)],
+        `INSERT INTO agents (name, lines, skills, capacity, deputy_id, team) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [
+          input.name,
+          [...new Set(input.lines)],
+          JSON.stringify(input.skills ?? {}),
+          JSON.stringify(capacity),
+          input.deputyId ?? null,
+          input.team ?? null,
+        ],
       );
       await tx.query(`INSERT INTO agent_presence (agent_id) VALUES ($1)`, [created!.id]);
       await this.syncSlots(tx, created!.id, capacity);
@@ -114,15 +126,19 @@ export class AgentRepository {
   async update(id: string, changes: AgentChanges): Promise<Agent> {
     const current = await this.get(id);
     if (changes.lines) await this.lines.assertDefined(changes.lines);
+    if (changes.deputyId) await this.assertDeputy(changes.deputyId, id);
     await this.dataSource.transaction(async (tx) => {
       await tx.query(
-        `UPDATE agents SET name = $2, lines = $3, skills = $4, capacity = $5, updated_at = now() WHERE id = $1`,
+        `UPDATE agents SET name = $2, lines = $3, skills = $4, capacity = $5, deputy_id = $6, team = $7,
+                updated_at = now() WHERE id = $1`,
         [
           id,
           changes.name ?? current.name,
           [...new Set(changes.lines ?? current.lines)],
           JSON.stringify(changes.skills ?? current.skills),
           JSON.stringify(changes.capacity ?? current.capacity),
+          changes.deputyId === undefined ? current.deputyId : changes.deputyId,
+          changes.team === undefined ? current.team : changes.team,
         ],
       );
       if (changes.capacity) await this.syncSlots(tx, id, changes.capacity);
@@ -147,6 +163,13 @@ export class AgentRepository {
       id,
     ]);
     return true;
+  }
+
+  /** A deputy must be another live agent: else ValidationFailed naming `deputyId`. */
+  private async assertDeputy(deputyId: string, self?: string): Promise<void> {
+    if (deputyId === self) throw new ValidationFailed('deputyId: an agent cannot be their own deputy');
+    if (!(await this.find(deputyId)))
+      throw new ValidationFailed(`deputyId: no agent has the id ${deputyId} (or it was removed)`);
   }
 
   async linesOf(sql: Sql, agentId: string): Promise<Line[]> {

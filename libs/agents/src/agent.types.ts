@@ -7,6 +7,10 @@ export interface Agent {
   skills: Record<string, number>;
   capacity: Partial<Record<Channel, number>>;
   presence: { state: PresenceState; connected: boolean; since: string };
+  /** who takes this agent's customers and cases when they cannot (offline; removed): another agent's id, or null */
+  deputyId: string | null;
+  /** the agent's team, or null: a case's team takes its customers after the owner's deputy */
+  team: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -16,6 +20,8 @@ export interface NewAgent {
   lines: Line[];
   skills?: Record<string, number>;
   capacity?: Partial<Record<Channel, number>>;
+  deputyId?: string | null;
+  team?: string | null;
 }
 
 export type AgentChanges = Partial<NewAgent>;

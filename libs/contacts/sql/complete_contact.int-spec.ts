@@ -21,12 +21,11 @@ describe('tether_complete_contact', () => {
     defaultWrapUp = 0,
     notes: string | null = 'done',
   ) =>
-    (await db.one<Completed>(`SELECT * FROM tether_complete_contact($1, $2, 'resolved', $3, $4)`, [
-      agentId,
-      contactId,
-      notes,
-      defaultWrapUp,
-    ]))!;
+    (await db.one<Completed>(
+      `SELECT outcome, line, agent_lines, wrap_up_until
+         FROM tether_complete_contact($1, $2, 'resolved', $3, $4, NULL, NULL)`,
+      [agentId, contactId, notes, defaultWrapUp],
+    ))!;
   const wrapUpJobs = (agentId: string) =>
     db.query<{ dedupe_key: string; payload: unknown; run_at: Date }>(
       `SELECT dedupe_key, payload, run_at FROM scheduled_jobs WHERE kind = 'agent.wrap-up-end' AND dedupe_key LIKE $1`,

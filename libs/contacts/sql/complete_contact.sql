@@ -1,33 +1,50 @@
--- tether_complete_contact(p_agent, p_contact, p_resolution, p_notes, p_default_wrap_up_seconds): the agent finished
--- the contact (ContactLifecycleService.complete): resolution and notes recorded, the contact ended (if the call had
--- not ended already), the agent's slot freed, wrap-up started for the line's wrapUpSeconds (read here from
+-- tether_complete_contact(p_agent, p_contact, p_resolution, p_notes, p_default_wrap_up_seconds, p_subject, p_case): the
+-- agent finished the contact (ContactLifecycleService.complete): resolution and notes recorded, the contact linked to
+-- its case (tether_link_case: p_case, else the subject's open case, else the customer's open case on the line, else a
+-- new one for `follow_up`/`unresolved`), the contact ended (if the call had not ended already), the agent's slot freed, wrap-up started for the line's wrapUpSeconds (read here from
 -- line_routing, so a PUT applies at once; p_default_wrap_up_seconds without one), during which the agent gets no
 -- offer (idle_since moves to its end). A wrap-up schedules its end ('agent.wrap-up-end', dedupe key
 -- `<agent>@<wrap_up_until ms>`, payload the agent's lines, through tether_schedule_job).
 --
--- Outcomes (outcome, line, agent_lines, wrap_up_until):
---   'completed'          done; wrap_up_until NULL when there is no wrap-up;
+-- Outcomes (outcome, line, agent_lines, wrap_up_until, case_id, case_outcome, case_owner_id):
+--   'completed'          done; wrap_up_until NULL when there is no wrap-up; case_outcome is tether_link_case's
+--                        ('opened', 'linked' or 'none'), with the case and its owner;
 --   'not_assigned'       no such contact, or not this agent's;
---   'already_completed'  completed before (a repeated completion): line only.
--- Locks: contact row FOR UPDATE, then the agent's slot, then the agent's presence.
+--   'already_completed'  completed before (a repeated completion): line only;
+--   'case_not_found'     p_case is not a case of this contact's customer: nothing written.
+-- Locks: contact row FOR UPDATE, then its case (tether_link_case), then the agent's slot, then the agent's presence.
+--
+-- Before cases it took no p_subject and p_case: that signature is dropped here.
+DROP FUNCTION IF EXISTS tether_complete_contact(uuid, uuid, text, text, int);
 
 CREATE OR REPLACE FUNCTION tether_complete_contact(
-  p_agent uuid, p_contact uuid, p_resolution text, p_notes text, p_default_wrap_up_seconds int
-) RETURNS TABLE (outcome text, line text, agent_lines text[], wrap_up_until timestamptz)
+  p_agent uuid, p_contact uuid, p_resolution text, p_notes text, p_default_wrap_up_seconds int,
+  p_subject text, p_case uuid
+) RETURNS TABLE (outcome text, line text, agent_lines text[], wrap_up_until timestamptz, case_id uuid,
+                 case_outcome text, case_owner_id uuid)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   c contacts%ROWTYPE;
   v_wrap int;
   v_until timestamptz;
   v_lines text[];
+  v_case record;
 BEGIN
   SELECT * INTO c FROM contacts x WHERE x.id = p_contact FOR UPDATE;
   IF c.id IS NULL OR c.agent_id IS DISTINCT FROM p_agent THEN
-    RETURN QUERY SELECT 'not_assigned'::text, NULL::text, NULL::text[], NULL::timestamptz;
+    RETURN QUERY SELECT 'not_assigned'::text, NULL::text, NULL::text[], NULL::timestamptz, NULL::uuid, NULL::text,
+                        NULL::uuid;
     RETURN;
   END IF;
   IF NOT c.work_open THEN
-    RETURN QUERY SELECT 'already_completed'::text, c.line, NULL::text[], NULL::timestamptz;
+    RETURN QUERY SELECT 'already_completed'::text, c.line, NULL::text[], NULL::timestamptz, NULL::uuid, NULL::text,
+                        NULL::uuid;
+    RETURN;
+  END IF;
+  SELECT * INTO v_case FROM tether_link_case(p_contact, p_agent, p_resolution, p_subject, p_case) l;
+  IF v_case.outcome = 'case_not_found' THEN
+    RETURN QUERY SELECT 'case_not_found'::text, c.line, NULL::text[], NULL::timestamptz, NULL::uuid, NULL::text,
+                        NULL::uuid;
     RETURN;
   END IF;
   UPDATE contacts x SET work_open = false, resolution = p_resolution, notes = p_notes, completed_at = now(),
@@ -48,6 +65,6 @@ BEGIN
     PERFORM tether_schedule_job('agent.wrap-up-end', p_agent || '@' || tether_epoch_ms(v_until),
                                 jsonb_build_object('lines', v_lines), v_until);
   END IF;
-  RETURN QUERY SELECT 'completed'::text, c.line, v_lines, v_until;
+  RETURN QUERY SELECT 'completed'::text, c.line, v_lines, v_until, v_case.case_id, v_case.outcome, v_case.owner_id;
 END
 $fn$;

@@ -2,8 +2,8 @@
 -- phone (a provisional customer, known = false, for a new number or no number), records the customer's last agent on
 -- this line and when that contact was connected (facts: whether they make the agent preferred, within the line's
 -- horizon, is RoutingEngine's decision at each pass, `preferredAgentFor`), and inserts the contact, queued, with its
--- first trace entry (p_trace, written by the caller). Holds for a preferred agent are written by the routing pass
--- that decides them (tether_commit_offers), not here.
+-- first trace entry (p_trace, written by the caller), linked to the customer's open case on this line if any. Holds
+-- for a preferred agent are written by the routing pass that decides them (tether_commit_offers), not here.
 --
 -- A call id is the provider's id on one line: (line, channel, external_id) is unique (contacts_call_unique), and the
 -- same call id on another line is another call.
@@ -42,6 +42,7 @@ DECLARE
   v_last_at timestamptz;
   v_contact uuid;
   v_hung_up boolean;
+  v_case uuid;
 BEGIN
   SELECT lr.version INTO v_version FROM line_routing lr WHERE lr.line = p_line;
   IF coalesce(v_version, 0) <> p_rules_version THEN
@@ -90,16 +91,23 @@ BEGIN
       FROM contacts c JOIN agents a ON a.id = c.agent_id AND a.deleted_at IS NULL
      WHERE c.customer_id = v_customer AND c.line = p_line AND c.agent_id IS NOT NULL
      ORDER BY c.connected_at DESC LIMIT 1;
+    -- the customer's open case on this line (the newest): its owner is who the engine prefers, its story travels
+    -- with the offer
+    SELECT k.id INTO v_case FROM cases k
+     WHERE k.customer_id = v_customer AND k.line = p_line AND k.status IN ('open', 'waiting_on_customer')
+     ORDER BY k.updated_at DESC, k.id LIMIT 1;
   END IF;
 
   INSERT INTO contacts (external_id, channel, line, customer_id, from_address, to_address, ivr, priority,
-                        required_skills, status, end_reason, ended_at, sticky_agent_id, last_agent_at, routing_trace)
+                        required_skills, status, end_reason, ended_at, sticky_agent_id, last_agent_at, routing_trace,
+                        case_id)
   VALUES (p_call_id, 'voice', p_line, v_customer, p_from, p_to, p_ivr, p_priority, p_skills,
           CASE WHEN v_hung_up THEN 'ended' ELSE 'queued' END,
           CASE WHEN v_hung_up THEN 'abandoned' END,
           CASE WHEN v_hung_up THEN now() END,
           v_last, v_last_at,
-          CASE WHEN v_hung_up THEN tether_trace(p_trace) || tether_trace(p_hung_up_trace) ELSE tether_trace(p_trace) END)
+          CASE WHEN v_hung_up THEN tether_trace(p_trace) || tether_trace(p_hung_up_trace) ELSE tether_trace(p_trace) END,
+          v_case)
   ON CONFLICT ON CONSTRAINT contacts_call_unique DO NOTHING
   RETURNING contacts.id INTO v_contact;
 

@@ -194,6 +194,49 @@ describe('tether_routing_snapshot', () => {
     expect(result.agents.find((a) => a.id === offline)).toMatchObject({ state: 'offline' });
   });
 
+  it("a contact's open case: its owner now and the owner's deputy (whatever their state), and the case team's ready members", async () => {
+    // the longest idle ready agents fill the cap first, so what follows is read because of the case
+    for (let i = 0; i < 3; i++) await db.fixtures.agent({ lines: ['sales'], idleSince: minutesAgo(60) });
+    const deputy = await db.fixtures.agent({ lines: ['sales'], state: 'offline', connected: false });
+    const owner = await db.fixtures.agent({ lines: ['sales'], state: 'away', connected: false });
+    const mate = await db.fixtures.agent({ lines: ['sales'], idleSince: minutesAgo(1) });
+    const mateBusy = await db.fixtures.agent({
+      lines: ['sales'],
+      used: { voice: 1 },
+      idleSince: minutesAgo(1),
+    });
+    const mateOffline = await db.fixtures.agent({ lines: ['sales'], state: 'offline', connected: false });
+    await db.query(`UPDATE agents SET deputy_id = $2 WHERE id = $1`, [owner, deputy]);
+    await db.query(`UPDATE agents SET team = 'billing' WHERE id = ANY ($1::uuid[])`, [
+      [mate, mateBusy, mateOffline],
+    ]);
+    const customerId = await db.fixtures.customer();
+    const [{ id: caseId }] = await db.query<{ id: string }>(
+      `INSERT INTO cases (customer_id, line, subject, owner_id, team) VALUES ($1, 'sales', 'x', $2, 'billing') RETURNING id`,
+      [customerId, owner],
+    );
+    const contactId = await db.fixtures.contact({ customerId });
+    await db.query(`UPDATE contacts SET case_id = $2 WHERE id = $1`, [contactId, caseId]);
+
+    const result = await snapshot('sales', { perContact: 1, minimum: 1 });
+    expect(result.contacts[0].case).toEqual({
+      id: caseId,
+      ownerId: owner,
+      deputyId: deputy,
+      team: 'billing',
+    });
+    const read = ids(result.agents);
+    expect(read).toEqual(expect.arrayContaining([owner, deputy, mate, mateBusy]));
+    expect(read).not.toContain(mateOffline);
+    expect(result.agents.find((a) => a.id === mate)).toMatchObject({ team: 'billing' });
+
+    // a resolved case is no relation; a handover counts at once
+    await db.query(`UPDATE cases SET status = 'resolved' WHERE id = $1`, [caseId]);
+    expect((await snapshot('sales')).contacts[0].case).toBeNull();
+    await db.query(`UPDATE cases SET status = 'open', owner_id = $2 WHERE id = $1`, [caseId, mate]);
+    expect((await snapshot('sales')).contacts[0].case).toMatchObject({ ownerId: mate, deputyId: null });
+  });
+
   it("holds the line's advisory lock until the caller's transaction ends: a second pass on the line waits", async () => {
     await db.fixtures.agent({ lines: ['sales'] });
     await db.fixtures.contact();

@@ -4,12 +4,13 @@
 --   * the waiting contacts, in queue order (compareQueueOrder in libs/routing; queue-order.int-spec.ts checks this
 --     ORDER BY against it), at most p_contact_limit; none is common, and then nothing else is read. Each with its
 --     customer's relations: the last agent on this line and when that contact was connected (recorded at arrival
---     by tether_receive_call); whether that makes the agent preferred (horizon, sticky on/off) is the engine's call;
+--     by tether_receive_call), and its open case (owner, owner's deputy, team); whether that makes the agent preferred (horizon, sticky on/off) is the engine's call;
 --   * the ready agents of the line (isReady in libs/routing: available, connected, out of wrap-up, with a free slot),
 --     longest idle first, as many as RoutingEngine.readyAgentsToRead says (p_ready_per_contact per contact, at
 --     least p_min_ready), or all of them when p_all_ready (the engine asked: needsAllAgents);
 --   * every agent a waiting contact is related to, whatever their state (the engine decides whether to wait for
---     them);
+--     them): the last agent, and for a contact linked to an open case (contacts.case_id, set at arrival) the case's
+--     owner as of now and the owner's deputy; and the ready agents of that case's team;
 --   * the database's clock after the lock was granted (`now`), the time every decision of the pass is made at.
 --
 -- Outcome: json {now, version, contacts, agents, agentsComplete, contactLimitReached}; no codes.
@@ -31,6 +32,7 @@ DECLARE
   v_contacts json;
   v_count int;
   v_related uuid[];
+  v_teams text[];
   v_ready_limit int;
   v_ready_ids uuid[];
   v_agents json;
@@ -46,19 +48,32 @@ BEGIN
 
   WITH waiting AS (
     SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
-           c.excluded_agent_ids
+           c.excluded_agent_ids, c.case_id
       FROM contacts c WHERE c.line = p_line AND c.status = 'queued'
      ORDER BY c.priority DESC, c.enqueued_at, c.id
      LIMIT p_contact_limit
+  ), related AS (
+    -- the open case's owner (now: a handover while the contact waits counts), the owner's deputy, the case's team
+    SELECT w.*, k.owner_id AS case_owner_id, o.deputy_id AS case_deputy_id, k.team AS case_team,
+           k.id IS NOT NULL AS has_case
+      FROM waiting w
+      LEFT JOIN cases k ON k.id = w.case_id AND k.status IN ('open', 'waiting_on_customer')
+      LEFT JOIN agents o ON o.id = k.owner_id
   )
   SELECT json_agg(json_build_object('id', w.id, 'channel', w.channel, 'priority', w.priority,
                     'enqueuedAt', w.enqueued_at, 'requiredSkills', w.required_skills,
                     'lastAgentId', w.sticky_agent_id, 'lastAgentAt', w.last_agent_at,
-                    'excludedAgentIds', w.excluded_agent_ids)
+                    'excludedAgentIds', w.excluded_agent_ids,
+                    'case', CASE WHEN w.has_case THEN json_build_object('id', w.case_id, 'ownerId', w.case_owner_id,
+                              'deputyId', w.case_deputy_id, 'team', w.case_team) END)
                   ORDER BY w.priority DESC, w.enqueued_at, w.id),
-         count(*), array_agg(DISTINCT w.sticky_agent_id) FILTER (WHERE w.sticky_agent_id IS NOT NULL)
-    INTO v_contacts, v_count, v_related
-    FROM waiting w;
+         count(*),
+         (SELECT array_agg(DISTINCT r.agent_id) FROM related x,
+                 LATERAL (VALUES (x.sticky_agent_id), (x.case_owner_id), (x.case_deputy_id)) r(agent_id)
+           WHERE r.agent_id IS NOT NULL),
+         (SELECT array_agg(DISTINCT x.case_team) FROM related x WHERE x.case_team IS NOT NULL)
+    INTO v_contacts, v_count, v_related, v_teams
+    FROM related w;
 
   IF v_count = 0 THEN
     RETURN json_build_object('now', v_now, 'version', coalesce(v_version, 0), 'agents', '[]'::json,
@@ -78,13 +93,18 @@ BEGIN
   ) r;
 
   SELECT json_agg(json_build_object('id', a.id, 'lines', a.lines, 'skills', a.skills, 'capacity', a.capacity,
+                    'team', a.team,
                     'state', p.state, 'idleSince', p.idle_since, 'wrapUpUntil', p.wrap_up_until,
                     'connected', EXISTS (SELECT 1 FROM agent_connections ac WHERE ac.agent_id = a.id),
                     'load', coalesce((SELECT json_object_agg(s.channel, s.used) FROM agent_slots s WHERE s.agent_id = a.id), '{}'::json)))
     INTO v_agents
     FROM agents a JOIN agent_presence p ON p.agent_id = a.id
    WHERE a.deleted_at IS NULL
-     AND (a.id = ANY (coalesce(v_ready_ids, '{}'::uuid[])) OR a.id = ANY (coalesce(v_related, '{}'::uuid[])));
+     AND (a.id = ANY (coalesce(v_ready_ids, '{}'::uuid[])) OR a.id = ANY (coalesce(v_related, '{}'::uuid[]))
+          -- the ready members of a waiting case's team (the engine's fallback after the owner and their deputy)
+          OR (v_teams IS NOT NULL AND a.team = ANY (v_teams) AND a.lines @> ARRAY[p_line] AND p.state = 'available'
+              AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
+              AND EXISTS (SELECT 1 FROM agent_connections ac WHERE ac.agent_id = a.id)));
 
   RETURN json_build_object('now', v_now, 'version', coalesce(v_version, 0), 'agents', coalesce(v_agents, '[]'::json),
                            'contacts', v_contacts,

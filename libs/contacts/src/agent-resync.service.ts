@@ -107,13 +107,14 @@ export class AgentResyncService {
       [agentId],
     );
     return held.map((row) => {
-      const { contact, customer } = this.payloads.card(row);
+      const { contact, customer, case: story } = this.payloads.card(row);
       return {
         payload: {
           contactId: row.contact_id,
           connectedAt: (row.connected_at ?? row.enqueued_at).toISOString(),
           contact,
           customer,
+          case: story,
         },
         endReason: row.status === 'ended' ? (row.end_reason ?? 'ended') : null,
       };

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Agent, AgentChanges, AgentRepository } from '@tether/agents';
 import { AgentTokenInfo, AgentTokenService } from '@tether/auth';
+import { CaseService } from '@tether/cases';
 import { NotFoundError } from '@tether/errors';
 import { inTransaction } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
@@ -22,6 +23,7 @@ export class AgentRosterService {
     private readonly offers: OfferService,
     private readonly dispatcher: ContactDispatcher,
     private readonly bus: EventBus,
+    private readonly cases: CaseService,
   ) {}
 
   /** Name, lines, skills or capacity changed: the agent's sockets move to their new lines; routing looks again. */
@@ -64,16 +66,21 @@ export class AgentRosterService {
   }
 
   /**
-   * Removes an agent: soft delete, presence offline, every token revoked and every pending offer revoked (its
-   * contact back in the queue), all or nothing; then their sockets are closed and the contacts routed on.
+   * Removes an agent: soft delete, presence offline, every token revoked, every pending offer revoked (its contact
+   * back in the queue) and every open case handed to their deputy (else left to the case's team), all or nothing;
+   * then their sockets are closed, the new owners told and the contacts routed on.
    */
   async remove(id: string): Promise<void> {
-    const revoked = await inTransaction(this.dataSource, async (tx) => {
+    const { revoked, handed } = await inTransaction(this.dataSource, async (tx) => {
       if (!(await this.agents.markRemoved(tx, id))) throw new NotFoundError('Agent', id);
       await this.tokens.revokeAll(tx, id);
-      return this.offers.revokePending(tx, id, 'agent_removed');
+      const handed = await this.cases.handOverCasesOf(tx, id);
+      return { revoked: await this.offers.revokePending(tx, id, 'agent_removed'), handed };
     });
     await this.offers.announceRevoked(id, revoked, 'agent_removed');
     await this.bus.publish({ type: 'agent.removed', agentId: id });
+    await this.cases.announceHandovers(handed);
+    // their cases' waiting customers now go to the new owners (or the teams)
+    if (handed.length > 0) this.dispatcher.requestAll();
   }
 }

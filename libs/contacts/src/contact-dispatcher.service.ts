@@ -225,6 +225,7 @@ function toEngineInput(
       load: a.load,
       idleSince: new Date(a.idleSince),
       wrapUpUntil: a.wrapUpUntil ? new Date(a.wrapUpUntil) : null,
+      team: a.team,
     })),
     agentsComplete: snapshot.agentsComplete,
     contacts: snapshot.contacts.map((c) => ({
@@ -239,7 +240,10 @@ function toEngineInput(
           c.lastAgentId && c.lastAgentAt
             ? { agentId: c.lastAgentId, connectedAt: new Date(c.lastAgentAt) }
             : null,
-        caseOwnerId: null,
+        caseOwnerId: c.case?.ownerId ?? null,
+        caseId: c.case?.id ?? null,
+        caseDeputyId: c.case?.deputyId ?? null,
+        caseTeam: c.case?.team ?? null,
       },
       excludedAgentIds: c.excludedAgentIds,
     })),

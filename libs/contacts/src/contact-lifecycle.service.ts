@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CaseService } from '@tether/cases';
 import { normalizePhone } from '@tether/customers';
 import { NotFoundError } from '@tether/errors';
 import { inTransaction, one } from '@tether/persistence';
@@ -43,6 +44,7 @@ export class ContactLifecycleService {
     private readonly dispatcher: ContactDispatcher,
     private readonly scheduler: DurableScheduler,
     private readonly bus: EventBus,
+    private readonly cases: CaseService,
   ) {}
 
   /**
@@ -219,24 +221,60 @@ export class ContactLifecycleService {
     contactId: string,
     resolution: Resolution,
     notes?: string,
-  ): Promise<{ contactId: string; wrapUpUntil: string | null }> {
+    linkTo: { subject?: string; caseId?: string } = {},
+  ): Promise<{ contactId: string; wrapUpUntil: string | null; caseId: string | null }> {
     if (!UUID.test(contactId)) throw new ContactNotAssignedToAgent(contactId);
+    if (linkTo.caseId !== undefined && !UUID.test(linkTo.caseId))
+      throw new NotFoundError('Case', linkTo.caseId);
     const outcome = await one<{
       outcome: CompleteContactOutcome;
       line: Line | null;
       agent_lines: Line[] | null;
       wrap_up_until: Date | null;
+      case_id: string | null;
+      case_outcome: 'opened' | 'linked' | 'none' | null;
+      case_owner_id: string | null;
     }>(
       this.dataSource.manager,
-      `SELECT outcome, line, agent_lines, wrap_up_until FROM tether_complete_contact($1, $2, $3, $4, $5)`,
-      [agentId, contactId, resolution, notes ?? null, DEFAULT_ROUTING_RULES.wrapUpSeconds],
+      `SELECT outcome, line, agent_lines, wrap_up_until, case_id, case_outcome, case_owner_id
+         FROM tether_complete_contact($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        agentId,
+        contactId,
+        resolution,
+        notes ?? null,
+        DEFAULT_ROUTING_RULES.wrapUpSeconds,
+        linkTo.subject ?? null,
+        linkTo.caseId ?? null,
+      ],
     );
     if (!outcome || outcome.outcome === 'not_assigned') throw new ContactNotAssignedToAgent(contactId);
     if (outcome.outcome === 'already_completed') throw new ContactAlreadyCompleted(contactId);
-    this.logger.log({ line: outcome.line, contactId, agentId, resolution }, 'contact completed');
+    if (outcome.outcome === 'case_not_found') throw new NotFoundError('Case', linkTo.caseId ?? '');
+    this.logger.log(
+      {
+        line: outcome.line,
+        contactId,
+        agentId,
+        resolution,
+        caseId: outcome.case_id,
+        case: outcome.case_outcome,
+      },
+      'contact completed',
+    );
     if (outcome.wrap_up_until) this.scheduler.wake(outcome.wrap_up_until);
     for (const line of outcome.agent_lines ?? []) this.dispatcher.request(line);
-    return { contactId, wrapUpUntil: outcome.wrap_up_until?.toISOString() ?? null };
+    if (outcome.case_id && outcome.case_outcome !== 'none')
+      await this.cases.announceLinked(
+        outcome.case_id,
+        outcome.case_owner_id,
+        outcome.case_outcome === 'opened',
+      );
+    return {
+      contactId,
+      wrapUpUntil: outcome.wrap_up_until?.toISOString() ?? null,
+      caseId: outcome.case_id,
+    };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '@tether/agents';
+import { CasesModule } from '@tether/cases';
 import { CustomersModule } from '@tether/customers';
 import { LinesModule } from '@tether/lines';
 import { TelephonyModule } from '@tether/telephony';
@@ -31,7 +32,7 @@ export const CONTACTS_SERVICES = [
 
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
 @Module({
-  imports: [AgentsModule, CustomersModule, TelephonyModule, LinesModule],
+  imports: [AgentsModule, CustomersModule, CasesModule, TelephonyModule, LinesModule],
   providers: [OfferExpiryClock, ...CONTACTS_SERVICES],
   exports: [...CONTACTS_SERVICES],
 })

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CASE_STORY_CONTACTS } from '@tether/cases';
 import { maskPhone } from '@tether/observability';
 import { rows, Sql } from '@tether/persistence';
-import type { CustomerCard, OfferPayload } from '@tether/realtime';
+import type { CaseStory, CustomerCard, OfferPayload } from '@tether/realtime';
 import type { Channel, Line, OfferReason } from '@tether/routing';
 
 /** How many of the customer's earlier contacts travel with an offer. */
@@ -13,7 +14,8 @@ export const RECENT_CONTACTS_ON_OFFER = 5;
 export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.external_id, c.ivr, c.enqueued_at,
   c.announcement, c.customer_id, c.from_address, cu.name AS customer_name, cu.known AS customer_known,
   cu.external_ref AS customer_ref,
-  tether_recent_contacts(c.customer_id, c.id, ${RECENT_CONTACTS_ON_OFFER}) AS history`;
+  tether_recent_contacts(c.customer_id, c.id, ${RECENT_CONTACTS_ON_OFFER}) AS history,
+  tether_case_story(c.case_id, ${CASE_STORY_CONTACTS}) AS case_story`;
 
 export interface ContactCardRow {
   contact_id: string;
@@ -31,6 +33,8 @@ export interface ContactCardRow {
   customer_ref: string | null;
   /** newest first, without the contact itself */
   history: CustomerCard['recentContacts'];
+  /** the contact's case (tether_case_story), if it has one */
+  case_story: CaseStory | null;
 }
 
 /** The columns an offer's payload is built from. */
@@ -49,6 +53,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function contactCardFrom(row: ContactCardRow): {
   contact: OfferPayload['contact'];
   customer: CustomerCard;
+  case: CaseStory | null;
 } {
   return {
     contact: {
@@ -68,6 +73,7 @@ export function contactCardFrom(row: ContactCardRow): {
       phone: maskPhone(row.from_address) ?? null,
       recentContacts: row.history,
     },
+    case: row.case_story,
   };
 }
 
@@ -124,7 +130,11 @@ export class OfferPayloadBuilder {
   }
 
   /** The card of a row selected with CONTACT_CARD_COLUMNS. */
-  card(row: ContactCardRow): { contact: OfferPayload['contact']; customer: CustomerCard } {
+  card(row: ContactCardRow): {
+    contact: OfferPayload['contact'];
+    customer: CustomerCard;
+    case: CaseStory | null;
+  } {
     return contactCardFrom(row);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CaseService } from '@tether/cases';
 import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
@@ -45,6 +46,7 @@ export class OfferService {
     private readonly bus: EventBus,
     private readonly dispatcher: ContactDispatcher,
     private readonly callbacks: TelephonyCallbackService,
+    private readonly cases: CaseService,
     expiryClock: OfferExpiryClock,
   ) {
     expiryClock.onDue(() => this.expireDue());
@@ -71,6 +73,10 @@ export class OfferService {
     if (result.callback_id && result.callback_body)
       this.callbacks.deliverNow(result.callback_id, this.callbacks.url!, result.callback_body);
     this.logger.log({ offerId, contactId: result.contact_id, agentId }, 'offer accepted');
+    // the case's owner, if someone else took their customer, hears of it (now, or when they sign in)
+    await this.cases
+      .noteCustomerCalled(result.contact_id!, agentId)
+      .catch((error: Error) => this.logger.warn(`case notice failed: ${error.message}`));
     await this.bus.publish({
       type: 'contact.connected',
       agentId,

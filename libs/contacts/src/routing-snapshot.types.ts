@@ -21,6 +21,7 @@ export interface SnapshotAgent {
   wrapUpUntil: string | null;
   connected: boolean;
   load: Partial<Record<Channel, number>>;
+  team: string | null;
 }
 
 export interface SnapshotContact {
@@ -32,4 +33,6 @@ export interface SnapshotContact {
   lastAgentId: string | null;
   lastAgentAt: string | null;
   excludedAgentIds: string[];
+  /** the open case the contact is linked to: its owner now, the owner's deputy, its team */
+  case: { id: string; ownerId: string | null; deputyId: string | null; team: string | null } | null;
 }

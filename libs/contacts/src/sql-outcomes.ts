@@ -12,7 +12,7 @@ export const SQL_OUTCOMES = {
   /** libs/contacts/sql/reject_offer.sql */
   tether_reject_offer: ['rejected', 'not_found', 'ended'],
   /** libs/contacts/sql/complete_contact.sql */
-  tether_complete_contact: ['completed', 'not_assigned', 'already_completed'],
+  tether_complete_contact: ['completed', 'not_assigned', 'already_completed', 'case_not_found'],
 } as const;
 
 export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];

@@ -1,4 +1,5 @@
 import type { Channel, Line, PresenceState } from '@tether/routing';
+import type { CaseNotice, CaseStory, CaseSummary, CaseUpdateReason } from './case-payloads';
 import type { ConnectedContactPayload, OfferPayload, OfferRevokeReason } from './tether-events';
 
 /*
@@ -34,6 +35,23 @@ export interface ContactCompletePayload {
   resolution: 'resolved' | 'unresolved' | 'follow_up';
   /** at most 10,000 characters; they join the customer's history */
   notes?: string;
+  /**
+   * extension: what the problem is about (at most 200 characters): links the contact to the customer's open case
+   * with this subject on the line, or names the case a `follow_up`/`unresolved` contact opens
+   */
+  subject?: string;
+  /** extension: link the contact to this case of the customer's (it may reopen a resolved one) */
+  caseId?: string;
+}
+
+/** Extension: the agent's own open cases. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface CasesListPayload {}
+
+export interface CaseHandoverPayload {
+  caseId: string;
+  /** the agent who owns the case from now on */
+  toAgentId: string;
 }
 
 export type AgentStatusAck = { ok: true; state: PresenceState } | AckError;
@@ -48,8 +66,12 @@ export type ContactCompleteAck =
        * @format date-time
        */
       wrapUpUntil: string | null;
+      /** the case the contact now belongs to (opened or linked), else null */
+      caseId: string | null;
     }
   | AckError;
+export type CasesListAck = { ok: true; cases: CaseSummary[] } | AckError;
+export type CaseHandoverAck = { ok: true; case: CaseStory } | AckError;
 
 /** Client → server on /agents: what each event carries and what its acknowledgement answers. */
 export interface AgentClientEvents {
@@ -61,6 +83,10 @@ export interface AgentClientEvents {
   'offer:reject': { payload: OfferRejectPayload; ack: OfferRejectAck };
   /** end of work on the contact; the agent's slot frees after the line's wrap-up */
   'contact:complete': { payload: ContactCompletePayload; ack: ContactCompleteAck };
+  /** extension: the agent's open cases (overdue first, then by due time, then most recently changed) */
+  'cases:list': { payload: CasesListPayload; ack: CasesListAck };
+  /** extension: the owner hands one of their cases to another agent (end of shift, holiday) */
+  'case:handover': { payload: CaseHandoverPayload; ack: CaseHandoverAck };
 }
 
 export type AgentClientEvent = keyof AgentClientEvents;
@@ -118,6 +144,22 @@ export interface AgentServerEvents {
    * that reconnects (to any gateway) picks its work up again; the same contact and customer card as in `offer`
    */
   'contact:connected': ConnectedContactPayload;
+  /**
+   * extension: one of the agent's cases changed: opened or linked by a completion, handed to them (`handed_over`) or
+   * away from them (`handed_away`), changed by an admin, or past its due time (`overdue`)
+   */
+  'case:updated': CaseUpdatedPayload;
+  /**
+   * extension: something about their case happened while they were not there ("your customer called; Bob took
+   * it"), sent at once when they are connected, else on their next connect; each notice is sent once
+   */
+  'case:notice': CaseNotice;
+}
+
+export interface CaseUpdatedPayload {
+  caseId: string;
+  reason: CaseUpdateReason;
+  case: CaseStory;
 }
 
 /** socket.io's shape of a map of events the receiver acknowledges: `(payload, ack) => void`. */

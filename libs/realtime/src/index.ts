@@ -5,3 +5,4 @@ export * from './event-bus';
 export * from './in-process-event-bus';
 export * from './realtime.module';
 export * from './redis-stream-event-bus';
+export * from './case-payloads';

@@ -25,6 +25,14 @@ export interface SupervisorServerEvents {
   'agent:presence': SupervisorPresencePayload;
   /** an agent accepted a contact */
   'contact:connected': SupervisorConnectedPayload;
+  /** a case passed its due time and is still open */
+  'case:overdue': SupervisorCaseOverduePayload;
+}
+
+export interface SupervisorCaseOverduePayload {
+  caseId: string;
+  /** null when the case is its team's */
+  ownerId: string | null;
 }
 
 export type SupervisorServerToClientEvents = EventListeners<SupervisorServerEvents>;

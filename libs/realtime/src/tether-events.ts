@@ -1,4 +1,5 @@
 import type { Channel, Line, OfferReason, PresenceState } from '@tether/routing';
+import type { CaseStory, CaseUpdateReason } from './case-payloads';
 
 /** What an agent's client sees in an `offer` (contract: offerId, expiresAt, reason, contact, customer). */
 export interface OfferPayload {
@@ -10,6 +11,8 @@ export interface OfferPayload {
   trace: string;
   contact: OfferContact;
   customer: CustomerCard;
+  /** the story so far of the customer's open case this contact belongs to (owner, status, last contacts), else null */
+  case: CaseStory | null;
 }
 
 /** The contact in an offer (and in `contact:connected`). */
@@ -37,6 +40,8 @@ export interface ConnectedContactPayload {
   connectedAt: string;
   contact: OfferContact;
   customer: CustomerCard;
+  /** the story so far of the contact's case, as in `offer` */
+  case: CaseStory | null;
 }
 
 export interface CustomerCard {
@@ -79,6 +84,12 @@ export type TetherEvent =
   /** an admin changed the agent's lines: their sockets move to the new line-set room */
   | { type: 'agent.updated'; agentId: string; lines: Line[] }
   /** an admin revoked these tokens of the agent: every gateway closes its sockets that were opened with one */
-  | { type: 'agent.tokens.revoked'; agentId: string; tokenIds: string[] };
+  | { type: 'agent.tokens.revoked'; agentId: string; tokenIds: string[] }
+  /** a case changed in a way these agents (its owner, a former owner) should see: their gateways read and send it */
+  | { type: 'case.updated'; caseId: string; agentIds: string[]; reason: CaseUpdateReason }
+  /** a notice for a case owner was recorded: the gateway holding their sockets delivers it (and marks it delivered) */
+  | { type: 'case.notice'; agentId: string; noticeId: string }
+  /** a case passed its due time still open: supervisors are told */
+  | { type: 'case.overdue'; caseId: string; ownerId: string | null };
 
 export type TetherEventType = TetherEvent['type'];

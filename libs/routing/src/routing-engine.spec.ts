@@ -198,7 +198,8 @@ describe('RoutingEngine', () => {
 
     it('names the case owner when that is why the contact is sticky', () => {
       const result = decide([stickyTo('a-1', {}, 'case_owner')], [makeAgent({ id: 'a-1' })]);
-      expect(result.assignments[0].trace).toBe('sticky: case owner a-1 is free (case_owner)');
+      expect(result.assignments[0]).toMatchObject({ agentId: 'a-1', reason: 'case_owner' });
+      expect(result.assignments[0].trace).toBe('case_owner: case owner a-1 is free (case_owner)');
     });
 
     it('does not require the sticky agent to have the skills', () => {
@@ -587,8 +588,101 @@ describe('RoutingEngine', () => {
         relations: { lastAgent: { agentId: 'a-1', connectedAt: secondsAgo(60) }, caseOwnerId: 'a-2' },
       });
       const result = decide([contact], [makeAgent({ id: 'a-1' }), makeAgent({ id: 'a-2' })]);
-      expect(result.assignments[0]).toMatchObject({ agentId: 'a-2', reason: 'sticky' });
-      expect(result.assignments[0].trace).toBe('sticky: case owner a-2 is free (case_owner)');
+      expect(result.assignments[0]).toMatchObject({ agentId: 'a-2', reason: 'case_owner' });
+      expect(result.assignments[0].trace).toBe('case_owner: case owner a-2 is free (case_owner)');
+    });
+
+    describe("a case's customer when the owner cannot take them", () => {
+      const inCase = (relations: Partial<WaitingContact['relations']>, enqueuedAgo = 5): WaitingContact =>
+        makeContact({
+          enqueuedAt: secondsAgo(enqueuedAgo),
+          relations: { lastAgent: null, caseOwnerId: 'owner', caseId: 'k-1', ...relations },
+        });
+      const owner = (overrides: Partial<AgentCandidate>) => makeAgent({ id: 'owner', ...overrides });
+
+      it('the owner offline: their deputy at once, with the reason and the why in the trace', () => {
+        const result = decide(
+          [inCase({ caseDeputyId: 'deputy' })],
+          [
+            owner({ presence: 'offline', connected: false }),
+            makeAgent({ id: 'deputy', idleSince: secondsAgo(1) }),
+            makeAgent({ id: 'pool', idleSince: secondsAgo(900) }),
+          ],
+        );
+        expect(result.holds).toEqual([]);
+        expect(result.assignments).toEqual([
+          expect.objectContaining({ agentId: 'deputy', reason: 'deputy' }),
+        ]);
+        expect(result.assignments[0].trace).toBe(
+          "deputy: deputy, the case owner's deputy, is free; case owner owner is offline",
+        );
+      });
+
+      it('the owner busy: the caller waits for them; once the wait is over the deputy takes them', () => {
+        const agents = [
+          owner({ load: { voice: 1 } }),
+          makeAgent({ id: 'deputy' }),
+          makeAgent({ id: 'pool', idleSince: secondsAgo(900) }),
+        ];
+        const waiting = decide([inCase({ caseDeputyId: 'deputy' }, 5)], agents);
+        expect(waiting.assignments).toEqual([]);
+        expect(waiting.holds.map((h) => h.agentId)).toEqual(['owner']);
+        const widened = decide([inCase({ caseDeputyId: 'deputy' }, 40)], agents);
+        expect(widened.assignments).toEqual([
+          expect.objectContaining({ agentId: 'deputy', reason: 'deputy' }),
+        ]);
+      });
+
+      it('the deputy busy or absent: the longest-idle free member of the case team, before the pool', () => {
+        const result = decide(
+          [inCase({ caseDeputyId: 'deputy', caseTeam: 'billing' })],
+          [
+            owner({ presence: 'offline', connected: false }),
+            makeAgent({ id: 'deputy', load: { voice: 1 } }),
+            makeAgent({ id: 'mate-1', team: 'billing', idleSince: secondsAgo(10) }),
+            makeAgent({ id: 'mate-2', team: 'billing', idleSince: secondsAgo(60) }),
+            makeAgent({ id: 'pool', idleSince: secondsAgo(900) }),
+          ],
+        );
+        expect(result.assignments).toEqual([expect.objectContaining({ agentId: 'mate-2', reason: 'team' })]);
+      });
+
+      it('a case handed to its team (no owner) goes to the team, not to the last agent', () => {
+        const result = decide(
+          [
+            inCase({
+              caseOwnerId: null,
+              caseTeam: 'billing',
+              lastAgent: { agentId: 'last', connectedAt: secondsAgo(60) },
+            }),
+          ],
+          [makeAgent({ id: 'last', idleSince: secondsAgo(900) }), makeAgent({ id: 'mate', team: 'billing' })],
+        );
+        expect(result.assignments).toEqual([expect.objectContaining({ agentId: 'mate', reason: 'team' })]);
+      });
+
+      it('nobody of theirs free: the pool by skills, the steps tried in the trace', () => {
+        const result = decide(
+          [inCase({ caseDeputyId: 'deputy', caseTeam: 'billing' })],
+          [owner({ presence: 'offline', connected: false }), makeAgent({ id: 'pool' })],
+        );
+        expect(result.assignments).toEqual([expect.objectContaining({ agentId: 'pool', reason: 'skills' })]);
+        expect(result.assignments[0].trace).toContain(
+          "case owner owner is offline; deputy deputy cannot take it now; nobody of the case's team billing is free",
+        );
+      });
+
+      it('sticky routing off: no case routing either', () => {
+        const result = decide(
+          [inCase({ caseDeputyId: 'deputy' })],
+          [
+            makeAgent({ id: 'owner', idleSince: secondsAgo(1) }),
+            makeAgent({ id: 'pool', idleSince: secondsAgo(900) }),
+          ],
+          { sticky: { enabled: false } },
+        );
+        expect(result.assignments).toEqual([expect.objectContaining({ agentId: 'pool', reason: 'skills' })]);
+      });
     });
 
     it('never offers to an agent without a live socket, but holds for them while signed in', () => {
@@ -655,6 +749,7 @@ describe('RoutingEngine', () => {
         capacity: fc.record({ voice: fc.integer({ min: 0, max: 2 }), chat: fc.integer({ min: 0, max: 3 }) }),
         load: fc.record({ voice: fc.integer({ min: 0, max: 1 }), chat: fc.integer({ min: 0, max: 2 }) }),
         idleSince: fc.integer({ min: 0, max: 3 }).map((s) => secondsAgo(s * 10)),
+        team: fc.constantFrom(null, 't-1', 't-2'),
         wrapUpUntil: fc.option(
           fc.integer({ min: -2, max: 2 }).map((s) => secondsAhead(s)),
           { nil: null },
@@ -681,6 +776,17 @@ describe('RoutingEngine', () => {
             caseOwnerId: fc.constant(null),
           }),
           fc.record({ lastAgent: fc.constant(null), caseOwnerId: fc.constantFrom(...AGENT_IDS) }),
+          // an open case: owned or its team's, with or without the owner's deputy and a team
+          fc.record({
+            lastAgent: fc.option(
+              fc.record({ agentId: fc.constantFrom(...AGENT_IDS), connectedAt: fc.constant(secondsAgo(60)) }),
+              { nil: null },
+            ),
+            caseId: fc.constant('k-1'),
+            caseOwnerId: fc.option(fc.constantFrom(...AGENT_IDS), { nil: null }),
+            caseDeputyId: fc.option(fc.constantFrom(...AGENT_IDS, 'a-unknown'), { nil: null }),
+            caseTeam: fc.option(fc.constantFrom('t-1', 't-2', 't-none'), { nil: null }),
+          }),
         ),
         excludedAgentIds: fc.subarray(AGENT_IDS, { maxLength: 3 }),
       }),
@@ -723,9 +829,16 @@ describe('RoutingEngine', () => {
       fc.assert(
         fc.property(inputArb, fc.integer({ min: 0, max: 5 }), (input, limit) => {
           const nowMs = input.now.getTime();
-          const related = new Set(
-            input.contacts.flatMap((c) => [c.relations.caseOwnerId, c.relations.lastAgent?.agentId]),
-          );
+          const teams = new Set(input.contacts.map((c) => c.relations.caseTeam).filter(Boolean));
+          const related = new Set([
+            ...input.contacts.flatMap((c) => [
+              c.relations.caseOwnerId,
+              c.relations.caseDeputyId,
+              c.relations.lastAgent?.agentId,
+            ]),
+            // the ready members of a waiting case's team are read whatever the cap
+            ...input.agents.filter((a) => teams.has(a.team) && isReady(a, nowMs)).map((a) => a.id),
+          ]);
           const readyWithSlot = input.agents
             .filter(
               (a) => isReady(a, nowMs) && CHANNELS.some((ch) => (a.capacity[ch] ?? 0) > (a.load[ch] ?? 0)),
@@ -812,24 +925,49 @@ function naiveDecide(input: RoutingPassInput): {
   const settled = new Set<string>();
   const { sticky } = input.rules;
   for (const contact of ordered) {
-    const { caseOwnerId, lastAgent } = contact.relations;
+    if (!sticky.enabled) continue;
+    const { caseOwnerId, lastAgent, caseId, caseDeputyId, caseTeam } = contact.relations;
+    const hasCase = caseOwnerId !== null || (caseId ?? null) !== null;
     const recent =
       lastAgent !== null &&
       lastAgent.connectedAt.getTime() > contact.enqueuedAt.getTime() - sticky.horizonDays * 86_400_000;
-    const preferredId = caseOwnerId ?? (recent ? lastAgent.agentId : null);
-    if (!sticky.enabled || preferredId === null || contact.excludedAgentIds.includes(preferredId)) continue;
-    const preferred = input.agents.find((a) => a.id === preferredId && a.lines.includes(contact.line));
-    if (preferred === undefined) continue;
-    if (isFreeFor(preferred, contact)) {
-      take(preferred, contact.channel);
-      assignments.push({ contactId: contact.id, agentId: preferred.id, reason: 'sticky' });
+    // 1. the case owner, else (no case) the recent last agent: offered if free, held for while signed in
+    const preferredId = caseOwnerId ?? (!hasCase && recent ? lastAgent.agentId : null);
+    const preferred =
+      preferredId === null || contact.excludedAgentIds.includes(preferredId)
+        ? undefined
+        : input.agents.find((a) => a.id === preferredId && a.lines.includes(contact.line));
+    if (preferred !== undefined) {
+      if (isFreeFor(preferred, contact)) {
+        take(preferred, contact.channel);
+        const reason = caseOwnerId !== null ? 'case_owner' : 'sticky';
+        assignments.push({ contactId: contact.id, agentId: preferred.id, reason });
+        settled.add(contact.id);
+        continue;
+      }
+      const until = contact.enqueuedAt.getTime() + sticky.waitSeconds * 1000;
+      const signedIn = preferred.presence !== 'offline';
+      if (signedIn && (preferred.capacity[contact.channel] ?? 0) > 0 && nowMs < until) {
+        holds.push({ contactId: contact.id, agentId: preferred.id, until: new Date(until) });
+        settled.add(contact.id);
+        continue;
+      }
+    }
+    if (!hasCase) continue;
+    // 2. a case's customer the owner cannot take: the owner's deputy, then the longest-idle free team member
+    const deputy = input.agents.find((a) => a.id === caseDeputyId && isFreeFor(a, contact));
+    if (caseDeputyId != null && deputy !== undefined) {
+      take(deputy, contact.channel);
+      assignments.push({ contactId: contact.id, agentId: deputy.id, reason: 'deputy' });
       settled.add(contact.id);
       continue;
     }
-    const until = contact.enqueuedAt.getTime() + sticky.waitSeconds * 1000;
-    const signedIn = preferred.presence !== 'offline';
-    if (signedIn && (preferred.capacity[contact.channel] ?? 0) > 0 && nowMs < until) {
-      holds.push({ contactId: contact.id, agentId: preferred.id, until: new Date(until) });
+    const member = input.agents
+      .filter((a) => caseTeam != null && a.team === caseTeam && isFreeFor(a, contact))
+      .sort((a, b) => a.idleSince.getTime() - b.idleSince.getTime() || (a.id < b.id ? -1 : 1))[0];
+    if (member !== undefined) {
+      take(member, contact.channel);
+      assignments.push({ contactId: contact.id, agentId: member.id, reason: 'team' });
       settled.add(contact.id);
     }
   }

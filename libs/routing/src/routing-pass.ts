@@ -1,6 +1,6 @@
 import { AgentPool } from './agent-pool';
-import { CHANNEL_INDEX, toPassAgent, type PassAgent } from './pass-agent';
-import { preferredAgentFor, type PreferredAgent } from './preferred-agent.policy';
+import { CHANNEL_INDEX, compareIds, toPassAgent, type PassAgent } from './pass-agent';
+import { caseFallbackFor, preferredAgentFor, type PreferredAgent } from './preferred-agent.policy';
 import { compareQueueOrder } from './queue-order';
 import type {
   Channel,
@@ -63,15 +63,21 @@ export class RoutingPass {
     const notes: (string | null)[] = [];
     for (const { contact, enqueuedMs } of ordered) {
       const preferred = preferredAgentFor(contact, rules);
+      let note: string | null = null;
       if (preferred !== null) {
         const outcome = this.trySticky(contact, preferred, enqueuedMs, rules.sticky.waitSeconds);
         if (outcome.settled) continue;
-        rest.push(contact);
-        notes.push(outcome.note);
-      } else {
-        rest.push(contact);
-        notes.push(null);
+        note = outcome.note;
       }
+      // the owner cannot take the customer (or the case has none): their deputy, then the case's team, at once
+      const fallback = caseFallbackFor(contact, rules);
+      if (fallback !== null) {
+        const outcome = this.tryCaseFallback(contact, fallback, note);
+        if (outcome.settled) continue;
+        note = outcome.note;
+      }
+      rest.push(contact);
+      notes.push(note);
     }
 
     // Phase 2: everyone not assigned or held, in queue order, to the longest-idle qualified agent.
@@ -110,7 +116,8 @@ export class RoutingPass {
     if (preferred.ready && preferred.remaining[CHANNEL_INDEX[channel]] > 0) {
       // Skills are deliberately not checked: the customer's relationship with this agent (they dealt
       // with them last, or the agent owns their case) is worth more than the IVR intent's skill bar.
-      this.assign(contact, preferred, 'sticky', `sticky: ${who} is free (${cause})`);
+      const reason: OfferReason = cause === 'case_owner' ? 'case_owner' : 'sticky';
+      this.assign(contact, preferred, reason, `${reason}: ${who} is free (${cause})`);
       return SETTLED;
     }
     // Holding for an agent who cannot take this channel at all would only delay the customer.
@@ -139,6 +146,59 @@ export class RoutingPass {
       return SETTLED;
     }
     return { settled: false, note: `wait for ${who} (${state}) ended at ${until.toISOString()}` };
+  }
+
+  /**
+   * A case's customer whose owner cannot take them: the owner's deputy if ready with a free slot on this channel and
+   * line (not one who declined this contact), else the longest-idle such member of the case's team. Skills are not
+   * checked, as for the owner: they are the people who know the case. Nobody waits for either.
+   */
+  private tryCaseFallback(
+    contact: WaitingContact,
+    { deputyId, team }: { deputyId: string | null; team: string | null },
+    note: string | null,
+  ): StickyOutcome {
+    const index = CHANNEL_INDEX[contact.channel];
+    const why = note === null ? '' : `; ${note}`;
+    const notes: string[] = note === null ? [] : [note];
+    const canTake = (candidate: PassAgent | undefined): candidate is PassAgent =>
+      candidate !== undefined &&
+      candidate.ready &&
+      candidate.remaining[index] > 0 &&
+      candidate.agent.lines.includes(contact.line) &&
+      !contact.excludedAgentIds.includes(candidate.agent.id);
+    if (deputyId !== null) {
+      const deputy = this.agentsById.get(deputyId);
+      if (canTake(deputy)) {
+        this.assign(contact, deputy, 'deputy', `deputy: ${deputyId}, the case owner's deputy, is free${why}`);
+        return SETTLED;
+      }
+      notes.push(`deputy ${deputyId} cannot take it now`);
+    }
+    if (team !== null) {
+      let chosen: PassAgent | null = null;
+      for (const candidate of this.agents) {
+        if (candidate.agent.team !== team || !canTake(candidate)) continue;
+        if (
+          chosen === null ||
+          candidate.idleSinceMs < chosen.idleSinceMs ||
+          (candidate.idleSinceMs === chosen.idleSinceMs &&
+            compareIds(candidate.agent.id, chosen.agent.id) < 0)
+        )
+          chosen = candidate;
+      }
+      if (chosen !== null) {
+        this.assign(
+          contact,
+          chosen,
+          'team',
+          `team: ${chosen.agent.id}, the longest idle free member of the case's team ${team}${why}`,
+        );
+        return SETTLED;
+      }
+      notes.push(`nobody of the case's team ${team} is free`);
+    }
+    return { settled: false, note: notes.join('; ') || null };
   }
 
   private routeBySkills(contact: WaitingContact, note: string | null): void {

@@ -12,8 +12,12 @@ export type Channel = (typeof CHANNELS)[number];
 export const PRESENCE_STATES = ['available', 'away', 'offline'] as const;
 export type PresenceState = (typeof PRESENCE_STATES)[number];
 
-/** Why an agent was offered a contact; travels in the `offer` event's `reason`. */
-export type OfferReason = 'sticky' | 'skills';
+/**
+ * Why an agent was offered a contact; travels in the `offer` event's `reason`: `case_owner` (they own the customer's
+ * open case), `deputy` (the owner's deputy, the owner being away for good or their wait over), `team` (a member of
+ * the case's team), `sticky` (the customer last dealt with them), `skills` (the longest-idle qualified agent).
+ */
+export type OfferReason = 'case_owner' | 'deputy' | 'team' | 'sticky' | 'skills';
 
 /** Why a contact prefers a particular agent. */
 export type StickyCause = 'last_agent' | 'case_owner';
@@ -65,6 +69,8 @@ export interface AgentCandidate {
   load: Readonly<Partial<Record<Channel, number>>>;
   /** when the agent last became free (longest idle = earliest) */
   idleSince: Date;
+  /** the agent's team, if any: a case's team takes its customers when owner and deputy cannot */
+  team?: string | null;
   /** in after-call work until then; not free before it */
   wrapUpUntil: Date | null;
 }
@@ -73,8 +79,14 @@ export interface AgentCandidate {
 export interface CustomerRelations {
   /** the agent who last handled this customer on this line, and when that contact was connected */
   lastAgent: { agentId: string; connectedAt: Date } | null;
-  /** the owner of the customer's open case (set once cases exist) */
+  /** the owner of the customer's open case on this line (as of the pass: a handover counts at once) */
   caseOwnerId: string | null;
+  /** the open case the contact belongs to, when it has one (an ownerless case is its team's) */
+  caseId?: string | null;
+  /** the case owner's deputy: takes the customer when the owner cannot (offline, declined, wait over) */
+  caseDeputyId?: string | null;
+  /** the case's team: its ready members come after the deputy, before the line's pool */
+  caseTeam?: string | null;
 }
 
 /** A contact waiting to be offered. */

@@ -3,6 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { AgentRepository } from '@tether/agents';
 import { AgentTokenService, SecretsService } from '@tether/auth';
 import { TETHER_CONFIG } from '@tether/config';
+import { CASES_SERVICES } from '@tether/cases';
 import { CONTACTS_SERVICES } from '@tether/contacts';
 import { CustomerPrivacyService, CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
@@ -23,6 +24,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   CustomerRepository,
   CustomerPrivacyService,
   TelephonyCallbackService,
+  ...CASES_SERVICES,
   ...CONTACTS_SERVICES,
   LineDirectory,
 ];

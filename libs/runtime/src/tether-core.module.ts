@@ -5,6 +5,7 @@ import { AgentsModule } from '@tether/agents';
 import { AuthModule } from '@tether/auth';
 import { AppName, ConfigModule, TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
+import { CasesModule } from '@tether/cases';
 import { CustomersModule } from '@tether/customers';
 import { LinesModule } from '@tether/lines';
 import { coreLoggerParams } from '@tether/observability';
@@ -42,6 +43,7 @@ export class TetherCoreModule {
         AuthModule,
         AgentsModule,
         CustomersModule,
+        CasesModule,
         LinesModule,
         ContactsModule,
       ],

@@ -21,6 +21,8 @@ export interface JobPayloads {
    * `CustomerPrivacyService`).
    */
   'privacy.retention': Record<string, never>;
+  /** A case's due time: if it is still open, its owner gets a notice and supervisors an event (libs/cases). */
+  'case.overdue': { caseId: string };
 }
 
 export type JobKind = keyof JobPayloads;

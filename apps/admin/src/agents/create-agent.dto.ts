@@ -7,6 +7,7 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   MaxLength,
 } from 'class-validator';
@@ -48,4 +49,26 @@ export class CreateAgentDto {
   @IsOptional()
   @IsCapacityMap()
   capacity?: Partial<Record<Channel, number>>;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description:
+      'another agent who takes this agent’s case customers when they cannot (offline, or the wait for them is over) and their open cases when this agent is removed; null to clear',
+  })
+  @IsOptional()
+  @IsUUID()
+  deputyId?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'billing',
+    nullable: true,
+    description: 'the agent’s team: a case’s team takes its customers after the owner’s deputy; null to clear',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, {
+    message: 'team must be 1-64 letters, digits, spaces, _ . or - (starting with a letter or digit)',
+  })
+  @IsString()
+  team?: string | null;
 }

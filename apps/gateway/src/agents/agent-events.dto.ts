@@ -1,7 +1,9 @@
-import { IsDefined, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { RESOLUTIONS, Resolution } from '@tether/contacts';
 import type {
   AgentStatusPayload,
+  CaseHandoverPayload,
+  CasesListPayload,
   ContactCompletePayload,
   OfferAcceptPayload,
   OfferRejectPayload,
@@ -52,4 +54,29 @@ export class ContactCompleteDto implements ContactCompletePayload {
   @MaxLength(10_000)
   @IsString()
   notes?: string;
+
+  @IsOptional()
+  @MaxLength(200)
+  @IsNotEmpty()
+  @IsString()
+  subject?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'caseId must be a case id (uuid)' })
+  @IsString()
+  caseId?: string;
+}
+
+export class CasesListDto implements CasesListPayload {}
+
+export class CaseHandoverDto implements CaseHandoverPayload {
+  @IsDefined()
+  @IsUUID('all', { message: 'caseId must be a case id (uuid)' })
+  @IsString()
+  caseId: string;
+
+  @IsDefined()
+  @IsUUID('all', { message: 'toAgentId must be an agent id (uuid)' })
+  @IsString()
+  toAgentId: string;
 }

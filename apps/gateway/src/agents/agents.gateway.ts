@@ -8,6 +8,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentPrincipal, AgentTokenService } from '@tether/auth';
+import { CaseService } from '@tether/cases';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import {
   AgentPresenceService,
@@ -21,6 +22,7 @@ import {
   AckError,
   AgentClientToServerEvents,
   AgentServerToClientEvents,
+  CaseUpdateReason,
   EventBus,
   TetherEvent,
   rooms,
@@ -28,7 +30,14 @@ import {
 import type { Line } from '@tether/routing';
 import { HandshakeLimiter } from '../handshake-limiter';
 import { AgentConnectionCap } from './agent-connection-cap';
-import { AgentStatusDto, ContactCompleteDto, OfferAcceptDto, OfferRejectDto } from './agent-events.dto';
+import {
+  AgentStatusDto,
+  CaseHandoverDto,
+  CasesListDto,
+  ContactCompleteDto,
+  OfferAcceptDto,
+  OfferRejectDto,
+} from './agent-events.dto';
 import { AgentSocketSync, SyncedSocketData } from './agent-socket-sync';
 import { EventRateLimiter } from './event-rate-limiter';
 import { OfferAnnouncements } from './offer-announcements';
@@ -84,6 +93,7 @@ export class AgentsGateway
     private readonly contacts: ContactLifecycleService,
     private readonly queue: QueueSnapshotService,
     private readonly resync: AgentResyncService,
+    private readonly cases: CaseService,
     private readonly bus: EventBus,
     private readonly handshakes: HandshakeLimiter,
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
@@ -199,6 +209,10 @@ export class AgentsGateway
         socket.emit('contact:connected', payload);
         if (endReason) socket.emit('contact:ended', { contactId: payload.contactId, reason: endReason });
       }
+      // what happened to their cases while they were away
+      const notices = await this.cases.pendingNotices(agentId);
+      for (const notice of notices) socket.emit('case:notice', notice);
+      await this.cases.markDelivered(notices.map((n) => n.noticeId));
       socket.data.ready = true;
       this.logger.log({ agentId, socketId: socket.id }, 'agent connected');
     } catch (error) {
@@ -260,9 +274,23 @@ export class AgentsGateway
     socket.on(
       'contact:complete',
       acked((payload) =>
-        answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes }) =>
-          this.contacts.complete(agentId(), contactId, resolution, notes),
+        answer(ContactCompleteDto, payload, async ({ contactId, resolution, notes, subject, caseId }) =>
+          this.contacts.complete(agentId(), contactId, resolution, notes, { subject, caseId }),
         ),
+      ),
+    );
+    socket.on(
+      'cases:list',
+      acked((payload) =>
+        answer(CasesListDto, payload ?? {}, async () => ({ cases: await this.cases.openCasesOf(agentId()) })),
+      ),
+    );
+    socket.on(
+      'case:handover',
+      acked((payload) =>
+        answer(CaseHandoverDto, payload, async ({ caseId, toAgentId }) => ({
+          case: await this.cases.update(caseId, { ownerId: toAgentId }, agentId()),
+        })),
       ),
     );
   }
@@ -298,8 +326,40 @@ export class AgentsGateway
       case 'agent.tokens.revoked':
         this.closeSocketsOf(event.agentId, new Set(event.tokenIds));
         return;
-      case 'contact.connected':
+      case 'case.updated':
+        void this.sendCaseUpdate(event.caseId, event.agentIds, event.reason);
         return;
+      case 'case.notice':
+        if (this.socketsOf(event.agentId).length > 0) void this.sendNotice(event.agentId, event.noticeId);
+        return;
+      case 'contact.connected':
+      case 'case.overdue':
+        return;
+    }
+  }
+
+  /** The case as it is now, to this gateway's sockets of the agents concerned. */
+  private async sendCaseUpdate(caseId: string, agentIds: string[], reason: CaseUpdateReason): Promise<void> {
+    const here = agentIds.filter((id) => this.socketsOf(id).length > 0);
+    if (here.length === 0) return;
+    try {
+      const story = await this.cases.story(caseId);
+      for (const id of here)
+        this.namespace.to(rooms.agent(id)).emit('case:updated', { caseId, reason, case: story });
+    } catch (error) {
+      this.logger.warn(`case update not sent: ${(error as Error).message}`);
+    }
+  }
+
+  /** A notice to an agent connected here: sent once, then marked delivered (not sent again on their next connect). */
+  private async sendNotice(agentId: string, noticeId: string): Promise<void> {
+    try {
+      const notice = await this.cases.pendingNotice(noticeId);
+      if (!notice) return;
+      this.namespace.to(rooms.agent(agentId)).emit('case:notice', notice);
+      await this.cases.markDelivered([noticeId]);
+    } catch (error) {
+      this.logger.warn(`case notice not sent: ${(error as Error).message}`);
     }
   }
 

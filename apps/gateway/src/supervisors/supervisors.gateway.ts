@@ -83,6 +83,8 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
         contactId: event.contactId,
         line: event.line,
       });
+    } else if (event.type === 'case.overdue') {
+      this.namespace.emit('case:overdue', { caseId: event.caseId, ownerId: event.ownerId });
     } else if (event.type === 'queue.changed' && !this.snapshotTimer && this.namespace.sockets.size > 0) {
       this.snapshotTimer = setTimeout(() => {
         this.snapshotTimer = undefined;

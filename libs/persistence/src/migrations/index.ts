@@ -12,6 +12,7 @@ import { CallsScopedToLine1764001000000 } from './1764001000000-calls-scoped-to-
 import { AgentTokenLastUsed1764001100000 } from './1764001100000-agent-token-last-used';
 import { ErasablePersonalData1764001200000 } from './1764001200000-erasable-personal-data';
 import { AuditLogAddressCount1764001300000 } from './1764001300000-audit-log-address-count';
+import { Cases1764001400000 } from './1764001400000-cases';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   AgentTokenLastUsed1764001100000,
   ErasablePersonalData1764001200000,
   AuditLogAddressCount1764001300000,
+  Cases1764001400000,
 ];

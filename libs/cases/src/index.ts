@@ -1,0 +1,3 @@
+export * from './case.types';
+export * from './case.service';
+export * from './cases.module';
