@@ -2,6 +2,7 @@ import { expectStatus, httpJson, type HttpResponse } from './http-json';
 import type {
   AgentTokenView,
   AgentView,
+  CaseView,
   IssuedAgentToken,
   CustomerExportView,
   CustomerView,
@@ -46,6 +47,23 @@ export class AdminClient {
 
   async createAgent(input: NewAgentBody): Promise<AgentView> {
     return expectStatus('create agent', await this.request<AgentView>('POST', '/v1/agents', input), 201);
+  }
+
+  async getCase(id: string): Promise<CaseView> {
+    return expectStatus('get case', await this.request<CaseView>('GET', `/v1/cases/${id}`), 200);
+  }
+
+  async listCases(query: Record<string, string> = {}): Promise<CaseView[]> {
+    const qs = new URLSearchParams(query).toString();
+    return expectStatus(
+      'list cases',
+      await this.request<CaseView[]>('GET', `/v1/cases${qs ? `?${qs}` : ''}`),
+      200,
+    );
+  }
+
+  async patchCase(id: string, changes: Record<string, unknown>): Promise<CaseView> {
+    return expectStatus('patch case', await this.request<CaseView>('PATCH', `/v1/cases/${id}`, changes), 200);
   }
 
   async getAgent(id: string): Promise<AgentView> {

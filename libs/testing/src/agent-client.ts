@@ -3,6 +3,8 @@ import type {
   AgentClientToServerEvents,
   AgentServerToClientEvents,
   AgentStatusAck,
+  CaseHandoverAck,
+  CasesListAck,
   ContactCompleteAck,
   OfferAcceptAck,
   OfferRejectAck,
@@ -10,6 +12,8 @@ import type {
 import { EventBuffer } from './event-buffer';
 import type {
   AckResponse,
+  CaseNoticeEvent,
+  CaseUpdatedEvent,
   ConnectedContactEvent,
   ContactEndedEvent,
   OfferEvent,
@@ -35,6 +39,10 @@ export class AgentClient {
   readonly ended: EventBuffer<ContactEndedEvent>;
   /** the contacts the server says this agent holds, sent on connect */
   readonly held: EventBuffer<ConnectedContactEvent>;
+  /** `case:updated`: one of the agent's cases changed */
+  readonly caseUpdates: EventBuffer<CaseUpdatedEvent>;
+  /** `case:notice`: what happened to their cases (while they were away) */
+  readonly notices: EventBuffer<CaseNoticeEvent>;
   /**
    * Resolves with socket.io's reason once this connection is gone, whoever ended it ('io client disconnect' after
    * `close()`, 'transport close' when the gateway died). A client does not reconnect: make a new one.
@@ -57,6 +65,8 @@ export class AgentClient {
     this.presence = new EventBuffer(`agent:presence for ${who}`);
     this.ended = new EventBuffer(`contact:ended for ${who}`);
     this.held = new EventBuffer(`contact:connected for ${who}`);
+    this.caseUpdates = new EventBuffer(`case:updated for ${who}`);
+    this.notices = new EventBuffer(`case:notice for ${who}`);
     this.socket = io(`${gatewayUrl}/agents`, {
       auth: { token },
       transports: ['websocket'],
@@ -72,6 +82,8 @@ export class AgentClient {
     this.socket.on('agent:presence', (payload) => this.presence.push(payload));
     this.socket.on('contact:ended', (payload) => this.ended.push(payload));
     this.socket.on('contact:connected', (payload) => this.held.push(payload));
+    this.socket.on('case:updated', (payload) => this.caseUpdates.push(payload));
+    this.socket.on('case:notice', (payload) => this.notices.push(payload));
     this.closed = new Promise((resolve) => this.socket.once('disconnect', (reason) => resolve(reason)));
   }
 
@@ -136,9 +148,23 @@ export class AgentClient {
       .emitWithAck('offer:reject', reason === undefined ? { offerId } : { offerId, reason });
   }
 
-  complete(contactId: string, resolution: Resolution, notes?: string): Promise<ContactCompleteAck> {
-    const payload = notes === undefined ? { contactId, resolution } : { contactId, resolution, notes };
+  complete(
+    contactId: string,
+    resolution: Resolution,
+    notes?: string,
+    link: { subject?: string; caseId?: string } = {},
+  ): Promise<ContactCompleteAck> {
+    const payload =
+      notes === undefined ? { contactId, resolution, ...link } : { contactId, resolution, notes, ...link };
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('contact:complete', payload);
+  }
+
+  listCases(): Promise<CasesListAck> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('cases:list', {});
+  }
+
+  handOver(caseId: string, toAgentId: string): Promise<CaseHandoverAck> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('case:handover', { caseId, toAgentId });
   }
 
   /** Any event with any payload, for the tests of invalid payloads. */

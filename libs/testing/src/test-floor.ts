@@ -18,6 +18,8 @@ export interface FloorAgentOptions {
   name?: string;
   skills?: Record<string, number>;
   capacity?: Partial<Record<Channel, number>>;
+  deputyId?: string;
+  team?: string;
   /** presence once connected; default `available`. `null` leaves the agent as created (offline). */
   status?: PresenceState | null;
   /** default true; false only creates the agent and issues its token */
@@ -66,6 +68,8 @@ export class TestFloor {
       lines: options.lines,
       ...(options.skills ? { skills: options.skills } : {}),
       ...(options.capacity ? { capacity: options.capacity } : {}),
+      ...(options.deputyId ? { deputyId: options.deputyId } : {}),
+      ...(options.team ? { team: options.team } : {}),
     });
     this.agentIds.add(created.id);
     const token = await this.admin.issueToken(created.id);

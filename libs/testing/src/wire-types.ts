@@ -71,6 +71,8 @@ export interface NewAgentBody {
   lines: Line[];
   skills?: Record<string, number>;
   capacity?: Partial<Record<Channel, number>>;
+  deputyId?: string | null;
+  team?: string | null;
 }
 
 export interface AgentView extends NewAgentBody {
@@ -179,6 +181,10 @@ export type PresenceEvent = AgentServerEvents['agent:presence'];
 /** on (re)connect, each contact the agent holds (accepted, not completed) */
 export type ConnectedContactEvent = AgentServerEvents['contact:connected'];
 export type ContactEndedEvent = AgentServerEvents['contact:ended'];
+export type CaseUpdatedEvent = AgentServerEvents['case:updated'];
+export type CaseNoticeEvent = AgentServerEvents['case:notice'];
+/** `GET /v1/cases/{id}`, `PATCH` answers, and the story on offers */
+export type CaseView = CaseUpdatedEvent['case'];
 
 /** What any agent event's ack answers (each event's own ack type is in AgentClientEvents). */
 export type AckResponse = ({ ok: true } & Record<string, unknown>) | AckError;

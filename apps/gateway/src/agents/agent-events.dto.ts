@@ -3,7 +3,6 @@ import { RESOLUTIONS, Resolution } from '@tether/contacts';
 import type {
   AgentStatusPayload,
   CaseHandoverPayload,
-  CasesListPayload,
   ContactCompletePayload,
   OfferAcceptPayload,
   OfferRejectPayload,
@@ -66,8 +65,6 @@ export class ContactCompleteDto implements ContactCompletePayload {
   @IsString()
   caseId?: string;
 }
-
-export class CasesListDto implements CasesListPayload {}
 
 export class CaseHandoverDto implements CaseHandoverPayload {
   @IsDefined()

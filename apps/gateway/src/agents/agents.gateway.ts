@@ -33,7 +33,6 @@ import { AgentConnectionCap } from './agent-connection-cap';
 import {
   AgentStatusDto,
   CaseHandoverDto,
-  CasesListDto,
   ContactCompleteDto,
   OfferAcceptDto,
   OfferRejectDto,
@@ -41,7 +40,7 @@ import {
 import { AgentSocketSync, SyncedSocketData } from './agent-socket-sync';
 import { EventRateLimiter } from './event-rate-limiter';
 import { OfferAnnouncements } from './offer-announcements';
-import { answer } from './socket-ack';
+import { answer, answerPlain } from './socket-ack';
 
 interface AgentSocketData extends SyncedSocketData {
   lines: Line[];
@@ -281,9 +280,7 @@ export class AgentsGateway
     );
     socket.on(
       'cases:list',
-      acked((payload) =>
-        answer(CasesListDto, payload ?? {}, async () => ({ cases: await this.cases.openCasesOf(agentId()) })),
-      ),
+      acked(() => answerPlain(async () => ({ cases: await this.cases.openCasesOf(agentId()) }))),
     );
     socket.on(
       'case:handover',

@@ -35,8 +35,15 @@ export async function answer<T extends object, R extends object>(
 ): Promise<({ ok: true } & R) | AckError> {
   const parsed = parsePayload(dto, payload);
   if ('error' in parsed) return { ok: false, error: parsed.error };
+  return answerPlain(() => work(parsed.value));
+}
+
+/** `answer` for an event whose payload carries nothing to validate (whatever the client sent is ignored). */
+export async function answerPlain<R extends object>(
+  work: () => Promise<R>,
+): Promise<({ ok: true } & R) | AckError> {
   try {
-    return { ok: true, ...(await work(parsed.value)) };
+    return { ok: true, ...(await work()) };
   } catch (error) {
     if (error instanceof DomainError) return { ok: false, error: error.message };
     logger.error(
