@@ -107,7 +107,13 @@ describe('admin REST', () => {
       ['a skill level of 11', { name: 'A', lines: ['sales'], skills: { billing: 11 } }, /skills/],
       ['a fractional skill level', { name: 'A', lines: ['sales'], skills: { billing: 2.5 } }, /skills/],
       ['an unknown channel', { name: 'A', lines: ['sales'], capacity: { fax: 1 } }, /capacity/],
-      ['an unknown field', { name: 'A', lines: ['sales'], team: 'blue' }, /team/],
+      ['an unknown field', { name: 'A', lines: ['sales'], colour: 'blue' }, /colour/],
+      ['a bad team', { name: 'A', lines: ['sales'], team: '' }, /team/],
+      [
+        'an unknown deputy',
+        { name: 'A', lines: ['sales'], deputyId: '00000000-0000-4000-8000-000000000000' },
+        /deputyId/,
+      ],
     ])('%s is a 400 naming the field', async (_label, body, field) => {
       const response = await admin.request('POST', '/v1/agents', body);
       expect(response.status).toBe(400);
