@@ -52,4 +52,4 @@ SELECT tether_cancel_job('telephony.callback', :callback_id::text);
 
 -- ContactLifecycleService.complete
 SELECT outcome, line, agent_lines, wrap_up_until
-  FROM tether_complete_contact(lpad(to_hex(:agent::int), 32, '0')::uuid, :contact_id, 'resolved', NULL, 0);
+  FROM tether_complete_contact(lpad(to_hex(:agent::int), 32, '0')::uuid, :contact_id, 'resolved', NULL, 0, NULL, NULL);

@@ -196,6 +196,13 @@ export class EnvSchema {
   @IsOptional()
   @Transform(toInt)
   @IsInt()
+  @Min(1)
+  @Max(3600)
+  TETHER_TRANSFER_TIMEOUT_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
   @Min(60)
   @Max(30 * 24 * 3600)
   TETHER_AGENT_TOKEN_TTL_SECONDS?: number;

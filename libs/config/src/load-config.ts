@@ -107,6 +107,7 @@ export function loadConfig(
     logFormat: (parsed.LOG_FORMAT as 'json' | 'pretty') ?? 'json',
     instanceId: parsed.TETHER_INSTANCE_ID ?? defaultInstanceId(),
     agentDisconnectGraceSeconds: parsed.TETHER_AGENT_DISCONNECT_GRACE_SECONDS ?? 15,
+    transferTimeoutSeconds: parsed.TETHER_TRANSFER_TIMEOUT_SECONDS ?? 60,
     agentTokenTtlSeconds: parsed.TETHER_AGENT_TOKEN_TTL_SECONDS ?? 12 * 3600,
     queueSnapshotMs: parsed.TETHER_QUEUE_SNAPSHOT_MS ?? 200,
     timerPollMs: parsed.TETHER_TIMER_POLL_MS ?? 250,

@@ -48,6 +48,8 @@ export interface TetherConfig {
   logFormat: 'json' | 'pretty';
   instanceId: string;
   agentDisconnectGraceSeconds: number;
+  /** a transfer to a line or to the case owner that nobody accepted within this long comes back to its agent */
+  transferTimeoutSeconds: number;
   agentTokenTtlSeconds: number;
   queueSnapshotMs: number;
   timerPollMs: number;

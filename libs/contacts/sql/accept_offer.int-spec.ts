@@ -20,11 +20,10 @@ describe('tether_accept_offer', () => {
     callback_body: Record<string, unknown> | null;
   }
   const accept = async (agentId: string, offerId: string, callbackUrl: string | null = CALLBACK) =>
-    (await db.one<Accepted>(`SELECT * FROM tether_accept_offer($1, $2, $3)`, [
-      agentId,
-      offerId,
-      callbackUrl,
-    ]))!;
+    (await db.one<Accepted>(
+      `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body FROM tether_accept_offer($1, $2, $3)`,
+      [agentId, offerId, callbackUrl],
+    ))!;
   const callbackJobs = (callbackId: string) =>
     db.query<{ payload: unknown; due_in: number }>(
       `SELECT payload, extract(epoch FROM run_at - now())::float AS due_in FROM scheduled_jobs
@@ -182,16 +181,14 @@ describe('tether_accept_offer', () => {
     const [a, b] = [await db.session(), await db.session()];
     try {
       await a.query('BEGIN');
-      const [first] = await a.query<Accepted>(`SELECT * FROM tether_accept_offer($1, $2, $3)`, [
-        agentId,
-        offerId,
-        CALLBACK,
-      ]);
-      const second = b.query<Accepted>(`SELECT * FROM tether_accept_offer($1, $2, $3)`, [
-        agentId,
-        offerId,
-        CALLBACK,
-      ]);
+      const [first] = await a.query<Accepted>(
+        `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body FROM tether_accept_offer($1, $2, $3)`,
+        [agentId, offerId, CALLBACK],
+      );
+      const second = b.query<Accepted>(
+        `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body FROM tether_accept_offer($1, $2, $3)`,
+        [agentId, offerId, CALLBACK],
+      );
       await db.waitingForLock(b.pid);
       await a.query('COMMIT');
       expect(first.outcome).toBe('accepted');

@@ -5,8 +5,15 @@
 -- delivered first: TelephonyCallbackService). That key is the new row's id, so tether_schedule_job's ON CONFLICT
 -- cannot apply: the job is always written, as with the plain INSERT this function used before.
 --
--- Outcomes (outcome, contact_id, line, state, end_reason, callback_id, callback_body):
---   'accepted'          now connected; callback_id/callback_body set when a callback URL was given;
+-- A contact being transferred (contacts.transfer_id) completes its transfer here: the transfer is `completed` with
+-- this agent, a warm transfer's agent is released (work closed, slot freed; the contact is this agent's now), and the
+-- callback is `contact.transferred` {callId, contactId, fromAgentId, toAgentId} instead, so the platform re-bridges
+-- the call once, through the same outbox.
+--
+-- Outcomes (outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
+--          transfer_mode):
+--   'accepted'          now connected; callback_id/callback_body set when a callback URL was given; transfer_id,
+--                       transfer_from and transfer_mode set when this completed a transfer;
 --   'already_accepted'  this agent accepted it before (a repeated accept);
 --   'not_found'         no such offer, or not this agent's (all other columns NULL);
 --   'ended'             no longer pending (rejected, expired, revoked): state and end_reason say how;
@@ -16,10 +23,11 @@
 --
 -- Until commit c01df81 the function returned no callback_body; CREATE OR REPLACE cannot change a function's result
 -- columns, so a database still holding that version drops it first (the convention in libs/persistence/README.md).
+-- Before transfers it returned no transfer_from either: the same applies.
 DO $drop$
 BEGIN
   IF to_regprocedure('tether_accept_offer(uuid, uuid, text)') IS NOT NULL
-     AND pg_get_function_result('tether_accept_offer(uuid, uuid, text)'::regprocedure) NOT LIKE '%callback_body%' THEN
+     AND pg_get_function_result('tether_accept_offer(uuid, uuid, text)'::regprocedure) NOT LIKE '%transfer_id%' THEN
     DROP FUNCTION tether_accept_offer(uuid, uuid, text);
   END IF;
 END
@@ -27,7 +35,7 @@ $drop$;
 
 CREATE OR REPLACE FUNCTION tether_accept_offer(p_agent uuid, p_offer uuid, p_callback_url text)
 RETURNS TABLE (outcome text, contact_id uuid, line text, state text, end_reason text, callback_id uuid,
-               callback_body jsonb)
+               callback_body jsonb, transfer_id uuid, transfer_from uuid, transfer_mode text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   o offers%ROWTYPE;
@@ -36,43 +44,64 @@ DECLARE
   v_external text;
   v_callback uuid;
   v_body jsonb;
+  v_channel text;
+  v_transfer uuid;
+  t transfers%ROWTYPE;
 BEGIN
   SELECT * INTO o FROM tether_lock_offer(p_offer);
   IF o.id IS NULL OR o.agent_id <> p_agent THEN
-    RETURN QUERY SELECT 'not_found'::text, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::uuid, NULL::jsonb;
+    RETURN QUERY SELECT 'not_found'::text, NULL::uuid, NULL::text, NULL::text, NULL::text,
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
     RETURN;
   END IF;
   IF o.state = 'accepted' THEN
-    RETURN QUERY SELECT 'already_accepted'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN QUERY SELECT 'already_accepted'::text, o.contact_id, o.line, o.state, o.end_reason,
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
     RETURN;
   END IF;
   IF o.state <> 'pending' THEN
-    RETURN QUERY SELECT 'ended'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN QUERY SELECT 'ended'::text, o.contact_id, o.line, o.state, o.end_reason,
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
     RETURN;
   END IF;
   IF o.expires_at <= now() THEN
-    RETURN QUERY SELECT 'expired'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN QUERY SELECT 'expired'::text, o.contact_id, o.line, o.state, o.end_reason,
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
     RETURN;
   END IF;
-  SELECT c.status, c.offered_agent_id, c.external_id INTO v_status, v_offered_to, v_external
+  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id
+    INTO v_status, v_offered_to, v_external, v_channel, v_transfer
     FROM contacts c WHERE c.id = o.contact_id;
   IF v_status <> 'offered' OR v_offered_to IS DISTINCT FROM p_agent THEN
-    RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason, NULL::uuid, NULL::jsonb;
+    RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason,
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
     RETURN;
   END IF;
 
   UPDATE offers SET state = 'accepted', resolved_at = now() WHERE offers.id = p_offer;
   UPDATE contacts c SET status = 'connected', agent_id = p_agent, offered_agent_id = NULL, work_open = true,
-         connected_at = now(), routing_trace = c.routing_trace || tether_trace('accepted by ' || p_agent)
+         connected_at = now(), transfer_id = NULL,
+         routing_trace = c.routing_trace || tether_trace('accepted by ' || p_agent)
    WHERE c.id = o.contact_id;
+  IF v_transfer IS NOT NULL THEN
+    UPDATE transfers y SET state = 'completed', to_agent_id = p_agent, resolved_at = now()
+     WHERE y.id = v_transfer AND y.state = 'pending' RETURNING y.* INTO t;
+    IF t.id IS NOT NULL AND t.mode = 'warm' THEN
+      UPDATE agent_slots s SET used = greatest(s.used - 1, 0) WHERE s.agent_id = t.from_agent_id AND s.channel = v_channel;
+    END IF;
+  END IF;
   IF p_callback_url IS NOT NULL THEN
-    v_body := jsonb_build_object('event', 'contact.connected', 'callId', v_external, 'contactId', o.contact_id,
-                                 'agentId', p_agent);
-    INSERT INTO outbound_webhooks (url, event, body) VALUES (p_callback_url, 'contact.connected', v_body)
+    v_body := CASE WHEN t.id IS NOT NULL
+      THEN jsonb_build_object('event', 'contact.transferred', 'callId', v_external, 'contactId', o.contact_id,
+                              'fromAgentId', t.from_agent_id, 'toAgentId', p_agent)
+      ELSE jsonb_build_object('event', 'contact.connected', 'callId', v_external, 'contactId', o.contact_id,
+                              'agentId', p_agent) END;
+    INSERT INTO outbound_webhooks (url, event, body) VALUES (p_callback_url, v_body ->> 'event', v_body)
     RETURNING outbound_webhooks.id INTO v_callback;
     PERFORM tether_schedule_job('telephony.callback', v_callback::text, jsonb_build_object('id', v_callback),
                                 now() + interval '5 seconds');
   END IF;
-  RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback, v_body;
+  RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback, v_body,
+                      t.id, t.from_agent_id, t.mode;
 END
 $fn$;

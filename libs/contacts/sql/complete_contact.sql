@@ -11,7 +11,8 @@
 --                        ('opened', 'linked' or 'none'), with the case and its owner;
 --   'not_assigned'       no such contact, or not this agent's;
 --   'already_completed'  completed before (a repeated completion): line only;
---   'case_not_found'     p_case is not a case of this contact's customer: nothing written.
+--   'case_not_found'     p_case is not a case of this contact's customer: nothing written;
+--   'transfer_pending'   the agent transferred it (warm) and the target has not accepted yet: nothing written.
 -- Locks: contact row FOR UPDATE, then its case (tether_link_case), then the agent's slot, then the agent's presence.
 --
 -- Before cases it took no p_subject and p_case: that signature is dropped here.
@@ -38,6 +39,11 @@ BEGIN
   END IF;
   IF NOT c.work_open THEN
     RETURN QUERY SELECT 'already_completed'::text, c.line, NULL::text[], NULL::timestamptz, NULL::uuid, NULL::text,
+                        NULL::uuid;
+    RETURN;
+  END IF;
+  IF c.transfer_id IS NOT NULL THEN
+    RETURN QUERY SELECT 'transfer_pending'::text, c.line, NULL::text[], NULL::timestamptz, NULL::uuid, NULL::text,
                         NULL::uuid;
     RETURN;
   END IF;

@@ -1,7 +1,8 @@
 -- tether_routing_snapshot(p_line, p_lock_key, p_contact_limit, p_ready_per_contact, p_min_ready, p_all_ready): the
 -- input of one routing pass (ContactDispatcher), as facts; libs/routing's RoutingEngine makes every decision.
 -- Takes the line's advisory lock, then reads:
---   * the waiting contacts, in queue order (compareQueueOrder in libs/routing; queue-order.int-spec.ts checks this
+--   * the waiting contacts, in queue order (the line's own, but for those transferred to another line, and those
+--     transferred to it from another line: transfer_contact.sql) (compareQueueOrder in libs/routing; queue-order.int-spec.ts checks this
 --     ORDER BY against it), at most p_contact_limit; none is common, and then nothing else is read. Each with its
 --     customer's relations: the last agent on this line and when that contact was connected (recorded at arrival
 --     by tether_receive_call), and its open case (owner, owner's deputy, team); whether that makes the agent preferred (horizon, sticky on/off) is the engine's call;
@@ -10,7 +11,8 @@
 --     least p_min_ready), or all of them when p_all_ready (the engine asked: needsAllAgents);
 --   * every agent a waiting contact is related to, whatever their state (the engine decides whether to wait for
 --     them): the last agent, and for a contact linked to an open case (contacts.case_id, set at arrival) the case's
---     owner as of now and the owner's deputy; and the ready agents of that case's team;
+--     owner as of now and the owner's deputy; the target agent of a pending transfer; and the ready agents of that
+--     case's team;
 --   * the database's clock after the lock was granted (`now`), the time every decision of the pass is made at.
 --
 -- Outcome: json {now, version, contacts, agents, agentsComplete, contactLimitReached}; no codes.
@@ -47,29 +49,47 @@ BEGIN
   SELECT lr.version INTO v_version FROM line_routing lr WHERE lr.line = p_line;
 
   WITH waiting AS (
-    SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
-           c.excluded_agent_ids, c.case_id
-      FROM contacts c WHERE c.line = p_line AND c.status = 'queued'
-     ORDER BY c.priority DESC, c.enqueued_at, c.id
-     LIMIT p_contact_limit
+    SELECT * FROM (
+      -- the line's own callers (minus those being transferred to another line) ...
+      (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
+              c.excluded_agent_ids, c.case_id, c.transfer_id
+         FROM contacts c WHERE c.line = p_line AND c.status = 'queued'
+          AND (c.transfer_id IS NULL
+               OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = c.transfer_id AND t.target_line = p_line))
+        ORDER BY c.priority DESC, c.enqueued_at, c.id
+        LIMIT p_contact_limit)
+      UNION ALL
+      -- ... and the callers of other lines transferred to it, in their old place
+      (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
+              c.excluded_agent_ids, c.case_id, c.transfer_id
+         FROM transfers t JOIN contacts c ON c.id = t.contact_id AND c.transfer_id = t.id
+        WHERE t.state = 'pending' AND t.target_line = p_line AND c.line <> p_line AND c.status = 'queued'
+        ORDER BY c.priority DESC, c.enqueued_at, c.id
+        LIMIT p_contact_limit)
+    ) both_ ORDER BY priority DESC, enqueued_at, id
+    LIMIT p_contact_limit
   ), related AS (
     -- the open case's owner (now: a handover while the contact waits counts), the owner's deputy, the case's team
     SELECT w.*, k.owner_id AS case_owner_id, o.deputy_id AS case_deputy_id, k.team AS case_team,
-           k.id IS NOT NULL AS has_case
+           k.id IS NOT NULL AS has_case, t.target_kind, t.target_agent_id
       FROM waiting w
       LEFT JOIN cases k ON k.id = w.case_id AND k.status IN ('open', 'waiting_on_customer')
       LEFT JOIN agents o ON o.id = k.owner_id
+      LEFT JOIN transfers t ON t.id = w.transfer_id
   )
   SELECT json_agg(json_build_object('id', w.id, 'channel', w.channel, 'priority', w.priority,
                     'enqueuedAt', w.enqueued_at, 'requiredSkills', w.required_skills,
                     'lastAgentId', w.sticky_agent_id, 'lastAgentAt', w.last_agent_at,
                     'excludedAgentIds', w.excluded_agent_ids,
                     'case', CASE WHEN w.has_case THEN json_build_object('id', w.case_id, 'ownerId', w.case_owner_id,
-                              'deputyId', w.case_deputy_id, 'team', w.case_team) END)
+                              'deputyId', w.case_deputy_id, 'team', w.case_team) END,
+                    'transfer', CASE WHEN w.transfer_id IS NOT NULL THEN json_build_object('id', w.transfer_id,
+                              'kind', w.target_kind, 'agentId', w.target_agent_id) END)
                   ORDER BY w.priority DESC, w.enqueued_at, w.id),
          count(*),
          (SELECT array_agg(DISTINCT r.agent_id) FROM related x,
-                 LATERAL (VALUES (x.sticky_agent_id), (x.case_owner_id), (x.case_deputy_id)) r(agent_id)
+                 LATERAL (VALUES (x.sticky_agent_id), (x.case_owner_id), (x.case_deputy_id), (x.target_agent_id))
+                   r(agent_id)
            WHERE r.agent_id IS NOT NULL),
          (SELECT array_agg(DISTINCT x.case_team) FROM related x WHERE x.case_team IS NOT NULL)
     INTO v_contacts, v_count, v_related, v_teams

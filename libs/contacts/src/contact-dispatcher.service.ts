@@ -8,6 +8,7 @@ import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { AgentCandidate, Line, RoutingEngine, WaitingContact } from '@tether/routing';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
+import { announceReturnedTransfer, ReturnedTransfer, returnTransfer } from './transfer-return';
 import { ContactTrace } from './contact-trace';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
@@ -129,7 +130,12 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async pass(line: Line): Promise<void> {
-    const made = await inTransaction(this.dataSource, (tx) => this.decideAndCommit(tx, line));
+    const { made, returned } = await inTransaction(this.dataSource, (tx) => this.decideAndCommit(tx, line));
+    for (const back of returned) {
+      this.logger.log({ line, contactId: back.contactId, transferId: back.transferId }, 'transfer came back');
+      await announceReturnedTransfer(this.bus, back);
+      this.request(back.line);
+    }
     if (made.length === 0) return;
     this.offerExpiry.expectAt(new Date(Math.min(...made.map((m) => m.expires_at.getTime()))));
     for (const row of made) {
@@ -147,11 +153,14 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     await this.bus.publish({ type: 'queue.changed', lines: [line] });
   }
 
-  private async decideAndCommit(tx: EntityManager, line: Line): Promise<CommittedOfferRow[]> {
+  private async decideAndCommit(
+    tx: EntityManager,
+    line: Line,
+  ): Promise<{ made: CommittedOfferRow[]; returned: ReturnedTransfer[] }> {
     let rules = await this.rules.cached(line);
     let snapshot = await this.snapshot(tx, line, false);
     if (snapshot.version !== rules.version) rules = await this.rules.load(line, tx);
-    if (snapshot.contacts.length === 0) return [];
+    if (snapshot.contacts.length === 0) return { made: [], returned: [] };
     // the database's clock, not this process's: every instance decides on the same time
     const now = new Date(snapshot.now);
     let result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
@@ -160,7 +169,14 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       snapshot = await this.snapshot(tx, line, true);
       result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     }
-    if (result.assignments.length === 0 && result.holds.length === 0) return [];
+    // transfers to a named agent who cannot take them go back to whoever made them, in this transaction
+    const returned: ReturnedTransfer[] = [];
+    for (const back of result.returned) {
+      const transferId = snapshot.contacts.find((c) => c.id === back.contactId)?.transfer?.id;
+      const done = transferId ? await returnTransfer(tx, transferId, back.reason) : undefined;
+      if (done) returned.push(done);
+    }
+    if (result.assignments.length === 0 && result.holds.length === 0) return { made: [], returned };
 
     const made = await rows<CommittedOfferRow>(
       tx,
@@ -185,7 +201,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (snapshot.contactLimitReached && made.length > 0) this.again.add(line);
     if (result.holds.length > 0)
       this.scheduler.wake(new Date(Math.min(...result.holds.map((h) => h.until.getTime()))));
-    return made;
+    return { made, returned };
   }
 
   private async snapshot(tx: EntityManager, line: Line, allReady: boolean): Promise<RoutingSnapshot> {
@@ -244,6 +260,7 @@ function toEngineInput(
         caseId: c.case?.id ?? null,
         caseDeputyId: c.case?.deputyId ?? null,
         caseTeam: c.case?.team ?? null,
+        transfer: c.transfer ? { kind: c.transfer.kind, agentId: c.transfer.agentId } : null,
       },
       excludedAgentIds: c.excludedAgentIds,
     })),

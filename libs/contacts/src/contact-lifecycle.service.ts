@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CaseService } from '@tether/cases';
 import { normalizePhone } from '@tether/customers';
-import { NotFoundError } from '@tether/errors';
+import { ConflictError, NotFoundError } from '@tether/errors';
 import { inTransaction, one } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing';
@@ -147,7 +147,8 @@ export class ContactLifecycleService {
         seen.contact_id,
       ]);
       if (!row) throw new NotFoundError('Call', callId);
-      if (row.status === 'ended') return { remembered: false as const, row, revoked: undefined };
+      if (row.status === 'ended')
+        return { remembered: false as const, row, revoked: undefined, transfer: undefined };
       let revoked: { id: string; agent_id: string } | undefined;
       if (row.status === 'offered') {
         revoked = await one<{ id: string; agent_id: string; channel: string }>(
@@ -159,12 +160,23 @@ export class ContactLifecycleService {
         if (revoked) await releaseSlot(tx, revoked.agent_id, row.channel);
       }
       const endReason = row.status === 'connected' ? 'caller_hung_up' : 'abandoned';
+      // a transfer under way ends with the call: a warm one leaves its agent with the contact to complete
+      const transfer = await one<{ from_agent_id: string; mode: 'warm' | 'cold' }>(
+        tx,
+        `UPDATE transfers SET state = 'cancelled', return_reason = 'caller_hung_up', resolved_at = now()
+          WHERE contact_id = $1 AND state = 'pending' RETURNING from_agent_id, mode`,
+        [row.id],
+      );
       await tx.query(
         `UPDATE contacts SET status = 'ended', end_reason = $2, ended_at = now(), offered_agent_id = NULL,
-                routing_trace = routing_trace || $3::jsonb WHERE id = $1`,
-        [row.id, endReason, traceEntry(`caller hung up while ${row.status}`)],
+                transfer_id = NULL, routing_trace = routing_trace || $3::jsonb WHERE id = $1`,
+        [
+          row.id,
+          endReason,
+          traceEntry(`caller hung up while ${transfer ? 'being transferred' : row.status}`),
+        ],
       );
-      return { remembered: false as const, row, revoked };
+      return { remembered: false as const, row, revoked, transfer };
     });
     if (outcome.remembered) {
       this.logger.log({ line }, 'hang-up before its call webhook: remembered');
@@ -179,7 +191,14 @@ export class ContactLifecycleService {
         },
       };
     }
-    const { row, revoked } = outcome;
+    const { row, revoked, transfer } = outcome;
+    if (transfer?.mode === 'warm')
+      await this.bus.publish({
+        type: 'contact.ended',
+        agentId: transfer.from_agent_id,
+        contactId: row.id,
+        reason: 'caller_hung_up',
+      });
     if (row.status !== 'ended')
       this.logger.log({ line: row.line, contactId: row.id, was: row.status }, 'caller hung up');
     if (revoked) {
@@ -251,6 +270,11 @@ export class ContactLifecycleService {
     if (!outcome || outcome.outcome === 'not_assigned') throw new ContactNotAssignedToAgent(contactId);
     if (outcome.outcome === 'already_completed') throw new ContactAlreadyCompleted(contactId);
     if (outcome.outcome === 'case_not_found') throw new NotFoundError('Case', linkTo.caseId ?? '');
+    if (outcome.outcome === 'transfer_pending')
+      throw new ConflictError(
+        'transfer_pending',
+        `contact ${contactId} is being transferred: complete it once the transfer is accepted or comes back`,
+      );
     this.logger.log(
       {
         line: outcome.line,

@@ -9,6 +9,7 @@ import { AgentRosterService } from './agent-roster.service';
 import { AgentResyncService } from './agent-resync.service';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
+import { ContactTransferService } from './contact-transfer.service';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadBuilder } from './offer-payload.builder';
@@ -25,6 +26,7 @@ export const CONTACTS_SERVICES = [
   ContactDispatcher,
   OfferService,
   ContactLifecycleService,
+  ContactTransferService,
   AgentPresenceService,
   AgentResyncService,
   QueueSnapshotService,

@@ -5,6 +5,7 @@ export * from './contact-dispatcher.service';
 export * from './offer.service';
 export * from './offer-payload.builder';
 export * from './contact-lifecycle.service';
+export * from './contact-transfer.service';
 export * from './agent-presence.service';
 export * from './agent-roster.service';
 export * from './agent-resync.service';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { CASE_STORY_CONTACTS } from '@tether/cases';
 import { maskPhone } from '@tether/observability';
 import { rows, Sql } from '@tether/persistence';
-import type { CaseStory, CustomerCard, OfferPayload } from '@tether/realtime';
+import type { CaseStory, CustomerCard, OfferPayload, TransferCard } from '@tether/realtime';
 import type { Channel, Line, OfferReason } from '@tether/routing';
 
 /** How many of the customer's earlier contacts travel with an offer. */
@@ -15,7 +15,11 @@ export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.ex
   c.announcement, c.customer_id, c.from_address, cu.name AS customer_name, cu.known AS customer_known,
   cu.external_ref AS customer_ref,
   tether_recent_contacts(c.customer_id, c.id, ${RECENT_CONTACTS_ON_OFFER}) AS history,
-  tether_case_story(c.case_id, ${CASE_STORY_CONTACTS}) AS case_story`;
+  tether_case_story(c.case_id, ${CASE_STORY_CONTACTS}) AS case_story,
+  (SELECT json_build_object('id', t.id, 'kind', t.target_kind, 'mode', t.mode,
+            'from', json_build_object('id', a.id, 'name', a.name), 'fromLine', t.from_line, 'toLine', t.target_line, 'note', t.note,
+            'createdAt', to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+     FROM transfers t JOIN agents a ON a.id = t.from_agent_id WHERE t.id = c.transfer_id) AS transfer_card`;
 
 export interface ContactCardRow {
   contact_id: string;
@@ -35,6 +39,8 @@ export interface ContactCardRow {
   history: CustomerCard['recentContacts'];
   /** the contact's case (tether_case_story), if it has one */
   case_story: CaseStory | null;
+  /** the contact's pending transfer, if any */
+  transfer_card: TransferCard | null;
 }
 
 /** The columns an offer's payload is built from. */
@@ -85,6 +91,7 @@ export function offerPayloadFrom(row: OfferPayloadRow): OfferPayload {
     reason: row.reason,
     trace: row.trace,
     ...contactCardFrom(row),
+    transfer: row.transfer_card,
   };
 }
 

@@ -5,7 +5,7 @@ import { CaseService } from '@tether/cases';
 import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
-import { ContactConnectedEvent, TelephonyCallbackService } from '@tether/telephony';
+import { TelephonyCallbackEvent, TelephonyCallbackService } from '@tether/telephony';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { OfferNoLongerValid } from './contact.errors';
 import { OfferExpiryClock } from './offer-expiry.clock';
@@ -61,10 +61,13 @@ export class OfferService {
       state: string | null;
       end_reason: string | null;
       callback_id: string | null;
-      callback_body: ContactConnectedEvent | null;
+      callback_body: TelephonyCallbackEvent | null;
+      transfer_id: string | null;
+      transfer_from: string | null;
     }>(
       this.dataSource.manager,
-      `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body FROM tether_accept_offer($1, $2, $3)`,
+      `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from
+       FROM tether_accept_offer($1, $2, $3)`,
       [agentId, offerId, this.callbacks.url],
     );
     if (!result) throw new OfferNoLongerValid('offer not found');
@@ -73,6 +76,17 @@ export class OfferService {
     if (result.callback_id && result.callback_body)
       this.callbacks.deliverNow(result.callback_id, this.callbacks.url!, result.callback_body);
     this.logger.log({ offerId, contactId: result.contact_id, agentId }, 'offer accepted');
+    if (result.transfer_from) {
+      // a transfer completed: its agent is told (and, warm, free again)
+      await this.bus.publish({
+        type: 'contact.transferred',
+        agentId: result.transfer_from,
+        contactId: result.contact_id!,
+        transferId: result.transfer_id!,
+        toAgentId: agentId,
+      });
+      this.dispatcher.requestAll();
+    }
     // the case's owner, if someone else took their customer, hears of it (now, or when they sign in)
     await this.cases
       .noteCustomerCalled(result.contact_id!, agentId)

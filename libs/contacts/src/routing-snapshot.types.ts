@@ -35,4 +35,6 @@ export interface SnapshotContact {
   excludedAgentIds: string[];
   /** the open case the contact is linked to: its owner now, the owner's deputy, its team */
   case: { id: string; ownerId: string | null; deputyId: string | null; team: string | null } | null;
+  /** the contact's pending transfer: to an agent (`agentId`), a line or the case owner */
+  transfer: { id: string; kind: 'agent' | 'line' | 'case_owner'; agentId: string | null } | null;
 }

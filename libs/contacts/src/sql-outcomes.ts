@@ -12,7 +12,17 @@ export const SQL_OUTCOMES = {
   /** libs/contacts/sql/reject_offer.sql */
   tether_reject_offer: ['rejected', 'not_found', 'ended'],
   /** libs/contacts/sql/complete_contact.sql */
-  tether_complete_contact: ['completed', 'not_assigned', 'already_completed', 'case_not_found'],
+  tether_complete_contact: [
+    'completed',
+    'not_assigned',
+    'already_completed',
+    'case_not_found',
+    'transfer_pending',
+  ],
+  /** libs/contacts/sql/transfer_contact.sql */
+  tether_transfer_contact: ['transferred', 'not_connected', 'pending', 'no_case_owner'],
+  /** libs/contacts/sql/return_transfer.sql */
+  tether_return_transfer: ['returned', 'gone'],
 } as const;
 
 export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];
@@ -20,3 +30,5 @@ export type RememberHangupOutcome = (typeof SQL_OUTCOMES.tether_remember_hangup)
 export type AcceptOfferOutcome = (typeof SQL_OUTCOMES.tether_accept_offer)[number];
 export type RejectOfferOutcome = (typeof SQL_OUTCOMES.tether_reject_offer)[number];
 export type CompleteContactOutcome = (typeof SQL_OUTCOMES.tether_complete_contact)[number];
+export type TransferContactOutcome = (typeof SQL_OUTCOMES.tether_transfer_contact)[number];
+export type ReturnTransferOutcome = (typeof SQL_OUTCOMES.tether_return_transfer)[number];

@@ -44,6 +44,17 @@ export interface ContactCompletePayload {
   caseId?: string;
 }
 
+/** Extension: hand a connected contact on. */
+export interface ContactTransferPayload {
+  contactId: string;
+  /** an agent by id (on the contact's line), a line by name, or the owner of the customer's open case */
+  to: { agentId: string } | { line: string } | { caseOwner: true };
+  /** for the agent who takes it (at most 2,000 characters) */
+  note?: string;
+  /** warm: you stay on the contact until the target accepts; cold: you are released at once */
+  mode: 'warm' | 'cold';
+}
+
 /** Extension: the agent's own open cases. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface CasesListPayload {}
@@ -71,6 +82,15 @@ export type ContactCompleteAck =
     }
   | AckError;
 export type CasesListAck = { ok: true; cases: CaseSummary[] } | AckError;
+export type ContactTransferAck =
+  | {
+      ok: true;
+      transferId: string;
+      contactId: string;
+      /** the line the contact now waits on */
+      line: Line;
+    }
+  | AckError;
 export type CaseHandoverAck = { ok: true; case: CaseStory } | AckError;
 
 /** Client → server on /agents: what each event carries and what its acknowledgement answers. */
@@ -83,6 +103,11 @@ export interface AgentClientEvents {
   'offer:reject': { payload: OfferRejectPayload; ack: OfferRejectAck };
   /** end of work on the contact; the agent's slot frees after the line's wrap-up */
   'contact:complete': { payload: ContactCompletePayload; ack: ContactCompleteAck };
+  /**
+   * extension: hand a connected contact on, to an agent, a line or the case owner, with a note; the contact keeps its
+   * id and the receiving agent's offer carries the whole context and the note
+   */
+  'contact:transfer': { payload: ContactTransferPayload; ack: ContactTransferAck };
   /** extension: the agent's open cases (overdue first, then by due time, then most recently changed) */
   'cases:list': { payload: CasesListPayload; ack: CasesListAck };
   /** extension: the owner hands one of their cases to another agent (end of shift, holiday) */
@@ -149,11 +174,33 @@ export interface AgentServerEvents {
    * away from them (`handed_away`), changed by an admin, or past its due time (`overdue`)
    */
   'case:updated': CaseUpdatedPayload;
+  /** extension: a contact this agent transferred was accepted; it is no longer theirs */
+  'contact:transferred': ContactTransferredPayload;
+  /**
+   * extension: a contact this agent transferred came back: warm, it is theirs as before; cold, it waits on its former
+   * line and is offered to them first
+   */
+  'contact:transfer-returned': ContactTransferReturnedPayload;
   /**
    * extension: something about their case happened while they were not there ("your customer called; Bob took
    * it"), sent at once when they are connected, else on their next connect; each notice is sent once
    */
   'case:notice': CaseNotice;
+}
+
+export interface ContactTransferredPayload {
+  contactId: string;
+  transferId: string;
+  /** who accepted it: the contact is theirs now (a warm transfer's agent is released) */
+  toAgentId: string;
+}
+
+export interface ContactTransferReturnedPayload {
+  contactId: string;
+  transferId: string;
+  mode: 'warm' | 'cold';
+  /** why nobody took it, e.g. `agent … is away`, `nobody took it within 60 s` */
+  reason: string;
 }
 
 export interface CaseUpdatedPayload {

@@ -13,6 +13,23 @@ export interface OfferPayload {
   customer: CustomerCard;
   /** the story so far of the customer's open case this contact belongs to (owner, status, last contacts), else null */
   case: CaseStory | null;
+  /** when this offer is a transfer: who transferred it, from which line, how, and their note; else null */
+  transfer: TransferCard | null;
+}
+
+/** A pending transfer, as the agent offered it sees it. */
+export interface TransferCard {
+  id: string;
+  /** `agent` (to them by name), `line`, or `case_owner` */
+  kind: 'agent' | 'line' | 'case_owner';
+  mode: 'warm' | 'cold';
+  from: { id: string; name: string };
+  fromLine: Line;
+  /** the line it waits on now (the contact's own `line` stays the line the call arrived on) */
+  toLine: Line;
+  note: string | null;
+  /** @format date-time */
+  createdAt: string;
 }
 
 /** The contact in an offer (and in `contact:connected`). */
@@ -64,7 +81,12 @@ export interface CustomerCard {
 }
 
 export type OfferRevokeReason =
-  'expired' | 'caller_hung_up' | 'agent_disconnected' | 'agent_offline' | 'agent_removed';
+  | 'expired'
+  | 'caller_hung_up'
+  | 'agent_disconnected'
+  | 'agent_offline'
+  | 'agent_removed'
+  | 'transfer_returned';
 
 /**
  * Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. They cross
@@ -89,6 +111,17 @@ export type TetherEvent =
   | { type: 'case.updated'; caseId: string; agentIds: string[]; reason: CaseUpdateReason }
   /** a notice for a case owner was recorded: the gateway holding their sockets delivers it (and marks it delivered) */
   | { type: 'case.notice'; agentId: string; noticeId: string }
+  /** a transfer was accepted: the agent who made it is released (warm) and told */
+  | { type: 'contact.transferred'; agentId: string; contactId: string; transferId: string; toAgentId: string }
+  /** a transfer nobody could take came back to the agent who made it */
+  | {
+      type: 'contact.transfer.returned';
+      agentId: string;
+      contactId: string;
+      transferId: string;
+      mode: 'warm' | 'cold';
+      reason: string;
+    }
   /** a case passed its due time still open: supervisors are told */
   | { type: 'case.overdue'; caseId: string; ownerId: string | null };
 

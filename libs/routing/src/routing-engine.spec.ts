@@ -685,6 +685,49 @@ describe('RoutingEngine', () => {
       });
     });
 
+    describe('a contact transferred to an agent by name', () => {
+      const transferred = (agentId: string, overrides: Partial<WaitingContact> = {}): WaitingContact =>
+        makeContact({
+          relations: { ...NO_RELATIONS, transfer: { kind: 'agent', agentId } },
+          excludedAgentIds: ['from'],
+          ...overrides,
+        });
+
+      it('goes to them when they can take it, skills aside, ahead of the longest idle', () => {
+        const result = decide(
+          [transferred('to', { requiredSkills: { billing: 9 } })],
+          [
+            makeAgent({ id: 'pool', idleSince: secondsAgo(900) }),
+            makeAgent({ id: 'to', idleSince: secondsAgo(1) }),
+          ],
+        );
+        expect(result.assignments).toEqual([
+          {
+            contactId: 'c-1',
+            agentId: 'to',
+            reason: 'transfer',
+            trace: 'transfer: to agent to, who is free',
+          },
+        ]);
+        expect(result.returned).toEqual([]);
+      });
+
+      it.each([
+        ['busy', { load: { voice: 1 } }, 'has no free voice slot'],
+        ['away', { presence: 'away' as const }, 'is away'],
+        ['offline', { presence: 'offline' as const, connected: false }, 'is offline'],
+        ['on other lines', { lines: ['service'] }, 'does not serve line sales'],
+      ])('comes back at once when they are %s, and nobody else is offered it', (_label, target, why) => {
+        const result = decide(
+          [transferred('to')],
+          [makeAgent({ id: 'to', ...target }), makeAgent({ id: 'pool' })],
+        );
+        expect(result.assignments).toEqual([]);
+        expect(result.holds).toEqual([]);
+        expect(result.returned).toEqual([{ contactId: 'c-1', reason: `agent to ${why}` }]);
+      });
+    });
+
     it('never offers to an agent without a live socket, but holds for them while signed in', () => {
       const dropped = makeAgent({ id: 'a-1', connected: false, idleSince: secondsAgo(900) });
       const skills = decide([makeContact()], [dropped, makeAgent({ id: 'a-2' })]);
@@ -868,7 +911,9 @@ describe('RoutingEngine', () => {
       fc.assert(
         fc.property(inputArb, (input) => {
           const result = new RoutingEngine().decide(input);
-          const decided = [...result.assignments, ...result.holds, ...result.waiting].map((d) => d.contactId);
+          const decided = [...result.assignments, ...result.holds, ...result.waiting, ...result.returned].map(
+            (d) => d.contactId,
+          );
           expect([...decided].sort()).toEqual(input.contacts.map((c) => c.id).sort());
           for (const agent of input.agents) {
             for (const channel of CHANNELS) {

@@ -41,6 +41,7 @@ export class RoutingPass {
     assignments: [],
     holds: [],
     waiting: [],
+    returned: [],
   };
 
   constructor(private readonly input: RoutingPassInput) {
@@ -62,6 +63,11 @@ export class RoutingPass {
     const rest: WaitingContact[] = [];
     const notes: (string | null)[] = [];
     for (const { contact, enqueuedMs } of ordered) {
+      const transfer = contact.relations.transfer;
+      if (transfer?.kind === 'agent' && transfer.agentId !== null) {
+        this.transferToAgent(contact, transfer.agentId);
+        continue;
+      }
       const preferred = preferredAgentFor(contact, rules);
       let note: string | null = null;
       if (preferred !== null) {
@@ -146,6 +152,30 @@ export class RoutingPass {
       return SETTLED;
     }
     return { settled: false, note: `wait for ${who} (${state}) ended at ${until.toISOString()}` };
+  }
+
+  /**
+   * A contact an agent transferred to another agent by name: offered to them if they can take it now (ready, a free
+   * slot on the channel, on the line, not one who declined it), skills aside; otherwise it goes back to whoever
+   * transferred it, with why. Nobody waits and nobody else is offered it: the transfer named this agent.
+   */
+  private transferToAgent(contact: WaitingContact, targetId: string): void {
+    const target = this.agentsById.get(targetId);
+    const index = CHANNEL_INDEX[contact.channel];
+    let why: string | null = null;
+    if (target === undefined || !target.agent.lines.includes(contact.line))
+      why = `agent ${targetId} does not serve line ${contact.line}`;
+    else if (contact.excludedAgentIds.includes(targetId)) why = `agent ${targetId} declined it`;
+    else if (target.agent.presence === 'offline' || !target.agent.connected)
+      why = `agent ${targetId} is offline`;
+    else if (target.agent.presence === 'away') why = `agent ${targetId} is away`;
+    else if (!target.ready) why = `agent ${targetId} is in wrap-up`;
+    else if (target.remaining[index] <= 0) why = `agent ${targetId} has no free ${contact.channel} slot`;
+    if (why === null && target !== undefined) {
+      this.assign(contact, target, 'transfer', `transfer: to agent ${targetId}, who is free`);
+      return;
+    }
+    this.result.returned.push({ contactId: contact.id, reason: why ?? `agent ${targetId} cannot take it` });
   }
 
   /**

@@ -13,11 +13,12 @@ export const PRESENCE_STATES = ['available', 'away', 'offline'] as const;
 export type PresenceState = (typeof PRESENCE_STATES)[number];
 
 /**
- * Why an agent was offered a contact; travels in the `offer` event's `reason`: `case_owner` (they own the customer's
+ * Why an agent was offered a contact; travels in the `offer` event's `reason`: `transfer` (an agent transferred the
+ * contact to them by name), `case_owner` (they own the customer's
  * open case), `deputy` (the owner's deputy, the owner being away for good or their wait over), `team` (a member of
  * the case's team), `sticky` (the customer last dealt with them), `skills` (the longest-idle qualified agent).
  */
-export type OfferReason = 'case_owner' | 'deputy' | 'team' | 'sticky' | 'skills';
+export type OfferReason = 'transfer' | 'case_owner' | 'deputy' | 'team' | 'sticky' | 'skills';
 
 /** Why a contact prefers a particular agent. */
 export type StickyCause = 'last_agent' | 'case_owner';
@@ -87,6 +88,11 @@ export interface CustomerRelations {
   caseDeputyId?: string | null;
   /** the case's team: its ready members come after the deputy, before the line's pool */
   caseTeam?: string | null;
+  /**
+   * a pending transfer of the contact: to a named agent (offered to them if they can take it now, else it comes back),
+   * or to a line or the case owner (routed by the policy like any contact of the line)
+   */
+  transfer?: { kind: 'agent' | 'line' | 'case_owner'; agentId: string | null } | null;
 }
 
 /** A contact waiting to be offered. */
@@ -131,6 +137,8 @@ export interface RoutingPassResult {
   holds: RoutingHold[];
   /** contacts that stay queued, with why (no eligible free agent, ...) */
   waiting: { contactId: string; trace: string }[];
+  /** transferred contacts whose target agent cannot take them now: they go back to the agent who transferred them */
+  returned: { contactId: string; reason: string }[];
 }
 
 export interface RoutingPassInput {

@@ -21,6 +21,8 @@ export interface JobPayloads {
    * `CustomerPrivacyService`).
    */
   'privacy.retention': Record<string, never>;
+  /** A transfer to a line or the case owner nobody accepted in time: it comes back to its agent (libs/contacts). */
+  'transfer.timeout': { transferId: string };
   /** A case's due time: if it is still open, its owner gets a notice and supervisors an event (libs/cases). */
   'case.overdue': { caseId: string };
 }
@@ -33,4 +35,5 @@ export const JOB_KINDS = {
   wrapUpEnds: 'agent.wrap-up-end',
   disconnectGraceEnds: 'agent.disconnect-grace',
   telephonyCallback: 'telephony.callback',
+  transferTimesOut: 'transfer.timeout',
 } as const satisfies Record<string, JobKind>;

@@ -23,6 +23,18 @@ export interface ContactConnectedEvent {
   agentId: string;
 }
 
+/** A transferred contact was accepted: the platform re-bridges the call from one agent to the other. */
+export interface ContactTransferredEvent {
+  event: 'contact.transferred';
+  callId: string;
+  contactId: string;
+  fromAgentId: string;
+  toAgentId: string;
+}
+
+/** What Tether POSTs to `TETHER_TELEPHONY_CALLBACK_URL`. */
+export type TelephonyCallbackEvent = ContactConnectedEvent | ContactTransferredEvent;
+
 /**
  * Outbound callbacks to the telephony platform (the transactional outbox): the row and its delivery job are
  * written in the same transaction as the state change (`tether_accept_offer`), then delivered at once by the
@@ -51,13 +63,13 @@ export class TelephonyCallbackService {
    * row is marked and the job dropped in one statement. Failed: the job is brought forward to the usual backoff and
    * retried by whichever instance claims it. Killed before either: the safety-net job delivers it. Never throws.
    */
-  deliverNow(id: string, url: string, body: ContactConnectedEvent): void {
+  deliverNow(id: string, url: string, body: TelephonyCallbackEvent): void {
     void this.deliverDirect(id, url, body).catch((error: Error) =>
       this.logger.warn({ callbackId: id }, `telephony callback delivery not recorded: ${error.message}`),
     );
   }
 
-  private async deliverDirect(id: string, url: string, body: ContactConnectedEvent): Promise<void> {
+  private async deliverDirect(id: string, url: string, body: TelephonyCallbackEvent): Promise<void> {
     try {
       await this.post(url, body);
     } catch (error) {
@@ -80,7 +92,7 @@ export class TelephonyCallbackService {
     this.logger.log({ callbackId: id, contactId: body.contactId }, 'telephony callback delivered');
   }
 
-  private async post(url: string, body: ContactConnectedEvent): Promise<void> {
+  private async post(url: string, body: TelephonyCallbackEvent): Promise<void> {
     const raw = JSON.stringify(body);
     // signed as the platform signs its webhooks to us: bound to the method and the callback URL's own path and query
     const { pathname, search } = new URL(url);
@@ -103,7 +115,7 @@ export class TelephonyCallbackService {
     const { id } = job.payload;
     const row = await inTransaction(this.dataSource, async (tx) => {
       await this.scheduler.fence(tx, job, { holdMs: DELIVERY_HOLD_MS });
-      return one<{ url: string; body: ContactConnectedEvent; status: string; created_at: Date }>(
+      return one<{ url: string; body: TelephonyCallbackEvent; status: string; created_at: Date }>(
         tx,
         `UPDATE outbound_webhooks SET attempts = attempts + 1 WHERE id = $1 RETURNING url, body, status, created_at`,
         [id],

@@ -1,9 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
 import type {
   AgentClientToServerEvents,
+  AgentServerEvents,
   AgentServerToClientEvents,
   AgentStatusAck,
   CaseHandoverAck,
+  ContactTransferAck,
+  ContactTransferPayload,
   CasesListAck,
   ContactCompleteAck,
   OfferAcceptAck,
@@ -43,6 +46,10 @@ export class AgentClient {
   readonly caseUpdates: EventBuffer<CaseUpdatedEvent>;
   /** `case:notice`: what happened to their cases (while they were away) */
   readonly notices: EventBuffer<CaseNoticeEvent>;
+  /** `contact:transferred`: a contact this agent transferred was accepted */
+  readonly transferred: EventBuffer<AgentServerEvents['contact:transferred']>;
+  /** `contact:transfer-returned`: a contact this agent transferred came back */
+  readonly transferReturned: EventBuffer<AgentServerEvents['contact:transfer-returned']>;
   /**
    * Resolves with socket.io's reason once this connection is gone, whoever ended it ('io client disconnect' after
    * `close()`, 'transport close' when the gateway died). A client does not reconnect: make a new one.
@@ -67,6 +74,8 @@ export class AgentClient {
     this.held = new EventBuffer(`contact:connected for ${who}`);
     this.caseUpdates = new EventBuffer(`case:updated for ${who}`);
     this.notices = new EventBuffer(`case:notice for ${who}`);
+    this.transferred = new EventBuffer(`contact:transferred for ${who}`);
+    this.transferReturned = new EventBuffer(`contact:transfer-returned for ${who}`);
     this.socket = io(`${gatewayUrl}/agents`, {
       auth: { token },
       transports: ['websocket'],
@@ -84,6 +93,8 @@ export class AgentClient {
     this.socket.on('contact:connected', (payload) => this.held.push(payload));
     this.socket.on('case:updated', (payload) => this.caseUpdates.push(payload));
     this.socket.on('case:notice', (payload) => this.notices.push(payload));
+    this.socket.on('contact:transferred', (payload) => this.transferred.push(payload));
+    this.socket.on('contact:transfer-returned', (payload) => this.transferReturned.push(payload));
     this.closed = new Promise((resolve) => this.socket.once('disconnect', (reason) => resolve(reason)));
   }
 
@@ -157,6 +168,16 @@ export class AgentClient {
     const payload =
       notes === undefined ? { contactId, resolution, ...link } : { contactId, resolution, notes, ...link };
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('contact:complete', payload);
+  }
+
+  transfer(
+    contactId: string,
+    to: ContactTransferPayload['to'],
+    mode: 'warm' | 'cold',
+    note?: string,
+  ): Promise<ContactTransferAck> {
+    const payload = note === undefined ? { contactId, to, mode } : { contactId, to, mode, note };
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('contact:transfer', payload);
   }
 
   listCases(): Promise<CasesListAck> {

@@ -1,8 +1,22 @@
-import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  isUUID,
+  MaxLength,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { LINE_NAME_PATTERN } from '@tether/lines';
 import { RESOLUTIONS, Resolution } from '@tether/contacts';
 import type {
   AgentStatusPayload,
   CaseHandoverPayload,
+  ContactTransferPayload,
   ContactCompletePayload,
   OfferAcceptPayload,
   OfferRejectPayload,
@@ -64,6 +78,45 @@ export class ContactCompleteDto implements ContactCompletePayload {
   @IsUUID('all', { message: 'caseId must be a case id (uuid)' })
   @IsString()
   caseId?: string;
+}
+
+/** `to` of `contact:transfer`: exactly one of `{agentId}`, `{line}`, `{caseOwner: true}`. */
+@ValidatorConstraint({ name: 'transferTarget' })
+class TransferTargetConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const keys = Object.keys(value);
+    if (keys.length !== 1) return false;
+    const target = value as Record<string, unknown>;
+    if ('agentId' in target) return typeof target.agentId === 'string' && isUUID(target.agentId);
+    if ('line' in target) return typeof target.line === 'string' && LINE_NAME_PATTERN.test(target.line);
+    if ('caseOwner' in target) return target.caseOwner === true;
+    return false;
+  }
+
+  defaultMessage(): string {
+    return 'to must be one of {"agentId": "<agent id>"}, {"line": "<line name>"}, {"caseOwner": true}';
+  }
+}
+
+export class ContactTransferDto implements ContactTransferPayload {
+  @IsDefined()
+  @IsUUID('all', { message: 'contactId must be a contact id (uuid)' })
+  @IsString()
+  contactId: string;
+
+  @IsDefined()
+  @Validate(TransferTargetConstraint)
+  to: ContactTransferPayload['to'];
+
+  @IsOptional()
+  @MaxLength(2_000)
+  @IsString()
+  note?: string;
+
+  @IsDefined()
+  @IsIn(['warm', 'cold'], { message: 'mode must be one of: warm, cold' })
+  mode: 'warm' | 'cold';
 }
 
 export class CaseHandoverDto implements CaseHandoverPayload {

@@ -14,6 +14,7 @@ import {
   AgentPresenceService,
   AgentResyncService,
   ContactLifecycleService,
+  ContactTransferService,
   OfferService,
   QueueSnapshotService,
 } from '@tether/contacts';
@@ -34,6 +35,7 @@ import {
   AgentStatusDto,
   CaseHandoverDto,
   ContactCompleteDto,
+  ContactTransferDto,
   OfferAcceptDto,
   OfferRejectDto,
 } from './agent-events.dto';
@@ -93,6 +95,7 @@ export class AgentsGateway
     private readonly queue: QueueSnapshotService,
     private readonly resync: AgentResyncService,
     private readonly cases: CaseService,
+    private readonly transfers: ContactTransferService,
     private readonly bus: EventBus,
     private readonly handshakes: HandshakeLimiter,
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
@@ -279,6 +282,14 @@ export class AgentsGateway
       ),
     );
     socket.on(
+      'contact:transfer',
+      acked((payload) =>
+        answer(ContactTransferDto, payload, async ({ contactId, to, note, mode }) =>
+          this.transfers.transfer(agentId(), contactId, to, mode, note),
+        ),
+      ),
+    );
+    socket.on(
       'cases:list',
       acked(() => answerPlain(async () => ({ cases: await this.cases.openCasesOf(agentId()) }))),
     );
@@ -328,6 +339,21 @@ export class AgentsGateway
         return;
       case 'case.notice':
         if (this.socketsOf(event.agentId).length > 0) void this.sendNotice(event.agentId, event.noticeId);
+        return;
+      case 'contact.transferred':
+        this.namespace.to(rooms.agent(event.agentId)).emit('contact:transferred', {
+          contactId: event.contactId,
+          transferId: event.transferId,
+          toAgentId: event.toAgentId,
+        });
+        return;
+      case 'contact.transfer.returned':
+        this.namespace.to(rooms.agent(event.agentId)).emit('contact:transfer-returned', {
+          contactId: event.contactId,
+          transferId: event.transferId,
+          mode: event.mode,
+          reason: event.reason,
+        });
         return;
       case 'contact.connected':
       case 'case.overdue':

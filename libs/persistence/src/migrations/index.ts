@@ -13,6 +13,7 @@ import { AgentTokenLastUsed1764001100000 } from './1764001100000-agent-token-las
 import { ErasablePersonalData1764001200000 } from './1764001200000-erasable-personal-data';
 import { AuditLogAddressCount1764001300000 } from './1764001300000-audit-log-address-count';
 import { Cases1764001400000 } from './1764001400000-cases';
+import { Transfers1764001500000 } from './1764001500000-transfers';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   ErasablePersonalData1764001200000,
   AuditLogAddressCount1764001300000,
   Cases1764001400000,
+  Transfers1764001500000,
 ];
