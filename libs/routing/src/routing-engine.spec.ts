@@ -830,6 +830,15 @@ describe('RoutingEngine', () => {
             caseDeputyId: fc.option(fc.constantFrom(...AGENT_IDS, 'a-unknown'), { nil: null }),
             caseTeam: fc.option(fc.constantFrom('t-1', 't-2', 't-none'), { nil: null }),
           }),
+          // transferred to an agent by name
+          fc.record({
+            lastAgent: fc.constant(null),
+            caseOwnerId: fc.constant(null),
+            transfer: fc.record({
+              kind: fc.constant('agent' as const),
+              agentId: fc.constantFrom(...AGENT_IDS, 'a-unknown'),
+            }),
+          }),
         ),
         excludedAgentIds: fc.subarray(AGENT_IDS, { maxLength: 3 }),
       }),
@@ -860,6 +869,7 @@ describe('RoutingEngine', () => {
             actual.holds.map(({ contactId, agentId, until }) => ({ contactId, agentId, until })),
           ).toEqual(expected.holds);
           expect(waitingIds(actual)).toEqual(expected.waiting);
+          expect(actual.returned.map((r) => r.contactId)).toEqual(expected.returned);
         }),
         { numRuns: 1000 },
       );
@@ -878,6 +888,7 @@ describe('RoutingEngine', () => {
               c.relations.caseOwnerId,
               c.relations.caseDeputyId,
               c.relations.lastAgent?.agentId,
+              c.relations.transfer?.agentId,
             ]),
             // the ready members of a waiting case's team are read whatever the cap
             ...input.agents.filter((a) => teams.has(a.team) && isReady(a, nowMs)).map((a) => a.id),
@@ -941,6 +952,7 @@ function naiveDecide(input: RoutingPassInput): {
   assignments: { contactId: string; agentId: string; reason: string }[];
   holds: { contactId: string; agentId: string; until: Date }[];
   waiting: string[];
+  returned: string[];
 } {
   const nowMs = input.now.getTime();
   const load = new Map(input.agents.map((a) => [a.id, { ...a.load }]));
@@ -969,7 +981,19 @@ function naiveDecide(input: RoutingPassInput): {
   const holds: { contactId: string; agentId: string; until: Date }[] = [];
   const settled = new Set<string>();
   const { sticky } = input.rules;
+  const returned: string[] = [];
   for (const contact of ordered) {
+    // 0. transferred to a named agent: theirs if they can take it now, else back to whoever transferred it
+    const transfer = contact.relations.transfer;
+    if (transfer?.kind === 'agent' && transfer.agentId !== null) {
+      const target = input.agents.find((a) => a.id === transfer.agentId);
+      if (target !== undefined && isFreeFor(target, contact)) {
+        take(target, contact.channel);
+        assignments.push({ contactId: contact.id, agentId: target.id, reason: 'transfer' });
+      } else returned.push(contact.id);
+      settled.add(contact.id);
+      continue;
+    }
     if (!sticky.enabled) continue;
     const { caseOwnerId, lastAgent, caseId, caseDeputyId, caseTeam } = contact.relations;
     const hasCase = caseOwnerId !== null || (caseId ?? null) !== null;
@@ -1029,5 +1053,5 @@ function naiveDecide(input: RoutingPassInput): {
     take(chosen, contact.channel);
     assignments.push({ contactId: contact.id, agentId: chosen.id, reason: 'skills' });
   }
-  return { assignments, holds, waiting };
+  return { assignments, holds, waiting, returned };
 }
