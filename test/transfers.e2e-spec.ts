@@ -123,6 +123,12 @@ describe('transfers', () => {
     expect((await salesAgent.nextOffer()).contact.id).toBe(salesNext.contactId);
 
     const serviceAgent = await floor.agent({ lines: ['service'], capacity: { voice: 3 } });
+    // the service floor sees the transferred caller in its queue, in their place
+    expect(serviceAgent.queue.history[0].waiting.map((w) => w.contactId)).toEqual([
+      earlier.contactId,
+      call.contactId,
+      later.contactId,
+    ]);
     const offers = [
       await serviceAgent.nextOffer(),
       await serviceAgent.nextOffer(),
@@ -246,8 +252,11 @@ describe('transfers', () => {
       const view = await floor.line('presales').getCall(call.callId);
       expect(view.body).toMatchObject({ status: 'ended' });
     }
-    // nothing reached the target, and the agent can close every one of them
-    await target.expectNoOffer(500);
+    // an offer that reached the target before the hang-up was withdrawn; none is left for them to take
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const offered = target.offers.history.map((o) => o.offerId).sort();
+    expect(target.revoked.history.map((r) => r.offerId).sort()).toEqual(offered);
+    for (const revoked of target.revoked.history) expect(revoked.reason).toBe('caller_hung_up');
     for (const call of calls) {
       const done = await first.complete(call.contactId, 'unresolved', 'caller left');
       // a cold transfer released the agent already: their work on it was over

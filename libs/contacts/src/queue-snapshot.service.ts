@@ -27,9 +27,12 @@ export class QueueSnapshotService {
       total: number;
     }>(
       this.dataSource.manager,
-      `SELECT id, line, channel, priority, EXTRACT(EPOCH FROM now() - enqueued_at)::float AS waited, count(*) OVER ()::int AS total
-       FROM contacts WHERE status = 'queued' AND line = ANY($1)
-       ORDER BY priority DESC, enqueued_at, id LIMIT $2`,
+      // a contact being transferred waits on its transfer's target line (tether_routing_snapshot reads it there)
+      `SELECT c.id, coalesce(t.target_line, c.line) AS line, c.channel, c.priority,
+              EXTRACT(EPOCH FROM now() - c.enqueued_at)::float AS waited, count(*) OVER ()::int AS total
+       FROM contacts c LEFT JOIN transfers t ON t.id = c.transfer_id
+       WHERE c.status = 'queued' AND coalesce(t.target_line, c.line) = ANY($1)
+       ORDER BY c.priority DESC, c.enqueued_at, c.id LIMIT $2`,
       [lines, SNAPSHOT_LIMIT],
     );
     return {
