@@ -5,6 +5,7 @@ import type { TetherCore } from '@tether/runtime';
 import { AppBaseModule } from '@tether/transport';
 import { AgentsController } from './agents/agents.controller';
 import { CasesController } from './cases/cases.controller';
+import { IncidentsController } from './incidents/incidents.controller';
 import { AuditLogInterceptor } from './audit/audit-log.interceptor';
 import { AuditLogService } from './audit/audit-log.service';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
@@ -24,7 +25,13 @@ export class AdminModule {
           throttlers: (secrets: SecretsService) => adminThrottlers(core.config, secrets),
         }),
       ],
-      controllers: [AgentsController, CasesController, CustomersController, LinesController],
+      controllers: [
+        AgentsController,
+        CasesController,
+        CustomersController,
+        IncidentsController,
+        LinesController,
+      ],
       providers: [
         AuditLogService,
         // in this order: the throttler puts each request in its bucket (its token's, or its address's refused

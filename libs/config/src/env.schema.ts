@@ -149,6 +149,20 @@ export class EnvSchema {
   )
   TETHER_TELEPHONY_CALLBACK_URL?: string;
 
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
+    { message: 'TETHER_NOTIFY_URL must be an http(s) URL' },
+  )
+  TETHER_NOTIFY_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  TETHER_NOTIFY_RATE_PER_SECOND?: number;
+
   /**
    * Retention of personal data: contacts older than this many days lose their caller number, number called, IVR
    * input and notes (a daily durable job); unset: kept.

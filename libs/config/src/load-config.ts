@@ -100,6 +100,8 @@ export function loadConfig(
     jwtSecret: parsed.TETHER_JWT_SECRET,
     jwtSecretPrevious: parsed.TETHER_JWT_SECRET_PREVIOUS,
     telephonyCallbackUrl: parsed.TETHER_TELEPHONY_CALLBACK_URL,
+    notifyUrl: parsed.TETHER_NOTIFY_URL,
+    notifyRatePerSecond: parsed.TETHER_NOTIFY_RATE_PER_SECOND ?? 50,
     retentionDays: parsed.TETHER_RETENTION_DAYS,
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,

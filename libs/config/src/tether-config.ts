@@ -40,6 +40,10 @@ export interface TetherConfig {
   /** accepted for agent tokens signed with it (their `kid` names it) while set, never used to sign */
   jwtSecretPrevious?: string;
   telephonyCallbackUrl?: string;
+  /** where customer notices (incident announcements) are POSTed, signed like the telephony callbacks; unset: none */
+  notifyUrl?: string;
+  /** customer notices sent per second at most (each update's notices are spread out at this rate) */
+  notifyRatePerSecond: number;
   /** contacts' personal data is erased this many days after they arrived; undefined: kept */
   retentionDays?: number;
   dataDir: string;

@@ -2,7 +2,8 @@
 -- phone (a provisional customer, known = false, for a new number or no number), records the customer's last agent on
 -- this line and when that contact was connected (facts: whether they make the agent preferred, within the line's
 -- horizon, is RoutingEngine's decision at each pass, `preferredAgentFor`), and inserts the contact, queued, with its
--- first trace entry (p_trace, written by the caller), linked to the customer's open case on this line if any. Holds
+-- first trace entry (p_trace, written by the caller), linked to the customer's open case on this line if any and to
+-- the incident that affects them (tether_incident_affecting: its announcement is the contact's). Holds
 -- for a preferred agent are written by the routing pass that decides them (tether_commit_offers), not here.
 --
 -- A call id is the provider's id on one line: (line, channel, external_id) is unique (contacts_call_unique), and the
@@ -43,6 +44,8 @@ DECLARE
   v_contact uuid;
   v_hung_up boolean;
   v_case uuid;
+  v_incident uuid;
+  v_announcement text;
 BEGIN
   SELECT lr.version INTO v_version FROM line_routing lr WHERE lr.line = p_line;
   IF coalesce(v_version, 0) <> p_rules_version THEN
@@ -98,16 +101,20 @@ BEGIN
      ORDER BY k.updated_at DESC, k.id LIMIT 1;
   END IF;
 
+  -- an incident that affects this caller: they hear its announcement before queueing, the contact is linked to it
+  SELECT a.incident_id, a.announcement INTO v_incident, v_announcement
+    FROM tether_incident_affecting(v_customer, p_phone, p_line) a;
+
   INSERT INTO contacts (external_id, channel, line, customer_id, from_address, to_address, ivr, priority,
                         required_skills, status, end_reason, ended_at, sticky_agent_id, last_agent_at, routing_trace,
-                        case_id)
+                        case_id, incident_id, announcement)
   VALUES (p_call_id, 'voice', p_line, v_customer, p_from, p_to, p_ivr, p_priority, p_skills,
           CASE WHEN v_hung_up THEN 'ended' ELSE 'queued' END,
           CASE WHEN v_hung_up THEN 'abandoned' END,
           CASE WHEN v_hung_up THEN now() END,
           v_last, v_last_at,
           CASE WHEN v_hung_up THEN tether_trace(p_trace) || tether_trace(p_hung_up_trace) ELSE tether_trace(p_trace) END,
-          v_case)
+          v_case, v_incident, v_announcement)
   ON CONFLICT ON CONSTRAINT contacts_call_unique DO NOTHING
   RETURNING contacts.id INTO v_contact;
 

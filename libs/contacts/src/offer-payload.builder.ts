@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { CASE_STORY_CONTACTS } from '@tether/cases';
 import { maskPhone } from '@tether/observability';
 import { rows, Sql } from '@tether/persistence';
-import type { CaseStory, CustomerCard, OfferPayload, TransferCard } from '@tether/realtime';
+import type { CaseStory, CustomerCard, IncidentCard, OfferPayload, TransferCard } from '@tether/realtime';
 import type { Channel, Line, OfferReason } from '@tether/routing';
 
 /** How many of the customer's earlier contacts travel with an offer. */
@@ -19,7 +19,13 @@ export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.ex
   (SELECT json_build_object('id', t.id, 'kind', t.target_kind, 'mode', t.mode,
             'from', json_build_object('id', a.id, 'name', a.name), 'fromLine', t.from_line, 'toLine', t.target_line, 'note', t.note,
             'createdAt', to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-     FROM transfers t JOIN agents a ON a.id = t.from_agent_id WHERE t.id = c.transfer_id) AS transfer_card`;
+     FROM transfers t JOIN agents a ON a.id = t.from_agent_id WHERE t.id = c.transfer_id) AS transfer_card,
+  (SELECT json_build_object('id', i.id, 'title', i.title, 'status', i.status,
+            'eta', to_char(i.eta AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'announcement', c.announcement,
+            'notifiedAt', (SELECT to_char(max(w.delivered_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                             FROM incident_notices n JOIN outbound_webhooks w ON w.id = n.outbound_id
+                            WHERE n.incident_id = i.id AND n.customer_id = c.customer_id))
+     FROM incidents i WHERE i.id = c.incident_id) AS incident_card`;
 
 export interface ContactCardRow {
   contact_id: string;
@@ -41,6 +47,8 @@ export interface ContactCardRow {
   case_story: CaseStory | null;
   /** the contact's pending transfer, if any */
   transfer_card: TransferCard | null;
+  /** the incident the contact is linked to, if any */
+  incident_card: IncidentCard | null;
 }
 
 /** The columns an offer's payload is built from. */
@@ -77,6 +85,7 @@ export function contactCardFrom(row: ContactCardRow): {
       name: row.customer_name,
       externalRef: row.customer_ref,
       phone: maskPhone(row.from_address) ?? null,
+      incident: row.incident_card,
       recentContacts: row.history,
     },
     case: row.case_story,

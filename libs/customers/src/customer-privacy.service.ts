@@ -72,6 +72,15 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
           `customer ${id} has ${result!.live} contact(s) in progress: erase them once they have ended`,
         );
       await tx.query(`DELETE FROM customer_identities WHERE customer_id = $1`, [id]);
+      // the notices sent to them: the address they went to and the customer id leave the outbox (a pending one is
+      // not sent any more)
+      await tx.query(
+        `UPDATE outbound_webhooks w SET body = w.body - 'to' - 'customerId' - 'noticeId',
+                status = CASE WHEN w.status = 'pending' THEN 'failed' ELSE w.status END,
+                last_error = CASE WHEN w.status = 'pending' THEN 'customer erased' ELSE w.last_error END
+          FROM incident_notices n WHERE n.outbound_id = w.id AND n.customer_id = $1`,
+        [id],
+      );
       await tx.query(`DELETE FROM customers WHERE id = $1`, [id]);
       return { contacts: result!.erased };
     });

@@ -52,15 +52,16 @@ export class CustomerRepository {
       if (provisional.length > 0) {
         id = provisional[0];
         await tx.query(
-          `UPDATE customers SET name = $2, known = true, external_ref = $3, updated_at = now() WHERE id = $1`,
-          [id, input.name, input.externalRef ?? null],
+          `UPDATE customers SET name = $2, known = true, external_ref = $3, attributes = $4, updated_at = now()
+           WHERE id = $1`,
+          [id, input.name, input.externalRef ?? null, JSON.stringify(input.attributes ?? {})],
         );
         for (const other of provisional.slice(1)) await this.mergeInto(tx, other, id);
       } else {
         const created = await one<{ id: string }>(
           tx,
-          `INSERT INTO customers (name, known, external_ref) VALUES ($1, true, $2) RETURNING id`,
-          [input.name, input.externalRef ?? null],
+          `INSERT INTO customers (name, known, external_ref, attributes) VALUES ($1, true, $2, $3) RETURNING id`,
+          [input.name, input.externalRef ?? null, JSON.stringify(input.attributes ?? {})],
         );
         id = created!.id;
       }
@@ -83,11 +84,12 @@ export class CustomerRepository {
       name: string | null;
       known: boolean;
       external_ref: string | null;
+      attributes: Record<string, string>;
       created_at: Date;
     }>(
       sql,
       // an erased customer's tombstone is not a customer: its id is never shown as one
-      `SELECT id, name, known, external_ref, created_at FROM customers WHERE id = $1 AND erased_at IS NULL`,
+      `SELECT id, name, known, external_ref, attributes, created_at FROM customers WHERE id = $1 AND erased_at IS NULL`,
       [id],
     );
     if (!row) return undefined;
@@ -101,6 +103,7 @@ export class CustomerRepository {
       name: row.name,
       known: row.known,
       externalRef: row.external_ref,
+      attributes: row.attributes,
       phones: identities.filter((i) => i.kind === 'phone').map((i) => i.value),
       emails: identities.filter((i) => i.kind === 'email').map((i) => i.value),
       createdAt: row.created_at.toISOString(),

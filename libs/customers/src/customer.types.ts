@@ -16,6 +16,8 @@ export interface Customer {
   name: string | null;
   known: boolean;
   externalRef: string | null;
+  /** what incidents can be scoped by, e.g. {"area": "north", "node": "N7"} */
+  attributes: Record<string, string>;
   phones: string[];
   emails: string[];
   createdAt: string;
@@ -27,4 +29,5 @@ export interface NewCustomer {
   phones: string[];
   emails?: string[];
   externalRef?: string;
+  attributes?: Record<string, string>;
 }

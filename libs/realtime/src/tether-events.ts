@@ -17,6 +17,22 @@ export interface OfferPayload {
   transfer: TransferCard | null;
 }
 
+/** An active incident that affects the caller, as the agent sees it: likely why they call. */
+export interface IncidentCard {
+  id: string;
+  title: string;
+  status: 'open' | 'monitoring' | 'resolved';
+  /** @format date-time */
+  eta: string | null;
+  /** what the caller heard before queueing */
+  announcement: string;
+  /**
+   * when this customer was last sent a notice of it (their SMS gateway or e-mail accepted it), else null
+   * @format date-time
+   */
+  notifiedAt: string | null;
+}
+
 /** A pending transfer, as the agent offered it sees it. */
 export interface TransferCard {
   id: string;
@@ -63,6 +79,8 @@ export interface ConnectedContactPayload {
 
 export interface CustomerCard {
   id: string;
+  /** the incident that affects this caller (their contact is linked to it), else null */
+  incident: IncidentCard | null;
   known: boolean;
   name: string | null;
   externalRef: string | null;

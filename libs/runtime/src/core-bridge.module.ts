@@ -4,6 +4,7 @@ import { AgentRepository } from '@tether/agents';
 import { AgentTokenService, SecretsService } from '@tether/auth';
 import { TETHER_CONFIG } from '@tether/config';
 import { CASES_SERVICES } from '@tether/cases';
+import { INCIDENTS_SERVICES } from '@tether/incidents';
 import { CONTACTS_SERVICES } from '@tether/contacts';
 import { CustomerPrivacyService, CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
@@ -25,6 +26,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   CustomerPrivacyService,
   TelephonyCallbackService,
   ...CASES_SERVICES,
+  ...INCIDENTS_SERVICES,
   ...CONTACTS_SERVICES,
   LineDirectory,
 ];

@@ -6,6 +6,7 @@ import { AuthModule } from '@tether/auth';
 import { AppName, ConfigModule, TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
 import { CasesModule } from '@tether/cases';
+import { IncidentsModule } from '@tether/incidents';
 import { CustomersModule } from '@tether/customers';
 import { LinesModule } from '@tether/lines';
 import { coreLoggerParams } from '@tether/observability';
@@ -44,6 +45,7 @@ export class TetherCoreModule {
         AgentsModule,
         CustomersModule,
         CasesModule,
+        IncidentsModule,
         LinesModule,
         ContactsModule,
       ],

@@ -23,6 +23,8 @@ export interface JobPayloads {
   'privacy.retention': Record<string, never>;
   /** A transfer to a line or the case owner nobody accepted in time: it comes back to its agent (libs/contacts). */
   'transfer.timeout': { transferId: string };
+  /** Send an incident update's notices to the affected customers, in batches (libs/incidents). */
+  'incident.notify': { updateId: string };
   /** A case's due time: if it is still open, its owner gets a notice and supervisors an event (libs/cases). */
   'case.overdue': { caseId: string };
 }

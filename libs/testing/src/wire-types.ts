@@ -103,6 +103,7 @@ export interface NewCustomerBody {
   phones: string[];
   emails?: string[];
   externalRef?: string;
+  attributes?: Record<string, string>;
 }
 
 export interface HistoryEntry {

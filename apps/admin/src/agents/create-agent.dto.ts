@@ -63,7 +63,8 @@ export class CreateAgentDto {
   @ApiPropertyOptional({
     example: 'billing',
     nullable: true,
-    description: 'the agent’s team: a case’s team takes its customers after the owner’s deputy; null to clear',
+    description:
+      'the agent’s team: a case’s team takes its customers after the owner’s deputy; null to clear',
   })
   @IsOptional()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, {

@@ -9,7 +9,33 @@ import {
   IsOptional,
   IsString,
   MaxLength,
+  registerDecorator,
 } from 'class-validator';
+
+const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** attribute name -> value, both plain strings. */
+function IsStringMap(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isStringMap',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: 'attributes must map names (letters, digits, _ . -) to strings of 1-200 characters',
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.keys(value).length <= 50 &&
+          Object.entries(value as Record<string, unknown>).every(
+            ([k, v]) => ATTRIBUTE_NAME.test(k) && typeof v === 'string' && v.length >= 1 && v.length <= 200,
+          ),
+      },
+    });
+}
 
 export class CreateCustomerDto {
   @ApiProperty({ example: 'Ivan Sidorov' })
@@ -41,4 +67,13 @@ export class CreateCustomerDto {
   @IsNotEmpty()
   @IsString()
   externalRef?: string;
+
+  @ApiPropertyOptional({
+    example: { area: 'north', node: 'N7' },
+    description:
+      'attributes incidents can be scoped by (at most 50; names like identifiers, values ≤ 200 chars)',
+  })
+  @IsOptional()
+  @IsStringMap()
+  attributes?: Record<string, string>;
 }

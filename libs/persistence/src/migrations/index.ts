@@ -14,6 +14,7 @@ import { ErasablePersonalData1764001200000 } from './1764001200000-erasable-pers
 import { AuditLogAddressCount1764001300000 } from './1764001300000-audit-log-address-count';
 import { Cases1764001400000 } from './1764001400000-cases';
 import { Transfers1764001500000 } from './1764001500000-transfers';
+import { Incidents1764001600000 } from './1764001600000-incidents';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   AuditLogAddressCount1764001300000,
   Cases1764001400000,
   Transfers1764001500000,
+  Incidents1764001600000,
 ];

@@ -1,0 +1,3 @@
+export * from './incident.types';
+export * from './incident.service';
+export * from './incidents.module';
