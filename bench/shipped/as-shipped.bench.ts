@@ -4,9 +4,9 @@
  * adds, printed with the figures), driven with no ramp and no warm-up by the lifecycle part's load generator:
  *
  *   per run (--runs 3; each a fresh data directory, i.e. a first start):
- *     0. the floors at the same rates in the same run: the bare transport (node:http + socket.io, in memory) and,
- *        when the runner provided a PostgreSQL, the durable floor (the same plus three autocommitted statements
- *        per lifecycle, synchronous commit; `bench/durable/`);
+ *     0. the floors at the same rates in the same run: the bare transport (node:http + socket.io, in memory) and
+ *        the durable floor (the same plus three autocommitted statements per lifecycle, synchronous commit, on the
+ *        runner's PostgreSQL: its unix socket unless `--tcp`; `bench/durable/`);
  *     1. Tether is started, its 200 agents created, connected and set available; the first call is sent the moment
  *        the last agent is available (no ramp, no pause): 200 calls/s for --step-seconds (10);
  *     2. after that step's drain, 100 calls/s for --step-seconds on the same process.
@@ -22,6 +22,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchArgs, header, writeJson } from '../common/bench-cli';
+import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
 import { StartedProcess } from '../common/child-process';
 import { fmt, LatencySummary, median, printTable, round, summarize } from '../common/stats';
@@ -32,6 +33,7 @@ import { CallLedger, CallRecord } from '../load/call-ledger';
 import { CallbackReceiver } from '../load/callback-receiver';
 import { LoadRun, StepResult } from '../load/load-run';
 import { startBareTransport } from '../transport/start-bare-transport';
+import { startDurableFloor } from '../durable/start-durable-floor';
 
 const args = new BenchArgs();
 const RUNS = args.number('runs', 3);
@@ -138,10 +140,6 @@ async function bareTransport(runIndex: number, callbackUrl: string): Promise<Tar
   receiver.secret = BENCH_SECRETS.webhookSecret;
   const server = await startBareTransport({ secret: BENCH_SECRETS.webhookSecret, callbackUrl });
   try {
-    const agents = Array.from({ length: AGENTS }, (_, i) => ({
-      agentId: `bare-agent-${i + 1}`,
-      token: `bare-agent-${i + 1}`,
-    }));
     const steps = await drive(
       `bare transport r${runIndex + 1}`,
       {
@@ -150,11 +148,48 @@ async function bareTransport(runIndex: number, callbackUrl: string): Promise<Tar
         process: server.process,
         secret: BENCH_SECRETS.webhookSecret,
       },
-      agents,
+      floorAgents(),
     );
     return { name: 'bare transport', steps };
   } finally {
     await server.process.stop();
+  }
+}
+
+const floorAgents = (): { agentId: string; token: string }[] =>
+  Array.from({ length: AGENTS }, (_, i) => ({
+    agentId: `floor-agent-${i + 1}`,
+    token: `floor-agent-${i + 1}`,
+  }));
+
+/** The durable floor on a fresh database of the runner's PostgreSQL (`BENCH_DATABASE_URL`). */
+async function durableFloor(runIndex: number, callbackUrl: string, serverUrl: string): Promise<TargetRun> {
+  receiver.secret = BENCH_SECRETS.webhookSecret;
+  const database = await BenchDatabase.create(serverUrl, 'tether_bench_durable_floor');
+  try {
+    const server = await startDurableFloor({
+      secret: BENCH_SECRETS.webhookSecret,
+      databaseUrl: database.url,
+      callbackUrl,
+    });
+    try {
+      const steps = await drive(
+        `durable floor r${runIndex + 1}`,
+        {
+          url: server.url,
+          gatewayUrl: server.url,
+          process: server.process,
+          secret: BENCH_SECRETS.webhookSecret,
+          postgresPids: await database.serverProcesses(),
+        },
+        floorAgents(),
+      );
+      return { name: 'durable floor', steps };
+    } finally {
+      await server.process.stop();
+    }
+  } finally {
+    await database.drop().catch(() => undefined);
   }
 }
 
@@ -241,6 +276,11 @@ async function main(): Promise<void> {
           `run ${r + 1}/${RUNS}: bare transport floor, ${AGENTS} agents, ${RATES.join(' then ')} calls/s`,
         );
         floors.push(await bareTransport(r, callbackUrl));
+        const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+        if (serverUrl) {
+          header(`run ${r + 1}/${RUNS}: durable floor, ${AGENTS} agents, ${RATES.join(' then ')} calls/s`);
+          floors.push(await durableFloor(r, callbackUrl, serverUrl));
+        }
       }
       header(`run ${r + 1}/${RUNS}: tether as shipped (first start), ${AGENTS} agents, no ramp`);
       const tether = await tetherAsShipped(r, callbackUrl);
