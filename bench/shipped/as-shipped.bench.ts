@@ -8,14 +8,14 @@
  *        the durable floor (the same plus three autocommitted statements per lifecycle, synchronous commit, on the
  *        runner's PostgreSQL: its unix socket unless `--tcp`; `bench/durable/`);
  *     1. Tether is started, its 200 agents created, connected and set available; the first call is sent the moment
- *        the last agent is available (no ramp, no pause): 200 calls/s for --step-seconds (10);
- *     2. after that step's drain, 100 calls/s for --step-seconds on the same process.
+ *        the last agent is available (no ramp, no pause): 100 calls/s for --step-seconds (10);
+ *     2. after that step's drain, 200 calls/s for --step-seconds on the same process.
  *   Per step: the first 5 s second by second (webhook->offer p50/p99/max of the calls sent in that second), and
  *   the steady state (calls sent from 2 s after the step's first call on).
  *   At the end: min / median / max over the runs of every figure, and of Tether's ratios to the floors (each ratio
  *   from one run, Tether and floors measured minutes apart on the same shared machine).
  *
- * Run through `npm run bench -- shipped`. Options: --runs 3, --agents 200, --shipped-rates 200,100,
+ * Run through `npm run bench -- shipped`. Options: --runs 3, --agents 200, --shipped-rates 100,200,
  * --step-seconds 10, --drain-seconds 15, --no-floors.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -38,7 +38,11 @@ import { startDurableFloor } from '../durable/start-durable-floor';
 const args = new BenchArgs();
 const RUNS = args.number('runs', 3);
 const AGENTS = args.number('agents', 200);
-const RATES = args.numbers('shipped-rates', [200, 100]);
+/**
+ * 100/s first: the first seconds after a start are measured at a rate this machine sustains as shipped, so they show
+ * the cold start and not an overload (200/s as shipped was not sustained on a shared 2-core machine: bench/README.md)
+ */
+const RATES = args.numbers('shipped-rates', [100, 200]);
 const STEP_SECONDS = args.number('step-seconds', 10);
 const DRAIN_SECONDS = args.number('drain-seconds', 15);
 const FLOORS = !args.flag('no-floors');
