@@ -46,6 +46,8 @@ export async function startAsShipped(options: {
   dataDir: string;
   callbackUrl: string;
   nodeArgs?: string[];
+  /** a variant's setting on top (e.g. TETHER_WARM_UP=false), printed by the part that sets it */
+  extraEnv?: Record<string, string>;
 }): Promise<ShippedTether> {
   const [admin, sales, presales, service, gateway, postgres] = await Promise.all(
     Array.from({ length: 6 }, () => freePort()),
@@ -62,6 +64,7 @@ export async function startAsShipped(options: {
     GATEWAY_PORT: String(gateway),
     TETHER_TELEPHONY_CALLBACK_URL: options.callbackUrl,
     ...AS_SHIPPED_LIFTED_LIMITS,
+    ...options.extraEnv,
   };
   const spawnedAt = performance.now();
   const started = startNode('tether (as shipped)', join(REPO_ROOT, 'dist/apps/standalone/src/main.js'), {

@@ -16,7 +16,8 @@
  *   from one run, Tether and floors measured minutes apart on the same shared machine).
  *
  * Run through `npm run bench -- shipped`. Options: --runs 3, --agents 200, --shipped-rates 100,200,
- * --step-seconds 10, --drain-seconds 15, --no-floors.
+ * --step-seconds 10, --drain-seconds 15, --no-floors, --cold (also Tether with TETHER_WARM_UP=false in every run, just
+ * before the warmed one: the warm-up's effect as same-run ratios).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,8 @@ const RATES = args.numbers('shipped-rates', [100, 200]);
 const STEP_SECONDS = args.number('step-seconds', 10);
 const DRAIN_SECONDS = args.number('drain-seconds', 15);
 const FLOORS = !args.flag('no-floors');
+/** also run Tether without its start-up warm-up (TETHER_WARM_UP=false) in every run, before the warmed one */
+const COLD = args.flag('cold');
 const FIRST_SECONDS = 5;
 const STEADY_AFTER_S = 2;
 
@@ -197,24 +200,29 @@ async function durableFloor(runIndex: number, callbackUrl: string, serverUrl: st
   }
 }
 
-async function tetherAsShipped(runIndex: number, callbackUrl: string): Promise<TargetRun> {
+async function tetherAsShipped(
+  runIndex: number,
+  callbackUrl: string,
+  variant?: { name: string; env: Record<string, string> },
+): Promise<TargetRun> {
+  const name = variant?.name ?? 'tether as shipped';
   const dataDir = mkdtempSync(join(tmpdir(), 'tether-bench-shipped-'));
   // as root, embedded PostgreSQL runs as the postgres user, who must pass through the directory (0711, as npm start
   // makes its own data directory)
   chmodSync(dataDir, 0o711);
   try {
-    const tether = await startAsShipped({ dataDir, callbackUrl });
+    const tether = await startAsShipped({ dataDir, callbackUrl, extraEnv: variant?.env });
     try {
       receiver.secret = tether.webhookSecret;
       const setupFrom = performance.now();
       const credentials = await createAgents(tether.adminUrl, AGENTS, { adminToken: tether.adminToken });
       const { offerTimeoutSeconds } = await lineRules(tether.adminUrl, 'sales', tether.adminToken);
       console.log(
-        `tether (as shipped) answered /health ${fmt(tether.startMs / 1000)} s after it was spawned (a first start: ` +
+        `${name} answered /health ${fmt(tether.startMs / 1000)} s after it was spawned (a first start: ` +
           `initdb, migrations); ${AGENTS} agents created in ${fmt((performance.now() - setupFrom) / 1000)} s`,
       );
       const steps = await drive(
-        `tether as shipped r${runIndex + 1}`,
+        `${name} r${runIndex + 1}`,
         {
           url: tether.salesUrl,
           gatewayUrl: tether.gatewayUrl,
@@ -225,7 +233,7 @@ async function tetherAsShipped(runIndex: number, callbackUrl: string): Promise<T
         credentials,
         offerTimeoutSeconds * 1000,
       );
-      return { name: 'tether as shipped', steps, startMs: round(tether.startMs, 0) };
+      return { name, steps, startMs: round(tether.startMs, 0) };
     } finally {
       await tether.process.stop();
     }
@@ -264,7 +272,7 @@ const ratio = (a: number | null | undefined, b: number | null | undefined): numb
 
 async function main(): Promise<void> {
   const callbackUrl = await receiver.listen();
-  const runs: { tether: TargetRun; floors: TargetRun[] }[] = [];
+  const runs: { tether: TargetRun; floors: TargetRun[]; cold?: TargetRun }[] = [];
   try {
     console.log(
       `Tether started as \`npm start\` starts it; settings added to its default environment: free ports, a fresh ` +
@@ -286,10 +294,21 @@ async function main(): Promise<void> {
           floors.push(await durableFloor(r, callbackUrl, serverUrl));
         }
       }
+      let cold: TargetRun | undefined;
+      if (COLD) {
+        header(
+          `run ${r + 1}/${RUNS}: tether as shipped with TETHER_WARM_UP=false, ${AGENTS} agents, no ramp`,
+        );
+        cold = await tetherAsShipped(r, callbackUrl, {
+          name: 'tether, TETHER_WARM_UP=false',
+          env: { TETHER_WARM_UP: 'false' },
+        });
+        printFirstSeconds(cold);
+      }
       header(`run ${r + 1}/${RUNS}: tether as shipped (first start), ${AGENTS} agents, no ramp`);
       const tether = await tetherAsShipped(r, callbackUrl);
       printFirstSeconds(tether);
-      runs.push({ tether, floors });
+      runs.push({ tether, floors, cold });
     }
 
     // ---------------------------------------------------------------- over the runs
@@ -333,6 +352,41 @@ async function main(): Promise<void> {
             }),
           );
       }
+      if (COLD) {
+        const worst = (run: TargetRun | undefined): number | undefined =>
+          run && Math.max(...(at(run, rate)?.firstSeconds.map((s) => s.p99 ?? 0) ?? [0]));
+        add(
+          `tether, TETHER_WARM_UP=false ${rate}/s: webhook->offer p99, calls sent in second 0-1`,
+          runs.map((run) => at(run.cold, rate)?.firstSeconds[0]?.p99),
+        );
+        add(
+          `tether, TETHER_WARM_UP=false ${rate}/s: webhook->offer p99, first 5 s (worst second)`,
+          runs.map((run) => worst(run.cold)),
+        );
+        add(
+          `tether, TETHER_WARM_UP=false ${rate}/s: steady webhook->offer p99`,
+          runs.map((run) => at(run.cold, rate)?.steady.webhookToOffer.p99),
+        );
+        add(
+          `ratio warmed / TETHER_WARM_UP=false ${rate}/s: webhook->offer p99, second 0-1 (x)`,
+          runs.map((run) =>
+            ratio(at(run.tether, rate)?.firstSeconds[0]?.p99, at(run.cold, rate)?.firstSeconds[0]?.p99),
+          ),
+        );
+        add(
+          `ratio warmed / TETHER_WARM_UP=false ${rate}/s: first 5 s worst-second p99 (x)`,
+          runs.map((run) => ratio(worst(run.tether), worst(run.cold))),
+        );
+      }
+      add(
+        `ratio tether first 5 s worst-second p99 / its own steady p99 ${rate}/s (x)`,
+        runs.map((run) =>
+          ratio(
+            Math.max(...(at(run.tether, rate)?.firstSeconds.map((s) => s.p99 ?? 0) ?? [0])),
+            at(run.tether, rate)?.steady.webhookToOffer.p99,
+          ),
+        ),
+      );
       add(
         `tether ${rate}/s: steady webhook (HTTP) p99`,
         runs.map((run) => at(run.tether, rate)?.steady.webhook.p99),

@@ -207,6 +207,11 @@ export class EnvSchema {
   @Max(10_000)
   TETHER_QUEUE_SNAPSHOT_MS?: number;
 
+  /** `false` skips the start-up warm-up (the pool opened, hot statements run, apps sent their warm-up requests) */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  TETHER_WARM_UP?: string;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()

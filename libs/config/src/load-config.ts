@@ -109,6 +109,7 @@ export function loadConfig(
     agentDisconnectGraceSeconds: parsed.TETHER_AGENT_DISCONNECT_GRACE_SECONDS ?? 15,
     agentTokenTtlSeconds: parsed.TETHER_AGENT_TOKEN_TTL_SECONDS ?? 12 * 3600,
     queueSnapshotMs: parsed.TETHER_QUEUE_SNAPSHOT_MS ?? 200,
+    warmUp: parsed.TETHER_WARM_UP !== 'false',
     timerPollMs: parsed.TETHER_TIMER_POLL_MS ?? 250,
     sweepMs: parsed.TETHER_SWEEP_MS ?? 5000,
     agentResyncMs: parsed.TETHER_AGENT_RESYNC_MS ?? 5000,

@@ -50,6 +50,8 @@ export interface TetherConfig {
   agentDisconnectGraceSeconds: number;
   agentTokenTtlSeconds: number;
   queueSnapshotMs: number;
+  /** warm the pool, the hot statements and each app's routes before listening (TETHER_WARM_UP, default true) */
+  warmUp: boolean;
   timerPollMs: number;
   sweepMs: number;
   agentResyncMs: number;

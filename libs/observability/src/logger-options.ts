@@ -4,7 +4,7 @@ import type { Params } from 'nestjs-pino';
 import { Store, storage } from 'nestjs-pino/storage';
 import { type Logger, pino } from 'pino';
 import type { IncomingMessage } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { TetherConfig } from '@tether/config';
 import { REDACTED_LOG_PATHS, scrubText } from './pii';
 
@@ -43,6 +43,15 @@ export function coreLoggerParams(logger: Logger): Params {
   return { pinoHttp: { logger } };
 }
 
+/** The header (and this process's own value of it) that marks the requests an app sends itself while warming up. */
+export const WARM_UP_HEADER = 'x-tether-warm-up';
+export const WARM_UP_TOKEN = randomBytes(16).toString('hex');
+
+/** A request the process sent itself at start-up (`warmUpApp`): not logged. Nobody else knows the token. */
+function isWarmUpRequest(req: IncomingMessage): boolean {
+  return req.headers[WARM_UP_HEADER] === WARM_UP_TOKEN;
+}
+
 /**
  * nestjs-pino's parameters for an app: each HTTP request gets a child of `logger` (the app's) with the request's id,
  * which logs the request and everything done while serving it.
@@ -64,7 +73,7 @@ export function httpLoggerParams(logger: Logger): Params {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         err: serializeError,
       },
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || isWarmUpRequest(req) },
     },
   };
 }
