@@ -16,8 +16,8 @@
  *   from one run, Tether and floors measured minutes apart on the same shared machine).
  *
  * Run through `npm run bench -- shipped`. Options: --runs 3, --agents 200, --shipped-rates 100,200,
- * --step-seconds 10, --drain-seconds 15, --no-floors, --cold (also Tether with TETHER_WARM_UP=false in every run, just
- * before the warmed one: the warm-up's effect as same-run ratios).
+ * --step-seconds 10, --drain-seconds 15, --no-floors, --compare NAME=VALUE (also Tether with that one setting changed in
+ * every run, just before the one as shipped: its effect as same-run ratios), --cold (= --compare TETHER_WARM_UP=false).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,8 +47,19 @@ const RATES = args.numbers('shipped-rates', [100, 200]);
 const STEP_SECONDS = args.number('step-seconds', 10);
 const DRAIN_SECONDS = args.number('drain-seconds', 15);
 const FLOORS = !args.flag('no-floors');
-/** also run Tether without its start-up warm-up (TETHER_WARM_UP=false) in every run, before the warmed one */
-const COLD = args.flag('cold');
+/**
+ * `--compare NAME=VALUE`: also run Tether with that one setting changed in every run, just before the run as shipped,
+ * and print the ratios (`--cold` = `--compare TETHER_WARM_UP=false`: the start-up warm-up's effect)
+ */
+const COMPARE = parseCompare(args.flag('cold') ? 'TETHER_WARM_UP=false' : args.string('compare'));
+const COMPARED = COMPARE && `tether, ${COMPARE.name}=${COMPARE.value}`;
+
+function parseCompare(raw: string | undefined): { name: string; value: string } | undefined {
+  if (!raw) return undefined;
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(raw);
+  if (!match) throw new Error(`--compare takes NAME=VALUE (got ${raw})`);
+  return { name: match[1], value: match[2] };
+}
 const FIRST_SECONDS = 5;
 const STEADY_AFTER_S = 2;
 
@@ -295,13 +306,11 @@ async function main(): Promise<void> {
         }
       }
       let cold: TargetRun | undefined;
-      if (COLD) {
-        header(
-          `run ${r + 1}/${RUNS}: tether as shipped with TETHER_WARM_UP=false, ${AGENTS} agents, no ramp`,
-        );
+      if (COMPARE && COMPARED) {
+        header(`run ${r + 1}/${RUNS}: ${COMPARED}, ${AGENTS} agents, no ramp`);
         cold = await tetherAsShipped(r, callbackUrl, {
-          name: 'tether, TETHER_WARM_UP=false',
-          env: { TETHER_WARM_UP: 'false' },
+          name: COMPARED,
+          env: { [COMPARE.name]: COMPARE.value },
         });
         printFirstSeconds(cold);
       }
@@ -352,30 +361,49 @@ async function main(): Promise<void> {
             }),
           );
       }
-      if (COLD) {
+      if (COMPARED) {
         const worst = (run: TargetRun | undefined): number | undefined =>
           run && Math.max(...(at(run, rate)?.firstSeconds.map((s) => s.p99 ?? 0) ?? [0]));
         add(
-          `tether, TETHER_WARM_UP=false ${rate}/s: webhook->offer p99, calls sent in second 0-1`,
+          `${COMPARED} ${rate}/s: webhook->offer p99, calls sent in second 0-1`,
           runs.map((run) => at(run.cold, rate)?.firstSeconds[0]?.p99),
         );
         add(
-          `tether, TETHER_WARM_UP=false ${rate}/s: webhook->offer p99, first 5 s (worst second)`,
+          `${COMPARED} ${rate}/s: webhook->offer p99, first 5 s (worst second)`,
           runs.map((run) => worst(run.cold)),
         );
         add(
-          `tether, TETHER_WARM_UP=false ${rate}/s: steady webhook->offer p99`,
+          `${COMPARED} ${rate}/s: steady webhook->offer p99`,
           runs.map((run) => at(run.cold, rate)?.steady.webhookToOffer.p99),
         );
         add(
-          `ratio warmed / TETHER_WARM_UP=false ${rate}/s: webhook->offer p99, second 0-1 (x)`,
+          `ratio as shipped / ${COMPARED} ${rate}/s: webhook->offer p99, second 0-1 (x)`,
           runs.map((run) =>
             ratio(at(run.tether, rate)?.firstSeconds[0]?.p99, at(run.cold, rate)?.firstSeconds[0]?.p99),
           ),
         );
         add(
-          `ratio warmed / TETHER_WARM_UP=false ${rate}/s: first 5 s worst-second p99 (x)`,
+          `ratio as shipped / ${COMPARED} ${rate}/s: first 5 s worst-second p99 (x)`,
           runs.map((run) => ratio(worst(run.tether), worst(run.cold))),
+        );
+        add(
+          `ratio as shipped / ${COMPARED} ${rate}/s: steady webhook->offer p99 (x)`,
+          runs.map((run) =>
+            ratio(
+              at(run.tether, rate)?.steady.webhookToOffer.p99,
+              at(run.cold, rate)?.steady.webhookToOffer.p99,
+            ),
+          ),
+        );
+        add(
+          `${COMPARED} ${rate}/s: Tether CPU, % of one core`,
+          runs.map((run) => at(run.cold, rate)?.step.cpuPercent.target),
+        );
+        add(
+          `ratio as shipped / ${COMPARED} ${rate}/s: Tether CPU (x)`,
+          runs.map((run) =>
+            ratio(at(run.tether, rate)?.step.cpuPercent.target, at(run.cold, rate)?.step.cpuPercent.target),
+          ),
         );
       }
       add(
@@ -386,6 +414,10 @@ async function main(): Promise<void> {
             at(run.tether, rate)?.steady.webhookToOffer.p99,
           ),
         ),
+      );
+      add(
+        `tether ${rate}/s: Tether CPU, % of one core`,
+        runs.map((run) => at(run.tether, rate)?.step.cpuPercent.target),
       );
       add(
         `tether ${rate}/s: steady webhook (HTTP) p99`,
