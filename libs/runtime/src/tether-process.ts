@@ -55,6 +55,9 @@ export class TetherProcess {
         const app = await build(core);
         this.apps.push(app);
         await app.init();
+        // what Nest buffered while building it, written now under this app's name (listen, which would flush it,
+        // comes after every app is built and the process is warm)
+        app.flushLogs();
         return app;
       });
       built.push({ name, app });
