@@ -165,4 +165,11 @@ describe('one process, shared parts (npm start)', () => {
     // and personal data stays out of them
     expect(tether.logs()).not.toContain(phone);
   });
+
+  it('SIGINT loses no log line: the asynchronous destination is written out before the process exits', async () => {
+    const exit = await tether.processes[0].child.stop();
+    expect(exit.code).toBe(0);
+    const last = logLines().at(-1);
+    expect(last).toEqual(expect.objectContaining({ app: 'core', msg: 'tether stopped' }));
+  });
 });

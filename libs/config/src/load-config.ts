@@ -24,6 +24,8 @@ export interface LoadConfigOptions {
    * so the schema cannot list them all: each app named here gets its variable read and validated as a port.
    */
   apps?: readonly AppName[];
+  /** whether stdout is a terminal (LOG_FORMAT's default: `pretty` there, `json` otherwise); default: process.stdout's */
+  stdoutIsTty?: boolean;
 }
 
 function describe(errors: ValidationError[]): string[] {
@@ -104,7 +106,9 @@ export function loadConfig(
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,
     logLevel: parsed.LOG_LEVEL ?? 'info',
-    logFormat: (parsed.LOG_FORMAT as 'json' | 'pretty') ?? 'json',
+    logFormat:
+      (parsed.LOG_FORMAT as 'json' | 'pretty' | undefined) ??
+      ((options.stdoutIsTty ?? process.stdout.isTTY === true) ? 'pretty' : 'json'),
     instanceId: parsed.TETHER_INSTANCE_ID ?? defaultInstanceId(),
     agentDisconnectGraceSeconds: parsed.TETHER_AGENT_DISCONNECT_GRACE_SECONDS ?? 15,
     agentTokenTtlSeconds: parsed.TETHER_AGENT_TOKEN_TTL_SECONDS ?? 12 * 3600,

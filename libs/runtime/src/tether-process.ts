@@ -96,6 +96,8 @@ export class TetherProcess {
     for (const app of this.apps.reverse()) await app.close().catch(() => undefined);
     await this.core?.close().catch(() => undefined);
     for (const cleanup of this.cleanups) await cleanup().catch(() => undefined);
+    // the last line through the asynchronous log destination: pino writes what is still buffered on exit
+    this.core?.loggerFor(this.core.role).info({ code }, 'tether stopped');
     process.exit(code);
   }
 }
