@@ -71,6 +71,9 @@ export interface TetherConfig {
   /** open /agents sockets per agent per gateway instance */
   agentMaxSockets: number;
   socketEventsPerSecond: number;
+  /** call webhooks a line app serves at once before it answers 503 + Retry-After (0: no limit) */
+  intakeMaxInFlight: number;
+  intakeRetryAfterSeconds: number;
 }
 
 /** The contract's ports of the fixed apps. The line apps' defaults (3001-3003) are data: `lines.default_port`. */
