@@ -17,7 +17,8 @@
  *
  * Run through `npm run bench -- shipped`. Options: --runs 3, --agents 200, --shipped-rates 100,200,
  * --step-seconds 10, --drain-seconds 15, --no-floors, --compare NAME=VALUE (also Tether with that one setting changed in
- * every run, just before the one as shipped: its effect as same-run ratios), --cold (= --compare TETHER_WARM_UP=false).
+ * every run, just before the one as shipped: its effect as same-run ratios), --cold (= --compare TETHER_WARM_UP=false), --profile (Tether as shipped under `node
+ * --cpu-prof`, summarised from its first call to its last; the .cpuprofile files land in bench/results/).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import { BenchArgs, header, writeJson } from '../common/bench-cli';
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
 import { StartedProcess } from '../common/child-process';
+import { monotonicMicros, ProfileSummary, summarizeCpuProfile } from '../common/cpu-profile';
 import { fmt, LatencySummary, median, printTable, round, summarize } from '../common/stats';
 import { AS_SHIPPED_LIFTED_LIMITS, startAsShipped } from '../common/tether-as-shipped';
 import { BENCH_SECRETS, createAgents, lineRules } from '../common/tether-processes';
@@ -60,6 +62,9 @@ function parseCompare(raw: string | undefined): { name: string; value: string } 
   if (!match) throw new Error(`--compare takes NAME=VALUE (got ${raw})`);
   return { name: match[1], value: match[2] };
 }
+/** Tether (as shipped) of every run under `node --cpu-prof`; the window from its first call to its last is summarised */
+const PROFILE = args.flag('profile');
+const RESULTS_DIR = args.string('results-dir');
 const FIRST_SECONDS = 5;
 const STEADY_AFTER_S = 2;
 
@@ -222,7 +227,18 @@ async function tetherAsShipped(
   // makes its own data directory)
   chmodSync(dataDir, 0o711);
   try {
-    const tether = await startAsShipped({ dataDir, callbackUrl, extraEnv: variant?.env });
+    const profileName = `tether-shipped-r${runIndex + 1}.cpuprofile`;
+    const profileDir = RESULTS_DIR ?? dataDir;
+    const profiled = PROFILE && !variant;
+    const tether = await startAsShipped({
+      dataDir,
+      callbackUrl,
+      extraEnv: variant?.env,
+      nodeArgs: profiled
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`]
+        : undefined,
+    });
+    let window: { fromUs: number; toUs: number } | undefined;
     try {
       receiver.secret = tether.webhookSecret;
       const setupFrom = performance.now();
@@ -232,6 +248,7 @@ async function tetherAsShipped(
         `${name} answered /health ${fmt(tether.startMs / 1000)} s after it was spawned (a first start: ` +
           `initdb, migrations); ${AGENTS} agents created in ${fmt((performance.now() - setupFrom) / 1000)} s`,
       );
+      const fromUs = monotonicMicros();
       const steps = await drive(
         `${name} r${runIndex + 1}`,
         {
@@ -244,13 +261,33 @@ async function tetherAsShipped(
         credentials,
         offerTimeoutSeconds * 1000,
       );
+      window = { fromUs, toUs: monotonicMicros() };
       return { name, steps, startMs: round(tether.startMs, 0) };
     } finally {
       await tether.process.stop();
+      if (profiled && window) printProfile(summarizeCpuProfile(join(profileDir, profileName), window));
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function printProfile(profile: ProfileSummary): void {
+  console.log(
+    `\nCPU profile of tether as shipped from its first call to its last (${profile.windowSeconds} s, busy ${profile.busyPercentOfCore}% of one core); self time:`,
+  );
+  printTable([
+    ['area', 'self ms', '% busy'],
+    ...profile.byArea.slice(0, 12).map((e) => [e.name, fmt(e.selfMs, 0), fmt(e.selfPercent)]),
+  ]);
+  printTable([
+    ['function', 'self ms', '% busy'],
+    ...profile.topFunctions.slice(0, 20).map((e) => [e.name, fmt(e.selfMs, 0), fmt(e.selfPercent)]),
+  ]);
+  for (const { function: name, via } of profile.callers)
+    console.log(
+      `  ${name} is called from: ${via.map((v) => `${v.name} ${fmt(v.selfPercent, 0)}%`).join(', ')}`,
+    );
 }
 
 function printFirstSeconds(run: TargetRun): void {
