@@ -7,6 +7,7 @@
  *   transport  bare-transport floor: node:http + socket.io, same load generator    bench/transport/
  *   lifecycle  full lifecycle throughput and latency of Tether (standalone)        bench/lifecycle/
  *   agents     10,000 idle connected agents on one gateway vs a bare socket.io     bench/agents/
+ *   shipped    Tether as `npm start` starts it: first seconds, steady state, 3 runs bench/shipped/
  *   soak       Tether (standalone) at a constant rate for a long time, in windows    bench/soak/
  *
  * No part named: all of them but the long ones (`soak`, which runs only when named), about 8-10 minutes on 2
@@ -45,6 +46,8 @@ const PARTS = {
   transport: { script: 'dist/bench/transport/transport-floor.bench.js', services: [] },
   lifecycle: { script: 'dist/bench/lifecycle/lifecycle.bench.js', services: ['postgres'] },
   agents: { script: 'dist/bench/agents/connected-agents.bench.js', services: ['postgres', 'redis'] },
+  // Tether as `npm start` starts it (its own embedded PostgreSQL); the runner's PostgreSQL is the durable floor's
+  shipped: { script: 'dist/bench/shipped/as-shipped.bench.js', services: ['postgres'] },
   // 10 minutes by default: only when named (`npm run bench -- soak`), never in the default set
   soak: { script: 'dist/bench/soak/soak.bench.js', services: ['postgres'], onlyWhenNamed: true },
 };

@@ -165,4 +165,15 @@ describe('one process, shared parts (npm start)', () => {
     // and personal data stays out of them
     expect(tether.logs()).not.toContain(phone);
   });
+
+  it('SIGINT loses no log line: the asynchronous destination is written out before the process exits', async () => {
+    const exit = await tether.processes[0].child.stop();
+    expect(exit.code).toBe(0);
+    // the process has exited; what it wrote last may still be on its way through the pipe to this reader
+    await waitFor(() => logLines().at(-1)?.msg === 'tether stopped', {
+      what: 'the last log line',
+      timeoutMs: 5_000,
+    });
+    expect(logLines().at(-1)).toEqual(expect.objectContaining({ app: 'core', msg: 'tether stopped' }));
+  });
 });

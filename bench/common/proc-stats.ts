@@ -49,6 +49,11 @@ function parentOf(pid: number): number | undefined {
 export function postgresProcesses(backendPid: number): () => number[] {
   const postmaster = parentOf(backendPid);
   if (postmaster === undefined) return () => [];
+  return postmasterProcesses(postmaster);
+}
+
+/** A PostgreSQL server's processes from its postmaster's pid (first line of `<data>/postmaster.pid`). */
+export function postmasterProcesses(postmaster: number): () => number[] {
   return () => {
     const pids = [postmaster];
     for (const entry of readdirSync('/proc')) {

@@ -102,12 +102,17 @@ export async function startApp(
   return { process: started, url };
 }
 
-async function adminPost<T>(adminUrl: string, path: string, body: unknown): Promise<T> {
+async function adminPost<T>(
+  adminUrl: string,
+  path: string,
+  body: unknown,
+  adminToken = BENCH_SECRETS.adminToken,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       const response = await fetch(`${adminUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_SECRETS.adminToken}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
@@ -125,24 +130,38 @@ async function adminPost<T>(adminUrl: string, path: string, body: unknown): Prom
 export async function createAgents(
   adminUrl: string,
   count: number,
-  options: { lines?: string[]; prefix?: string; concurrency?: number } = {},
+  options: { lines?: string[]; prefix?: string; concurrency?: number; adminToken?: string } = {},
 ): Promise<{ agentId: string; token: string }[]> {
   const indexes = Array.from({ length: count }, (_, i) => i);
   return mapConcurrent(indexes, options.concurrency ?? 16, async (i) => {
-    const agent = await adminPost<{ id: string }>(adminUrl, '/v1/agents', {
-      name: `${options.prefix ?? 'bench agent'} ${i + 1}`,
-      lines: options.lines ?? ['sales'],
-      capacity: { voice: 1 },
-    });
-    const { token } = await adminPost<{ token: string }>(adminUrl, `/v1/agents/${agent.id}/tokens`, {});
+    const agent = await adminPost<{ id: string }>(
+      adminUrl,
+      '/v1/agents',
+      {
+        name: `${options.prefix ?? 'bench agent'} ${i + 1}`,
+        lines: options.lines ?? ['sales'],
+        capacity: { voice: 1 },
+      },
+      options.adminToken,
+    );
+    const { token } = await adminPost<{ token: string }>(
+      adminUrl,
+      `/v1/agents/${agent.id}/tokens`,
+      {},
+      options.adminToken,
+    );
     return { agentId: agent.id, token };
   });
 }
 
 /** GET /v1/lines/{line}/routing: the rules the dispatcher applies (the fleet needs offerTimeoutSeconds). */
-export async function lineRules(adminUrl: string, line: string): Promise<{ offerTimeoutSeconds: number }> {
+export async function lineRules(
+  adminUrl: string,
+  line: string,
+  adminToken = BENCH_SECRETS.adminToken,
+): Promise<{ offerTimeoutSeconds: number }> {
   const response = await fetch(`${adminUrl}/v1/lines/${line}/routing`, {
-    headers: { authorization: `Bearer ${BENCH_SECRETS.adminToken}` },
+    headers: { authorization: `Bearer ${adminToken}` },
     signal: AbortSignal.timeout(10_000),
   });
   if (!response.ok) throw new Error(`GET /v1/lines/${line}/routing answered ${response.status}`);

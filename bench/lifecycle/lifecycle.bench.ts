@@ -9,10 +9,12 @@
  *   1. ramp: 200 agents, rates 25, 50, 75, 100, 150, 200, 300, 500, ... for 10 s each, until a step is not sustained;
  *      Tether runs under `node --cpu-prof` and the profile of the ramp's window is summarised (self time).
  *      pg_stat_statements (when the server has it) counts the SQL Tether ran per completed lifecycle.
- *   2. latency target: 1,000 connected agents, 200 calls/s for 15 s.
+ *   2. past the limit (on the ramp's process): 2x the max sustained rate for a step (webhook latency, 503s of the
+ *      intake's admission limit, nothing accepted lost), then half the max sustained rate (it recovers on its own);
+ *   3. latency target: 1,000 connected agents, 200 calls/s for 15 s.
  *
  * Run through `npm run bench -- lifecycle`. Options: --agents 200, --rates 100,200,..., --step-seconds 10,
- * --drain-seconds 15, --target-agents 1000, --target-rate 200, --target-seconds 15, --no-profile, --no-target.
+ * --drain-seconds 15, --target-agents 1000, --target-rate 200, --target-seconds 15, --no-profile, --no-target, --no-overload.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +40,7 @@ const TARGET_AGENTS = args.number('target-agents', 1000);
 const TARGET_RATE = args.number('target-rate', 200);
 const TARGET_SECONDS = args.number('target-seconds', 15);
 const PROFILE = !args.flag('no-profile');
+const OVERLOAD = !args.flag('no-overload');
 const RESULTS_DIR = args.string('results-dir');
 
 interface SqlStatement {
@@ -189,6 +192,45 @@ function printSql(sql: SqlPerLifecycle): void {
   ]);
 }
 
+interface PastTheLimit {
+  rate: number;
+  overload: StepResult;
+  recovery: StepResult;
+}
+
+/**
+ * Past the limit, on the ramp's process: 2x the max sustained rate for a step (webhooks answered fast, or refused
+ * with 503 + Retry-After by the intake's admission limit; nothing accepted lost), then half the max sustained rate:
+ * sustained again, without a restart. Lost calls are counted after a final drain.
+ */
+async function pastLimit(scenario: Scenario, maxSustained: number): Promise<PastTheLimit> {
+  const rate = 2 * maxSustained;
+  header(
+    `past the limit: ${rate}/s (2x the max sustained) for ${STEP_SECONDS} s, then ${maxSustained / 2}/s`,
+  );
+  const overload = await scenario.run.step({
+    label: `2x ${rate}/s`,
+    rate,
+    durationS: STEP_SECONDS,
+    drainS: DRAIN_SECONDS * 2,
+  });
+  const recovery = await scenario.run.step({
+    label: `then ${maxSustained / 2}/s`,
+    rate: maxSustained / 2,
+    durationS: STEP_SECONDS,
+    drainS: DRAIN_SECONDS,
+  });
+  await scenario.run.finalDrain(60_000);
+  const web = overload.latencyMs.webhook;
+  console.log(
+    `at ${rate}/s: ${overload.sent} webhooks, ${overload.sent - overload.errors.webhook} accepted (2xx), ${overload.refused} refused (503 + Retry-After), ${overload.errors.webhook - overload.refused} other errors; ` +
+      `webhook answered in p50 ${fmt(web.p50)} / p99 ${fmt(web.p99)} ms (target p99 <= 100 ms); ` +
+      `${overload.lost} accepted and lost, ${overload.doubleOffers} double offers (0 / 0 expected); ` +
+      `then ${maxSustained / 2}/s: ${recovery.sustained ? 'sustained' : 'NOT sustained'} (${fmt(recovery.achievedRate)} done/s, webhook->offer p99 ${fmt(recovery.latencyMs.webhookToOffer.p99)} ms)`,
+  );
+  return { rate, overload, recovery };
+}
+
 async function main(): Promise<void> {
   const callbackUrl = await receiver.listen();
   const dataDir = mkdtempSync(join(tmpdir(), 'tether-bench-lifecycle-'));
@@ -215,6 +257,10 @@ async function main(): Promise<void> {
     const completed = steps.reduce((sum, step) => sum + step.completed, 0);
     const sql = await sqlPerLifecycle(ramp.database, completed);
     const tables = await tableSizes(ramp.database);
+    const sustainedSteps = steps.filter((step) => step.sustained);
+    const topRate =
+      sustainedSteps.length > 0 ? Math.max(...sustainedSteps.map((step) => step.targetRate)) : 0;
+    const pastTheLimit = OVERLOAD && topRate > 0 ? await pastLimit(ramp, topRate) : undefined;
     const fleetCounters = { ...ramp.fleet.counters };
     const strays = ramp.run.ledger.strays;
     await stopScenario(ramp);
@@ -284,6 +330,7 @@ async function main(): Promise<void> {
       strayEvents: strays,
       sqlPerLifecycle: sql,
       tablesAfterRamp: tables,
+      pastTheLimit,
       profile: profile && { file: RESULTS_DIR ? `bench/results/${profileName}` : undefined, ...profile },
     });
   } finally {

@@ -11,7 +11,8 @@ export class CallbackReceiver {
   private readonly server: Server;
 
   constructor(
-    private readonly secret: string,
+    /** the secret callbacks are signed with; a part that starts Tether as shipped sets the one Tether generated */
+    public secret: string,
     private readonly ledger: () => CallLedger,
   ) {
     this.server = createServer((req, res) => this.handle(req, res));

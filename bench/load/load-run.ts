@@ -46,6 +46,8 @@ export interface StepResult {
   unofferedAfterDrain: number;
   /** a contact offered again while an earlier offer of it was live */
   doubleOffers: number;
+  /** webhooks answered 503 (an admission limit, `Retry-After`): refused, not accepted; counted in errors.webhook */
+  refused: number;
   /** offers that reached the agent after their `offer:revoked` or after their expiresAt: delivered too late to take */
   staleOffers: number;
   /** owed but neither completed nor failed when the step's drain ended (a backlog, not yet a loss) */
@@ -386,6 +388,7 @@ export class LoadRun {
       stillQueued: 0,
       unofferedAfterDrain: unoffered,
       doubleOffers,
+      refused: records.filter((record) => record.status === 503).length,
       staleOffers: records.reduce(
         (sum, r) => sum + r.offers.filter((o) => isStale(o, this.offerTimeoutMs)).length,
         0,

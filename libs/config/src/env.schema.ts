@@ -228,6 +228,11 @@ export class EnvSchema {
   @Max(10_000)
   TETHER_QUEUE_SNAPSHOT_MS?: number;
 
+  /** `false` skips the start-up warm-up (the pool opened, hot statements run, apps sent their warm-up requests) */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  TETHER_WARM_UP?: string;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -324,6 +329,22 @@ export class EnvSchema {
   @Min(1)
   @Max(10_000)
   TETHER_SOCKET_EVENTS_PER_SECOND?: number;
+
+  /** call webhooks a line app serves at once; beyond, 503 + Retry-After at once (0 = no limit) */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  TETHER_INTAKE_MAX_IN_FLIGHT?: number;
+
+  /** the Retry-After (seconds) of a webhook refused by TETHER_INTAKE_MAX_IN_FLIGHT */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  TETHER_INTAKE_RETRY_AFTER_SECONDS?: number;
 }
 
 /**

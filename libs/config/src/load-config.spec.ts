@@ -10,6 +10,16 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeUndefined();
   });
 
+  it('logs pretty on a terminal and JSON otherwise, unless LOG_FORMAT says which; TETHER_WARM_UP is on by default', () => {
+    expect(loadConfig({}, { stdoutIsTty: true }).logFormat).toBe('pretty');
+    expect(loadConfig({}, { stdoutIsTty: false }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, { stdoutIsTty: true }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, { stdoutIsTty: false }).logFormat).toBe('pretty');
+    expect(loadConfig({}).warmUp).toBe(true);
+    expect(loadConfig({ TETHER_WARM_UP: 'false' }).warmUp).toBe(false);
+    expect(() => loadConfig({ TETHER_WARM_UP: 'no' })).toThrow(InvalidConfigError);
+  });
+
   describe('line apps’ ports, by the line’s name', () => {
     it('reads <LINE>_PORT of the apps asked for, any line', () => {
       const config = loadConfig(

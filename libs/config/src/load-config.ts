@@ -24,6 +24,8 @@ export interface LoadConfigOptions {
    * so the schema cannot list them all: each app named here gets its variable read and validated as a port.
    */
   apps?: readonly AppName[];
+  /** whether stdout is a terminal (LOG_FORMAT's default: `pretty` there, `json` otherwise); default: process.stdout's */
+  stdoutIsTty?: boolean;
 }
 
 function describe(errors: ValidationError[]): string[] {
@@ -106,12 +108,15 @@ export function loadConfig(
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,
     logLevel: parsed.LOG_LEVEL ?? 'info',
-    logFormat: (parsed.LOG_FORMAT as 'json' | 'pretty') ?? 'json',
+    logFormat:
+      (parsed.LOG_FORMAT as 'json' | 'pretty' | undefined) ??
+      ((options.stdoutIsTty ?? process.stdout.isTTY === true) ? 'pretty' : 'json'),
     instanceId: parsed.TETHER_INSTANCE_ID ?? defaultInstanceId(),
     agentDisconnectGraceSeconds: parsed.TETHER_AGENT_DISCONNECT_GRACE_SECONDS ?? 15,
     transferTimeoutSeconds: parsed.TETHER_TRANSFER_TIMEOUT_SECONDS ?? 60,
     agentTokenTtlSeconds: parsed.TETHER_AGENT_TOKEN_TTL_SECONDS ?? 12 * 3600,
     queueSnapshotMs: parsed.TETHER_QUEUE_SNAPSHOT_MS ?? 200,
+    warmUp: parsed.TETHER_WARM_UP !== 'false',
     timerPollMs: parsed.TETHER_TIMER_POLL_MS ?? 250,
     sweepMs: parsed.TETHER_SWEEP_MS ?? 5000,
     agentResyncMs: parsed.TETHER_AGENT_RESYNC_MS ?? 5000,
@@ -124,6 +129,8 @@ export function loadConfig(
     socketHandshakesPerSecond: parsed.TETHER_SOCKET_HANDSHAKES_PER_SECOND ?? 200,
     agentMaxSockets: parsed.TETHER_AGENT_MAX_SOCKETS ?? 5,
     socketEventsPerSecond: parsed.TETHER_SOCKET_EVENTS_PER_SECOND ?? 20,
+    intakeMaxInFlight: parsed.TETHER_INTAKE_MAX_IN_FLIGHT ?? 64,
+    intakeRetryAfterSeconds: parsed.TETHER_INTAKE_RETRY_AFTER_SECONDS ?? 1,
   };
 }
 

@@ -56,6 +56,8 @@ export interface TetherConfig {
   transferTimeoutSeconds: number;
   agentTokenTtlSeconds: number;
   queueSnapshotMs: number;
+  /** warm the pool, the hot statements and each app's routes before listening (TETHER_WARM_UP, default true) */
+  warmUp: boolean;
   timerPollMs: number;
   sweepMs: number;
   agentResyncMs: number;
@@ -75,6 +77,9 @@ export interface TetherConfig {
   /** open /agents sockets per agent per gateway instance */
   agentMaxSockets: number;
   socketEventsPerSecond: number;
+  /** call webhooks a line app serves at once before it answers 503 + Retry-After (0: no limit) */
+  intakeMaxInFlight: number;
+  intakeRetryAfterSeconds: number;
 }
 
 /** The contract's ports of the fixed apps. The line apps' defaults (3001-3003) are data: `lines.default_port`. */

@@ -92,6 +92,16 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     );
   }
 
+  /**
+   * Start-up warm-up inside a transaction the caller rolls back (`warmPool`): the pass's snapshot statement (it takes
+   * the line's lock until the rollback) and the engine's decision on it; nothing is committed or published.
+   */
+  async warmUp(tx: EntityManager, line: Line): Promise<void> {
+    const rules = await this.rules.cached(line);
+    const snapshot = await this.snapshot(tx, line, false);
+    this.engine.decide({ line, now: new Date(snapshot.now), rules, ...toEngineInput(line, snapshot) });
+  }
+
   /** Fire and forget: a pass for this line will start after this call. */
   request(line: Line): void {
     void this.dispatch(line);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
 import { CaseService } from '@tether/cases';
 import { normalizePhone } from '@tether/customers';
 import { ConflictError, NotFoundError } from '@tether/errors';
@@ -13,7 +14,7 @@ import { ContactTrace } from './contact-trace';
 import type { CompleteContactOutcome, ReceiveCallOutcome, RememberHangupOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, HangupOutcome, IncomingCall, Resolution } from './contact.types';
-import { LineRoutingRepository } from './line-routing.repository';
+import { LineRoutingRepository, VersionedRules } from './line-routing.repository';
 import { releaseSlot, traceEntry } from './slot-release';
 
 const DEFAULT_HANDLE_SECONDS = 180;
@@ -23,6 +24,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * a platform's webhook retries for the call itself arrive within that.
  */
 export const HANGUP_MEMORY_SECONDS = 15 * 60;
+
+const COMPLETE_CONTACT = `SELECT outcome, line, agent_lines, wrap_up_until, case_id, case_outcome, case_owner_id
+  FROM tether_complete_contact($1, $2, $3, $4, $5, $6, $7)`;
+/** the made-up caller of the warm-up's intake (a reserved fictional number; the transaction is rolled back) */
+const WARM_UP_CALLER = '+12025550100';
 
 const SELECT_CONTACT = `
   SELECT c.id, c.external_id, c.channel, c.line, c.customer_id, c.from_address, c.ivr, c.priority, c.status, c.end_reason,
@@ -70,29 +76,7 @@ export class ContactLifecycleService {
   async receiveCall(line: Line, call: IncomingCall): Promise<{ created: boolean; view: CallView }> {
     let rules = await this.rules.cached(line);
     for (let attempt = 1; ; attempt++) {
-      const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
-      // one statement: the intake, then (lateral, so after it) the row the answer is built from
-      const result = await one<
-        Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }
-      >(
-        this.dataSource.manager,
-        `SELECT r.outcome, r.contact_id, v.*
-         FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) r
-         LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`,
-        [
-          line,
-          call.callId,
-          call.from,
-          normalizePhone(call.from),
-          call.to,
-          call.ivr ? JSON.stringify(call.ivr) : null,
-          priority,
-          JSON.stringify(skills),
-          rules.version,
-          ContactTrace.arrived(line),
-          ContactTrace.hungUpFirst,
-        ],
-      );
+      const result = await this.intake(this.dataSource.manager, line, call, rules);
       if (result?.outcome === 'stale_rules' && attempt < 5) {
         rules = await this.rules.load(line);
         continue;
@@ -112,6 +96,52 @@ export class ContactLifecycleService {
       const row = result.id ? (result as ContactRow) : await this.getRow(result.contact_id);
       return { created, view: await this.view(row) };
     }
+  }
+
+  /**
+   * Start-up warm-up on one pooled connection, inside a transaction the caller rolls back (`warmPool`): the intake
+   * of a made-up call on `line` (its statement, the PL/pgSQL functions it runs, the customer look-up), the wait
+   * estimate's statement, and a completion that finds nothing to complete. Nothing is published or requested.
+   */
+  async warmUp(tx: EntityManager, line: Line): Promise<void> {
+    const rules = await this.rules.cached(line);
+    await this.intake(
+      tx,
+      line,
+      { callId: `tether-warm-up-${randomUUID()}`, from: WARM_UP_CALLER, to: WARM_UP_CALLER },
+      rules,
+    );
+    await this.queryLineStats(tx, line);
+    await tx.query(COMPLETE_CONTACT, [randomUUID(), randomUUID(), 'resolved', null, 0, null, null]);
+  }
+
+  /** One statement: the intake, then (lateral, so after it) the row the answer is built from. */
+  private intake(
+    manager: EntityManager,
+    line: Line,
+    call: IncomingCall,
+    rules: VersionedRules,
+  ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
+    const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
+    return one<Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }>(
+      manager,
+      `SELECT r.outcome, r.contact_id, v.*
+       FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) r
+       LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`,
+      [
+        line,
+        call.callId,
+        call.from,
+        normalizePhone(call.from),
+        call.to,
+        call.ivr ? JSON.stringify(call.ivr) : null,
+        priority,
+        JSON.stringify(skills),
+        rules.version,
+        ContactTrace.arrived(line),
+        ContactTrace.hungUpFirst,
+      ],
+    );
   }
 
   /** A call of this line (the line of the app that was asked): another line's call with the same id is not found. */
@@ -253,20 +283,15 @@ export class ContactLifecycleService {
       case_id: string | null;
       case_outcome: 'opened' | 'linked' | 'none' | null;
       case_owner_id: string | null;
-    }>(
-      this.dataSource.manager,
-      `SELECT outcome, line, agent_lines, wrap_up_until, case_id, case_outcome, case_owner_id
-         FROM tether_complete_contact($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        agentId,
-        contactId,
-        resolution,
-        notes ?? null,
-        DEFAULT_ROUTING_RULES.wrapUpSeconds,
-        linkTo.subject ?? null,
-        linkTo.caseId ?? null,
-      ],
-    );
+    }>(this.dataSource.manager, COMPLETE_CONTACT, [
+      agentId,
+      contactId,
+      resolution,
+      notes ?? null,
+      DEFAULT_ROUTING_RULES.wrapUpSeconds,
+      linkTo.subject ?? null,
+      linkTo.caseId ?? null,
+    ]);
     if (!outcome || outcome.outcome === 'not_assigned') throw new ContactNotAssignedToAgent(contactId);
     if (outcome.outcome === 'already_completed') throw new ContactAlreadyCompleted(contactId);
     if (outcome.outcome === 'case_not_found') throw new NotFoundError('Case', linkTo.caseId ?? '');
@@ -308,8 +333,22 @@ export class ContactLifecycleService {
   private async lineStats(line: Line): Promise<{ handleSeconds: number; agents: number }> {
     const cached = this.lineStatsCache.get(line);
     if (cached && cached.until > Date.now()) return cached;
-    const row = await one<{ handle: number | null; agents: number }>(
-      this.dataSource.manager,
+    const row = await this.queryLineStats(this.dataSource.manager, line);
+    const stats = {
+      handleSeconds: row?.handle ?? DEFAULT_HANDLE_SECONDS,
+      agents: row?.agents ?? 0,
+      until: Date.now() + 5_000,
+    };
+    this.lineStatsCache.set(line, stats);
+    return stats;
+  }
+
+  private queryLineStats(
+    manager: EntityManager,
+    line: Line,
+  ): Promise<{ handle: number | null; agents: number } | undefined> {
+    return one<{ handle: number | null; agents: number }>(
+      manager,
       `SELECT
          (SELECT avg(EXTRACT(EPOCH FROM completed_at - connected_at))::float FROM
             (SELECT completed_at, connected_at FROM contacts WHERE line = $1 AND completed_at IS NOT NULL AND connected_at IS NOT NULL
@@ -318,13 +357,6 @@ export class ContactLifecycleService {
             WHERE a.deleted_at IS NULL AND a.lines @> ARRAY[$1]::text[] AND p.state <> 'offline') AS agents`,
       [line],
     );
-    const stats = {
-      handleSeconds: row?.handle ?? DEFAULT_HANDLE_SECONDS,
-      agents: row?.agents ?? 0,
-      until: Date.now() + 5_000,
-    };
-    this.lineStatsCache.set(line, stats);
-    return stats;
   }
 
   private findByCallId(line: Line, callId: string): Promise<ContactRow | undefined> {

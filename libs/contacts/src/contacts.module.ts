@@ -10,6 +10,7 @@ import { AgentResyncService } from './agent-resync.service';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
 import { ContactTransferService } from './contact-transfer.service';
+import { ContactsWarmUp } from './contacts-warm-up.service';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadBuilder } from './offer-payload.builder';
@@ -35,7 +36,7 @@ export const CONTACTS_SERVICES = [
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */
 @Module({
   imports: [AgentsModule, CustomersModule, CasesModule, TelephonyModule, LinesModule],
-  providers: [OfferExpiryClock, ...CONTACTS_SERVICES],
-  exports: [...CONTACTS_SERVICES],
+  providers: [OfferExpiryClock, ContactsWarmUp, ...CONTACTS_SERVICES],
+  exports: [ContactsWarmUp, ...CONTACTS_SERVICES],
 })
 export class ContactsModule {}

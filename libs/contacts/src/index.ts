@@ -14,3 +14,4 @@ export * from './contacts.module';
 export * from './sql-outcomes';
 export * from './routing-rules.service';
 export type * from './routing-snapshot.types';
+export * from './contacts-warm-up.service';

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
 import { CaseService } from '@tether/cases';
 import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
@@ -12,6 +13,8 @@ import { OfferExpiryClock } from './offer-expiry.clock';
 import type { AcceptOfferOutcome, RejectOfferOutcome } from './sql-outcomes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ACCEPT_OFFER = `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from
+  FROM tether_accept_offer($1, $2, $3)`;
 /** Due offers expired per sweep statement; a sweep repeats while it finds a full batch. */
 const EXPIRY_BATCH = 100;
 
@@ -52,6 +55,11 @@ export class OfferService {
     expiryClock.onDue(() => this.expireDue());
   }
 
+  /** Start-up warm-up inside a transaction the caller rolls back (`warmPool`): an accept that finds no offer. */
+  async warmUp(tx: EntityManager): Promise<void> {
+    await tx.query(ACCEPT_OFFER, [randomUUID(), randomUUID(), this.callbacks.url]);
+  }
+
   async accept(agentId: string, offerId: string): Promise<{ contactId: string }> {
     if (!UUID.test(offerId)) throw new OfferNoLongerValid('offer not found');
     const result = await one<{
@@ -64,12 +72,7 @@ export class OfferService {
       callback_body: TelephonyCallbackEvent | null;
       transfer_id: string | null;
       transfer_from: string | null;
-    }>(
-      this.dataSource.manager,
-      `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from
-       FROM tether_accept_offer($1, $2, $3)`,
-      [agentId, offerId, this.callbacks.url],
-    );
+    }>(this.dataSource.manager, ACCEPT_OFFER, [agentId, offerId, this.callbacks.url]);
     if (!result) throw new OfferNoLongerValid('offer not found');
     if (result.outcome === 'already_accepted') return { contactId: result.contact_id! };
     if (result.outcome !== 'accepted') throw new OfferNoLongerValid(describeRefusal(result.outcome, result));

@@ -11,6 +11,8 @@ export class DomainError extends Error {
     readonly code: string,
     readonly kind: DomainErrorKind,
     message: string,
+    /** when to try again (an `unavailable` failure that passes): HTTP's Retry-After */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = new.target.name;

@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LineDefinition, LineDirectory } from '@tether/lines';
 import type { Line } from '@tether/routing';
-import { APP_DEFAULT_PORT, type TetherCore } from '@tether/runtime';
+import { SecretsService } from '@tether/auth';
+import { APP_DEFAULT_PORT, APP_WARM_UP_REQUESTS, type TetherCore } from '@tether/runtime';
 import { AppBaseModule } from '@tether/transport';
 import { LINE, LINE_DEFINITION } from './line.token';
+import { lineWarmUpRequests } from './line-warm-up.requests';
 import { TelephonyCallsController } from './telephony-calls.controller';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
@@ -36,6 +38,11 @@ export class LineAppModule {
           provide: APP_DEFAULT_PORT,
           useFactory: (definition: LineDefinition) => definition.defaultPort,
           inject: [LINE_DEFINITION],
+        },
+        {
+          provide: APP_WARM_UP_REQUESTS,
+          useFactory: (secrets: SecretsService) => () => lineWarmUpRequests(secrets.webhookSecret),
+          inject: [SecretsService],
         },
         WebhookSignatureGuard,
       ],

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -6,6 +17,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -14,6 +26,7 @@ import type { FastifyReply } from 'fastify';
 import { CallView, ContactLifecycleService, HangupRemembered } from '@tether/contacts';
 import type { Line } from '@tether/routing';
 import { CallEventDto } from './call-event.dto';
+import { IntakeAdmissionInterceptor } from './intake-admission.interceptor';
 import { LINE } from './line.token';
 import { StartCallDto } from './start-call.dto';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
@@ -53,6 +66,12 @@ export class TelephonyCallsController {
   })
   @ApiCreatedResponse({ description: 'a new call: queued, or "ended" when its hang-up arrived first' })
   @ApiOkResponse({ description: 'a repeat of a call this line already has: the same contact' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'intake_at_capacity: the line already serves TETHER_INTAKE_MAX_IN_FLIGHT call webhooks; nothing was recorded, ' +
+      'retry after the Retry-After header (seconds)',
+  })
+  @UseInterceptors(IntakeAdmissionInterceptor)
   async start(
     @Body() body: StartCallDto,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -4,7 +4,7 @@ import type { Params } from 'nestjs-pino';
 import { Store, storage } from 'nestjs-pino/storage';
 import { type Logger, pino } from 'pino';
 import type { IncomingMessage } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { TetherConfig } from '@tether/config';
 import { REDACTED_LOG_PATHS, scrubText } from './pii';
 
@@ -17,22 +17,43 @@ function serializeError(err: Error) {
   return { type: err.name, message: scrubText(err.message), stack: err.stack && scrubText(err.stack) };
 }
 
+/** pino-pretty's entry point, or undefined where it is not installed (a production install without dev packages). */
+function prettyTarget(): string | undefined {
+  try {
+    return require.resolve('pino-pretty');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The process's one pino logger: level, format, redaction of personal data and the `instance` binding. The core and
  * each app log through a child of it that names them (`app`), so a process has one destination, one redaction and
  * one pretty-printing worker however many apps it runs.
+ *
+ * Nothing on the hot path waits for a log line to be written. JSON goes to an asynchronous destination (sonic-boom,
+ * `sync: false`): a line is appended to a buffer that is written out while the process goes on, lines that arrive
+ * while a write is in flight go out together with the next one; pino flushes it synchronously when the process exits
+ * (`TetherProcess.stop` on SIGINT/SIGTERM ends with `process.exit`), so the last lines are not lost. Pretty output
+ * (LOG_FORMAT=pretty, the default on a terminal) is formatted and written by pino-pretty in a worker thread, which
+ * pino also flushes on exit; without pino-pretty installed the lines stay JSON.
  */
 export function createProcessLogger(
   config: Pick<TetherConfig, 'logLevel' | 'logFormat' | 'instanceId'>,
 ): Logger {
-  return pino({
+  const options = {
     level: config.logLevel,
     base: { instance: config.instanceId },
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError },
-    transport:
-      config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-  });
+  };
+  const pretty = config.logFormat === 'pretty' ? prettyTarget() : undefined;
+  if (pretty)
+    return pino({
+      ...options,
+      transport: { target: pretty, options: { singleLine: true, colorize: process.stdout.isTTY === true } },
+    });
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
 /**
@@ -41,6 +62,15 @@ export function createProcessLogger(
  */
 export function coreLoggerParams(logger: Logger): Params {
   return { pinoHttp: { logger } };
+}
+
+/** The header (and this process's own value of it) that marks the requests an app sends itself while warming up. */
+export const WARM_UP_HEADER = 'x-tether-warm-up';
+export const WARM_UP_TOKEN = randomBytes(16).toString('hex');
+
+/** A request the process sent itself at start-up (`warmUpApp`): not logged. Nobody else knows the token. */
+function isWarmUpRequest(req: IncomingMessage): boolean {
+  return req.headers[WARM_UP_HEADER] === WARM_UP_TOKEN;
 }
 
 /**
@@ -64,7 +94,7 @@ export function httpLoggerParams(logger: Logger): Params {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         err: serializeError,
       },
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || isWarmUpRequest(req) },
     },
   };
 }

@@ -23,6 +23,9 @@ export function dataSourceOptions(url: string, poolSize = 10, applicationName = 
     applicationName,
     extra: {
       max: poolSize,
+      // connections once opened stay open (idleTimeoutMillis closes only those above min): the start-up warm-up
+      // opens them all (warmPool), and a quiet minute must not make the next burst pay for new connections again
+      min: poolSize,
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,

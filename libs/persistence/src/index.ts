@@ -9,3 +9,4 @@ export { MIGRATIONS } from './migrations';
 export * from './schema-version';
 export * from './runtime-role';
 export * from './embedded-runtime-role';
+export * from './pool-warm-up';

@@ -5,3 +5,4 @@ export * from './lifecycle-free';
 export * from './tether-process';
 export * from './app-default-port';
 export * from './schema-duty';
+export * from './app-warm-up';

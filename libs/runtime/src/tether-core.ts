@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as NestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { AppName, TetherConfig } from '@tether/config';
+import { ContactsWarmUp } from '@tether/contacts';
 import { createProcessLogger } from '@tether/observability';
 import { CoreBridgeModule } from './core-bridge.module';
 import { TetherCoreModule } from './tether-core.module';
@@ -45,6 +46,14 @@ export class TetherCore {
     );
     context.useLogger(context.get(NestLogger));
     return new TetherCore(config, role, context, processLogger);
+  }
+
+  /**
+   * Warms the shared parts before any app listens (`ContactsWarmUp`: the pool opened, the hot statements run once on
+   * every connection, a routing pass per line). Returns what it did, for the start-up line.
+   */
+  async warmUp(): Promise<{ connections: number; lines: number }> {
+    return this.get<ContactsWarmUp>(ContactsWarmUp).run();
   }
 
   /** The logger an app's own work writes with (its requests, sockets and timers): the process's, naming the app. */

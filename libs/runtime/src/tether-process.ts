@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppName, TetherConfig, exitIfInvalid, loadConfigOrExit, portFor } from '@tether/config';
 import { runWithLogger } from '@tether/observability';
 import { defaultPortOf } from './app-default-port';
+import { warmUpApp } from './app-warm-up';
 import { ProcessRole, TetherCore } from './tether-core';
 
 /** Builds one app (its transport: controllers, gateways, guards) on top of the process's core. */
@@ -47,17 +48,41 @@ export class TetherProcess {
   ): Promise<StartedApp[]> {
     const core = await TetherCore.start(config, role);
     this.core = core;
-    const started: StartedApp[] = [];
+    const built: { name: AppName; app: NestFastifyApplication }[] = [];
     for (const [name, build] of apps) {
       if (this.stopping) break;
-      const port = await runWithLogger(core.loggerFor(name), async () => {
+      const app = await runWithLogger(core.loggerFor(name), async () => {
         const app = await build(core);
         this.apps.push(app);
-        // a line app's default port is its row's (APP_DEFAULT_PORT), known once the app is built
-        const listenOn = exitIfInvalid(() => portFor(config, name, defaultPortOf(app)));
-        await app.listen(listenOn, config.host);
-        return listenOn;
+        await app.init();
+        // what Nest buffered while building it, written now under this app's name (listen, which would flush it,
+        // comes after every app is built and the process is warm)
+        app.flushLogs();
+        return app;
       });
+      built.push({ name, app });
+    }
+    // Nothing listens before the process is warm: no request is served cold, and /health (a load balancer's
+    // readiness check, the bench's) answers only once the first call will be served like the thousandth.
+    if (config.warmUp && !this.stopping) {
+      const warmFrom = performance.now();
+      const warmed = await core.warmUp();
+      let requests = 0;
+      for (const { name, app } of built)
+        requests += await runWithLogger(core.loggerFor(name), () => warmUpApp(app));
+      core
+        .loggerFor(role)
+        .info(
+          { ...warmed, requests, ms: Math.round(performance.now() - warmFrom) },
+          'warmed up: pool opened, hot statements run on every connection, a routing pass per line, each app sent its warm-up requests',
+        );
+    }
+    const started: StartedApp[] = [];
+    for (const { name, app } of built) {
+      if (this.stopping) break;
+      // a line app's default port is its row's (APP_DEFAULT_PORT), known once the app is built
+      const port = exitIfInvalid(() => portFor(config, name, defaultPortOf(app)));
+      await runWithLogger(core.loggerFor(name), () => app.listen(port, config.host));
       started.push({ name, port, url: `http://${displayHost(config.host)}:${port}` });
     }
     return started;
@@ -71,6 +96,8 @@ export class TetherProcess {
     for (const app of this.apps.reverse()) await app.close().catch(() => undefined);
     await this.core?.close().catch(() => undefined);
     for (const cleanup of this.cleanups) await cleanup().catch(() => undefined);
+    // the last line through the asynchronous log destination: pino writes what is still buffered on exit
+    this.core?.loggerFor(this.core.role).info({ code }, 'tether stopped');
     process.exit(code);
   }
 }

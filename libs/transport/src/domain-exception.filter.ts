@@ -27,6 +27,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const requestId = String(request.id ?? '');
     if (exception instanceof DomainError) {
+      if (exception.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(exception.retryAfterSeconds));
       void reply.status(STATUS[exception.kind]).send({
         statusCode: STATUS[exception.kind],
         error: exception.code,
