@@ -129,7 +129,7 @@ export function loadConfig(
     socketHandshakesPerSecond: parsed.TETHER_SOCKET_HANDSHAKES_PER_SECOND ?? 200,
     agentMaxSockets: parsed.TETHER_AGENT_MAX_SOCKETS ?? 5,
     socketEventsPerSecond: parsed.TETHER_SOCKET_EVENTS_PER_SECOND ?? 20,
-    intakeMaxInFlight: parsed.TETHER_INTAKE_MAX_IN_FLIGHT ?? 64,
+    intakeMaxInFlight: parsed.TETHER_INTAKE_MAX_IN_FLIGHT ?? 2000,
     intakeRetryAfterSeconds: parsed.TETHER_INTAKE_RETRY_AFTER_SECONDS ?? 1,
   };
 }

@@ -213,21 +213,18 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
     if (!handler) return;
     try {
       await handler(job);
-      const outcome = await this.settle(`DELETE FROM scheduled_jobs WHERE id = $1 AND claim_token = $2`, [
-        job.id,
-        job.claimToken,
-      ]);
+      const { outcome, lateMs } = await this.settleWithLateness(
+        `DELETE FROM scheduled_jobs WHERE id = $1 AND claim_token = $2`,
+        [job.id, job.claimToken],
+      );
       if (outcome === 'lost' || (outcome === 'gone' && Date.now() > leasedUntil.getTime()))
         this.claimLost(job, 'its completion discarded');
-      // legitimate (nobody claimed it meanwhile), but a handler slower than the lease can run twice
-      else if (outcome === 'done' && Date.now() > leasedUntil.getTime())
+      // legitimate (nobody claimed it meanwhile), but a handler slower than the lease can run twice. Judged by the
+      // database's clock when the delete applied: an answer that only reached this process late (a partition right
+      // after the delete) is not a late completion
+      else if (outcome === 'done' && lateMs !== null && lateMs > 0)
         this.logger.warn(
-          {
-            jobId: job.id,
-            kind: job.kind,
-            claimToken: job.claimToken,
-            lateMs: Date.now() - leasedUntil.getTime(),
-          },
+          { jobId: job.id, kind: job.kind, claimToken: job.claimToken, lateMs },
           'job completed after its lease ran out',
         );
     } catch (error) {
@@ -257,15 +254,28 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
    * held by a newer claim, 'gone' if it no longer exists (completed by a newer claim, or cancelled by its owner).
    */
   private async settle(statement: string, params: unknown[]): Promise<'done' | 'lost' | 'gone'> {
-    const row = await one<{ applied: boolean; current: string | null }>(
+    return (await this.settleWithLateness(statement, params)).outcome;
+  }
+
+  /**
+   * `settle`, and for a DELETE that applied, how far past the job's lease the database was when it applied (ms; ≤ 0
+   * in time; null for an UPDATE, whose RETURNING sees the new lease).
+   */
+  private async settleWithLateness(
+    statement: string,
+    params: unknown[],
+  ): Promise<{ outcome: 'done' | 'lost' | 'gone'; lateMs: number | null }> {
+    const row = await one<{ applied: boolean; current: string | null; late_ms: string | null }>(
       this.dataSource.manager,
-      `WITH settled AS (${statement} RETURNING id)
+      `WITH settled AS (${statement}
+                        RETURNING id, (extract(epoch FROM clock_timestamp() - locked_until) * 1000)::bigint AS late_ms)
        SELECT EXISTS (SELECT 1 FROM settled) AS applied,
+              (SELECT late_ms FROM settled) AS late_ms,
               (SELECT claim_token::text FROM scheduled_jobs WHERE id = $1) AS current`,
       params,
     );
-    if (row?.applied) return 'done';
-    return row?.current == null ? 'gone' : 'lost';
+    if (row?.applied) return { outcome: 'done', lateMs: row.late_ms === null ? null : Number(row.late_ms) };
+    return { outcome: row?.current == null ? 'gone' : 'lost', lateMs: null };
   }
 
   /** Also for a job gone after this runner's lease ran out: most likely a newer claim completed it meanwhile. */
