@@ -129,7 +129,8 @@ describe('scale-out: 2 instances of every app', () => {
     const offer1 = await first.nextOffer();
     expect(offer1.contact.id).toBe(call1.body.contactId);
     await first.accept(offer1.offerId);
-    await first.complete(offer1.contact.id, 'follow_up', 'promised a callback');
+    // resolved: a follow-up would open a case, and the case owner (the same agent) would be why, not stickiness
+    await first.complete(offer1.contact.id, 'resolved', 'promised a callback');
 
     // first takes another call and stays busy while `other` signs in: `other` is now idle longer than first will be
     const busy = await salesInstances[1].postCall({
