@@ -175,6 +175,13 @@ describe('incidents', () => {
     expect(view.noticeCount).toBe(affected.length * 2);
     expect(view.updates.map((u) => u.kind)).toEqual(['opened', 'update']);
 
+    // the customer's export lists what they were sent, and where
+    const exported = await admin.exportCustomer(customers[0].id);
+    expect(exported.notices).toEqual([
+      expect.objectContaining({ incidentId: incident.id, channel: 'sms', to: phones[0] }),
+      expect.objectContaining({ incidentId: incident.id, channel: 'sms', to: phones[0] }),
+    ]);
+
     // a notified customer calls: the agent sees they were told, and when
     const agent = await floor.agent({ lines: ['service'] });
     await floor.call('service', { from: phones[1] });

@@ -121,6 +121,11 @@ describe('personal data', () => {
         offers: [expect.objectContaining({ id: offer.offerId, agentId: agent.agentId, state: 'accepted' })],
       }),
     ]);
+    // the follow-up opened a case: it is theirs too
+    expect(exported.cases).toEqual([
+      expect.objectContaining({ status: 'open', ownerId: agent.agentId, contactIds: [call.contactId] }),
+    ]);
+    expect(exported.notices).toEqual([]);
 
     await floor.admin.eraseCustomer(customerId);
 

@@ -9,6 +9,8 @@ export interface CustomerExport {
     name: string | null;
     known: boolean;
     externalRef: string | null;
+    /** what incidents are scoped by, e.g. {"area": "north"} */
+    attributes: Record<string, string>;
     /** @format date-time */
     createdAt: string;
     /** @format date-time */
@@ -18,6 +20,29 @@ export interface CustomerExport {
   identities: { kind: string; value: string; createdAt: string }[];
   /** every contact of the customer, oldest first, with the offers made for it */
   contacts: ContactExport[];
+  /** the customer's cases, oldest first: subject, status, owner, due time, the contacts linked */
+  cases: {
+    id: string;
+    line: Line;
+    subject: string;
+    status: string;
+    ownerId: string | null;
+    team: string | null;
+    dueAt: string | null;
+    createdAt: string;
+    resolvedAt: string | null;
+    contactIds: string[];
+  }[];
+  /** the incident notices sent to the customer: when, by which channel, to which address, saying what */
+  notices: {
+    incidentId: string;
+    channel: string;
+    to: string | null;
+    text: string | null;
+    status: string | null;
+    createdAt: string;
+    deliveredAt: string | null;
+  }[];
 }
 
 export interface ContactExport {

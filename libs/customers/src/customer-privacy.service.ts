@@ -98,11 +98,13 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
         name: string | null;
         known: boolean;
         external_ref: string | null;
+        attributes: Record<string, string>;
         created_at: Date;
         updated_at: Date;
       }>(
         tx,
-        `SELECT id, name, known, external_ref, created_at, updated_at FROM customers WHERE id = $1 AND erased_at IS NULL`,
+        `SELECT id, name, known, external_ref, attributes, created_at, updated_at FROM customers
+          WHERE id = $1 AND erased_at IS NULL`,
         [id],
       );
       if (!customer) throw new NotFoundError('Customer', id);
@@ -126,6 +128,26 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
          FROM offers o JOIN contacts c ON c.id = o.contact_id WHERE c.customer_id = $1 ORDER BY o.created_at, o.id`,
         [id],
       );
+      const cases = await rows<CustomerExport['cases'][number]>(
+        tx,
+        `SELECT k.id, k.line, k.subject, k.status, k.owner_id AS "ownerId", k.team,
+                to_char(k.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "dueAt",
+                to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+                to_char(k.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "resolvedAt",
+                coalesce((SELECT array_agg(c.id ORDER BY c.created_at) FROM contacts c WHERE c.case_id = k.id),
+                         '{}') AS "contactIds"
+           FROM cases k WHERE k.customer_id = $1 ORDER BY k.created_at, k.id`,
+        [id],
+      );
+      const notices = await rows<CustomerExport['notices'][number]>(
+        tx,
+        `SELECT n.incident_id AS "incidentId", n.channel, w.body ->> 'to' AS "to", w.body ->> 'text' AS text,
+                w.status, to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+                to_char(w.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "deliveredAt"
+           FROM incident_notices n LEFT JOIN outbound_webhooks w ON w.id = n.outbound_id
+          WHERE n.customer_id = $1 ORDER BY n.created_at, n.update_id`,
+        [id],
+      );
       const offersByContact = new Map<string, OfferExportRow[]>();
       for (const offer of offers) {
         const list = offersByContact.get(offer.contact_id);
@@ -139,6 +161,7 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
           name: customer.name,
           known: customer.known,
           externalRef: customer.external_ref,
+          attributes: customer.attributes,
           createdAt: customer.created_at.toISOString(),
           updatedAt: customer.updated_at.toISOString(),
         },
@@ -148,6 +171,8 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
           createdAt: i.created_at.toISOString(),
         })),
         contacts: contacts.map((c) => contactExport(c, offersByContact.get(c.id) ?? [])),
+        cases,
+        notices,
       };
     });
   }

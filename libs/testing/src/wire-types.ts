@@ -153,6 +153,8 @@ export interface CustomerExportView {
     erasedAt: string | null;
     offers: { id: string; agentId: string; state: string }[];
   }[];
+  cases: { id: string; subject: string; status: string; ownerId: string | null; contactIds: string[] }[];
+  notices: { incidentId: string; channel: string; to: string | null; text: string | null }[];
 }
 
 export interface IntentRule {
