@@ -278,24 +278,6 @@ export class CaseService {
     for (const agentId of owners) await this.deliverPendingNoticesLater(agentId);
   }
 
-  /**
-   * Someone other than the owner took a case's customer: the owner gets a notice ("your customer called; X took
-   * it"), at once if signed in, else when they next connect. Nothing for a contact without a case or taken by the
-   * owner.
-   */
-  async noteCustomerCalled(contactId: string, takenBy: string): Promise<void> {
-    const row = await one<{ id: string; agent_id: string }>(
-      this.dataSource.manager,
-      `INSERT INTO case_notices (agent_id, case_id, contact_id, kind, by_agent_id)
-       SELECT k.owner_id, k.id, c.id, 'customer_called', $2
-         FROM contacts c JOIN cases k ON k.id = c.case_id
-        WHERE c.id = $1 AND k.owner_id IS NOT NULL AND k.owner_id <> $2
-       RETURNING id, agent_id`,
-      [contactId, takenBy],
-    );
-    if (row) await this.bus.publish({ type: 'case.notice', agentId: row.agent_id, noticeId: row.id });
-  }
-
   /** A completion linked a contact to a case: its owner (if not the one completing) sees the case change. */
   async announceLinked(caseId: string, ownerId: string | null, opened: boolean): Promise<void> {
     if (!ownerId) return;

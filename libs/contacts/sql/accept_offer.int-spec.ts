@@ -198,4 +198,38 @@ describe('tether_accept_offer', () => {
       await b.end();
     }
   });
+
+  it("'accepted' of a case's customer by someone else: the owner's notice in the same statement; none for the owner", async () => {
+    const owner = await db.fixtures.agent();
+    const other = await db.fixtures.agent();
+    const customerId = await db.fixtures.customer();
+    const [{ id: caseId }] = await db.query<{ id: string }>(
+      `INSERT INTO cases (customer_id, line, subject, owner_id) VALUES ($1, 'sales', 'x', $2) RETURNING id`,
+      [customerId, owner],
+    );
+    const acceptAs = async (agentId: string) => {
+      const { contactId, offerId } = await db.fixtures.offered(agentId, { customerId });
+      await db.query(`UPDATE contacts SET case_id = $2 WHERE id = $1`, [contactId, caseId]);
+      return (await db.one<{ outcome: string; case_notice_id: string | null; case_owner_id: string | null }>(
+        `SELECT outcome, case_notice_id, case_owner_id FROM tether_accept_offer($1, $2, NULL)`,
+        [agentId, offerId],
+      ))!;
+    };
+    const byOther = await acceptAs(other);
+    expect(byOther).toMatchObject({
+      outcome: 'accepted',
+      case_owner_id: owner,
+      case_notice_id: expect.any(String),
+    });
+    expect(
+      await db.one(`SELECT agent_id, case_id, kind, by_agent_id FROM case_notices WHERE id = $1`, [
+        byOther.case_notice_id,
+      ]),
+    ).toEqual({ agent_id: owner, case_id: caseId, kind: 'customer_called', by_agent_id: other });
+    expect(await acceptAs(owner)).toMatchObject({
+      outcome: 'accepted',
+      case_notice_id: null,
+      case_owner_id: null,
+    });
+  });
 });

@@ -11,23 +11,25 @@
 -- the call once, through the same outbox.
 --
 -- Outcomes (outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
---          transfer_mode):
+--          transfer_mode, case_notice_id, case_owner_id):
 --   'accepted'          now connected; callback_id/callback_body set when a callback URL was given; transfer_id,
---                       transfer_from and transfer_mode set when this completed a transfer;
+--                       transfer_from and transfer_mode set when this completed a transfer; case_notice_id and
+--                       case_owner_id set when the contact's case belongs to someone else, who gets a notice;
 --   'already_accepted'  this agent accepted it before (a repeated accept);
 --   'not_found'         no such offer, or not this agent's (all other columns NULL);
 --   'ended'             no longer pending (rejected, expired, revoked): state and end_reason say how;
 --   'expired'           still pending but past expires_at (the sweep has not got to it yet);
 --   'contact_moved'     pending, but the contact is no longer offered to this agent.
--- Locks: contact row, then offer (tether_lock_offer); then the offer and contact updates, the outbox row, the job.
+-- Locks: contact row, then offer (tether_lock_offer); then the offer and contact updates, the case notice, the
+-- transfer, the outbox row, the job.
 --
 -- Until commit c01df81 the function returned no callback_body; CREATE OR REPLACE cannot change a function's result
 -- columns, so a database still holding that version drops it first (the convention in libs/persistence/README.md).
--- Before transfers it returned no transfer_from either: the same applies.
+-- Before transfers it returned no transfer_id, before case notices no case_notice_id: the same applies.
 DO $drop$
 BEGIN
   IF to_regprocedure('tether_accept_offer(uuid, uuid, text)') IS NOT NULL
-     AND pg_get_function_result('tether_accept_offer(uuid, uuid, text)'::regprocedure) NOT LIKE '%transfer_id%' THEN
+     AND pg_get_function_result('tether_accept_offer(uuid, uuid, text)'::regprocedure) NOT LIKE '%case_notice_id%' THEN
     DROP FUNCTION tether_accept_offer(uuid, uuid, text);
   END IF;
 END
@@ -35,7 +37,8 @@ $drop$;
 
 CREATE OR REPLACE FUNCTION tether_accept_offer(p_agent uuid, p_offer uuid, p_callback_url text)
 RETURNS TABLE (outcome text, contact_id uuid, line text, state text, end_reason text, callback_id uuid,
-               callback_body jsonb, transfer_id uuid, transfer_from uuid, transfer_mode text)
+               callback_body jsonb, transfer_id uuid, transfer_from uuid, transfer_mode text,
+               case_notice_id bigint, case_owner_id uuid)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   o offers%ROWTYPE;
@@ -46,35 +49,43 @@ DECLARE
   v_body jsonb;
   v_channel text;
   v_transfer uuid;
+  v_case uuid;
+  v_notice bigint;
+  v_owner uuid;
   t transfers%ROWTYPE;
 BEGIN
   SELECT * INTO o FROM tether_lock_offer(p_offer);
   IF o.id IS NULL OR o.agent_id <> p_agent THEN
     RETURN QUERY SELECT 'not_found'::text, NULL::uuid, NULL::text, NULL::text, NULL::text,
-                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
+                        NULL::bigint, NULL::uuid;
     RETURN;
   END IF;
   IF o.state = 'accepted' THEN
     RETURN QUERY SELECT 'already_accepted'::text, o.contact_id, o.line, o.state, o.end_reason,
-                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
+                        NULL::bigint, NULL::uuid;
     RETURN;
   END IF;
   IF o.state <> 'pending' THEN
     RETURN QUERY SELECT 'ended'::text, o.contact_id, o.line, o.state, o.end_reason,
-                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
+                        NULL::bigint, NULL::uuid;
     RETURN;
   END IF;
   IF o.expires_at <= now() THEN
     RETURN QUERY SELECT 'expired'::text, o.contact_id, o.line, o.state, o.end_reason,
-                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
+                        NULL::bigint, NULL::uuid;
     RETURN;
   END IF;
-  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id
-    INTO v_status, v_offered_to, v_external, v_channel, v_transfer
+  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id, c.case_id
+    INTO v_status, v_offered_to, v_external, v_channel, v_transfer, v_case
     FROM contacts c WHERE c.id = o.contact_id;
   IF v_status <> 'offered' OR v_offered_to IS DISTINCT FROM p_agent THEN
     RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason,
-                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text;
+                        NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
+                        NULL::bigint, NULL::uuid;
     RETURN;
   END IF;
 
@@ -83,6 +94,13 @@ BEGIN
          connected_at = now(), transfer_id = NULL,
          routing_trace = c.routing_trace || tether_trace('accepted by ' || p_agent)
    WHERE c.id = o.contact_id;
+  IF v_case IS NOT NULL THEN
+    -- someone other than the case's owner took their customer: the owner gets a notice (delivered by the caller)
+    INSERT INTO case_notices (agent_id, case_id, contact_id, kind, by_agent_id)
+    SELECT k.owner_id, k.id, o.contact_id, 'customer_called', p_agent FROM cases k
+     WHERE k.id = v_case AND k.owner_id IS NOT NULL AND k.owner_id <> p_agent
+    RETURNING case_notices.id, case_notices.agent_id INTO v_notice, v_owner;
+  END IF;
   IF v_transfer IS NOT NULL THEN
     UPDATE transfers y SET state = 'completed', to_agent_id = p_agent, resolved_at = now()
      WHERE y.id = v_transfer AND y.state = 'pending' RETURNING y.* INTO t;
@@ -102,6 +120,6 @@ BEGIN
                                 now() + interval '5 seconds');
   END IF;
   RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback, v_body,
-                      t.id, t.from_agent_id, t.mode;
+                      t.id, t.from_agent_id, t.mode, v_notice, v_owner;
 END
 $fn$;

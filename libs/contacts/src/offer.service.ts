@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { CaseService } from '@tether/cases';
 import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
@@ -13,8 +12,8 @@ import { OfferExpiryClock } from './offer-expiry.clock';
 import type { AcceptOfferOutcome, RejectOfferOutcome } from './sql-outcomes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ACCEPT_OFFER = `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from
-  FROM tether_accept_offer($1, $2, $3)`;
+const ACCEPT_OFFER = `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
+  case_notice_id, case_owner_id FROM tether_accept_offer($1, $2, $3)`;
 /** Due offers expired per sweep statement; a sweep repeats while it finds a full batch. */
 const EXPIRY_BATCH = 100;
 
@@ -49,7 +48,6 @@ export class OfferService {
     private readonly bus: EventBus,
     private readonly dispatcher: ContactDispatcher,
     private readonly callbacks: TelephonyCallbackService,
-    private readonly cases: CaseService,
     expiryClock: OfferExpiryClock,
   ) {
     expiryClock.onDue(() => this.expireDue());
@@ -72,6 +70,8 @@ export class OfferService {
       callback_body: TelephonyCallbackEvent | null;
       transfer_id: string | null;
       transfer_from: string | null;
+      case_notice_id: string | null;
+      case_owner_id: string | null;
     }>(this.dataSource.manager, ACCEPT_OFFER, [agentId, offerId, this.callbacks.url]);
     if (!result) throw new OfferNoLongerValid('offer not found');
     if (result.outcome === 'already_accepted') return { contactId: result.contact_id! };
@@ -90,10 +90,14 @@ export class OfferService {
       });
       this.dispatcher.requestAll();
     }
-    // the case's owner, if someone else took their customer, hears of it (now, or when they sign in)
-    await this.cases
-      .noteCustomerCalled(result.contact_id!, agentId)
-      .catch((error: Error) => this.logger.warn(`case notice failed: ${error.message}`));
+    // the case's owner, if someone else took their customer, hears of it (now, or when they sign in): the accept
+    // wrote the notice in its own statement
+    if (result.case_notice_id && result.case_owner_id)
+      await this.bus.publish({
+        type: 'case.notice',
+        agentId: result.case_owner_id,
+        noticeId: result.case_notice_id,
+      });
     await this.bus.publish({
       type: 'contact.connected',
       agentId,
