@@ -4,6 +4,7 @@ import { SecretsService } from '@tether/auth';
 import type { TetherCore } from '@tether/runtime';
 import { AppBaseModule } from '@tether/transport';
 import { AgentsController } from './agents/agents.controller';
+import { CallbacksController } from './callbacks/callbacks.controller';
 import { CasesController } from './cases/cases.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { AuditLogInterceptor } from './audit/audit-log.interceptor';
@@ -28,6 +29,7 @@ export class AdminModule {
       controllers: [
         AgentsController,
         CasesController,
+        CallbacksController,
         CustomersController,
         IncidentsController,
         LinesController,

@@ -10,6 +10,12 @@
 -- callback is `contact.transferred` {callId, contactId, fromAgentId, toAgentId} instead, so the platform re-bridges
 -- the call once, through the same outbox.
 --
+-- A contact waiting as a callback (contacts.callback_id) whose customer is no longer on the line (they hung up after
+-- confirming it, callbacks.caller_left_at, or an agent scheduled it) is dialled: the callback becomes 'dialing' (one
+-- more attempt) and the callback is `contact.dial` {callId, contactId, agentId, number, attempt, callbackId}; the
+-- platform reports the dial's result as call events (answered; no_answer, busy, failed: tether_dial_result). A
+-- caller who confirmed a callback but is still on the line is bridged as any caller (the callback 'connected').
+--
 -- Outcomes (outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
 --          transfer_mode, case_notice_id, case_owner_id):
 --   'accepted'          now connected; callback_id/callback_body set when a callback URL was given; transfer_id,
@@ -53,6 +59,8 @@ DECLARE
   v_notice bigint;
   v_owner uuid;
   t transfers%ROWTYPE;
+  b callbacks%ROWTYPE;
+  v_callback_of uuid;
 BEGIN
   SELECT * INTO o FROM tether_lock_offer(p_offer);
   IF o.id IS NULL OR o.agent_id <> p_agent THEN
@@ -79,8 +87,8 @@ BEGIN
                         NULL::bigint, NULL::uuid;
     RETURN;
   END IF;
-  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id, c.case_id
-    INTO v_status, v_offered_to, v_external, v_channel, v_transfer, v_case
+  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id, c.case_id, c.callback_id
+    INTO v_status, v_offered_to, v_external, v_channel, v_transfer, v_case, v_callback_of
     FROM contacts c WHERE c.id = o.contact_id;
   IF v_status <> 'offered' OR v_offered_to IS DISTINCT FROM p_agent THEN
     RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason,
@@ -108,10 +116,18 @@ BEGIN
       UPDATE agent_slots s SET used = greatest(s.used - 1, 0) WHERE s.agent_id = t.from_agent_id AND s.channel = v_channel;
     END IF;
   END IF;
+  IF v_callback_of IS NOT NULL THEN
+    UPDATE callbacks y SET state = CASE WHEN y.caller_left_at IS NULL THEN 'connected' ELSE 'dialing' END,
+           attempts = y.attempts + CASE WHEN y.caller_left_at IS NULL THEN 0 ELSE 1 END, updated_at = now()
+     WHERE y.id = v_callback_of AND y.state = 'waiting' RETURNING y.* INTO b;
+  END IF;
   IF p_callback_url IS NOT NULL THEN
     v_body := CASE WHEN t.id IS NOT NULL
       THEN jsonb_build_object('event', 'contact.transferred', 'callId', v_external, 'contactId', o.contact_id,
                               'fromAgentId', t.from_agent_id, 'toAgentId', p_agent)
+      WHEN b.state = 'dialing'
+      THEN jsonb_build_object('event', 'contact.dial', 'callId', v_external, 'contactId', o.contact_id,
+                              'agentId', p_agent, 'number', b.number, 'attempt', b.attempts, 'callbackId', b.id)
       ELSE jsonb_build_object('event', 'contact.connected', 'callId', v_external, 'contactId', o.contact_id,
                               'agentId', p_agent) END;
     INSERT INTO outbound_webhooks (url, event, body) VALUES (p_callback_url, v_body ->> 'event', v_body)

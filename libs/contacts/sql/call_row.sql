@@ -5,11 +5,24 @@
 -- Locks: none (reads contacts and customers).
 -- PL/pgSQL, not SQL, so its plans are cached (a SQL function that is not inlined is planned on every call);
 -- VOLATILE so that, joined laterally to tether_receive_call in one statement, it sees the contact that call inserted.
+-- `direction` (inbound, or outbound: a callback an agent scheduled, an agent's dial) and `callback` (the contact's
+-- callback, if any: {id, state, requestedBy, windowStart, dueAt, callerLeftAt, attempts, maxAttempts, lastResult,
+-- missedAt, ownerAgentId}) came with callbacks: a database holding the version without them drops it first (the
+-- convention in libs/persistence/README.md).
+DO $drop$
+BEGIN
+  IF to_regprocedure('tether_call_row(uuid)') IS NOT NULL
+     AND pg_get_function_result('tether_call_row(uuid)'::regprocedure) NOT LIKE '%direction%' THEN
+    DROP FUNCTION tether_call_row(uuid);
+  END IF;
+END
+$drop$;
 
 CREATE OR REPLACE FUNCTION tether_call_row(p_contact uuid) RETURNS TABLE (
   id uuid, external_id text, channel text, line text, customer_id uuid, from_address text, ivr jsonb,
   priority int, status text, end_reason text, sticky_agent_id uuid, offered_agent_id uuid, agent_id uuid,
-  work_open boolean, announcement text, enqueued_at timestamptz, routing_trace jsonb, known boolean, ahead int
+  work_open boolean, announcement text, enqueued_at timestamptz, routing_trace jsonb, known boolean, ahead int,
+  direction text, callback jsonb
 ) LANGUAGE plpgsql VOLATILE AS $fn$
 BEGIN
   RETURN QUERY
@@ -19,7 +32,13 @@ BEGIN
          CASE WHEN c.status = 'queued' THEN (
            SELECT count(*)::int FROM contacts q WHERE q.line = c.line AND q.status = 'queued'
              AND (q.priority > c.priority OR (q.priority = c.priority AND (q.enqueued_at, q.id) < (c.enqueued_at, c.id))))
-         END
-  FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = p_contact;
+         END,
+         c.direction,
+         CASE WHEN b.id IS NOT NULL THEN jsonb_build_object(
+           'id', b.id, 'state', b.state, 'requestedBy', b.requested_by, 'windowStart', b.window_start,
+           'dueAt', b.due_at, 'callerLeftAt', b.caller_left_at, 'attempts', b.attempts, 'maxAttempts', b.max_attempts,
+           'lastResult', b.last_result, 'missedAt', b.missed_at, 'ownerAgentId', b.owner_agent_id) END
+  FROM contacts c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN callbacks b ON b.id = c.callback_id
+  WHERE c.id = p_contact;
 END
 $fn$;

@@ -13,7 +13,8 @@
 --   'already_completed'  completed before (a repeated completion): line only;
 --   'case_not_found'     p_case is not a case of this contact's customer: nothing written;
 --   'transfer_pending'   the agent transferred it (warm) and the target has not accepted yet: nothing written.
--- Locks: contact row FOR UPDATE, then its case (tether_link_case), then the agent's slot, then the agent's presence.
+-- A callback the contact was made for (contacts.callback_id, dialled or bridged) becomes 'completed'.
+-- Locks: contact row FOR UPDATE, then its case (tether_link_case), then its callback, then the agent's slot, then the agent's presence.
 --
 -- Before cases it took no p_subject and p_case: that signature is dropped here.
 DROP FUNCTION IF EXISTS tether_complete_contact(uuid, uuid, text, text, int);
@@ -57,6 +58,9 @@ BEGIN
          status = 'ended', ended_at = coalesce(x.ended_at, now()), end_reason = coalesce(x.end_reason, 'completed'),
          routing_trace = x.routing_trace || tether_trace('completed by ' || p_agent || ': ' || p_resolution)
    WHERE x.id = p_contact;
+  -- a callback made (dialled or bridged) is kept: the promise is done
+  UPDATE callbacks y SET state = 'completed', updated_at = now()
+   WHERE y.id = c.callback_id AND y.state IN ('dialing', 'connected');
   UPDATE agent_slots s SET used = greatest(s.used - 1, 0) WHERE s.agent_id = p_agent AND s.channel = c.channel;
   SELECT coalesce((lr.rules ->> 'wrapUpSeconds')::int, p_default_wrap_up_seconds) INTO v_wrap
     FROM line_routing lr WHERE lr.line = c.line;

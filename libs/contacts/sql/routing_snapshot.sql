@@ -2,7 +2,8 @@
 -- input of one routing pass (ContactDispatcher), as facts; libs/routing's RoutingEngine makes every decision.
 -- Takes the line's advisory lock, then reads:
 --   * the waiting contacts, in queue order (the line's own, but for those transferred to another line, and those
---     transferred to it from another line: transfer_contact.sql) (compareQueueOrder in libs/routing; queue-order.int-spec.ts checks this
+--     transferred to it from another line: transfer_contact.sql; not a callback before its window or retry delay,
+--     contacts.not_before) (compareQueueOrder in libs/routing; queue-order.int-spec.ts checks this
 --     ORDER BY against it), at most p_contact_limit; none is common, and then nothing else is read. Each with its
 --     customer's relations: the last agent on this line and when that contact was connected (recorded at arrival
 --     by tether_receive_call), and its open case (owner, owner's deputy, team); whether that makes the agent preferred (horizon, sticky on/off) is the engine's call;
@@ -54,6 +55,7 @@ BEGIN
       (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
               c.excluded_agent_ids, c.case_id, c.transfer_id
          FROM contacts c WHERE c.line = p_line AND c.status = 'queued'
+          AND (c.not_before IS NULL OR c.not_before <= v_now)
           AND (c.transfer_id IS NULL
                OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = c.transfer_id AND t.target_line = p_line))
         ORDER BY c.priority DESC, c.enqueued_at, c.id

@@ -13,6 +13,7 @@ import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
 import type { CompleteContactOutcome, ReceiveCallOutcome, RememberHangupOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
+import { callbackView } from './callback-view';
 import { CallView, ContactRow, HangupOutcome, IncomingCall, Resolution } from './contact.types';
 import { LineRoutingRepository, VersionedRules } from './line-routing.repository';
 import { releaseSlot, traceEntry } from './slot-release';
@@ -32,7 +33,8 @@ const WARM_UP_CALLER = '+12025550100';
 
 const SELECT_CONTACT = `
   SELECT c.id, c.external_id, c.channel, c.line, c.customer_id, c.from_address, c.ivr, c.priority, c.status, c.end_reason,
-         c.sticky_agent_id, c.offered_agent_id, c.agent_id, c.work_open, c.announcement, c.enqueued_at, c.routing_trace, cu.known
+         c.sticky_agent_id, c.offered_agent_id, c.agent_id, c.work_open, c.announcement, c.enqueued_at, c.routing_trace, cu.known,
+         c.callback_id
   FROM contacts c JOIN customers cu ON cu.id = c.customer_id`;
 
 /**
@@ -173,12 +175,30 @@ export class ContactLifecycleService {
       if (seen.outcome === 'remembered')
         return { remembered: true as const, rememberedUntil: seen.remembered_until! };
       // still under the call's lock, so no webhook can come between the look-up and the end
-      const row = await one<ContactRow>(tx, `${SELECT_CONTACT} WHERE c.id = $1 FOR UPDATE OF c`, [
-        seen.contact_id,
-      ]);
+      const row = await one<ContactRow & { callback_id: string | null }>(
+        tx,
+        `${SELECT_CONTACT} WHERE c.id = $1 FOR UPDATE OF c`,
+        [seen.contact_id],
+      );
       if (!row) throw new NotFoundError('Call', callId);
       if (row.status === 'ended')
         return { remembered: false as const, row, revoked: undefined, transfer: undefined };
+      if (row.callback_id && (row.status === 'queued' || row.status === 'offered')) {
+        // the caller confirmed a callback: they keep their place and wait as a callback (a pending offer stands:
+        // whoever accepts it gets the customer dialled)
+        const left = await one<{ first: boolean }>(
+          tx,
+          `UPDATE callbacks SET caller_left_at = coalesce(caller_left_at, now()), updated_at = now()
+            WHERE id = $1 RETURNING caller_left_at = now() AS first`,
+          [row.callback_id],
+        );
+        if (left?.first)
+          await tx.query(`UPDATE contacts SET routing_trace = routing_trace || $2::jsonb WHERE id = $1`, [
+            row.id,
+            traceEntry('caller hung up: waits as a callback'),
+          ]);
+        return { remembered: false as const, row, revoked: undefined, transfer: undefined, kept: true };
+      }
       let revoked: { id: string; agent_id: string } | undefined;
       if (row.status === 'offered') {
         revoked = await one<{ id: string; agent_id: string; channel: string }>(
@@ -222,6 +242,10 @@ export class ContactLifecycleService {
       };
     }
     const { row, revoked, transfer } = outcome;
+    if ('kept' in outcome) {
+      this.logger.log({ line: row.line, contactId: row.id }, 'caller hung up: waits as a callback');
+      return { remembered: false, view: await this.view(await this.getRow(row.id)) };
+    }
     if (transfer?.mode === 'warm')
       await this.bus.publish({
         type: 'contact.ended',
@@ -257,11 +281,15 @@ export class ContactLifecycleService {
   async answered(line: Line, callId: string): Promise<CallView> {
     const row = await this.findByCallId(line, callId);
     if (!row) throw new NotFoundError('Call', callId);
+    // a callback being dialled: the customer picked up
     await this.dataSource.query(
-      `UPDATE contacts SET answered_at = COALESCE(answered_at, now()) WHERE id = $1`,
+      `WITH answered AS (
+         UPDATE contacts SET answered_at = COALESCE(answered_at, now()) WHERE id = $1 RETURNING callback_id)
+       UPDATE callbacks b SET state = 'connected', updated_at = now()
+         FROM answered a WHERE b.id = a.callback_id AND b.state = 'dialing'`,
       [row.id],
     );
-    return this.view(row);
+    return this.view(await this.getRow(row.id));
   }
 
   /** The agent finished their work on the contact: history gets resolution and notes, the agent is freed (after wrap-up). */
@@ -377,10 +405,13 @@ export class ContactLifecycleService {
   private async view(row: ContactRow): Promise<CallView> {
     let queuePosition: number | null = null;
     let estimatedWaitSeconds: number | null = null;
+    let callbackOffered = false;
     if (row.status === 'queued') {
       queuePosition = (row.ahead ?? 0) + 1;
       const { handleSeconds, agents } = await this.lineStats(row.line);
       estimatedWaitSeconds = Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
+      const threshold = (await this.rules.cached(row.line)).callback.offerAfterWaitSeconds;
+      callbackOffered = !row.callback && threshold !== null && estimatedWaitSeconds > threshold;
     }
     return {
       contactId: row.id,
@@ -395,6 +426,9 @@ export class ContactLifecycleService {
       ...(row.agent_id ? { agent: { id: row.agent_id } } : {}),
       endReason: row.end_reason,
       routingTrace: row.routing_trace,
+      direction: row.direction ?? 'inbound',
+      callbackOffered,
+      callback: row.callback ? callbackView(row.callback) : null,
     };
   }
 }

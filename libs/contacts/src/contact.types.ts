@@ -1,3 +1,4 @@
+import type { CallbackView } from '@tether/realtime';
 import type { Channel, Line } from '@tether/routing';
 
 export const CONTACT_STATUSES = ['queued', 'offered', 'connected', 'ended'] as const;
@@ -33,7 +34,18 @@ export interface CallView {
   agent?: { id: string };
   endReason?: string | null;
   routingTrace?: { at: string; text: string }[];
+  /** inbound (the customer called) or outbound (a callback an agent scheduled, an agent's dial) */
+  direction: ContactDirection;
+  /** the estimated wait is longer than the line's `callback.offerAfterWaitSeconds`: the IVR may offer a callback */
+  callbackOffered: boolean;
+  /** the callback this contact waits as or was made for, if any */
+  callback: CallbackView | null;
 }
+
+export type ContactDirection = 'inbound' | 'outbound';
+
+export { CALLBACK_STATES } from '@tether/realtime';
+export type { CallbackListing, CallbackState, CallbackView } from '@tether/realtime';
 
 /**
  * The answer to a hang-up for a call id this line has not seen yet (202): remembered until `rememberedUntil`; when
@@ -72,4 +84,7 @@ export interface ContactRow {
   routing_trace: { at: string; text: string }[];
   /** queued contacts ahead of this one (tether_call_row), when queued */
   ahead?: number | null;
+  direction?: ContactDirection;
+  /** tether_call_row's callback summary (timestamps as PostgreSQL writes them in JSON) */
+  callback?: Record<string, unknown> | null;
 }

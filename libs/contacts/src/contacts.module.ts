@@ -7,6 +7,7 @@ import { TelephonyModule } from '@tether/telephony';
 import { AgentPresenceService } from './agent-presence.service';
 import { AgentRosterService } from './agent-roster.service';
 import { AgentResyncService } from './agent-resync.service';
+import { ContactCallbackService } from './contact-callback.service';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
 import { ContactTransferService } from './contact-transfer.service';
@@ -28,6 +29,7 @@ export const CONTACTS_SERVICES = [
   OfferService,
   ContactLifecycleService,
   ContactTransferService,
+  ContactCallbackService,
   AgentPresenceService,
   AgentResyncService,
   QueueSnapshotService,

@@ -4,7 +4,14 @@ import { DataSource } from 'typeorm';
 import { CASE_STORY_CONTACTS } from '@tether/cases';
 import { maskPhone } from '@tether/observability';
 import { rows, Sql } from '@tether/persistence';
-import type { CaseStory, CustomerCard, IncidentCard, OfferPayload, TransferCard } from '@tether/realtime';
+import type {
+  CaseStory,
+  CustomerCard,
+  IncidentCard,
+  OfferCallbackCard,
+  OfferPayload,
+  TransferCard,
+} from '@tether/realtime';
 import type { Channel, Line, OfferReason } from '@tether/routing';
 
 /** How many of the customer's earlier contacts travel with an offer. */
@@ -12,7 +19,7 @@ export const RECENT_CONTACTS_ON_OFFER = 5;
 
 /** The columns of a contact and its customer that make the card an agent sees (`c` contacts, `cu` customers). */
 export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.external_id, c.ivr, c.enqueued_at,
-  c.announcement, c.customer_id, c.from_address, cu.name AS customer_name, cu.known AS customer_known,
+  c.announcement, c.customer_id, coalesce(c.from_address, c.to_address) AS from_address, cu.name AS customer_name, cu.known AS customer_known,
   cu.external_ref AS customer_ref,
   tether_recent_contacts(c.customer_id, c.id, ${RECENT_CONTACTS_ON_OFFER}) AS history,
   tether_case_story(c.case_id, ${CASE_STORY_CONTACTS}) AS case_story,
@@ -25,7 +32,13 @@ export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.ex
             'notifiedAt', (SELECT to_char(max(w.delivered_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
                              FROM incident_notices n JOIN outbound_webhooks w ON w.id = n.outbound_id
                             WHERE n.incident_id = i.id AND n.customer_id = c.customer_id))
-     FROM incidents i WHERE i.id = c.incident_id) AS incident_card`;
+     FROM incidents i WHERE i.id = c.incident_id) AS incident_card,
+  c.direction,
+  (SELECT json_build_object('id', b.id, 'requestedBy', b.requested_by,
+            'dueAt', to_char(b.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'attempts', b.attempts,
+            'callerLeft', b.caller_left_at IS NOT NULL, 'note', b.note,
+            'missedAt', to_char(b.missed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+     FROM callbacks b WHERE b.id = c.callback_id) AS callback_card`;
 
 export interface ContactCardRow {
   contact_id: string;
@@ -49,6 +62,9 @@ export interface ContactCardRow {
   transfer_card: TransferCard | null;
   /** the incident the contact is linked to, if any */
   incident_card: IncidentCard | null;
+  direction: 'inbound' | 'outbound';
+  /** the callback the contact waits as, if any */
+  callback_card: OfferCallbackCard | null;
 }
 
 /** The columns an offer's payload is built from. */
@@ -78,6 +94,8 @@ export function contactCardFrom(row: ContactCardRow): {
       ...(row.ivr ? { ivr: row.ivr } : {}),
       enqueuedAt: row.enqueued_at.toISOString(),
       announcement: row.announcement,
+      direction: row.direction,
+      callback: row.callback_card,
     },
     customer: {
       id: row.customer_id,

@@ -23,6 +23,12 @@ export const SQL_OUTCOMES = {
   tether_transfer_contact: ['transferred', 'not_connected', 'pending', 'no_case_owner'],
   /** libs/contacts/sql/return_transfer.sql */
   tether_return_transfer: ['returned', 'gone'],
+  /** libs/contacts/sql/confirm_callback.sql */
+  tether_confirm_callback: ['confirmed', 'exists', 'not_found', 'not_waiting', 'offered_now', 'no_number'],
+  /** libs/contacts/sql/outbound_contact.sql */
+  tether_outbound_contact: ['created', 'no_customer', 'case_not_found', 'no_number', 'busy'],
+  /** libs/contacts/sql/dial_result.sql */
+  tether_dial_result: ['retry', 'ended', 'not_dialing'],
 } as const;
 
 export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];
@@ -32,3 +38,6 @@ export type RejectOfferOutcome = (typeof SQL_OUTCOMES.tether_reject_offer)[numbe
 export type CompleteContactOutcome = (typeof SQL_OUTCOMES.tether_complete_contact)[number];
 export type TransferContactOutcome = (typeof SQL_OUTCOMES.tether_transfer_contact)[number];
 export type ReturnTransferOutcome = (typeof SQL_OUTCOMES.tether_return_transfer)[number];
+export type ConfirmCallbackOutcome = (typeof SQL_OUTCOMES.tether_confirm_callback)[number];
+export type OutboundContactOutcome = (typeof SQL_OUTCOMES.tether_outbound_contact)[number];
+export type DialResultOutcome = (typeof SQL_OUTCOMES.tether_dial_result)[number];

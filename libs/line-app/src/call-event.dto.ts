@@ -1,7 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsIn } from 'class-validator';
 
-export const CALL_EVENT_TYPES = ['hangup', 'answered'] as const;
+/**
+ * `hangup` and `answered` for every call; `no_answer`, `busy` and `failed` report a dial Tether asked for
+ * (`contact.dial`) that did not reach the customer.
+ */
+export const CALL_EVENT_TYPES = ['hangup', 'answered', 'no_answer', 'busy', 'failed'] as const;
 
 /** CONTRACT: POST /v1/telephony/calls/{callId}/events */
 export class CallEventDto {

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
@@ -23,9 +24,16 @@ import {
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { CallView, ContactLifecycleService, HangupRemembered } from '@tether/contacts';
+import {
+  CallView,
+  ContactCallbackService,
+  ContactLifecycleService,
+  HangupRemembered,
+} from '@tether/contacts';
+import { ValidationFailed } from '@tether/errors';
 import type { Line } from '@tether/routing';
 import { CallEventDto } from './call-event.dto';
+import { CallbackRequestDto } from './callback-request.dto';
 import { IntakeAdmissionInterceptor } from './intake-admission.interceptor';
 import { LINE } from './line.token';
 import { StartCallDto } from './start-call.dto';
@@ -53,6 +61,7 @@ import { WebhookSignatureGuard } from './webhook-signature.guard';
 export class TelephonyCallsController {
   constructor(
     private readonly contacts: ContactLifecycleService,
+    private readonly callbacks: ContactCallbackService,
     @Inject(LINE) private readonly line: Line,
   ) {}
 
@@ -109,7 +118,41 @@ export class TelephonyCallsController {
       }
       case 'answered':
         return this.contacts.answered(this.line, callId);
+      case 'no_answer':
+      case 'busy':
+      case 'failed':
+        return this.callbacks.dialFailed(this.line, callId, body.type);
     }
+  }
+
+  @Post(':callId/callback')
+  @ApiOperation({
+    summary: 'The caller confirmed a callback: they keep their place and may hang up',
+    description:
+      "Body {} keeps their place in the queue (due within the line's callback.dueSeconds), or a window " +
+      '{ "window": { "start", "end" } } asks for a time; "number" when not the number they called from. After this ' +
+      "the caller's hang-up does not abandon the contact: it waits as a callback (GET shows `callback`), and the agent " +
+      'who accepts it gets the customer dialled (a signed contact.dial callback). 201 confirmed, 200 already confirmed.',
+  })
+  @ApiCreatedResponse({ description: 'confirmed: the call with its `callback`' })
+  @ApiOkResponse({ description: 'confirmed before: the same callback' })
+  @ApiNotFoundResponse({ description: 'no call with this callId on this line' })
+  @ApiConflictResponse({
+    description:
+      'not_waiting (connected or ended), offered_now (a later window while an agent is being offered it)',
+  })
+  async callback(
+    @Param('callId') callId: string,
+    @Body() body: CallbackRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CallView> {
+    const { created, view } = await this.callbacks.confirm(this.line, callId, {
+      windowStart: dateOf(body.window?.start, 'window.start'),
+      windowEnd: dateOf(body.window?.end, 'window.end'),
+      number: body.number,
+    });
+    void reply.status(created ? 201 : 200);
+    return view;
   }
 
   @Get(':callId')
@@ -118,4 +161,11 @@ export class TelephonyCallsController {
   get(@Param('callId') callId: string): Promise<CallView> {
     return this.contacts.getCall(this.line, callId);
   }
+}
+
+function dateOf(value: string | undefined, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new ValidationFailed(`${field} must be an ISO-8601 date-time`);
+  return date;
 }

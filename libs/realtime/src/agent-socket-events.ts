@@ -1,5 +1,6 @@
 import type { Channel, Line, PresenceState } from '@tether/routing';
 import type { CaseNotice, CaseStory, CaseSummary, CaseUpdateReason } from './case-payloads';
+import type { CallbackListing, CallbackMissedPayload, CallbackReminderPayload } from './callback-payloads';
 import type { ConnectedContactPayload, OfferPayload, OfferRevokeReason } from './tether-events';
 
 /*
@@ -93,6 +94,57 @@ export type ContactTransferAck =
   | AckError;
 export type CaseHandoverAck = { ok: true; case: CaseStory } | AckError;
 
+/**
+ * A callback an agent schedules: about a contact they handled (`contactId`), a case (`caseId`), a customer
+ * (`customerId`) or a number; at least one of them. Aimed at the case's owner, else at the agent.
+ */
+export interface CallbackSchedulePayload {
+  contactId?: string;
+  caseId?: string;
+  customerId?: string;
+  /** E.164; default the customer's phone */
+  number?: string;
+  /** default the contact's or case's line, else the agent's first line; must be one the agent serves */
+  line?: Line;
+  /**
+   * not before this (default now)
+   * @format date-time
+   */
+  windowStart?: string;
+  /**
+   * made by then (default windowStart + the line's callback.dueSeconds)
+   * @format date-time
+   */
+  dueAt?: string;
+  note?: string;
+}
+export type CallbackScheduleAck =
+  | {
+      ok: true;
+      callbackId: string;
+      contactId: string;
+      callId: string;
+      /** @format date-time */
+      dueAt: string;
+      ownerAgentId: string;
+    }
+  | AckError;
+
+/** A call the agent places now: to a customer (`customerId`) or a number, optionally about a case. */
+export interface ContactDialPayload {
+  customerId?: string;
+  /** E.164; default the customer's phone */
+  number?: string;
+  caseId?: string;
+  line?: Line;
+}
+export type ContactDialAck = { ok: true; contactId: string; callId: string; line: Line } | AckError;
+
+/** Extension: the agent's own open callbacks. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface CallbacksListPayload {}
+export type CallbacksListAck = { ok: true; callbacks: CallbackListing[] } | AckError;
+
 /** Client → server on /agents: what each event carries and what its acknowledgement answers. */
 export interface AgentClientEvents {
   /** set presence */
@@ -112,6 +164,18 @@ export interface AgentClientEvents {
   'cases:list': { payload: CasesListPayload; ack: CasesListAck };
   /** extension: the owner hands one of their cases to another agent (end of shift, holiday) */
   'case:handover': { payload: CaseHandoverPayload; ack: CaseHandoverAck };
+  /**
+   * extension: schedule a callback (a new outbound contact, routed when its window opens, case owner first); whoever
+   * accepts it gets the customer dialled (`contact.dial`)
+   */
+  'callback:schedule': { payload: CallbackSchedulePayload; ack: CallbackScheduleAck };
+  /**
+   * extension: place a call now: an outbound contact connected to this agent at once (a free voice slot needed), the
+   * telephony platform asked to dial (`contact.dial`); complete it with `contact:complete` as any contact
+   */
+  'contact:dial': { payload: ContactDialPayload; ack: ContactDialAck };
+  /** extension: the callbacks this agent owns that are still to be made, soonest due first */
+  'callbacks:list': { payload: CallbacksListPayload; ack: CallbacksListAck };
 }
 
 export type AgentClientEvent = keyof AgentClientEvents;
@@ -186,6 +250,12 @@ export interface AgentServerEvents {
    * it"), sent at once when they are connected, else on their next connect; each notice is sent once
    */
   'case:notice': CaseNotice;
+  /** extension: a callback this agent owns is due soon (the line's `callback.reminderSeconds` before) */
+  'callback:reminder': CallbackReminderPayload;
+  /**
+   * extension: a callback of this agent's (or their team's) passed its due time unmade: it goes first on its line now
+   */
+  'callback:missed': CallbackMissedPayload;
 }
 
 export interface ContactTransferredPayload {

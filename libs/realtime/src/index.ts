@@ -6,3 +6,4 @@ export * from './in-process-event-bus';
 export * from './realtime.module';
 export * from './redis-stream-event-bus';
 export * from './case-payloads';
+export * from './callback-payloads';

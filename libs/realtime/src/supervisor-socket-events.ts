@@ -1,6 +1,7 @@
 import type { Agent } from '@tether/agents';
 import type { Line, PresenceState } from '@tether/routing';
 import type { EventListeners, QueueSnapshot } from './agent-socket-events';
+import type { CallbackMissedPayload } from './callback-payloads';
 
 export interface SupervisorPresencePayload {
   agentId: string;
@@ -27,6 +28,8 @@ export interface SupervisorServerEvents {
   'contact:connected': SupervisorConnectedPayload;
   /** a case passed its due time and is still open */
   'case:overdue': SupervisorCaseOverduePayload;
+  /** a callback passed its due time unmade: escalated (it goes first on its line) */
+  'callback:missed': CallbackMissedPayload;
 }
 
 export interface SupervisorCaseOverduePayload {

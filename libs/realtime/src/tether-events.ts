@@ -61,6 +61,33 @@ export interface OfferContact {
   enqueuedAt: string;
   /** what the IVR played the caller before queueing (e.g. a known incident), else null */
   announcement: string | null;
+  /** `inbound` (the customer called) or `outbound` (a callback an agent scheduled, an agent's dial) */
+  direction: 'inbound' | 'outbound';
+  /**
+   * the callback this contact waits as (accepting it gets the customer dialled once they are off the line), else
+   * null
+   */
+  callback: OfferCallbackCard | null;
+}
+
+/** A callback as the agent offered it sees it. */
+export interface OfferCallbackCard {
+  id: string;
+  /** `caller` (confirmed in the IVR) or `agent` (scheduled by an agent: see `note`) */
+  requestedBy: 'caller' | 'agent';
+  /** @format date-time */
+  dueAt: string;
+  /** dial attempts made so far */
+  attempts: number;
+  /** whether the customer hung up (or was never on the line): accepting dials them */
+  callerLeft: boolean;
+  /** the scheduling agent's note */
+  note: string | null;
+  /**
+   * when it passed its due time unmade (escalated), else null
+   * @format date-time
+   */
+  missedAt: string | null;
 }
 
 /**
@@ -104,7 +131,8 @@ export type OfferRevokeReason =
   | 'agent_disconnected'
   | 'agent_offline'
   | 'agent_removed'
-  | 'transfer_returned';
+  | 'transfer_returned'
+  | 'callback_cancelled';
 
 /**
  * Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. They cross
@@ -141,6 +169,20 @@ export type TetherEvent =
       reason: string;
     }
   /** a case passed its due time still open: supervisors are told */
-  | { type: 'case.overdue'; caseId: string; ownerId: string | null };
+  | { type: 'case.overdue'; caseId: string; ownerId: string | null }
+  /** a callback is due soon and still waiting: its owner is reminded */
+  | { type: 'callback.reminder'; agentId: string; callbackId: string; contactId: string; dueAt: string }
+  /**
+   * a callback passed its due time unmade: escalated (it goes first on its line), its owner and their team (agentIds)
+   * and the supervisors are told
+   */
+  | {
+      type: 'callback.missed';
+      callbackId: string;
+      contactId: string;
+      line: Line;
+      ownerId: string | null;
+      agentIds: string[];
+    };
 
 export type TetherEventType = TetherEvent['type'];

@@ -1,4 +1,9 @@
-import { DEFAULT_ROUTING_RULES, type IntentRule, type RoutingRules } from './routing.types';
+import {
+  type CallbackPolicy,
+  DEFAULT_ROUTING_RULES,
+  type IntentRule,
+  type RoutingRules,
+} from './routing.types';
 
 /** Routing rules with any field left out; `sticky` may be partial too. What a stored row or PUT body may hold. */
 export interface RoutingRulesPatch {
@@ -6,6 +11,7 @@ export interface RoutingRulesPatch {
   offerTimeoutSeconds?: number;
   wrapUpSeconds?: number;
   intents?: Record<string, IntentRule>;
+  callback?: Partial<CallbackPolicy>;
 }
 
 /**
@@ -25,6 +31,16 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
     offerTimeoutSeconds: patch?.offerTimeoutSeconds ?? defaults.offerTimeoutSeconds,
     wrapUpSeconds: patch?.wrapUpSeconds ?? defaults.wrapUpSeconds,
     intents: copyIntents(patch?.intents ?? defaults.intents),
+    callback: {
+      offerAfterWaitSeconds:
+        patch?.callback?.offerAfterWaitSeconds === undefined
+          ? defaults.callback.offerAfterWaitSeconds
+          : patch.callback.offerAfterWaitSeconds,
+      dueSeconds: patch?.callback?.dueSeconds ?? defaults.callback.dueSeconds,
+      reminderSeconds: patch?.callback?.reminderSeconds ?? defaults.callback.reminderSeconds,
+      maxAttempts: patch?.callback?.maxAttempts ?? defaults.callback.maxAttempts,
+      retrySeconds: patch?.callback?.retrySeconds ?? defaults.callback.retrySeconds,
+    },
   };
 }
 

@@ -43,6 +43,25 @@ export interface RoutingRules {
   wrapUpSeconds: number;
   /** IVR intent -> required skills and priority */
   intents: Record<string, IntentRule>;
+  /** callbacks instead of waiting: when one is offered, when it is due, how failed dial attempts are retried */
+  callback: CallbackPolicy;
+}
+
+/** A line's callback policy (`callback` in its routing rules). */
+export interface CallbackPolicy {
+  /**
+   * The webhook's answer says `callbackOffered: true` when the estimated wait is longer than this; null: never
+   * offered (the IVR may still confirm one: POST /v1/telephony/calls/{callId}/callback works on every line).
+   */
+  offerAfterWaitSeconds: number | null;
+  /** a callback confirmed without a window must be made within this, else it is missed (escalated) */
+  dueSeconds: number;
+  /** its owner is reminded this long before it is due */
+  reminderSeconds: number;
+  /** dial attempts (no answer, busy, failed) before it is given up */
+  maxAttempts: number;
+  /** a failed attempt waits this long before the callback is routed again */
+  retrySeconds: number;
 }
 
 export const DEFAULT_ROUTING_RULES: RoutingRules = {
@@ -50,6 +69,13 @@ export const DEFAULT_ROUTING_RULES: RoutingRules = {
   offerTimeoutSeconds: 20,
   wrapUpSeconds: 0,
   intents: {},
+  callback: {
+    offerAfterWaitSeconds: null,
+    dueSeconds: 3600,
+    reminderSeconds: 300,
+    maxAttempts: 3,
+    retrySeconds: 300,
+  },
 };
 
 /** An agent as the engine sees it at the moment of a routing pass: facts read from the database, no judgement. */

@@ -27,6 +27,10 @@ export interface JobPayloads {
   'incident.notify': { updateId: string };
   /** A case's due time: if it is still open, its owner gets a notice and supervisors an event (libs/cases). */
   'case.overdue': { caseId: string };
+  /** Remind a callback's owner that it is due soon, if it is still waiting (libs/contacts, callbacks). */
+  'callback.remind': { callbackId: string };
+  /** A callback's due time: still unmade, it is missed and escalated (libs/contacts, callbacks). */
+  'callback.due': { callbackId: string };
 }
 
 export type JobKind = keyof JobPayloads;

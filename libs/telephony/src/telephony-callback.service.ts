@@ -32,8 +32,23 @@ export interface ContactTransferredEvent {
   toAgentId: string;
 }
 
+/**
+ * Dial the customer for this agent: a callback an agent accepted (the caller hung up after confirming it, or an agent
+ * scheduled it), or an agent's outbound call. The platform reports the result as events on `callId` (`answered`,
+ * `no_answer`, `busy`, `failed`, `hangup`). `number` is the customer's: this body is never logged.
+ */
+export interface ContactDialEvent {
+  event: 'contact.dial';
+  callId: string;
+  contactId: string;
+  agentId: string;
+  number: string;
+  attempt: number;
+  callbackId?: string;
+}
+
 /** What Tether POSTs to `TETHER_TELEPHONY_CALLBACK_URL`. */
-export type TelephonyCallbackEvent = ContactConnectedEvent | ContactTransferredEvent;
+export type TelephonyCallbackEvent = ContactConnectedEvent | ContactTransferredEvent | ContactDialEvent;
 
 /**
  * Outbound callbacks to the telephony platform (the transactional outbox): the row and its delivery job are

@@ -4,7 +4,12 @@ import type {
   AgentServerEvents,
   AgentServerToClientEvents,
   AgentStatusAck,
+  CallbackScheduleAck,
+  CallbackSchedulePayload,
+  CallbacksListAck,
   CaseHandoverAck,
+  ContactDialAck,
+  ContactDialPayload,
   ContactTransferAck,
   ContactTransferPayload,
   CasesListAck,
@@ -50,6 +55,10 @@ export class AgentClient {
   readonly transferred: EventBuffer<AgentServerEvents['contact:transferred']>;
   /** `contact:transfer-returned`: a contact this agent transferred came back */
   readonly transferReturned: EventBuffer<AgentServerEvents['contact:transfer-returned']>;
+  /** `callback:reminder`: a callback this agent owns is due soon */
+  readonly callbackReminders: EventBuffer<AgentServerEvents['callback:reminder']>;
+  /** `callback:missed`: a callback of theirs or their team's passed its due time */
+  readonly callbacksMissed: EventBuffer<AgentServerEvents['callback:missed']>;
   /**
    * Resolves with socket.io's reason once this connection is gone, whoever ended it ('io client disconnect' after
    * `close()`, 'transport close' when the gateway died). A client does not reconnect: make a new one.
@@ -76,6 +85,8 @@ export class AgentClient {
     this.notices = new EventBuffer(`case:notice for ${who}`);
     this.transferred = new EventBuffer(`contact:transferred for ${who}`);
     this.transferReturned = new EventBuffer(`contact:transfer-returned for ${who}`);
+    this.callbackReminders = new EventBuffer(`callback:reminder for ${who}`);
+    this.callbacksMissed = new EventBuffer(`callback:missed for ${who}`);
     this.socket = io(`${gatewayUrl}/agents`, {
       auth: { token },
       transports: ['websocket'],
@@ -95,6 +106,8 @@ export class AgentClient {
     this.socket.on('case:notice', (payload) => this.notices.push(payload));
     this.socket.on('contact:transferred', (payload) => this.transferred.push(payload));
     this.socket.on('contact:transfer-returned', (payload) => this.transferReturned.push(payload));
+    this.socket.on('callback:reminder', (payload) => this.callbackReminders.push(payload));
+    this.socket.on('callback:missed', (payload) => this.callbacksMissed.push(payload));
     this.closed = new Promise((resolve) => this.socket.once('disconnect', (reason) => resolve(reason)));
   }
 
@@ -186,6 +199,18 @@ export class AgentClient {
 
   handOver(caseId: string, toAgentId: string): Promise<CaseHandoverAck> {
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('case:handover', { caseId, toAgentId });
+  }
+
+  scheduleCallback(payload: CallbackSchedulePayload): Promise<CallbackScheduleAck> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('callback:schedule', payload);
+  }
+
+  dial(payload: ContactDialPayload): Promise<ContactDialAck> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('contact:dial', payload);
+  }
+
+  listCallbacks(): Promise<CallbacksListAck> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('callbacks:list', {});
   }
 
   /** Any event with any payload, for the tests of invalid payloads. */

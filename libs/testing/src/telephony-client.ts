@@ -63,6 +63,15 @@ export class TelephonyClient {
     return this.send('POST', eventsPath(callId), JSON.stringify({ type: 'hangup' }), options);
   }
 
+  /** The caller confirmed a callback (`{}` keeps their place; a window asks for a time). */
+  requestCallback(
+    callId: string,
+    body: { window?: { start?: string; end?: string }; number?: string } = {},
+    options: TelephonyRequestOptions = {},
+  ): Promise<HttpResponse<CallView>> {
+    return this.send('POST', `${callPath(callId)}/callback`, JSON.stringify(body), options);
+  }
+
   getCall(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<CallView>> {
     return this.send('GET', callPath(callId), '', options);
   }

@@ -33,6 +33,7 @@ export interface RulesChange {
   offerTimeoutSeconds?: number;
   wrapUpSeconds?: number;
   intents?: Record<string, IntentRule>;
+  callback?: RoutingRules['callback'];
 }
 
 /**
@@ -127,8 +128,18 @@ export class TestFloor {
     return next;
   }
 
-  /** Hangs up every call, deletes every agent (which revokes their offers), closes sockets, restores rules. */
+  /** Cancels waiting callbacks, hangs up every call, deletes every agent (which revokes their offers), closes sockets, restores rules. */
   async clear(): Promise<void> {
+    // a callback survives its caller's hang-up by design: cancel the ones still waiting
+    const waiting = await this.admin
+      .request<{ id: string }[]>('GET', '/v1/callbacks?state=waiting&limit=500')
+      .catch(() => undefined);
+    if (waiting?.status === 200)
+      await Promise.all(
+        waiting.body.map((callback) =>
+          this.admin.request('DELETE', `/v1/callbacks/${callback.id}`).catch(() => undefined),
+        ),
+      );
     for (const client of this.lineClients.values()) {
       await Promise.all([...client.callIds].map((callId) => client.hangup(callId).catch(() => undefined)));
       client.callIds.clear();

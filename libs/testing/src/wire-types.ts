@@ -29,6 +29,8 @@ export interface StartCallBody {
   ivr?: IvrInfo;
 }
 
+import type { CallbackView } from '@tether/realtime';
+
 /** The answer of POST and GET /v1/telephony/calls[/{callId}] and of call events. */
 export interface CallView {
   contactId: string;
@@ -40,6 +42,9 @@ export interface CallView {
   estimatedWaitSeconds: number | null;
   agent?: { id: string };
   endReason?: string | null;
+  direction?: 'inbound' | 'outbound';
+  callbackOffered?: boolean;
+  callback?: CallbackView | null;
 }
 
 /**
@@ -168,6 +173,13 @@ export interface RoutingRules {
   offerTimeoutSeconds: number;
   wrapUpSeconds: number;
   intents?: Record<string, IntentRule>;
+  callback?: {
+    offerAfterWaitSeconds?: number | null;
+    dueSeconds?: number;
+    reminderSeconds?: number;
+    maxAttempts?: number;
+    retrySeconds?: number;
+  };
 }
 
 export interface RoutingRulesView extends RoutingRules {

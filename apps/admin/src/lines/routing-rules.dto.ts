@@ -39,6 +39,58 @@ export class StickyRulesDto {
   horizonDays?: number;
 }
 
+/** A line's callback policy; every field optional (defaults in the description). */
+export class CallbackRulesDto {
+  @ApiPropertyOptional({
+    example: 120,
+    nullable: true,
+    description:
+      'the webhook answers callbackOffered: true when the estimated wait exceeds this (seconds); null (default): never offered',
+  })
+  @IsOptional()
+  @Max(86_400)
+  @Min(0)
+  @IsInt()
+  offerAfterWaitSeconds?: number | null;
+
+  @ApiPropertyOptional({
+    example: 3600,
+    description: 'a callback confirmed without a window is due within this (seconds), default 3600',
+  })
+  @IsOptional()
+  @Max(7 * 86_400)
+  @Min(60)
+  @IsInt()
+  dueSeconds?: number;
+
+  @ApiPropertyOptional({
+    example: 300,
+    description: 'its owner is reminded this long before it is due, default 300',
+  })
+  @IsOptional()
+  @Max(86_400)
+  @Min(0)
+  @IsInt()
+  reminderSeconds?: number;
+
+  @ApiPropertyOptional({ example: 3, description: 'dial attempts before it is given up, default 3' })
+  @IsOptional()
+  @Max(10)
+  @Min(1)
+  @IsInt()
+  maxAttempts?: number;
+
+  @ApiPropertyOptional({
+    example: 300,
+    description: 'the wait after a failed attempt (seconds), default 300',
+  })
+  @IsOptional()
+  @Max(86_400)
+  @Min(5)
+  @IsInt()
+  retrySeconds?: number;
+}
+
 /** Rules are read on every routing decision of their line: an intent map is bounded, like an agent's skills. */
 export const MAX_INTENTS = 200;
 const MAX_SKILLS_PER_INTENT = 100;
@@ -131,6 +183,16 @@ export class RoutingRulesDto {
   @IsIntentMap()
   @HasAtMostEntries(MAX_INTENTS)
   intents?: Record<string, { skills: Record<string, number>; priority?: number }>;
+
+  @ApiPropertyOptional({
+    type: CallbackRulesDto,
+    description: 'callbacks instead of waiting (defaults apply)',
+  })
+  @IsOptional()
+  @Type(() => CallbackRulesDto)
+  @ValidateNested()
+  @IsObject()
+  callback?: CallbackRulesDto;
 
   @ApiPropertyOptional({ readOnly: true })
   @IsOptional()

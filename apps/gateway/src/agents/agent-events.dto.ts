@@ -1,11 +1,13 @@
 import {
   IsDefined,
   IsIn,
+  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
   IsUUID,
   isUUID,
+  Matches,
   MaxLength,
   Validate,
   ValidatorConstraint,
@@ -15,7 +17,9 @@ import { LINE_NAME_PATTERN } from '@tether/lines';
 import { RESOLUTIONS, Resolution } from '@tether/contacts';
 import type {
   AgentStatusPayload,
+  CallbackSchedulePayload,
   CaseHandoverPayload,
+  ContactDialPayload,
   ContactTransferPayload,
   ContactCompletePayload,
   OfferAcceptPayload,
@@ -129,4 +133,66 @@ export class CaseHandoverDto implements CaseHandoverPayload {
   @IsUUID('all', { message: 'toAgentId must be an agent id (uuid)' })
   @IsString()
   toAgentId: string;
+}
+
+export class CallbackScheduleDto implements CallbackSchedulePayload {
+  @IsOptional()
+  @IsUUID('all', { message: 'contactId must be a contact id (uuid)' })
+  @IsString()
+  contactId?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'caseId must be a case id (uuid)' })
+  @IsString()
+  caseId?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'customerId must be a customer id (uuid)' })
+  @IsString()
+  customerId?: string;
+
+  @IsOptional()
+  @MaxLength(64)
+  @IsString()
+  number?: string;
+
+  @IsOptional()
+  @Matches(LINE_NAME_PATTERN, { message: 'line must be a line name (a-z, 0-9, _)' })
+  @IsString()
+  line?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'windowStart must be an ISO-8601 date-time' })
+  windowStart?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'dueAt must be an ISO-8601 date-time' })
+  dueAt?: string;
+
+  @IsOptional()
+  @MaxLength(2_000)
+  @IsString()
+  note?: string;
+}
+
+export class ContactDialDto implements ContactDialPayload {
+  @IsOptional()
+  @IsUUID('all', { message: 'customerId must be a customer id (uuid)' })
+  @IsString()
+  customerId?: string;
+
+  @IsOptional()
+  @MaxLength(64)
+  @IsString()
+  number?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'caseId must be a case id (uuid)' })
+  @IsString()
+  caseId?: string;
+
+  @IsOptional()
+  @Matches(LINE_NAME_PATTERN, { message: 'line must be a line name (a-z, 0-9, _)' })
+  @IsString()
+  line?: string;
 }

@@ -13,6 +13,7 @@ import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import {
   AgentPresenceService,
   AgentResyncService,
+  ContactCallbackService,
   ContactLifecycleService,
   ContactTransferService,
   OfferService,
@@ -33,8 +34,10 @@ import { HandshakeLimiter } from '../handshake-limiter';
 import { AgentConnectionCap } from './agent-connection-cap';
 import {
   AgentStatusDto,
+  CallbackScheduleDto,
   CaseHandoverDto,
   ContactCompleteDto,
+  ContactDialDto,
   ContactTransferDto,
   OfferAcceptDto,
   OfferRejectDto,
@@ -96,6 +99,7 @@ export class AgentsGateway
     private readonly resync: AgentResyncService,
     private readonly cases: CaseService,
     private readonly transfers: ContactTransferService,
+    private readonly callbacks: ContactCallbackService,
     private readonly bus: EventBus,
     private readonly handshakes: HandshakeLimiter,
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
@@ -294,6 +298,28 @@ export class AgentsGateway
       acked(() => answerPlain(async () => ({ cases: await this.cases.openCasesOf(agentId()) }))),
     );
     socket.on(
+      'callback:schedule',
+      acked((payload) =>
+        answer(CallbackScheduleDto, payload, async ({ windowStart, dueAt, ...rest }) =>
+          this.callbacks.schedule(agentId(), {
+            ...rest,
+            windowStart: windowStart === undefined ? undefined : new Date(windowStart),
+            dueAt: dueAt === undefined ? undefined : new Date(dueAt),
+          }),
+        ),
+      ),
+    );
+    socket.on(
+      'contact:dial',
+      acked((payload) =>
+        answer(ContactDialDto, payload, async (request) => this.callbacks.dial(agentId(), request)),
+      ),
+    );
+    socket.on(
+      'callbacks:list',
+      acked(() => answerPlain(async () => ({ callbacks: await this.callbacks.openCallbacksOf(agentId()) }))),
+    );
+    socket.on(
       'case:handover',
       acked((payload) =>
         answer(CaseHandoverDto, payload, async ({ caseId, toAgentId }) => ({
@@ -354,6 +380,22 @@ export class AgentsGateway
           mode: event.mode,
           reason: event.reason,
         });
+        return;
+      case 'callback.reminder':
+        this.namespace.to(rooms.agent(event.agentId)).emit('callback:reminder', {
+          callbackId: event.callbackId,
+          contactId: event.contactId,
+          dueAt: event.dueAt,
+        });
+        return;
+      case 'callback.missed':
+        for (const id of event.agentIds)
+          this.namespace.to(rooms.agent(id)).emit('callback:missed', {
+            callbackId: event.callbackId,
+            contactId: event.contactId,
+            line: event.line,
+            ownerId: event.ownerId,
+          });
         return;
       case 'contact.connected':
       case 'case.overdue':

@@ -85,6 +85,13 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
       });
     } else if (event.type === 'case.overdue') {
       this.namespace.emit('case:overdue', { caseId: event.caseId, ownerId: event.ownerId });
+    } else if (event.type === 'callback.missed') {
+      this.namespace.emit('callback:missed', {
+        callbackId: event.callbackId,
+        contactId: event.contactId,
+        line: event.line,
+        ownerId: event.ownerId,
+      });
     } else if (event.type === 'queue.changed' && !this.snapshotTimer && this.namespace.sockets.size > 0) {
       this.snapshotTimer = setTimeout(() => {
         this.snapshotTimer = undefined;
