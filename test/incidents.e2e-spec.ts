@@ -122,6 +122,13 @@ describe('incidents', () => {
       emails: ['mail.customer@example.com'],
       attributes: { node: `N-${block}` },
     });
+    const prefersMail = await admin.createCustomer({
+      name: 'Mail First',
+      phones: [uniquePhone()],
+      emails: ['mail.first@example.com'],
+      attributes: { node: `N-${block}` },
+      noticeChannel: 'email',
+    });
     gateway.failNext(2); // the SMS gateway has a bad moment
     const incident = (
       await admin.request<IncidentView>('POST', '/v1/incidents', {
@@ -130,7 +137,7 @@ describe('incidents', () => {
         affected: { phonePrefixes: [sub], attributes: { node: [`N-${block}`] } },
       })
     ).body;
-    const affected = [...customers.map((c) => c.id), byEmail.id];
+    const affected = [...customers.map((c) => c.id), byEmail.id, prefersMail.id];
     await waitFor(() => noticesOf(incident.id).length >= affected.length, {
       what: 'a notice to every affected customer',
       timeoutMs: 20_000,
@@ -146,6 +153,11 @@ describe('incidents', () => {
     });
     // a customer with a phone number and an e-mail address is texted
     expect(opened.find((n) => n.customerId === byEmail.id)).toMatchObject({ channel: 'sms' });
+    // ... unless they prefer e-mail
+    expect(opened.find((n) => n.customerId === prefersMail.id)).toMatchObject({
+      channel: 'email',
+      to: 'mail.first@example.com',
+    });
     const signed = gateway.received.history.find((c) => (c.body as NoticeBody).incidentId === incident.id)!;
     expect(
       isValidTetherSignature(

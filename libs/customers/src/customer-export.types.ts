@@ -11,6 +11,7 @@ export interface CustomerExport {
     externalRef: string | null;
     /** what incidents are scoped by, e.g. {"area": "north"} */
     attributes: Record<string, string>;
+    noticeChannel: string | null;
     /** @format date-time */
     createdAt: string;
     /** @format date-time */

@@ -99,11 +99,12 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
         known: boolean;
         external_ref: string | null;
         attributes: Record<string, string>;
+        notice_channel: string | null;
         created_at: Date;
         updated_at: Date;
       }>(
         tx,
-        `SELECT id, name, known, external_ref, attributes, created_at, updated_at FROM customers
+        `SELECT id, name, known, external_ref, attributes, notice_channel, created_at, updated_at FROM customers
           WHERE id = $1 AND erased_at IS NULL`,
         [id],
       );
@@ -162,6 +163,7 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
           known: customer.known,
           externalRef: customer.external_ref,
           attributes: customer.attributes,
+          noticeChannel: customer.notice_channel,
           createdAt: customer.created_at.toISOString(),
           updatedAt: customer.updated_at.toISOString(),
         },

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailed } from '@tether/errors';
 import { one, rows, Sql } from '@tether/persistence';
-import { Customer, ContactHistoryEntry, NewCustomer } from './customer.types';
+import { Customer, ContactHistoryEntry, NewCustomer, NoticeChannel } from './customer.types';
 import { normalizeEmail, normalizePhone } from './phone-number';
 
 const HISTORY_LIMIT = 20;
@@ -52,16 +52,29 @@ export class CustomerRepository {
       if (provisional.length > 0) {
         id = provisional[0];
         await tx.query(
-          `UPDATE customers SET name = $2, known = true, external_ref = $3, attributes = $4, updated_at = now()
+          `UPDATE customers SET name = $2, known = true, external_ref = $3, attributes = $4, notice_channel = $5,
+                  updated_at = now()
            WHERE id = $1`,
-          [id, input.name, input.externalRef ?? null, JSON.stringify(input.attributes ?? {})],
+          [
+            id,
+            input.name,
+            input.externalRef ?? null,
+            JSON.stringify(input.attributes ?? {}),
+            input.noticeChannel ?? null,
+          ],
         );
         for (const other of provisional.slice(1)) await this.mergeInto(tx, other, id);
       } else {
         const created = await one<{ id: string }>(
           tx,
-          `INSERT INTO customers (name, known, external_ref, attributes) VALUES ($1, true, $2, $3) RETURNING id`,
-          [input.name, input.externalRef ?? null, JSON.stringify(input.attributes ?? {})],
+          `INSERT INTO customers (name, known, external_ref, attributes, notice_channel)
+           VALUES ($1, true, $2, $3, $4) RETURNING id`,
+          [
+            input.name,
+            input.externalRef ?? null,
+            JSON.stringify(input.attributes ?? {}),
+            input.noticeChannel ?? null,
+          ],
         );
         id = created!.id;
       }
@@ -85,11 +98,13 @@ export class CustomerRepository {
       known: boolean;
       external_ref: string | null;
       attributes: Record<string, string>;
+      notice_channel: NoticeChannel | null;
       created_at: Date;
     }>(
       sql,
       // an erased customer's tombstone is not a customer: its id is never shown as one
-      `SELECT id, name, known, external_ref, attributes, created_at FROM customers WHERE id = $1 AND erased_at IS NULL`,
+      `SELECT id, name, known, external_ref, attributes, notice_channel, created_at FROM customers
+        WHERE id = $1 AND erased_at IS NULL`,
       [id],
     );
     if (!row) return undefined;
@@ -104,6 +119,7 @@ export class CustomerRepository {
       known: row.known,
       externalRef: row.external_ref,
       attributes: row.attributes,
+      noticeChannel: row.notice_channel,
       phones: identities.filter((i) => i.kind === 'phone').map((i) => i.value),
       emails: identities.filter((i) => i.kind === 'email').map((i) => i.value),
       createdAt: row.created_at.toISOString(),

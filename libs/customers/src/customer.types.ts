@@ -18,6 +18,8 @@ export interface Customer {
   externalRef: string | null;
   /** what incidents can be scoped by, e.g. {"area": "north", "node": "N7"} */
   attributes: Record<string, string>;
+  /** how they prefer incident notices: `sms` or `email`; null: text when they have a phone number, else e-mail */
+  noticeChannel: NoticeChannel | null;
   phones: string[];
   emails: string[];
   createdAt: string;
@@ -30,4 +32,8 @@ export interface NewCustomer {
   emails?: string[];
   externalRef?: string;
   attributes?: Record<string, string>;
+  noticeChannel?: NoticeChannel | null;
 }
+
+export const NOTICE_CHANNELS = ['sms', 'email'] as const;
+export type NoticeChannel = (typeof NOTICE_CHANNELS)[number];

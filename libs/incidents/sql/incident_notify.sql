@@ -5,8 +5,8 @@
 -- ('telephony.callback', the same signed, retried delivery as the telephony callbacks), due at most p_per_second per
 -- second from now. Affected here: the incident's customer ids, the holders of a phone number under one of its
 -- prefixes, the customers holding one of its attribute values. (A line-wide incident is announced to its callers;
--- a line has no list of customers to push to.) Channel: SMS to the customer's phone number, else e-mail; a customer
--- with neither is skipped.
+-- a line has no list of customers to push to.) Channel: the customer's preference (customers.notice_channel) when
+-- they have an identity of that kind, else SMS to their phone number, else e-mail; a customer with neither is skipped.
 --
 -- Outcome: the number of affected customers handled (p_limit: call again for the next batch).
 -- Locks: the update's incident row FOR SHARE (an edit waits for the batch); new rows only otherwise.
@@ -50,7 +50,8 @@ BEGIN
            (SELECT ci.value FROM customer_identities ci WHERE ci.customer_id = a.id AND ci.kind = 'phone'
              ORDER BY ci.created_at LIMIT 1) AS phone,
            (SELECT ci.value FROM customer_identities ci WHERE ci.customer_id = a.id AND ci.kind = 'email'
-             ORDER BY ci.created_at LIMIT 1) AS email
+             ORDER BY ci.created_at LIMIT 1) AS email,
+           (SELECT cu.notice_channel FROM customers cu WHERE cu.id = a.id) AS preference
       FROM affected a
      WHERE NOT EXISTS (SELECT 1 FROM incident_notices n WHERE n.update_id = p_update AND n.customer_id = a.id)
      ORDER BY a.id
@@ -67,8 +68,10 @@ BEGIN
       'event', 'customer.notice', 'noticeId', p_update || ':' || r.customer_id, 'customerId', r.customer_id,
       'incidentId', i.id, 'update', u.kind, 'status', u.status,
       'eta', to_char(u.eta AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'channel', CASE WHEN r.phone IS NOT NULL THEN 'sms' ELSE 'email' END,
-      'to', coalesce(r.phone, r.email), 'text', v_text);
+      'channel', CASE WHEN r.preference = 'email' AND r.email IS NOT NULL THEN 'email'
+                      WHEN r.phone IS NOT NULL THEN 'sms' ELSE 'email' END,
+      'to', CASE WHEN r.preference = 'email' AND r.email IS NOT NULL THEN r.email ELSE coalesce(r.phone, r.email) END,
+      'text', v_text);
     INSERT INTO outbound_webhooks (url, event, body) VALUES (p_url, 'customer.notice', v_body)
     RETURNING outbound_webhooks.id INTO v_outbound;
     INSERT INTO incident_notices (update_id, customer_id, incident_id, channel, outbound_id)

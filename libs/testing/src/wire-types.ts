@@ -109,6 +109,7 @@ export interface NewCustomerBody {
   emails?: string[];
   externalRef?: string;
   attributes?: Record<string, string>;
+  noticeChannel?: 'sms' | 'email' | null;
 }
 
 export interface HistoryEntry {

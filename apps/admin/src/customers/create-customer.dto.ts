@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
+  IsIn,
   ArrayNotEmpty,
   IsArray,
   IsDefined,
@@ -11,6 +12,7 @@ import {
   MaxLength,
   registerDecorator,
 } from 'class-validator';
+import { NOTICE_CHANNELS, NoticeChannel } from '@tether/customers';
 
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
@@ -76,4 +78,14 @@ export class CreateCustomerDto {
   @IsOptional()
   @IsStringMap()
   attributes?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    enum: NOTICE_CHANNELS,
+    nullable: true,
+    description:
+      'how they prefer incident notices; default (null): a text message when they have a phone number, else e-mail',
+  })
+  @IsOptional()
+  @IsIn(NOTICE_CHANNELS, { message: `noticeChannel must be one of: ${NOTICE_CHANNELS.join(', ')}` })
+  noticeChannel?: NoticeChannel | null;
 }
