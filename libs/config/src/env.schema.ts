@@ -163,6 +163,40 @@ export class EnvSchema {
   @Max(100000)
   TETHER_NOTIFY_RATE_PER_SECOND?: number;
 
+  /** Twilio Programmable Voice (the adapter at /v1/telephony/twilio/...): the account and its auth token */
+  @IsOptional()
+  @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits' })
+  TWILIO_ACCOUNT_SID?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'TWILIO_AUTH_TOKEN must be at least 16 characters' })
+  TWILIO_AUTH_TOKEN?: string;
+
+  /** Twilio's REST API base (tests point it at a local stand-in) */
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
+    { message: 'TWILIO_API_BASE_URL must be an http(s) URL' },
+  )
+  TWILIO_API_BASE_URL?: string;
+
+  /** the caller id Tether's outbound calls through Twilio show (a number of the account) */
+  @IsOptional()
+  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'TWILIO_CALLER_ID must be an E.164 number' })
+  TWILIO_CALLER_ID?: string;
+
+  /**
+   * The public base URL the telephony platform calls Tether at (a proxy usually sits in front): what Twilio signs;
+   * unset: the request's own scheme, host and path
+   */
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
+    { message: 'TETHER_PUBLIC_URL must be an http(s) URL' },
+  )
+  TETHER_PUBLIC_URL?: string;
+
   /**
    * Retention of personal data: contacts older than this many days lose their caller number, number called, IVR
    * input and notes (a daily durable job); unset: kept.

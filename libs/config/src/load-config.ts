@@ -104,6 +104,16 @@ export function loadConfig(
     telephonyCallbackUrl: parsed.TETHER_TELEPHONY_CALLBACK_URL,
     notifyUrl: parsed.TETHER_NOTIFY_URL,
     notifyRatePerSecond: parsed.TETHER_NOTIFY_RATE_PER_SECOND ?? 50,
+    twilio:
+      parsed.TWILIO_ACCOUNT_SID && parsed.TWILIO_AUTH_TOKEN
+        ? {
+            accountSid: parsed.TWILIO_ACCOUNT_SID,
+            authToken: parsed.TWILIO_AUTH_TOKEN,
+            apiBaseUrl: (parsed.TWILIO_API_BASE_URL ?? 'https://api.twilio.com').replace(/\/+$/, ''),
+            callerId: parsed.TWILIO_CALLER_ID,
+          }
+        : undefined,
+    publicUrl: parsed.TETHER_PUBLIC_URL?.replace(/\/+$/, ''),
     retentionDays: parsed.TETHER_RETENTION_DAYS,
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,

@@ -10,6 +10,10 @@
 -- callback is `contact.transferred` {callId, contactId, fromAgentId, toAgentId} instead, so the platform re-bridges
 -- the call once, through the same outbox.
 --
+-- A contact whose call came through the Twilio adapter (contacts.provider 'twilio') gets its outbox row whatever
+-- p_callback_url is, addressed 'twilio:calls': its delivery updates (or, for a dial, creates) the call through
+-- Twilio's REST API instead of POSTing the JSON.
+--
 -- A contact waiting as a callback (contacts.callback_id) whose customer is no longer on the line (they hung up after
 -- confirming it, callbacks.caller_left_at, or an agent scheduled it) is dialled: the callback becomes 'dialing' (one
 -- more attempt) and the callback is `contact.dial` {callId, contactId, agentId, number, attempt, callbackId}; the
@@ -17,8 +21,8 @@
 -- caller who confirmed a callback but is still on the line is bridged as any caller (the callback 'connected').
 --
 -- Outcomes (outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
---          transfer_mode, case_notice_id, case_owner_id):
---   'accepted'          now connected; callback_id/callback_body set when a callback URL was given; transfer_id,
+--          transfer_mode, case_notice_id, case_owner_id, callback_url):
+--   'accepted'          now connected; callback_id/callback_body/callback_url set when a callback was written; transfer_id,
 --                       transfer_from and transfer_mode set when this completed a transfer; case_notice_id and
 --                       case_owner_id set when the contact's case belongs to someone else, who gets a notice;
 --   'already_accepted'  this agent accepted it before (a repeated accept);
@@ -31,11 +35,12 @@
 --
 -- Until commit c01df81 the function returned no callback_body; CREATE OR REPLACE cannot change a function's result
 -- columns, so a database still holding that version drops it first (the convention in libs/persistence/README.md).
--- Before transfers it returned no transfer_id, before case notices no case_notice_id: the same applies.
+-- Before transfers it returned no transfer_id, before case notices no case_notice_id, before providers no
+-- callback_url: the same applies.
 DO $drop$
 BEGIN
   IF to_regprocedure('tether_accept_offer(uuid, uuid, text)') IS NOT NULL
-     AND pg_get_function_result('tether_accept_offer(uuid, uuid, text)'::regprocedure) NOT LIKE '%case_notice_id%' THEN
+     AND pg_get_function_result('tether_accept_offer(uuid, uuid, text)'::regprocedure) NOT LIKE '%callback_url%' THEN
     DROP FUNCTION tether_accept_offer(uuid, uuid, text);
   END IF;
 END
@@ -44,7 +49,7 @@ $drop$;
 CREATE OR REPLACE FUNCTION tether_accept_offer(p_agent uuid, p_offer uuid, p_callback_url text)
 RETURNS TABLE (outcome text, contact_id uuid, line text, state text, end_reason text, callback_id uuid,
                callback_body jsonb, transfer_id uuid, transfer_from uuid, transfer_mode text,
-               case_notice_id bigint, case_owner_id uuid)
+               case_notice_id bigint, case_owner_id uuid, callback_url text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   o offers%ROWTYPE;
@@ -61,39 +66,41 @@ DECLARE
   t transfers%ROWTYPE;
   b callbacks%ROWTYPE;
   v_callback_of uuid;
+  v_provider text;
+  v_url text;
 BEGIN
   SELECT * INTO o FROM tether_lock_offer(p_offer);
   IF o.id IS NULL OR o.agent_id <> p_agent THEN
     RETURN QUERY SELECT 'not_found'::text, NULL::uuid, NULL::text, NULL::text, NULL::text,
                         NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
-                        NULL::bigint, NULL::uuid;
+                        NULL::bigint, NULL::uuid, NULL::text;
     RETURN;
   END IF;
   IF o.state = 'accepted' THEN
     RETURN QUERY SELECT 'already_accepted'::text, o.contact_id, o.line, o.state, o.end_reason,
                         NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
-                        NULL::bigint, NULL::uuid;
+                        NULL::bigint, NULL::uuid, NULL::text;
     RETURN;
   END IF;
   IF o.state <> 'pending' THEN
     RETURN QUERY SELECT 'ended'::text, o.contact_id, o.line, o.state, o.end_reason,
                         NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
-                        NULL::bigint, NULL::uuid;
+                        NULL::bigint, NULL::uuid, NULL::text;
     RETURN;
   END IF;
   IF o.expires_at <= now() THEN
     RETURN QUERY SELECT 'expired'::text, o.contact_id, o.line, o.state, o.end_reason,
                         NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
-                        NULL::bigint, NULL::uuid;
+                        NULL::bigint, NULL::uuid, NULL::text;
     RETURN;
   END IF;
-  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id, c.case_id, c.callback_id
-    INTO v_status, v_offered_to, v_external, v_channel, v_transfer, v_case, v_callback_of
+  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id, c.case_id, c.callback_id, c.provider
+    INTO v_status, v_offered_to, v_external, v_channel, v_transfer, v_case, v_callback_of, v_provider
     FROM contacts c WHERE c.id = o.contact_id;
   IF v_status <> 'offered' OR v_offered_to IS DISTINCT FROM p_agent THEN
     RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason,
                         NULL::uuid, NULL::jsonb, NULL::uuid, NULL::uuid, NULL::text,
-                        NULL::bigint, NULL::uuid;
+                        NULL::bigint, NULL::uuid, NULL::text;
     RETURN;
   END IF;
 
@@ -121,7 +128,9 @@ BEGIN
            attempts = y.attempts + CASE WHEN y.caller_left_at IS NULL THEN 0 ELSE 1 END, updated_at = now()
      WHERE y.id = v_callback_of AND y.state = 'waiting' RETURNING y.* INTO b;
   END IF;
-  IF p_callback_url IS NOT NULL THEN
+  -- a call that came through Twilio is reached through Twilio's REST API (TelephonyCallbackService, 'twilio:calls')
+  v_url := CASE WHEN v_provider = 'twilio' THEN 'twilio:calls' ELSE p_callback_url END;
+  IF v_url IS NOT NULL THEN
     v_body := CASE WHEN t.id IS NOT NULL
       THEN jsonb_build_object('event', 'contact.transferred', 'callId', v_external, 'contactId', o.contact_id,
                               'fromAgentId', t.from_agent_id, 'toAgentId', p_agent)
@@ -130,12 +139,12 @@ BEGIN
                               'agentId', p_agent, 'number', b.number, 'attempt', b.attempts, 'callbackId', b.id)
       ELSE jsonb_build_object('event', 'contact.connected', 'callId', v_external, 'contactId', o.contact_id,
                               'agentId', p_agent) END;
-    INSERT INTO outbound_webhooks (url, event, body) VALUES (p_callback_url, v_body ->> 'event', v_body)
+    INSERT INTO outbound_webhooks (url, event, body) VALUES (v_url, v_body ->> 'event', v_body)
     RETURNING outbound_webhooks.id INTO v_callback;
     PERFORM tether_schedule_job('telephony.callback', v_callback::text, jsonb_build_object('id', v_callback),
                                 now() + interval '5 seconds');
   END IF;
   RETURN QUERY SELECT 'accepted'::text, o.contact_id, o.line, 'accepted'::text, NULL::text, v_callback, v_body,
-                      t.id, t.from_agent_id, t.mode, v_notice, v_owner;
+                      t.id, t.from_agent_id, t.mode, v_notice, v_owner, CASE WHEN v_callback IS NOT NULL THEN v_url END;
 END
 $fn$;

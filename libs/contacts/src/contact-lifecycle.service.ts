@@ -277,6 +277,46 @@ export class ContactLifecycleService {
     return { remembered: false, view: await this.view(await this.getRow(row.id)) };
   }
 
+  /**
+   * Records which platform a call came through (the Twilio adapter) and the public base URL it called this line app
+   * at, so the accept reaches it through that platform (tether_accept_offer) and calls placed for the contact report
+   * their status back here.
+   */
+  async markProvider(contactId: string, provider: 'twilio', baseUrl: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE contacts SET provider = $2, provider_base_url = $3
+        WHERE id = $1 AND (provider IS DISTINCT FROM $2 OR provider_base_url IS DISTINCT FROM $3)`,
+      [contactId, provider, baseUrl],
+    );
+  }
+
+  /** What a voice menu greets a caller with: their name when known, the subject of the open case they call about. */
+  async callerCard(
+    contactId: string,
+  ): Promise<{ name: string | null; known: boolean; caseSubject: string | null }> {
+    const row = await one<{ name: string | null; known: boolean; case_subject: string | null }>(
+      this.dataSource.manager,
+      `SELECT cu.name, cu.known, k.subject AS case_subject
+         FROM contacts c JOIN customers cu ON cu.id = c.customer_id
+         LEFT JOIN cases k ON k.id = c.case_id AND k.status IN ('open', 'waiting_on_customer')
+        WHERE c.id = $1`,
+      [contactId],
+    );
+    return { name: row?.name ?? null, known: row?.known ?? false, caseSubject: row?.case_subject ?? null };
+  }
+
+  /**
+   * The caller said their call is not about the open case they were asked about: the contact is no longer linked to
+   * it (routed by the line's rules, not to the case's owner). Only while it waits.
+   */
+  async notAboutCase(line: Line, callId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE contacts SET case_id = NULL, routing_trace = routing_trace || $3::jsonb
+        WHERE line = $1 AND channel = 'voice' AND external_id = $2 AND status = 'queued' AND case_id IS NOT NULL`,
+      [line, callId, traceEntry('the caller said the call is not about their open case')],
+    );
+  }
+
   /** The platform reports the call was answered (bridged): recorded, no routing effect. This line's call only. */
   async answered(line: Line, callId: string): Promise<CallView> {
     const row = await this.findByCallId(line, callId);

@@ -13,7 +13,7 @@ import type { AcceptOfferOutcome, RejectOfferOutcome } from './sql-outcomes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACCEPT_OFFER = `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
-  case_notice_id, case_owner_id FROM tether_accept_offer($1, $2, $3)`;
+  case_notice_id, case_owner_id, callback_url FROM tether_accept_offer($1, $2, $3)`;
 /** Due offers expired per sweep statement; a sweep repeats while it finds a full batch. */
 const EXPIRY_BATCH = 100;
 
@@ -72,12 +72,13 @@ export class OfferService {
       transfer_from: string | null;
       case_notice_id: string | null;
       case_owner_id: string | null;
+      callback_url: string | null;
     }>(this.dataSource.manager, ACCEPT_OFFER, [agentId, offerId, this.callbacks.url]);
     if (!result) throw new OfferNoLongerValid('offer not found');
     if (result.outcome === 'already_accepted') return { contactId: result.contact_id! };
     if (result.outcome !== 'accepted') throw new OfferNoLongerValid(describeRefusal(result.outcome, result));
-    if (result.callback_id && result.callback_body)
-      this.callbacks.deliverNow(result.callback_id, this.callbacks.url!, result.callback_body);
+    if (result.callback_id && result.callback_body && result.callback_url)
+      this.callbacks.deliverNow(result.callback_id, result.callback_url, result.callback_body);
     this.logger.log({ offerId, contactId: result.contact_id, agentId }, 'offer accepted');
     if (result.transfer_from) {
       // a transfer completed: its agent is told (and, warm, free again)

@@ -7,6 +7,9 @@ import { AppBaseModule } from '@tether/transport';
 import { LINE, LINE_DEFINITION } from './line.token';
 import { lineWarmUpRequests } from './line-warm-up.requests';
 import { TelephonyCallsController } from './telephony-calls.controller';
+import { TwilioSignatureGuard } from './twilio/twilio-signature.guard';
+import { TwilioVoiceController } from './twilio/twilio-voice.controller';
+import { TwilioVoiceMenu } from './twilio/twilio-voice.menu';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 /**
@@ -26,7 +29,7 @@ export class LineAppModule {
           throttlers: () => [{ name: 'webhook', ttl: 1000, limit: core.config.webhookRateLimitPerSecond }],
         }),
       ],
-      controllers: [TelephonyCallsController],
+      controllers: [TelephonyCallsController, TwilioVoiceController],
       providers: [
         { provide: LINE, useValue: line },
         {
@@ -45,6 +48,8 @@ export class LineAppModule {
           inject: [SecretsService],
         },
         WebhookSignatureGuard,
+        TwilioSignatureGuard,
+        TwilioVoiceMenu,
       ],
     };
   }

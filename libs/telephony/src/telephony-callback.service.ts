@@ -6,6 +6,8 @@ import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { inTransaction, one } from '@tether/persistence';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
 import { postJson } from './post-json';
+import { TWILIO_OUTBOX_URL, TwilioCallDelivery } from './twilio/twilio-call-delivery';
+import { TwilioRestClient } from './twilio/twilio-rest.client';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 
 const JOB_TELEPHONY_CALLBACK = JOB_KINDS.telephonyCallback;
@@ -59,17 +61,29 @@ export type TelephonyCallbackEvent = ContactConnectedEvent | ContactTransferredE
 @Injectable()
 export class TelephonyCallbackService {
   private readonly logger = new Logger(TelephonyCallbackService.name);
+  private readonly twilio?: TwilioCallDelivery;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
     private readonly scheduler: DurableScheduler,
     private readonly secrets: SecretsService,
-  ) {}
+  ) {
+    if (config.twilio)
+      this.twilio = new TwilioCallDelivery(
+        new TwilioRestClient(config.twilio),
+        dataSource.manager,
+        config.twilio.callerId,
+      );
+  }
 
-  /** Where callbacks go; null when none is configured (then none is written). */
+  /**
+   * Where callbacks go: TETHER_TELEPHONY_CALLBACK_URL; else, with Twilio configured, Twilio; null when neither is
+   * (then none is written). A call that came through the Twilio adapter is reached through Twilio whatever this is
+   * (tether_accept_offer).
+   */
   get url(): string | null {
-    return this.config.telephonyCallbackUrl ?? null;
+    return this.config.telephonyCallbackUrl ?? (this.twilio ? TWILIO_OUTBOX_URL : null);
   }
 
   /**
@@ -108,6 +122,10 @@ export class TelephonyCallbackService {
   }
 
   private async post(url: string, body: TelephonyCallbackEvent): Promise<void> {
+    if (url === TWILIO_OUTBOX_URL) {
+      if (!this.twilio) throw new Error('a Twilio call, but Twilio is not configured (TWILIO_ACCOUNT_SID)');
+      return this.twilio.deliver(body);
+    }
     const raw = JSON.stringify(body);
     // signed as the platform signs its webhooks to us: bound to the method and the callback URL's own path and query
     const { pathname, search } = new URL(url);

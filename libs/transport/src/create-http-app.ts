@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createValidationPipe } from './validation.pipe';
 import { JsonBodyPipe } from './json-body.pipe';
 import { DomainExceptionFilter } from './domain-exception.filter';
-import { registerRawJsonParser } from './raw-json-body';
+import { registerFormParser, registerRawJsonParser } from './raw-json-body';
 import { TrustedProxies } from './trusted-proxies';
 
 export interface HttpAppOptions {
@@ -36,6 +36,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     },
   });
   registerRawJsonParser(adapter.getInstance(), options.bodyLimitBytes);
+  registerFormParser(adapter.getInstance(), options.bodyLimitBytes);
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     bufferLogs: true,
     bodyParser: false,

@@ -29,3 +29,21 @@ export function registerRawJsonParser(fastify: FastifyInstance, bodyLimit: numbe
     },
   );
 }
+
+/**
+ * Form-encoded bodies (what Twilio and most telephony platforms post): the exact bytes are kept like JSON's, and the
+ * fields are parsed into a plain object of strings (a repeated field keeps its last value). The adapter's signature
+ * guard checks them before anything reads them.
+ */
+export function registerFormParser(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit },
+    (request: FastifyRequest, body: Buffer, done) => {
+      request.rawBody = body;
+      const fields: Record<string, string> = {};
+      for (const [key, value] of new URLSearchParams(body.toString('utf8'))) fields[key] = value;
+      done(null, fields);
+    },
+  );
+}

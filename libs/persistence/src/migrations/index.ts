@@ -17,6 +17,7 @@ import { Transfers1764001500000 } from './1764001500000-transfers';
 import { Incidents1764001600000 } from './1764001600000-incidents';
 import { Callbacks1764001700000 } from './1764001700000-callbacks';
 import { CustomerNoticeChannel1764001800000 } from './1764001800000-customer-notice-channel';
+import { TelephonyProviders1764001900000 } from './1764001900000-telephony-providers';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -42,4 +43,5 @@ export const MIGRATIONS = [
   Incidents1764001600000,
   Callbacks1764001700000,
   CustomerNoticeChannel1764001800000,
+  TelephonyProviders1764001900000,
 ];
