@@ -135,7 +135,8 @@ describe('Twilio adapter', () => {
   it('the wait URL speaks the position and offers a callback by digit when the wait is long', async () => {
     await floor.rules('sales', { callback: { offerAfterWaitSeconds: 0 } });
     const callSid = newCallSid();
-    await incoming('sales', callSid, uniquePhone());
+    const phone = uniquePhone();
+    await incoming('sales', callSid, phone);
     const wait = await twilioPost('sales', '/v1/telephony/twilio/wait', {
       CallSid: callSid,
       QueuePosition: '1',
@@ -152,6 +153,30 @@ describe('Twilio adapter', () => {
     expect((await floor.line('sales').getCall(callSid)).body).toMatchObject({
       status: 'queued',
       callback: { state: 'waiting', callerLeftAt: expect.any(String) },
+    });
+
+    // the agent who takes it gets the customer called back through Twilio, from the number they called
+    const agent = await floor.agent({ lines: ['sales'] });
+    expect((await agent.accept((await agent.nextOffer()).offerId)).ok).toBe(true);
+    const created = await restApi.received.take({
+      matching: (r) => r.path === `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`,
+    });
+    const fields = new URLSearchParams(created.rawBody);
+    expect(fields.get('To')).toBe(phone);
+    expect(fields.get('From')).toBe('+15550000001');
+    expect(fields.get('Twiml')).toContain(`<Client>${agent.agentId}</Client>`);
+    expect(fields.get('StatusCallback')).toBe(
+      `${tether.urls.sales}/v1/telephony/twilio/status?callId=${callSid}`,
+    );
+    // nobody answers: a failed attempt, the agent is free, the callback waits for its retry
+    const noAnswer = await twilioPost('sales', `/v1/telephony/twilio/status?callId=${callSid}`, {
+      CallSid: newCallSid(),
+      CallStatus: 'no-answer',
+    });
+    expect(noAnswer.status).toBe(204);
+    expect((await floor.line('sales').getCall(callSid)).body).toMatchObject({
+      status: 'queued',
+      callback: { state: 'waiting', attempts: 1, lastResult: 'no_answer' },
     });
   });
 

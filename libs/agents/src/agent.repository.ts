@@ -18,12 +18,13 @@ interface AgentRow {
   connected: boolean;
   deputy_id: string | null;
   team: string | null;
+  voice_endpoint: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const SELECT_AGENT = `
-  SELECT a.id, a.name, a.lines, a.skills, a.capacity, a.deputy_id, a.team, a.created_at, a.updated_at,
+  SELECT a.id, a.name, a.lines, a.skills, a.capacity, a.deputy_id, a.team, a.voice_endpoint, a.created_at, a.updated_at,
          p.state, p.state_since,
          EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = a.id) AS connected
   FROM agents a JOIN agent_presence p ON p.agent_id = a.id
@@ -39,6 +40,7 @@ function toAgent(row: AgentRow): Agent {
     presence: { state: row.state, connected: row.connected, since: row.state_since.toISOString() },
     deputyId: row.deputy_id,
     team: row.team,
+    voiceEndpoint: row.voice_endpoint,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -63,7 +65,8 @@ export class AgentRepository {
     const id = await this.dataSource.transaction(async (tx) => {
       const created = await one<{ id: string }>(
         tx,
-        `INSERT INTO agents (name, lines, skills, capacity, deputy_id, team) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        `INSERT INTO agents (name, lines, skills, capacity, deputy_id, team, voice_endpoint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
         [
           input.name,
           [...new Set(input.lines)],
@@ -71,6 +74,7 @@ export class AgentRepository {
           JSON.stringify(capacity),
           input.deputyId ?? null,
           input.team ?? null,
+          input.voiceEndpoint ?? null,
         ],
       );
       await tx.query(`INSERT INTO agent_presence (agent_id) VALUES ($1)`, [created!.id]);
@@ -130,7 +134,7 @@ export class AgentRepository {
     await this.dataSource.transaction(async (tx) => {
       await tx.query(
         `UPDATE agents SET name = $2, lines = $3, skills = $4, capacity = $5, deputy_id = $6, team = $7,
-                updated_at = now() WHERE id = $1`,
+                voice_endpoint = $8, updated_at = now() WHERE id = $1`,
         [
           id,
           changes.name ?? current.name,
@@ -139,6 +143,7 @@ export class AgentRepository {
           JSON.stringify(changes.capacity ?? current.capacity),
           changes.deputyId === undefined ? current.deputyId : changes.deputyId,
           changes.team === undefined ? current.team : changes.team,
+          changes.voiceEndpoint === undefined ? current.voiceEndpoint : changes.voiceEndpoint,
         ],
       );
       if (changes.capacity) await this.syncSlots(tx, id, changes.capacity);

@@ -11,6 +11,11 @@ export interface Agent {
   deputyId: string | null;
   /** the agent's team, or null: a case's team takes its customers after the owner's deputy */
   team: string | null;
+  /**
+   * where a telephony platform that dials agents itself (Twilio) bridges their calls: `client:<identity>` or
+   * `sip:<uri>`; null: the Client identity is the agent's id
+   */
+  voiceEndpoint: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -22,6 +27,7 @@ export interface NewAgent {
   capacity?: Partial<Record<Channel, number>>;
   deputyId?: string | null;
   team?: string | null;
+  voiceEndpoint?: string | null;
 }
 
 export type AgentChanges = Partial<NewAgent>;

@@ -72,4 +72,17 @@ export class CreateAgentDto {
   })
   @IsString()
   team?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'client:alice',
+    nullable: true,
+    description:
+      'where Twilio bridges this agent’s calls: `client:<identity>` (Twilio Client / Voice SDK) or `sip:<uri>`; default (null): the Client identity is the agent’s id',
+  })
+  @IsOptional()
+  @Matches(/^(client:[A-Za-z0-9_.@-]{1,120}|sip:[^\s<>"]{3,250})$/, {
+    message: 'voiceEndpoint must be client:<identity> (letters, digits, _ . @ -) or sip:<uri>',
+  })
+  @IsString()
+  voiceEndpoint?: string | null;
 }

@@ -15,7 +15,7 @@ export function twilioStatusUrl(baseUrl: string, callId: string): string {
  * Delivers an outbox callback to Twilio instead of POSTing the JSON: `contact.connected` and `contact.transferred`
  * update the live call with TwiML that dials the (new) agent's endpoint; `contact.dial` creates a call to the
  * customer that dials the agent once answered, reporting its status to the line app Twilio first called
- * (`contacts.provider_base_url`), from `TWILIO_CALLER_ID` or else the number the customer called.
+ * (`contacts.provider_base_url`), from `TWILIO_CALLER_ID`, else (a callback) the number the customer called.
  */
 export class TwilioCallDelivery {
   constructor(
@@ -36,12 +36,15 @@ export class TwilioCallDelivery {
       await this.rest.updateCall(body.callId, twiml);
       return;
     }
-    const contact = await one<{ to_address: string | null; provider_base_url: string | null }>(
-      this.sql,
-      `SELECT to_address, provider_base_url FROM contacts WHERE id = $1`,
-      [body.contactId],
-    );
-    const from = this.callerId ?? contact?.to_address;
+    const contact = await one<{
+      to_address: string | null;
+      provider_base_url: string | null;
+      direction: string;
+    }>(this.sql, `SELECT to_address, provider_base_url, direction FROM contacts WHERE id = $1`, [
+      body.contactId,
+    ]);
+    // a customer called back sees the number they called, unless the account has its own caller id
+    const from = this.callerId ?? (contact?.direction === 'inbound' ? contact.to_address : null);
     if (!from) throw new Error('no caller id for the call: set TWILIO_CALLER_ID');
     await this.rest.createCall({
       to: body.number,
