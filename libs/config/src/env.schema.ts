@@ -163,6 +163,22 @@ export class EnvSchema {
   @Max(100000)
   TETHER_NOTIFY_RATE_PER_SECOND?: number;
 
+  /** where agents' replies on messaging channels are POSTed (signed like the telephony callbacks) */
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
+    { message: 'TETHER_CHANNEL_URL must be an http(s) URL' },
+  )
+  TETHER_CHANNEL_URL?: string;
+
+  /** a conversation with no message for this long ends its contact */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(30 * 86_400)
+  TETHER_CONVERSATION_IDLE_SECONDS?: number;
+
   /** Twilio Programmable Voice (the adapter at /v1/telephony/twilio/...): the account and its auth token */
   @IsOptional()
   @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits' })

@@ -104,6 +104,8 @@ export function loadConfig(
     telephonyCallbackUrl: parsed.TETHER_TELEPHONY_CALLBACK_URL,
     notifyUrl: parsed.TETHER_NOTIFY_URL,
     notifyRatePerSecond: parsed.TETHER_NOTIFY_RATE_PER_SECOND ?? 50,
+    channelUrl: parsed.TETHER_CHANNEL_URL,
+    conversationIdleSeconds: parsed.TETHER_CONVERSATION_IDLE_SECONDS ?? 1800,
     twilio:
       parsed.TWILIO_ACCOUNT_SID && parsed.TWILIO_AUTH_TOKEN
         ? {

@@ -44,6 +44,10 @@ export interface TetherConfig {
   notifyUrl?: string;
   /** customer notices sent per second at most (each update's notices are spread out at this rate) */
   notifyRatePerSecond: number;
+  /** where agents' replies on messaging channels are POSTed; unset: stored, not delivered */
+  channelUrl?: string;
+  /** a conversation idle this long (no message either way) ends its contact */
+  conversationIdleSeconds: number;
   /** Twilio Programmable Voice: set when TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are */
   twilio?: { accountSid: string; authToken: string; apiBaseUrl: string; callerId?: string };
   /** what the telephony platform calls Tether at, when a proxy fronts it (TETHER_PUBLIC_URL) */

@@ -1,7 +1,8 @@
 -- tether_erase_customer_contacts(p_customer, p_into): erases the personal data on every contact of a customer who
 -- asked to be forgotten (CustomerPrivacyService.erase, libs/customers, in its transaction) and moves the contacts to
 -- p_into, the customer's anonymous tombstone. Personal data: the caller's number (from_address), the number called
--- (to_address), what the IVR collected (ivr: digits, intent, language) and the agent's notes; all nulled, and
+-- (to_address), what the IVR collected (ivr: digits, intent, language), the agent's notes and the texts and
+-- attachments of the contacts' messages; all nulled, and
 -- erased_at set (the CHECK contacts_erased_holds_no_personal_data keeps them null). What stays are the figures: line,
 -- channel, status, times, resolution, agent, the routing trace (ids and skill names only, never a number or a note)
 -- and the platform's call id (so a late duplicate of the call's webhook stays a duplicate instead of creating the
@@ -30,6 +31,9 @@ BEGIN
     RETURN QUERY SELECT v_live, 0;
     RETURN;
   END IF;
+  -- what they wrote and attached on messaging channels goes too
+  UPDATE messages m SET text = NULL, attachments = '[]'::jsonb
+    FROM contacts c WHERE m.contact_id = c.id AND c.customer_id = p_customer;
   UPDATE contacts c SET customer_id = p_into, from_address = NULL, to_address = NULL, ivr = NULL, notes = NULL,
          erased_at = coalesce(c.erased_at, now())
    WHERE c.customer_id = p_customer;

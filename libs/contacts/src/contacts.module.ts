@@ -9,6 +9,7 @@ import { AgentRosterService } from './agent-roster.service';
 import { AgentResyncService } from './agent-resync.service';
 import { ContactCallbackService } from './contact-callback.service';
 import { ContactDispatcher } from './contact-dispatcher.service';
+import { ContactMessagingService } from './contact-messaging.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
 import { ContactTransferService } from './contact-transfer.service';
 import { ContactsWarmUp } from './contacts-warm-up.service';
@@ -30,6 +31,7 @@ export const CONTACTS_SERVICES = [
   ContactLifecycleService,
   ContactTransferService,
   ContactCallbackService,
+  ContactMessagingService,
   AgentPresenceService,
   AgentResyncService,
   QueueSnapshotService,

@@ -7,6 +7,7 @@ export * from './offer-payload.builder';
 export * from './contact-lifecycle.service';
 export * from './contact-transfer.service';
 export * from './contact-callback.service';
+export * from './contact-messaging.service';
 export * from './agent-presence.service';
 export * from './agent-roster.service';
 export * from './agent-resync.service';

@@ -6,6 +6,7 @@ import { maskPhone } from '@tether/observability';
 import { rows, Sql } from '@tether/persistence';
 import type {
   CaseStory,
+  ConversationMessageCard,
   CustomerCard,
   IncidentCard,
   OfferCallbackCard,
@@ -38,7 +39,12 @@ export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.ex
             'dueAt', to_char(b.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'attempts', b.attempts,
             'callerLeft', b.caller_left_at IS NOT NULL, 'note', b.note,
             'missedAt', to_char(b.missed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-     FROM callbacks b WHERE b.id = c.callback_id) AS callback_card`;
+     FROM callbacks b WHERE b.id = c.callback_id) AS callback_card,
+  CASE WHEN c.channel = 'voice' THEN '[]'::json ELSE coalesce((
+    SELECT json_agg(json_build_object('id', m.id, 'seq', m.seq, 'direction', m.direction, 'agentId', m.agent_id,
+             'text', m.text, 'attachments', m.attachments,
+             'at', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY m.seq)
+      FROM (SELECT * FROM messages WHERE contact_id = c.id ORDER BY seq DESC LIMIT 20) m), '[]'::json) END AS messages`;
 
 export interface ContactCardRow {
   contact_id: string;
@@ -65,6 +71,7 @@ export interface ContactCardRow {
   direction: 'inbound' | 'outbound';
   /** the callback the contact waits as, if any */
   callback_card: OfferCallbackCard | null;
+  messages: ConversationMessageCard[];
 }
 
 /** The columns an offer's payload is built from. */
@@ -96,6 +103,7 @@ export function contactCardFrom(row: ContactCardRow): {
       announcement: row.announcement,
       direction: row.direction,
       callback: row.callback_card,
+      messages: row.messages,
     },
     customer: {
       id: row.customer_id,

@@ -29,6 +29,8 @@ export const SQL_OUTCOMES = {
   tether_outbound_contact: ['created', 'no_customer', 'case_not_found', 'no_number', 'busy'],
   /** libs/contacts/sql/dial_result.sql */
   tether_dial_result: ['retry', 'ended', 'not_dialing'],
+  /** libs/contacts/sql/receive_message.sql */
+  tether_receive_message: ['created', 'appended', 'duplicate', 'stale_rules'],
 } as const;
 
 export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];
@@ -41,3 +43,4 @@ export type ReturnTransferOutcome = (typeof SQL_OUTCOMES.tether_return_transfer)
 export type ConfirmCallbackOutcome = (typeof SQL_OUTCOMES.tether_confirm_callback)[number];
 export type OutboundContactOutcome = (typeof SQL_OUTCOMES.tether_outbound_contact)[number];
 export type DialResultOutcome = (typeof SQL_OUTCOMES.tether_dial_result)[number];
+export type ReceiveMessageOutcome = (typeof SQL_OUTCOMES.tether_receive_message)[number];

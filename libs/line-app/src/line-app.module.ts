@@ -6,6 +6,7 @@ import { APP_DEFAULT_PORT, APP_WARM_UP_REQUESTS, type TetherCore } from '@tether
 import { AppBaseModule } from '@tether/transport';
 import { LINE, LINE_DEFINITION } from './line.token';
 import { lineWarmUpRequests } from './line-warm-up.requests';
+import { MessagesController } from './messages.controller';
 import { TelephonyCallsController } from './telephony-calls.controller';
 import { TwilioSignatureGuard } from './twilio/twilio-signature.guard';
 import { TwilioVoiceController } from './twilio/twilio-voice.controller';
@@ -29,7 +30,7 @@ export class LineAppModule {
           throttlers: () => [{ name: 'webhook', ttl: 1000, limit: core.config.webhookRateLimitPerSecond }],
         }),
       ],
-      controllers: [TelephonyCallsController, TwilioVoiceController],
+      controllers: [TelephonyCallsController, TwilioVoiceController, MessagesController],
       providers: [
         { provide: LINE, useValue: line },
         {

@@ -1,7 +1,12 @@
 import type { Channel, Line, PresenceState } from '@tether/routing';
 import type { CaseNotice, CaseStory, CaseSummary, CaseUpdateReason } from './case-payloads';
 import type { CallbackListing, CallbackMissedPayload, CallbackReminderPayload } from './callback-payloads';
-import type { ConnectedContactPayload, OfferPayload, OfferRevokeReason } from './tether-events';
+import type {
+  ConnectedContactPayload,
+  ConversationMessagePayload,
+  OfferPayload,
+  OfferRevokeReason,
+} from './tether-events';
 
 /*
  * The client-facing socket.io events of the /agents namespace, both directions: docs/contract.md's fixed names and
@@ -140,6 +145,13 @@ export interface ContactDialPayload {
 }
 export type ContactDialAck = { ok: true; contactId: string; callId: string; line: Line } | AckError;
 
+/** A reply on a messaging contact the agent holds (chat, e-mail, messenger, social). */
+export interface MessageSendPayload {
+  contactId: string;
+  text: string;
+}
+export type MessageSendAck = { ok: true; messageId: string; seq: number } | AckError;
+
 /** Extension: the agent's own open callbacks. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface CallbacksListPayload {}
@@ -176,6 +188,11 @@ export interface AgentClientEvents {
   'contact:dial': { payload: ContactDialPayload; ack: ContactDialAck };
   /** extension: the callbacks this agent owns that are still to be made, soonest due first */
   'callbacks:list': { payload: CallbacksListPayload; ack: CallbacksListAck };
+  /**
+   * extension: reply on a messaging contact the agent holds; acked once stored, then delivered to the platform
+   * (TETHER_CHANNEL_URL) in the conversation's order
+   */
+  'message:send': { payload: MessageSendPayload; ack: MessageSendAck };
 }
 
 export type AgentClientEvent = keyof AgentClientEvents;
@@ -250,6 +267,8 @@ export interface AgentServerEvents {
    * it"), sent at once when they are connected, else on their next connect; each notice is sent once
    */
   'case:notice': CaseNotice;
+  /** extension: the customer wrote again on a messaging contact this agent holds */
+  message: ConversationMessagePayload;
   /** extension: a callback this agent owns is due soon (the line's `callback.reminderSeconds` before) */
   'callback:reminder': CallbackReminderPayload;
   /**

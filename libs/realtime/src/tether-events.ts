@@ -68,6 +68,26 @@ export interface OfferContact {
    * null
    */
   callback: OfferCallbackCard | null;
+  /** a messaging contact's conversation so far (the last 20 messages, oldest first); empty for a call */
+  messages: ConversationMessageCard[];
+}
+
+/** One message of a conversation (chat, e-mail, messenger, social), as the agent sees it. */
+export interface ConversationMessageCard {
+  id: string;
+  seq: number;
+  /** `in` from the customer, `out` an agent's reply */
+  direction: 'in' | 'out';
+  agentId: string | null;
+  text: string | null;
+  attachments: unknown[];
+  /** @format date-time */
+  at: string;
+}
+
+/** A customer's new message on a contact the agent holds. */
+export interface ConversationMessagePayload extends ConversationMessageCard {
+  contactId: string;
 }
 
 /** A callback as the agent offered it sees it. */
@@ -132,7 +152,8 @@ export type OfferRevokeReason =
   | 'agent_offline'
   | 'agent_removed'
   | 'transfer_returned'
-  | 'callback_cancelled';
+  | 'callback_cancelled'
+  | 'conversation_idle';
 
 /**
  * Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. They cross
@@ -170,6 +191,8 @@ export type TetherEvent =
     }
   /** a case passed its due time still open: supervisors are told */
   | { type: 'case.overdue'; caseId: string; ownerId: string | null }
+  /** a customer's message joined a conversation this agent holds: their gateway reads and sends it */
+  | { type: 'message.received'; agentId: string; contactId: string; messageId: string }
   /** a callback is due soon and still waiting: its owner is reminded */
   | { type: 'callback.reminder'; agentId: string; callbackId: string; contactId: string; dueAt: string }
   /**

@@ -15,14 +15,14 @@ describe('mergeRoutingRules', () => {
     const rules = mergeRoutingRules({ sticky: { waitSeconds: 45 }, offerTimeoutSeconds: 15 });
     expect(rules).toEqual({
       ...DEFAULT_ROUTING_RULES,
-      sticky: { enabled: true, waitSeconds: 45, horizonDays: 30 },
+      sticky: { enabled: true, waitSeconds: 45, horizonDays: 30, acrossChannels: false },
       offerTimeoutSeconds: 15,
     });
   });
 
   it('treats undefined fields as absent but keeps explicit zeros and false', () => {
     const rules = mergeRoutingRules({ sticky: { enabled: false, waitSeconds: 0 }, wrapUpSeconds: undefined });
-    expect(rules.sticky).toEqual({ enabled: false, waitSeconds: 0, horizonDays: 30 });
+    expect(rules.sticky).toEqual({ enabled: false, waitSeconds: 0, horizonDays: 30, acrossChannels: false });
     expect(rules.wrapUpSeconds).toBe(DEFAULT_ROUTING_RULES.wrapUpSeconds);
   });
 

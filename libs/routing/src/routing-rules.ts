@@ -27,6 +27,7 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
       enabled: patch?.sticky?.enabled ?? defaults.sticky.enabled,
       waitSeconds: patch?.sticky?.waitSeconds ?? defaults.sticky.waitSeconds,
       horizonDays: patch?.sticky?.horizonDays ?? defaults.sticky.horizonDays,
+      acrossChannels: patch?.sticky?.acrossChannels ?? defaults.sticky.acrossChannels,
     },
     offerTimeoutSeconds: patch?.offerTimeoutSeconds ?? defaults.offerTimeoutSeconds,
     wrapUpSeconds: patch?.wrapUpSeconds ?? defaults.wrapUpSeconds,

@@ -6,7 +6,7 @@
  */
 export type Line = string;
 
-export const CHANNELS = ['voice', 'chat', 'email', 'messenger'] as const;
+export const CHANNELS = ['voice', 'chat', 'email', 'messenger', 'social'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const PRESENCE_STATES = ['available', 'away', 'offline'] as const;
@@ -38,6 +38,11 @@ export interface RoutingRules {
     waitSeconds: number;
     /** how far back the "last agent" may be; older history does not make a contact sticky */
     horizonDays: number;
+    /**
+     * whether the last agent of any channel counts for a message contact (a chat goes to the customer's last voice
+     * agent); false: only the last agent of the same channel. Calls count the last agent of any channel.
+     */
+    acrossChannels: boolean;
   };
   offerTimeoutSeconds: number;
   wrapUpSeconds: number;
@@ -65,7 +70,7 @@ export interface CallbackPolicy {
 }
 
 export const DEFAULT_ROUTING_RULES: RoutingRules = {
-  sticky: { enabled: true, waitSeconds: 30, horizonDays: 30 },
+  sticky: { enabled: true, waitSeconds: 30, horizonDays: 30, acrossChannels: false },
   offerTimeoutSeconds: 20,
   wrapUpSeconds: 0,
   intents: {},

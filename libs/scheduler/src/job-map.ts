@@ -31,6 +31,10 @@ export interface JobPayloads {
   'callback.remind': { callbackId: string };
   /** A callback's due time: still unmade, it is missed and escalated (libs/contacts, callbacks). */
   'callback.due': { callbackId: string };
+  /** Deliver an agent's pending replies of one conversation, in order, to TETHER_CHANNEL_URL (libs/contacts). */
+  'channel.deliver': { contactId: string };
+  /** A conversation's idle timeout: ended unless a message came meanwhile (libs/contacts, messaging). */
+  'conversation.idle': { contactId: string };
 }
 
 export type JobKind = keyof JobPayloads;

@@ -1,3 +1,4 @@
+export * from './post-json';
 export * from './webhook-signature';
 export * from './telephony-callback.service';
 export * from './telephony.module';

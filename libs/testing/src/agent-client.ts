@@ -10,6 +10,7 @@ import type {
   CaseHandoverAck,
   ContactDialAck,
   ContactDialPayload,
+  MessageSendAck,
   ContactTransferAck,
   ContactTransferPayload,
   CasesListAck,
@@ -55,6 +56,8 @@ export class AgentClient {
   readonly transferred: EventBuffer<AgentServerEvents['contact:transferred']>;
   /** `contact:transfer-returned`: a contact this agent transferred came back */
   readonly transferReturned: EventBuffer<AgentServerEvents['contact:transfer-returned']>;
+  /** `message`: the customer wrote again on a messaging contact this agent holds */
+  readonly messages: EventBuffer<AgentServerEvents['message']>;
   /** `callback:reminder`: a callback this agent owns is due soon */
   readonly callbackReminders: EventBuffer<AgentServerEvents['callback:reminder']>;
   /** `callback:missed`: a callback of theirs or their team's passed its due time */
@@ -85,6 +88,7 @@ export class AgentClient {
     this.notices = new EventBuffer(`case:notice for ${who}`);
     this.transferred = new EventBuffer(`contact:transferred for ${who}`);
     this.transferReturned = new EventBuffer(`contact:transfer-returned for ${who}`);
+    this.messages = new EventBuffer(`message for ${who}`);
     this.callbackReminders = new EventBuffer(`callback:reminder for ${who}`);
     this.callbacksMissed = new EventBuffer(`callback:missed for ${who}`);
     this.socket = io(`${gatewayUrl}/agents`, {
@@ -106,6 +110,7 @@ export class AgentClient {
     this.socket.on('case:notice', (payload) => this.notices.push(payload));
     this.socket.on('contact:transferred', (payload) => this.transferred.push(payload));
     this.socket.on('contact:transfer-returned', (payload) => this.transferReturned.push(payload));
+    this.socket.on('message', (payload) => this.messages.push(payload));
     this.socket.on('callback:reminder', (payload) => this.callbackReminders.push(payload));
     this.socket.on('callback:missed', (payload) => this.callbacksMissed.push(payload));
     this.closed = new Promise((resolve) => this.socket.once('disconnect', (reason) => resolve(reason)));
@@ -207,6 +212,10 @@ export class AgentClient {
 
   dial(payload: ContactDialPayload): Promise<ContactDialAck> {
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('contact:dial', payload);
+  }
+
+  sendMessage(contactId: string, text: string): Promise<MessageSendAck> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:send', { contactId, text });
   }
 
   listCallbacks(): Promise<CallbacksListAck> {

@@ -1,6 +1,6 @@
 import { httpJson, type HttpResponse } from './http-json';
 import { legacyTetherSignature, tetherSignature } from './tether-signature';
-import type { CallView, HangupAnswer, StartCallBody } from './wire-types';
+import type { CallView, HangupAnswer, MessageAnswer, StartCallBody } from './wire-types';
 
 /**
  * How to sign a request: `valid` (v2, over method, path and body); `bad` (HMAC with another secret); `stale` /
@@ -61,6 +61,11 @@ export class TelephonyClient {
   /** 200 with the call, or 202 when this line has not seen the call yet (the hang-up is remembered). */
   hangup(callId: string, options: TelephonyRequestOptions = {}): Promise<HttpResponse<HangupAnswer>> {
     return this.send('POST', eventsPath(callId), JSON.stringify({ type: 'hangup' }), options);
+  }
+
+  /** A messaging platform posts a customer's message (POST /v1/messages). */
+  postMessage(body: unknown, options: TelephonyRequestOptions = {}): Promise<HttpResponse<MessageAnswer>> {
+    return this.send('POST', '/v1/messages', JSON.stringify(body), options);
   }
 
   /** The caller confirmed a callback (`{}` keeps their place; a window asks for a time). */

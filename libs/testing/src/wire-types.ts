@@ -170,7 +170,7 @@ export interface IntentRule {
 
 /** GET|PUT /v1/lines/{line}/routing */
 export interface RoutingRules {
-  sticky: { enabled: boolean; waitSeconds: number; horizonDays?: number };
+  sticky: { enabled: boolean; waitSeconds: number; horizonDays?: number; acrossChannels?: boolean };
   offerTimeoutSeconds: number;
   wrapUpSeconds: number;
   intents?: Record<string, IntentRule>;
@@ -204,3 +204,10 @@ export type CaseView = CaseUpdatedEvent['case'];
 
 /** What any agent event's ack answers (each event's own ack type is in AgentClientEvents). */
 export type AckResponse = ({ ok: true } & Record<string, unknown>) | AckError;
+
+/** The answer of POST /v1/messages on a line app. */
+export interface MessageAnswer {
+  contactId: string;
+  status: ContactStatus;
+  customer: { id: string; known: boolean };
+}

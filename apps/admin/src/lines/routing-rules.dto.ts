@@ -37,6 +37,15 @@ export class StickyRulesDto {
   @Min(1)
   @IsInt()
   horizonDays?: number;
+
+  @ApiPropertyOptional({
+    example: false,
+    description:
+      'a message contact (chat, e-mail, messenger, social) goes to the customer’s last agent of any channel; default false: of the same channel',
+  })
+  @IsOptional()
+  @IsBoolean()
+  acrossChannels?: boolean;
 }
 
 /** A line's callback policy; every field optional (defaults in the description). */

@@ -20,6 +20,7 @@ import type {
   CallbackSchedulePayload,
   CaseHandoverPayload,
   ContactDialPayload,
+  MessageSendPayload,
   ContactTransferPayload,
   ContactCompletePayload,
   OfferAcceptPayload,
@@ -195,4 +196,17 @@ export class ContactDialDto implements ContactDialPayload {
   @Matches(LINE_NAME_PATTERN, { message: 'line must be a line name (a-z, 0-9, _)' })
   @IsString()
   line?: string;
+}
+
+export class MessageSendDto implements MessageSendPayload {
+  @IsDefined()
+  @IsUUID('all', { message: 'contactId must be a contact id (uuid)' })
+  @IsString()
+  contactId: string;
+
+  @IsDefined()
+  @MaxLength(20_000)
+  @IsNotEmpty()
+  @IsString()
+  text: string;
 }

@@ -15,6 +15,7 @@ import {
   AgentResyncService,
   ContactCallbackService,
   ContactLifecycleService,
+  ContactMessagingService,
   ContactTransferService,
   OfferService,
   QueueSnapshotService,
@@ -39,6 +40,7 @@ import {
   ContactCompleteDto,
   ContactDialDto,
   ContactTransferDto,
+  MessageSendDto,
   OfferAcceptDto,
   OfferRejectDto,
 } from './agent-events.dto';
@@ -100,6 +102,7 @@ export class AgentsGateway
     private readonly cases: CaseService,
     private readonly transfers: ContactTransferService,
     private readonly callbacks: ContactCallbackService,
+    private readonly messaging: ContactMessagingService,
     private readonly bus: EventBus,
     private readonly handshakes: HandshakeLimiter,
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
@@ -316,6 +319,14 @@ export class AgentsGateway
       ),
     );
     socket.on(
+      'message:send',
+      acked((payload) =>
+        answer(MessageSendDto, payload, async ({ contactId, text }) =>
+          this.messaging.send(agentId(), contactId, text),
+        ),
+      ),
+    );
+    socket.on(
       'callbacks:list',
       acked(() => answerPlain(async () => ({ callbacks: await this.callbacks.openCallbacksOf(agentId()) }))),
     );
@@ -381,6 +392,9 @@ export class AgentsGateway
           reason: event.reason,
         });
         return;
+      case 'message.received':
+        if (this.socketsOf(event.agentId).length > 0) void this.sendMessage(event.agentId, event.messageId);
+        return;
       case 'callback.reminder':
         this.namespace.to(rooms.agent(event.agentId)).emit('callback:reminder', {
           callbackId: event.callbackId,
@@ -400,6 +414,16 @@ export class AgentsGateway
       case 'contact.connected':
       case 'case.overdue':
         return;
+    }
+  }
+
+  /** A customer's new message, read here (the bus carries ids only), to the agent's sockets on this gateway. */
+  private async sendMessage(agentId: string, messageId: string): Promise<void> {
+    try {
+      const message = await this.messaging.message(messageId);
+      if (message) this.namespace.to(rooms.agent(agentId)).emit('message', message);
+    } catch (error) {
+      this.logger.warn(`message not sent: ${(error as Error).message}`);
     }
   }
 

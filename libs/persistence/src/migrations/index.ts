@@ -18,6 +18,7 @@ import { Incidents1764001600000 } from './1764001600000-incidents';
 import { Callbacks1764001700000 } from './1764001700000-callbacks';
 import { CustomerNoticeChannel1764001800000 } from './1764001800000-customer-notice-channel';
 import { TelephonyProviders1764001900000 } from './1764001900000-telephony-providers';
+import { Messages1764001950000 } from './1764001950000-messages';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   Callbacks1764001700000,
   CustomerNoticeChannel1764001800000,
   TelephonyProviders1764001900000,
+  Messages1764001950000,
 ];

@@ -1,0 +1,370 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { SecretsService } from '@tether/auth';
+import { TETHER_CONFIG, TetherConfig } from '@tether/config';
+import { normalizeEmail, normalizePhone } from '@tether/customers';
+import { ValidationFailed } from '@tether/errors';
+import { inTransaction, one, rows } from '@tether/persistence';
+import { EventBus } from '@tether/realtime';
+import { Channel, Line, requiredSkillsFor } from '@tether/routing';
+import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
+import { SIGNATURE_HEADER, postJson, signatureHeader } from '@tether/telephony';
+import { ContactDispatcher } from './contact-dispatcher.service';
+import { ContactNotAssignedToAgent } from './contact.errors';
+import { LineRoutingRepository } from './line-routing.repository';
+import { releaseSlot } from './slot-release';
+import type { ReceiveMessageOutcome } from './sql-outcomes';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DELIVERY_TIMEOUT_MS = 4_000;
+
+export const MESSAGE_CHANNELS = ['chat', 'email', 'messenger', 'social'] as const;
+export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
+
+/** A message as the platform posts it (POST /v1/messages on a line app). */
+export interface IncomingMessage {
+  channel: MessageChannel;
+  conversationId: string;
+  messageId: string;
+  from: { phone?: string; email?: string; handle?: string };
+  text: string;
+  attachments?: { url: string; name?: string; contentType?: string }[];
+}
+
+/** One message of a conversation, as agents see it. */
+export interface ConversationMessage {
+  id: string;
+  seq: number;
+  direction: 'in' | 'out';
+  agentId: string | null;
+  text: string | null;
+  attachments: unknown[];
+  /** @format date-time */
+  at: string;
+}
+
+/**
+ * Contacts on messaging channels (chat, e-mail, messenger, social). A conversation's first message opens a contact
+ * routed by the same engine as a call (`tether_receive_message`); later messages join it and reach the agent who
+ * holds it (`message` on their socket); the agent replies (`message:send`), and the replies of a conversation are
+ * delivered to TETHER_CHANNEL_URL one at a time in order (`channel.deliver`: a reply is sent only once the one
+ * before it was accepted, and marked delivered in the same statement that picks the next). A conversation with no
+ * message for TETHER_CONVERSATION_IDLE_SECONDS ends its contact (`conversation.idle`).
+ */
+@Injectable()
+export class ContactMessagingService {
+  private readonly logger = new Logger(ContactMessagingService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
+    private readonly rules: LineRoutingRepository,
+    private readonly dispatcher: ContactDispatcher,
+    private readonly scheduler: DurableScheduler,
+    private readonly secrets: SecretsService,
+    private readonly bus: EventBus,
+  ) {}
+
+  async receive(
+    line: Line,
+    message: IncomingMessage,
+  ): Promise<{
+    created: boolean;
+    contactId: string;
+    status: string;
+    customer: { id: string; known: boolean };
+  }> {
+    const from = this.sender(message.from);
+    let rules = await this.rules.cached(line);
+    for (let attempt = 1; ; attempt++) {
+      const { skills, priority } = requiredSkillsFor(rules, undefined);
+      const row = await one<{
+        outcome: ReceiveMessageOutcome;
+        contact_id: string | null;
+        message_id: string | null;
+        seq: number | null;
+        status: string | null;
+        agent_id: string | null;
+        customer_id: string | null;
+        known: boolean | null;
+      }>(
+        this.dataSource.manager,
+        `SELECT * FROM tether_receive_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          line,
+          message.channel,
+          message.conversationId,
+          message.messageId,
+          from.kind,
+          from.value,
+          message.text,
+          JSON.stringify(message.attachments ?? []),
+          priority,
+          JSON.stringify(skills),
+          rules.version,
+          rules.sticky.acrossChannels,
+          `${message.channel} conversation arrived on line ${line}`,
+        ],
+      );
+      if (row?.outcome === 'stale_rules' && attempt < 5) {
+        rules = await this.rules.load(line);
+        continue;
+      }
+      if (!row?.contact_id) throw new Error(`message intake failed (${row?.outcome ?? 'no result'})`);
+      if (row.outcome === 'created') {
+        this.logger.log({ line, channel: message.channel, contactId: row.contact_id }, 'conversation queued');
+        await this.bus.publish({ type: 'queue.changed', lines: [line] });
+        this.dispatcher.request(line);
+      }
+      if (row.outcome !== 'duplicate') {
+        await this.armIdleTimer(row.contact_id);
+        if (row.outcome === 'appended' && row.agent_id && row.status === 'connected')
+          await this.bus.publish({
+            type: 'message.received',
+            agentId: row.agent_id,
+            contactId: row.contact_id,
+            messageId: row.message_id!,
+          });
+      }
+      return {
+        created: row.outcome === 'created',
+        contactId: row.contact_id,
+        status: row.status!,
+        customer: { id: row.customer_id!, known: row.known! },
+      };
+    }
+  }
+
+  /** An agent's reply: stored (ack after that), then delivered in the conversation's order. */
+  async send(agentId: string, contactId: string, text: string): Promise<{ messageId: string; seq: number }> {
+    if (!UUID.test(contactId)) throw new ContactNotAssignedToAgent(contactId);
+    const stored = await inTransaction(this.dataSource, async (tx) => {
+      const contact = await one<{ line: Line; channel: Channel; status: string; agent_id: string | null }>(
+        tx,
+        `SELECT line, channel, status, agent_id FROM contacts WHERE id = $1 FOR UPDATE`,
+        [contactId],
+      );
+      if (!contact || contact.agent_id !== agentId || contact.status !== 'connected')
+        throw new ContactNotAssignedToAgent(contactId);
+      if (contact.channel === 'voice')
+        throw new ValidationFailed(
+          'contactId: a call has no messages: message:send is for chat, email, messenger, social',
+        );
+      const row = await one<{ id: string; seq: number }>(
+        tx,
+        `INSERT INTO messages (contact_id, line, channel, direction, seq, agent_id, text)
+         SELECT $1, $2, $3, 'out', coalesce(max(seq), 0) + 1, $4, $5 FROM messages WHERE contact_id = $1
+         RETURNING id, seq`,
+        [contactId, contact.line, contact.channel, agentId, text],
+      );
+      await tx.query(`UPDATE contacts SET last_message_at = now() WHERE id = $1`, [contactId]);
+      if (this.config.channelUrl)
+        await this.scheduler.schedule(tx, 'channel.deliver', new Date(), { contactId }, contactId);
+      return row!;
+    });
+    await this.armIdleTimer(contactId);
+    this.scheduler.wake();
+    return { messageId: stored.id, seq: stored.seq };
+  }
+
+  /** The conversation so far (oldest first), for the agent holding the contact. */
+  async conversation(contactId: string, limit = 200): Promise<ConversationMessage[]> {
+    const found = await rows<{
+      id: string;
+      seq: number;
+      direction: 'in' | 'out';
+      agent_id: string | null;
+      text: string | null;
+      attachments: unknown[];
+      created_at: Date;
+    }>(
+      this.dataSource.manager,
+      `SELECT * FROM (SELECT id, seq, direction, agent_id, text, attachments, created_at FROM messages
+                       WHERE contact_id = $1 ORDER BY seq DESC LIMIT $2) m ORDER BY seq`,
+      [contactId, limit],
+    );
+    return found.map((m) => ({
+      id: m.id,
+      seq: m.seq,
+      direction: m.direction,
+      agentId: m.agent_id,
+      text: m.text,
+      attachments: m.attachments,
+      at: m.created_at.toISOString(),
+    }));
+  }
+
+  async message(messageId: string): Promise<(ConversationMessage & { contactId: string }) | undefined> {
+    const row = await one<{ contact_id: string }>(
+      this.dataSource.manager,
+      `SELECT contact_id FROM messages WHERE id = $1`,
+      [messageId],
+    );
+    if (!row) return undefined;
+    const all = await this.conversation(row.contact_id);
+    const found = all.find((m) => m.id === messageId);
+    return found && { ...found, contactId: row.contact_id };
+  }
+
+  /**
+   * Delivers a conversation's pending replies in order, one POST at a time: each is marked delivered before the
+   * next is sent; a failure stops the run (the job is retried with backoff), so a reply never overtakes an earlier
+   * one. Fenced like the telephony callbacks: one instance at a time per conversation.
+   */
+  @OnJob('channel.deliver')
+  async deliver(job: DueJob<'channel.deliver'>): Promise<void> {
+    const url = this.config.channelUrl;
+    if (!url) return;
+    for (;;) {
+      const next = await inTransaction(this.dataSource, async (tx) => {
+        await this.scheduler.fence(tx, job, { holdMs: DELIVERY_TIMEOUT_MS + 1_000 });
+        return one<{
+          id: string;
+          seq: number;
+          text: string | null;
+          agent_id: string;
+          conversation_id: string;
+          channel: string;
+          line: string;
+          contact_id: string;
+          created_at: Date;
+        }>(
+          tx,
+          `SELECT m.id, m.seq, m.text, m.agent_id, c.conversation_id, m.channel, m.line, m.contact_id, m.created_at
+             FROM messages m JOIN contacts c ON c.id = m.contact_id
+            WHERE m.contact_id = $1 AND m.direction = 'out' AND m.delivered_at IS NULL
+            ORDER BY m.seq LIMIT 1`,
+          [job.payload.contactId],
+        );
+      });
+      if (!next) return;
+      const raw = JSON.stringify({
+        event: 'message.send',
+        messageId: next.id,
+        contactId: next.contact_id,
+        line: next.line,
+        channel: next.channel,
+        conversationId: next.conversation_id,
+        seq: next.seq,
+        agentId: next.agent_id,
+        text: next.text,
+        createdAt: next.created_at.toISOString(),
+      });
+      const { pathname, search } = new URL(url);
+      const signature = signatureHeader(this.secrets.webhookSecret, {
+        method: 'POST',
+        path: `${pathname}${search}`,
+        rawBody: raw,
+      });
+      let status = 0;
+      try {
+        status = await postJson(url, raw, { [SIGNATURE_HEADER]: signature }, DELIVERY_TIMEOUT_MS);
+      } catch (error) {
+        await this.noteFailure(next.id, (error as Error).message);
+        throw error;
+      }
+      if (status < 200 || status >= 300) {
+        await this.noteFailure(next.id, `answered ${status}`);
+        throw new Error(`channel delivery answered ${status}`);
+      }
+      await this.dataSource.query(
+        `UPDATE messages SET delivered_at = now(), delivery_attempts = delivery_attempts + 1 WHERE id = $1`,
+        [next.id],
+      );
+    }
+  }
+
+  /** No message either way for the line's idle time: the conversation's contact ends. */
+  @OnJob('conversation.idle')
+  async idle(job: DueJob<'conversation.idle'>): Promise<void> {
+    const ended = await inTransaction(this.dataSource, async (tx) => {
+      await this.scheduler.fence(tx, job);
+      const contact = await one<{
+        id: string;
+        line: Line;
+        channel: Channel;
+        status: string;
+        agent_id: string | null;
+        idle: boolean;
+      }>(
+        tx,
+        `SELECT id, line, channel, status, agent_id,
+                last_message_at <= now() - make_interval(secs => $2) AS idle
+           FROM contacts WHERE id = $1 FOR UPDATE`,
+        [job.payload.contactId, this.config.conversationIdleSeconds - 1],
+      );
+      if (!contact || contact.status === 'ended' || !contact.idle) return undefined;
+      const revoked = await one<{ id: string; agent_id: string }>(
+        tx,
+        `UPDATE offers SET state = 'revoked', end_reason = 'conversation_idle', resolved_at = now()
+          WHERE contact_id = $1 AND state = 'pending' RETURNING id, agent_id`,
+        [contact.id],
+      );
+      if (revoked) await releaseSlot(tx, revoked.agent_id, contact.channel);
+      await tx.query(
+        `UPDATE contacts SET status = 'ended', end_reason = $2, ended_at = now(), offered_agent_id = NULL,
+                routing_trace = routing_trace || tether_trace('the conversation went idle')
+          WHERE id = $1`,
+        [contact.id, contact.status === 'connected' ? 'conversation_idle' : 'abandoned'],
+      );
+      return { contact, revoked };
+    });
+    if (!ended) return;
+    const { contact, revoked } = ended;
+    this.logger.log({ contactId: contact.id, line: contact.line }, 'conversation idle: contact ended');
+    if (revoked) {
+      await this.bus.publish({
+        type: 'offer.revoked',
+        agentId: revoked.agent_id,
+        offerId: revoked.id,
+        contactId: contact.id,
+        reason: 'conversation_idle',
+      });
+      this.dispatcher.request(contact.line);
+    }
+    if (contact.status === 'queued') await this.bus.publish({ type: 'queue.changed', lines: [contact.line] });
+    if (contact.status === 'connected' && contact.agent_id)
+      await this.bus.publish({
+        type: 'contact.ended',
+        agentId: contact.agent_id,
+        contactId: contact.id,
+        reason: 'conversation_idle',
+      });
+  }
+
+  private async armIdleTimer(contactId: string): Promise<void> {
+    const at = new Date(Date.now() + this.config.conversationIdleSeconds * 1000);
+    await this.scheduler.schedule(
+      this.dataSource.manager,
+      'conversation.idle',
+      at,
+      { contactId },
+      `${contactId}@${Math.floor(at.getTime() / 1000)}`,
+    );
+    this.scheduler.wake(at);
+  }
+
+  private async noteFailure(messageId: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE messages SET delivery_attempts = delivery_attempts + 1, last_error = $2 WHERE id = $1`,
+      [messageId, error.slice(0, 500)],
+    );
+  }
+
+  /** The sender's identity: a phone number, else an e-mail address, else a handle (`<network>:<name>`). */
+  private sender(from: IncomingMessage['from']): { kind: 'phone' | 'email' | 'handle'; value: string } {
+    if (from.phone !== undefined) {
+      const phone = normalizePhone(from.phone);
+      if (!phone) throw new ValidationFailed('from.phone must be a phone number in E.164 form');
+      return { kind: 'phone', value: phone };
+    }
+    if (from.email !== undefined) {
+      const email = normalizeEmail(from.email);
+      if (!email) throw new ValidationFailed('from.email must be an e-mail address');
+      return { kind: 'email', value: email };
+    }
+    if (from.handle !== undefined) return { kind: 'handle', value: from.handle.trim() };
+    throw new ValidationFailed('from must name the sender: one of phone, email, handle');
+  }
+}
