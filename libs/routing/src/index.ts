@@ -4,3 +4,4 @@ export * from './routing-rules';
 export * from './queue-order';
 export * from './preferred-agent.policy';
 export { isReady } from './pass-agent';
+export * from './routing-rules-diff';

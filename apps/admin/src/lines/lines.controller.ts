@@ -1,9 +1,34 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RoutingRulesService, RulesView } from '@tether/contacts';
-import type { Line } from '@tether/routing';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RoutingRulesService, RoutingVersionEntry, RulesView } from '@tether/contacts';
+import type { Line, RoutingRules } from '@tether/routing';
+import { adminActorOf } from '../auth/admin-identity';
+import { etagOf, versionsFromIfMatch } from './if-match';
 import { LineParamPipe } from './line-param.pipe';
 import { RoutingRulesDto } from './routing-rules.dto';
+import { ListRoutingVersionsDto, ROUTING_VERSIONS_DEFAULT, RollbackRoutingDto } from './routing-versions.dto';
+
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description:
+    'the `version` (ETag) the change was made against, bare or quoted: 412 when the rules moved on since; without it the write applies',
+};
+const ETAG = { ETag: { description: 'the live `version`, quoted', schema: { type: 'string' } } };
 
 @ApiTags('lines')
 @ApiBearerAuth()
@@ -12,16 +37,81 @@ export class LinesController {
   constructor(private readonly rules: RoutingRulesService) {}
 
   @Get()
-  @ApiOperation({ summary: "The line's routing rules (a valid PUT body)" })
-  get(@Param('line', LineParamPipe) line: Line): Promise<RulesView> {
-    return this.rules.view(line);
+  @ApiOperation({
+    summary: "The line's routing rules (a valid PUT body), with their `version` (also the ETag)",
+  })
+  @ApiOkResponse({ headers: ETAG })
+  async get(
+    @Param('line', LineParamPipe) line: Line,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RulesView> {
+    return withEtag(reply, await this.rules.view(line));
   }
 
   @Put()
-  @ApiOperation({ summary: "Replace the line's routing rules; applies to the next routing decision" })
-  put(@Param('line', LineParamPipe) line: Line, @Body() body: RoutingRulesDto): Promise<RulesView> {
+  @ApiOperation({
+    summary: "Replace the line's routing rules as a new version; applies to the next routing decision",
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ headers: ETAG })
+  async put(
+    @Param('line', LineParamPipe) line: Line,
+    @Body() body: RoutingRulesDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RulesView> {
     // read-only fields of a GET body are accepted and ignored
     const { line: _l, version: _v, updatedAt: _u, ...rules } = body;
-    return this.rules.replace(line, rules);
+    const write = { author: authorOf(request), expectedVersions: versionsFromIfMatch(ifMatch) };
+    return withEtag(reply, await this.rules.replace(line, rules, write));
   }
+
+  @Get('versions')
+  @ApiOperation({
+    summary: "The line's routing versions, newest first: author, time, source and what each changed",
+  })
+  versions(
+    @Param('line', LineParamPipe) line: Line,
+    @Query() query: ListRoutingVersionsDto,
+  ): Promise<RoutingVersionEntry[]> {
+    return this.rules.versions(line, query.limit ?? ROUTING_VERSIONS_DEFAULT);
+  }
+
+  @Get('versions/:version')
+  @ApiOperation({ summary: 'The rules of one version, as written' })
+  version(
+    @Param('line', LineParamPipe) line: Line,
+    @Param('version', ParseIntPipe) version: number,
+  ): Promise<RoutingRules & { version: number; line: Line }> {
+    return this.rules.version(line, version);
+  }
+
+  @Post('rollback')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Make an earlier version's rules live again (as a new version); applies to the next decision",
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ headers: ETAG })
+  async rollback(
+    @Param('line', LineParamPipe) line: Line,
+    @Body() body: RollbackRoutingDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RulesView> {
+    const write = { author: authorOf(request), expectedVersions: versionsFromIfMatch(ifMatch) };
+    return withEtag(reply, await this.rules.rollback(line, body.version, write));
+  }
+}
+
+function withEtag(reply: FastifyReply, view: RulesView): RulesView {
+  void reply.header('etag', etagOf(view.version));
+  return view;
+}
+
+/** the admin guard has identified every request that gets here */
+function authorOf(request: FastifyRequest): string {
+  return adminActorOf(request) ?? 'unknown';
 }
