@@ -5,3 +5,7 @@ export * from './queue-order';
 export * from './preferred-agent.policy';
 export { isReady } from './pass-agent';
 export * from './routing-rules-diff';
+export * from './rule-set.types';
+export * from './rule-set.compiler';
+export * from './rule-set.validator';
+export { isTimeZone } from './business-calendar';

@@ -1,4 +1,5 @@
 import { DEFAULT_ROUTING_RULES, type IntentRule, type RoutingRules } from './routing.types';
+import type { BusinessCalendar, RoutingRule } from './rule-set.types';
 
 /** Routing rules with any field left out; `sticky` may be partial too. What a stored row or PUT body may hold. */
 export interface RoutingRulesPatch {
@@ -6,6 +7,8 @@ export interface RoutingRulesPatch {
   offerTimeoutSeconds?: number;
   wrapUpSeconds?: number;
   intents?: Record<string, IntentRule>;
+  rules?: RoutingRule[];
+  calendar?: BusinessCalendar;
 }
 
 /**
@@ -25,6 +28,11 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
     offerTimeoutSeconds: patch?.offerTimeoutSeconds ?? defaults.offerTimeoutSeconds,
     wrapUpSeconds: patch?.wrapUpSeconds ?? defaults.wrapUpSeconds,
     intents: copyIntents(patch?.intents ?? defaults.intents),
+    // only when given: a line nobody gave rules reads (and routes) exactly as before rules existed
+    ...(patch?.rules !== undefined && patch.rules !== null ? { rules: structuredClone(patch.rules) } : {}),
+    ...(patch?.calendar !== undefined && patch.calendar !== null
+      ? { calendar: structuredClone(patch.calendar) }
+      : {}),
   };
 }
 
