@@ -186,7 +186,12 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       const done = transferId ? await returnTransfer(tx, transferId, back.reason) : undefined;
       if (done) returned.push(done);
     }
-    if (result.assignments.length === 0 && result.holds.length === 0) return { made: [], returned };
+    // a pass at the end of each hold, and of each stage a waiting contact is in (its target widens then)
+    const wakeUps = [
+      ...result.holds.map((h) => ({ contactId: h.contactId, until: h.until })),
+      ...result.stageEnds,
+    ];
+    if (result.assignments.length === 0 && wakeUps.length === 0) return { made: [], returned };
 
     const made = await rows<CommittedOfferRow>(
       tx,
@@ -201,16 +206,15 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
         result.assignments.map((a) => ContactTrace.offered(a.agentId, a.trace)),
         rules.offerTimeoutSeconds,
         JOB_KINDS.preferredAgentHoldEnds,
-        result.holds.map((h) => holdKey(h.contactId, h.until)),
-        result.holds.map((h) => h.until),
+        wakeUps.map((h) => holdKey(h.contactId, h.until)),
+        wakeUps.map((h) => h.until),
       ],
     );
     // dropped decisions (another line's pass took the agent's last slot, the caller hung up), or more contacts
     // waiting than this pass read while it still found agents for them: look again
     if (made.length < result.assignments.length) this.again.add(line);
     if (snapshot.contactLimitReached && made.length > 0) this.again.add(line);
-    if (result.holds.length > 0)
-      this.scheduler.wake(new Date(Math.min(...result.holds.map((h) => h.until.getTime()))));
+    if (wakeUps.length > 0) this.scheduler.wake(new Date(Math.min(...wakeUps.map((h) => h.until.getTime()))));
     return { made, returned };
   }
 
@@ -273,6 +277,7 @@ function toEngineInput(
         transfer: c.transfer ? { kind: c.transfer.kind, agentId: c.transfer.agentId } : null,
       },
       excludedAgentIds: c.excludedAgentIds,
+      plan: c.plan ?? null,
     })),
   };
 }

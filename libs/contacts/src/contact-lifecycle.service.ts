@@ -5,9 +5,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CaseService } from '@tether/cases';
 import { normalizePhone } from '@tether/customers';
 import { ConflictError, NotFoundError } from '@tether/errors';
-import { inTransaction, one } from '@tether/persistence';
+import { inTransaction, one, Sql } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing';
+import {
+  ArrivalDecision,
+  CompiledRuleSet,
+  CustomerFacts,
+  DEFAULT_ROUTING_RULES,
+  Line,
+} from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
@@ -115,14 +121,53 @@ export class ContactLifecycleService {
     await tx.query(COMPLETE_CONTACT, [randomUUID(), randomUUID(), 'resolved', null, 0, null, null]);
   }
 
-  /** One statement: the intake, then (lateral, so after it) the row the answer is built from. */
-  private intake(
+  /**
+   * The intake: the line's rules decide priority, skills, stages and announcement (`CompiledRuleSet`, compiled once
+   * per version; the customer's facts are read first only when a rule asks about customers). Without rules, one
+   * statement: the intake, then (lateral, so after it) the row the answer is built from. A rule's stages and
+   * announcement are written to the contact in the same transaction, so no pass ever sees it without them.
+   */
+  private async intake(
     manager: EntityManager,
     line: Line,
     call: IncomingCall,
     rules: VersionedRules,
   ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
-    const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
+    const compiled = CompiledRuleSet.for(rules);
+    const customer = compiled.needsCustomer ? await customerFacts(manager, line, call.from) : null;
+    const decision = compiled.decide({
+      channel: 'voice',
+      ivr: call.ivr ?? null,
+      from: normalizePhone(call.from),
+      at: new Date(),
+      customer,
+    });
+    if (decision.plan === null && decision.announcement === null)
+      return this.receive(manager, line, call, rules, decision);
+    const write = async (tx: EntityManager) => {
+      const result = await this.receive(tx, line, call, rules, decision);
+      if (result?.outcome !== 'created' || result.contact_id === null) return result;
+      await tx.query(
+        `UPDATE contacts SET routing_plan = $2, announcement = coalesce(announcement, $3) WHERE id = $1`,
+        [
+          result.contact_id,
+          decision.plan === null ? null : JSON.stringify(decision.plan),
+          decision.announcement,
+        ],
+      );
+      return { ...result, announcement: result.announcement ?? decision.announcement };
+    };
+    // the warm-up's manager is already in a transaction (rolled back): one inside it would be a savepoint anyway
+    return manager.queryRunner?.isTransactionActive ? write(manager) : inTransaction(this.dataSource, write);
+  }
+
+  private receive(
+    manager: EntityManager,
+    line: Line,
+    call: IncomingCall,
+    rules: VersionedRules,
+    { skills, priority, rule }: ArrivalDecision,
+  ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
     return one<Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }>(
       manager,
       `SELECT r.outcome, r.contact_id, v.*
@@ -138,7 +183,7 @@ export class ContactLifecycleService {
         priority,
         JSON.stringify(skills),
         rules.version,
-        ContactTrace.arrived(line),
+        rule === null ? ContactTrace.arrived(line) : ContactTrace.arrivedByRule(line, rule),
         ContactTrace.hungUpFirst,
       ],
     );
@@ -397,4 +442,36 @@ export class ContactLifecycleService {
       routingTrace: row.routing_trace,
     };
   }
+}
+
+/**
+ * What line rules may ask about a caller, read by their number before the intake: attributes, whether they are a
+ * known customer, an open case on this line, their latest contact. Null for a number not on record.
+ */
+async function customerFacts(sql: Sql, line: Line, from: string): Promise<CustomerFacts | null> {
+  const phone = normalizePhone(from);
+  if (phone === null) return null;
+  const row = await one<{
+    known: boolean;
+    attributes: Record<string, unknown>;
+    open_case: boolean;
+    last_contact_at: Date | null;
+  }>(
+    sql,
+    `SELECT cu.known, cu.attributes,
+            EXISTS (SELECT 1 FROM cases k WHERE k.customer_id = cu.id AND k.line = $2
+                       AND k.status IN ('open', 'waiting_on_customer')) AS open_case,
+            (SELECT c.created_at FROM contacts c WHERE c.customer_id = cu.id
+              ORDER BY c.created_at DESC LIMIT 1) AS last_contact_at
+       FROM customer_identities ci JOIN customers cu ON cu.id = ci.customer_id
+      WHERE ci.kind = 'phone' AND ci.value = $1`,
+    [phone, line],
+  );
+  if (row === undefined) return null;
+  return {
+    known: row.known,
+    attributes: row.attributes ?? {},
+    openCase: row.open_case,
+    lastContactAt: row.last_contact_at,
+  };
 }

@@ -5,6 +5,7 @@
  */
 export const ContactTrace = {
   arrived: (line: string): string => `arrived on line ${line}`,
+  arrivedByRule: (line: string, rule: string): string => `arrived on line ${line}; rule ${rule} matched`,
   hungUpFirst: 'the caller had already hung up (the hang-up overtook this call webhook): ended, not queued',
   offered: (agentId: string, why: string): string => `offered to ${agentId}: ${why}`,
 } as const;

@@ -1,5 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { Line, RoutingRules, RoutingRulesPatch, mergeRoutingRules } from '@tether/routing';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ValidationFailed } from '@tether/errors';
+import { rows } from '@tether/persistence';
+import {
+  KnownNames,
+  Line,
+  RoutingRules,
+  RoutingRulesPatch,
+  agentsNamedIn,
+  mergeRoutingRules,
+  validateRuleSet,
+} from '@tether/routing';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import {
   LineRoutingRepository,
@@ -8,25 +20,41 @@ import {
   VersionedRules,
 } from './line-routing.repository';
 
-export type RulesView = VersionedRules & { line: Line };
+/**
+ * What GET returns: the rules, their version, and (only when there is something to say) `warnings`: rules that name
+ * an agent who has since been deleted (they no longer match that agent; the body stays a valid PUT body).
+ */
+export type RulesView = VersionedRules & { line: Line; warnings?: string[] };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A line's routing rules as admins read and replace them: every write is a new version with its author, and applies
- * to the very next routing pass.
+ * to the very next routing pass. Line rules (`rules`, `calendar`) are validated as a whole against the skills and
+ * agents that exist; a problem is a 400 naming its JSON path.
  */
 @Injectable()
 export class RoutingRulesService {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly rules: LineRoutingRepository,
     private readonly dispatcher: ContactDispatcher,
   ) {}
 
   async view(line: Line): Promise<RulesView> {
-    return { line, ...(await this.rules.get(line)) };
+    const rules = await this.rules.get(line);
+    const named = agentsNamedIn(rules.rules);
+    if (named.length === 0) return { line, ...rules };
+    const { deletedAgents } = await this.knownNames(named.map((n) => n.agentId));
+    const warnings = named
+      .filter((n) => deletedAgents?.has(n.agentId))
+      .map((n) => `${n.path}: agent ${n.agentId} was deleted; the rule no longer matches them`);
+    return warnings.length === 0 ? { line, ...rules } : { line, ...rules, warnings };
   }
 
   /** Replaces the rules (missing fields take their defaults), routes the line again under them, returns them. */
   async replace(line: Line, patch: RoutingRulesPatch, write: RoutingWrite): Promise<RulesView> {
+    await this.validate(patch);
     const rules: RoutingRules = mergeRoutingRules(patch);
     await this.rules.put(line, rules, write);
     this.dispatcher.request(line);
@@ -46,5 +74,39 @@ export class RoutingRulesService {
 
   async version(line: Line, version: number): Promise<RoutingRules & { version: number; line: Line }> {
     return { line, ...(await this.rules.version(line, version)) };
+  }
+
+  /** Throws ValidationFailed listing every problem of the line rules, each with its JSON path. */
+  async validate(patch: RoutingRulesPatch): Promise<void> {
+    const rules: unknown = patch.rules;
+    const calendar: unknown = patch.calendar;
+    if ((rules === undefined || rules === null) && (calendar === undefined || calendar === null)) return;
+    const known = await this.knownNames(agentsNamedIn(rules).map((n) => n.agentId));
+    const problems = validateRuleSet(rules, calendar, known);
+    if (problems.length > 0)
+      throw new ValidationFailed(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+  }
+
+  /** The skills some agent holds, and which of these agent ids exist or were deleted. */
+  private async knownNames(agentIds: string[]): Promise<KnownNames> {
+    const ids = [...new Set(agentIds.filter((id) => UUID.test(id)))];
+    const [skills, agents] = await Promise.all([
+      rows<{ skill: string }>(
+        this.dataSource.manager,
+        `SELECT DISTINCT jsonb_object_keys(skills) AS skill FROM agents WHERE deleted_at IS NULL`,
+      ),
+      ids.length === 0
+        ? Promise.resolve([])
+        : rows<{ id: string; deleted: boolean }>(
+            this.dataSource.manager,
+            `SELECT id, deleted_at IS NOT NULL AS deleted FROM agents WHERE id = ANY ($1::uuid[])`,
+            [ids],
+          ),
+    ]);
+    return {
+      skills: new Set(skills.map((s) => s.skill)),
+      agents: new Set(agents.filter((a) => !a.deleted).map((a) => a.id)),
+      deletedAgents: new Set(agents.filter((a) => a.deleted).map((a) => a.id)),
+    };
   }
 }

@@ -14,6 +14,11 @@ export interface KnownNames {
   skills: ReadonlySet<string>;
   /** agents that exist (not deleted) */
   agents: ReadonlySet<string>;
+  /**
+   * agents that existed and were deleted: a rule naming one stays valid (it no longer matches them), so that what GET
+   * returns after a deletion is still a valid PUT body; `deletedAgentsIn` reports them
+   */
+  deletedAgents?: ReadonlySet<string>;
 }
 
 export const MAX_RULES = 200;
@@ -150,7 +155,8 @@ function validateStages(stages: unknown, at: string, known: KnownNames, problem:
       problem(`${path}.preferred`, 'must be true (leave it out otherwise)');
     if (stage.agents !== undefined && stringList(stage.agents, `${path}.agents`, null, problem))
       (stage.agents as string[]).forEach((agentId, j) => {
-        if (!known.agents.has(agentId)) problem(`${path}.agents[${j}]`, `unknown agent ${agentId}`);
+        if (!known.agents.has(agentId) && known.deletedAgents?.has(agentId) !== true)
+          problem(`${path}.agents[${j}]`, `unknown agent ${agentId}`);
       });
     if (stage.skills !== undefined) validateSkills(stage.skills, `${path}.skills`, known, problem);
   });
@@ -237,4 +243,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isIntIn(value: unknown, min: number, max: number): boolean {
   return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+/**
+ * Every agent a rule set names, with where (`rules[1].stages[0].agents[2]`). Reads unvalidated input safely: what is
+ * not shaped like a rule set names nobody (`validateRuleSet` reports it).
+ */
+export function agentsNamedIn(rules: unknown): { path: string; agentId: string }[] {
+  const named: { path: string; agentId: string }[] = [];
+  if (!Array.isArray(rules)) return named;
+  rules.forEach((rule: unknown, i) => {
+    if (!isRecord(rule) || !Array.isArray(rule.stages)) return;
+    rule.stages.forEach((stage: unknown, j) => {
+      if (!isRecord(stage) || !Array.isArray(stage.agents)) return;
+      stage.agents.forEach((agentId: unknown, k) => {
+        if (typeof agentId === 'string')
+          named.push({ path: `rules[${i}].stages[${j}].agents[${k}]`, agentId });
+      });
+    });
+  });
+  return named;
 }

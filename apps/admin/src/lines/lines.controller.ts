@@ -62,7 +62,7 @@ export class LinesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RulesView> {
     // read-only fields of a GET body are accepted and ignored
-    const { line: _l, version: _v, updatedAt: _u, ...rules } = body;
+    const { line: _l, version: _v, updatedAt: _u, warnings: _w, ...rules } = body;
     const write = { author: authorOf(request), expectedVersions: versionsFromIfMatch(ifMatch) };
     return withEtag(reply, await this.rules.replace(line, rules, write));
   }

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import type { BusinessCalendar, RoutingRule } from '@tether/routing';
 import {
+  IsArray,
   IsBoolean,
   IsDefined,
   IsInt,
@@ -131,6 +133,40 @@ export class RoutingRulesDto {
   @IsIntentMap()
   @HasAtMostEntries(MAX_INTENTS)
   intents?: Record<string, { skills: Record<string, number>; priority?: number }>;
+
+  @ApiPropertyOptional({
+    description:
+      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Validated as a whole: a problem is a 400 naming its JSON path',
+    example: [
+      { name: 'vip', when: { attributes: { segment: ['vip'] } }, priority: 10 },
+      {
+        name: 'billing',
+        when: { intent: ['billing'] },
+        stages: [{ seconds: 30, preferred: true }, { seconds: 60, skills: { billing: 7 } }, {}],
+      },
+      {
+        name: 'after-hours',
+        when: { businessHours: 'closed' },
+        announcement: 'We are closed; we call back at 9.',
+      },
+    ],
+  })
+  @IsOptional()
+  @IsArray()
+  rules?: RoutingRule[];
+
+  @ApiPropertyOptional({
+    description: "the line's business hours, for `businessHours` conditions",
+    example: { timeZone: 'Europe/Berlin', weekly: { mon: [['09:00', '17:00']] }, holidays: ['2026-12-25'] },
+  })
+  @IsOptional()
+  @IsObject()
+  calendar?: BusinessCalendar;
+
+  @ApiPropertyOptional({ readOnly: true, description: 'rules naming an agent since deleted', type: [String] })
+  @IsOptional()
+  @IsArray()
+  warnings?: string[];
 
   @ApiPropertyOptional({ readOnly: true })
   @IsOptional()
