@@ -54,7 +54,7 @@ export class RoutingRulesService {
 
   /** Replaces the rules (missing fields take their defaults), routes the line again under them, returns them. */
   async replace(line: Line, patch: RoutingRulesPatch, write: RoutingWrite): Promise<RulesView> {
-    await this.validate(patch);
+    await this.validate(line, patch);
     const rules: RoutingRules = mergeRoutingRules(patch);
     await this.rules.put(line, rules, write);
     this.dispatcher.request(line);
@@ -76,24 +76,29 @@ export class RoutingRulesService {
     return { line, ...(await this.rules.version(line, version)) };
   }
 
-  /** Throws ValidationFailed listing every problem of the line rules, each with its JSON path. */
-  async validate(patch: RoutingRulesPatch): Promise<void> {
+  /**
+   * Throws ValidationFailed listing every problem of the line rules, each with its JSON path. A skill is known when
+   * an agent holds or held it, or the live rules already name it: deleting the last agent with a skill does not
+   * make what GET returns an invalid PUT body.
+   */
+  async validate(line: Line, patch: RoutingRulesPatch): Promise<void> {
     const rules: unknown = patch.rules;
     const calendar: unknown = patch.calendar;
     if ((rules === undefined || rules === null) && (calendar === undefined || calendar === null)) return;
     const known = await this.knownNames(agentsNamedIn(rules).map((n) => n.agentId));
+    for (const skill of skillsNamedIn(await this.rules.get(line))) (known.skills as Set<string>).add(skill);
     const problems = validateRuleSet(rules, calendar, known);
     if (problems.length > 0)
       throw new ValidationFailed(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
   }
 
-  /** The skills some agent holds, and which of these agent ids exist or were deleted. */
+  /** The skills some agent holds or held, and which of these agent ids exist or were deleted. */
   private async knownNames(agentIds: string[]): Promise<KnownNames> {
     const ids = [...new Set(agentIds.filter((id) => UUID.test(id)))];
     const [skills, agents] = await Promise.all([
       rows<{ skill: string }>(
         this.dataSource.manager,
-        `SELECT DISTINCT jsonb_object_keys(skills) AS skill FROM agents WHERE deleted_at IS NULL`,
+        `SELECT DISTINCT jsonb_object_keys(skills) AS skill FROM agents`,
       ),
       ids.length === 0
         ? Promise.resolve([])
@@ -109,4 +114,14 @@ export class RoutingRulesService {
       deletedAgents: new Set(agents.filter((a) => a.deleted).map((a) => a.id)),
     };
   }
+}
+
+function skillsNamedIn(rules: RoutingRules): string[] {
+  return [
+    ...Object.values(rules.intents).flatMap((intent) => Object.keys(intent.skills)),
+    ...(rules.rules ?? []).flatMap((rule) => [
+      ...Object.keys(rule.skills ?? {}),
+      ...(rule.stages ?? []).flatMap((stage) => Object.keys(stage.skills ?? {})),
+    ]),
+  ];
 }

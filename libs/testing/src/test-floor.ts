@@ -33,6 +33,8 @@ export interface RulesChange {
   offerTimeoutSeconds?: number;
   wrapUpSeconds?: number;
   intents?: Record<string, IntentRule>;
+  rules?: RoutingRules['rules'];
+  calendar?: RoutingRules['calendar'];
 }
 
 /**

@@ -163,17 +163,48 @@ export interface IntentRule {
 }
 
 /** GET|PUT /v1/lines/{line}/routing */
+/** A line rule as PUT /v1/lines/{line}/routing takes it (README, "Routing rules"). */
+export interface LineRule {
+  name: string;
+  when?: {
+    intent?: string[];
+    digits?: string[];
+    language?: string[];
+    channel?: string[];
+    fromPrefix?: string[];
+    known?: boolean;
+    attributes?: Record<string, (string | number | boolean)[]>;
+    openCase?: boolean;
+    repeatWithinDays?: number;
+    businessHours?: 'open' | 'closed';
+  };
+  priority?: number;
+  skills?: Record<string, number>;
+  stages?: { seconds?: number; preferred?: true; agents?: string[]; skills?: Record<string, number> }[];
+  announcement?: string;
+}
+
+export interface LineCalendar {
+  timeZone: string;
+  weekly: Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>>;
+  holidays?: string[];
+}
+
 export interface RoutingRules {
   sticky: { enabled: boolean; waitSeconds: number; horizonDays?: number };
   offerTimeoutSeconds: number;
   wrapUpSeconds: number;
   intents?: Record<string, IntentRule>;
+  rules?: LineRule[];
+  calendar?: LineCalendar;
 }
 
 export interface RoutingRulesView extends RoutingRules {
   line: Line;
   version: number;
   updatedAt: string;
+  /** rules naming an agent since deleted */
+  warnings?: string[];
 }
 
 /** Server -> agent events, as the typed event map declares them */

@@ -1,0 +1,140 @@
+import { expect } from '@jest/globals';
+import {
+  type AgentClient,
+  type CallView,
+  type ErrorBody,
+  type RoutingRulesView,
+  type Tether,
+  TestFloor,
+  startTether,
+  uniquePhone,
+} from '@tether/testing';
+
+type View = RoutingRulesView & { warnings?: string[] };
+
+/** Line rules (issue #15): decided at arrival, stages that widen, validation naming the path, rollback. */
+describe('routing rules', () => {
+  let tether: Tether;
+  let floor: TestFloor;
+
+  beforeAll(async () => {
+    tether = await startTether();
+    floor = new TestFloor(tether);
+  });
+  afterEach(() => floor?.clear());
+  afterAll(() => tether?.stop());
+
+  const body = ({ line: _l, version: _v, updatedAt: _u, warnings: _w, ...rules }: View) => rules;
+
+  async function take(agent: AgentClient, call: CallView): Promise<string> {
+    const offer = await agent.nextOffer();
+    expect(offer.contact.id).toBe(call.contactId);
+    expect(await agent.accept(offer.offerId)).toEqual(expect.objectContaining({ ok: true }));
+    return offer.reason;
+  }
+
+  it('a VIP rule raises priority over earlier arrivals', async () => {
+    const phone = uniquePhone();
+    await floor.admin.createCustomer({
+      name: 'Vera Important',
+      phones: [phone],
+      attributes: { segment: 'vip' },
+    });
+    await floor.rules('sales', {
+      rules: [{ name: 'vip', when: { attributes: { segment: ['vip', 'gold'] } }, priority: 10 }],
+    });
+    const agent = await floor.agent({ lines: ['sales'], status: null });
+
+    const first = await floor.call('sales');
+    const vip = await floor.call('sales', { from: phone });
+    expect(vip.queuePosition).toBe(1);
+    const trace = (await floor.line('sales').getCall(vip.callId)).body as CallView & {
+      routingTrace?: { text: string }[];
+    };
+    expect(trace.routingTrace?.[0].text).toMatch(/rule vip matched/);
+
+    await agent.setStatus('available');
+    await take(agent, vip);
+    expect(await agent.complete(vip.contactId, 'resolved')).toEqual(expect.objectContaining({ ok: true }));
+    await take(agent, first);
+  });
+
+  it('a stage widens at its boundary: only billing >= 7 for 2 s, then anyone on the line', async () => {
+    const novice = await floor.agent({ lines: ['sales'], skills: { billing: 3 } });
+    await floor.rules('sales', {
+      rules: [
+        {
+          name: 'billing',
+          when: { intent: ['billing'] },
+          stages: [{ seconds: 2, skills: { billing: 7 } }, {}],
+        },
+      ],
+    });
+    const postedAt = Date.now();
+    const call = await floor.call('sales', { ivr: { intent: 'billing' } });
+    await novice.expectNoOffer(1_500);
+    await take(novice, call);
+    const waitedMs = Date.now() - postedAt;
+    expect(waitedMs).toBeGreaterThanOrEqual(1_900);
+    expect(waitedMs).toBeLessThan(5_000);
+  });
+
+  it('after hours, the caller hears the rule’s announcement', async () => {
+    await floor.rules('service', {
+      calendar: { timeZone: 'Europe/Berlin', weekly: {} }, // never open
+      rules: [
+        { name: 'closed', when: { businessHours: 'closed' }, announcement: 'We are closed until 9:00.' },
+      ],
+    });
+    const call = await floor.call('service');
+    expect(call.announcement).toBe('We are closed until 9:00.');
+    // the repeat of the webhook answers the same
+    const again = await floor.line('service').getCall(call.callId);
+    expect(again.body.announcement).toBe('We are closed until 9:00.');
+  });
+
+  it('an invalid rule set is a 400 naming the JSON path, and nothing changes', async () => {
+    await floor.agent({ lines: ['sales'], skills: { billing: 5 }, status: null });
+    const current = await floor.admin.getRouting('sales');
+    const response = await floor.admin.request('PUT', '/v1/lines/sales/routing', {
+      ...body(current),
+      rules: [
+        { name: 'ok', when: { intent: ['x'] }, priority: 1 },
+        { name: 'bad', stages: [{ seconds: 5, skills: { billing: 7, cooking: 2 } }, {}, { seconds: 3 }] },
+      ],
+    });
+    expect(response.status).toBe(400);
+    const message = (response.body as ErrorBody).message;
+    expect(message).toMatch(/rules\[1\]\.stages\[0\]\.skills\.cooking: unknown skill/);
+    expect(message).toMatch(/rules\[1\]\.stages\[2\]: unreachable/);
+    expect((await floor.admin.getRouting('sales')).version).toBe(current.version);
+  });
+
+  it('rollback restores the previous behaviour on the next decision', async () => {
+    const before = await floor.rules('presales', {});
+    await floor.rules('presales', { rules: [{ name: 'all', announcement: 'Hello from the rules' }] });
+    expect((await floor.call('presales')).announcement).toBe('Hello from the rules');
+    const version = (await floor.admin.getRouting('presales')).version;
+    const rolledBack = await floor.admin.request<View>('POST', '/v1/lines/presales/routing/rollback', {
+      version: version - 1,
+    });
+    expect(rolledBack.status).toBe(200);
+    expect(body(rolledBack.body)).toEqual(before);
+    expect((await floor.call('presales')).announcement).toBeNull();
+  });
+
+  it('a rule naming an agent who is then deleted: GET reports it and stays a valid PUT body', async () => {
+    const agent = await floor.agent({ lines: ['sales'], status: null });
+    const id = agent.agentId;
+    await floor.rules('sales', {
+      rules: [{ name: 'named', when: { intent: ['vip'] }, stages: [{ seconds: 5, agents: [id] }, {}] }],
+    });
+    agent.close();
+    expect((await floor.admin.request('DELETE', `/v1/agents/${id}`)).status).toBe(204);
+    const view = (await floor.admin.request<View>('GET', '/v1/lines/sales/routing')).body;
+    expect(view.warnings).toEqual([
+      expect.stringContaining(`rules[0].stages[0].agents[0]: agent ${id} was deleted`),
+    ]);
+    expect((await floor.admin.request('PUT', '/v1/lines/sales/routing', view)).status).toBe(200);
+  });
+});
