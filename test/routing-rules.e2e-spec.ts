@@ -137,4 +137,96 @@ describe('routing rules', () => {
     ]);
     expect((await floor.admin.request('PUT', '/v1/lines/sales/routing', view)).status).toBe(200);
   });
+
+  interface Simulation {
+    rule: string | null;
+    priority: number;
+    agent: { id: string; reason: string } | null;
+    trace: string;
+    stages: {
+      stage: number;
+      current: boolean;
+      target: string;
+      candidates: { agentId: string; eligible: boolean; why: string | null }[];
+    }[];
+    queuePosition: number | null;
+    estimatedWaitSeconds: number;
+  }
+  const simulate = (line: string, contact: object) =>
+    floor.admin.request<Simulation>('POST', `/v1/lines/${line}/routing/simulate`, contact);
+
+  it('the simulator names the agent that then gets the real offer', async () => {
+    const longest = await floor.agent({ lines: ['service'] });
+    await floor.agent({ lines: ['service'] });
+    const phone = uniquePhone();
+    const simulated = await simulate('service', { from: phone, ivr: { intent: 'anything' } });
+    expect(simulated.status).toBe(200);
+    expect(simulated.body).toEqual(
+      expect.objectContaining({
+        rule: null,
+        agent: { id: longest.agentId, reason: 'skills' },
+        queuePosition: null,
+        estimatedWaitSeconds: 0,
+      }),
+    );
+    expect(simulated.body.trace).toMatch(new RegExp(`longest idle eligible agent ${longest.agentId}`));
+    const call = await floor.call('service', { from: phone, ivr: { intent: 'anything' } });
+    expect(await take(longest, call)).toBe('skills');
+  });
+
+  it('the simulator explains each stage: who is out and why, and a later arrival time reaches a later stage', async () => {
+    const expert = await floor.agent({ lines: ['sales'], skills: { billing: 8 }, status: 'away' });
+    const novice = await floor.agent({ lines: ['sales'], skills: { billing: 3 } });
+    await floor.rules('sales', {
+      rules: [
+        {
+          name: 'billing',
+          when: { intent: ['billing'] },
+          priority: 3,
+          stages: [{ seconds: 30, skills: { billing: 7 } }, {}],
+        },
+      ],
+    });
+    const now = await simulate('sales', { from: uniquePhone(), ivr: { intent: 'billing' } });
+    expect(now.body).toEqual(
+      expect.objectContaining({ rule: 'billing', priority: 3, agent: null, queuePosition: 1 }),
+    );
+    const [first, second] = now.body.stages;
+    expect(first).toEqual(
+      expect.objectContaining({ stage: 1, current: true, target: 'agents with billing>=7' }),
+    );
+    expect(first.candidates).toEqual(
+      expect.arrayContaining([
+        { agentId: expert.agentId, eligible: false, why: 'is away' },
+        { agentId: novice.agentId, eligible: false, why: 'lacks billing>=7 (has 3)' },
+      ]),
+    );
+    expect(second).toEqual(
+      expect.objectContaining({ stage: 2, current: false, target: 'anyone on the line' }),
+    );
+    expect(second.candidates).toEqual(
+      expect.arrayContaining([{ agentId: novice.agentId, eligible: true, why: null }]),
+    );
+
+    const later = await simulate('sales', {
+      from: uniquePhone(),
+      ivr: { intent: 'billing' },
+      at: new Date(Date.now() - 40_000).toISOString(),
+    });
+    expect(later.body.agent).toEqual({ id: novice.agentId, reason: 'skills' });
+    expect(later.body.stages[1].current).toBe(true);
+
+    // an older version decides without the rule
+    const version = (await floor.admin.getRouting('sales')).version;
+    const old = await simulate('sales', {
+      from: uniquePhone(),
+      ivr: { intent: 'billing' },
+      version: version - 1,
+    });
+    expect(old.body).toEqual(
+      expect.objectContaining({ rule: null, agent: { id: novice.agentId, reason: 'skills' } }),
+    );
+    expect((await simulate('sales', { from: uniquePhone(), version: 999_999 })).status).toBe(404);
+    expect((await simulate('sales', { channel: 'fax' })).status).toBe(400);
+  });
 });

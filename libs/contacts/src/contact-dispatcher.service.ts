@@ -29,7 +29,7 @@ interface CommittedOfferRow {
  * How many waiting contacts a pass reads (in service order); when it placed them all and more wait, another pass
  * follows at once. How many ready agents it reads is the engine's to say (`RoutingEngine.readyAgentsToRead`).
  */
-const CONTACTS_PER_PASS = 200;
+export const CONTACTS_PER_PASS = 200;
 /** A failed pass is tried again this soon (the sweep would take up to `TETHER_SWEEP_MS`). */
 const PASS_RETRY_AFTER_FAILURE_MS = 200;
 
@@ -240,7 +240,8 @@ function holdKey(contactId: string, until: Date): string {
   return `${contactId}@${until.getTime()}`;
 }
 
-function toEngineInput(
+/** A snapshot as the engine's input: the one conversion, shared by the dispatcher and the simulator. */
+export function toEngineInput(
   line: Line,
   snapshot: RoutingSnapshot,
 ): { contacts: WaitingContact[]; agents: AgentCandidate[]; agentsComplete: boolean } {

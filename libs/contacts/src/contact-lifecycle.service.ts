@@ -5,18 +5,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CaseService } from '@tether/cases';
 import { normalizePhone } from '@tether/customers';
 import { ConflictError, NotFoundError } from '@tether/errors';
-import { inTransaction, one, Sql } from '@tether/persistence';
+import { inTransaction, one } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import {
-  ArrivalDecision,
-  CompiledRuleSet,
-  CustomerFacts,
-  DEFAULT_ROUTING_RULES,
-  Line,
-} from '@tether/routing';
+import { ArrivalDecision, CompiledRuleSet, DEFAULT_ROUTING_RULES, Line } from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
+import { customerFacts } from './customer-facts';
 import type { CompleteContactOutcome, ReceiveCallOutcome, RememberHangupOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { CallView, ContactRow, HangupOutcome, IncomingCall, Resolution } from './contact.types';
@@ -371,6 +366,12 @@ export class ContactLifecycleService {
     };
   }
 
+  /** The webhook's wait estimate for a contact at this place in the line's queue (1 = next). */
+  async estimateWait(line: Line, queuePosition: number): Promise<number> {
+    const { handleSeconds, agents } = await this.lineStats(line);
+    return Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
+  }
+
   /**
    * For the wait estimate: the mean handle time of the line's last 50 completed contacts and how many agents are
    * signed in on it, recomputed at most every 5 s per process (they move slowly; the webhook is the hot path).
@@ -424,8 +425,7 @@ export class ContactLifecycleService {
     let estimatedWaitSeconds: number | null = null;
     if (row.status === 'queued') {
       queuePosition = (row.ahead ?? 0) + 1;
-      const { handleSeconds, agents } = await this.lineStats(row.line);
-      estimatedWaitSeconds = Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
+      estimatedWaitSeconds = await this.estimateWait(row.line, queuePosition);
     }
     return {
       contactId: row.id,
@@ -442,36 +442,4 @@ export class ContactLifecycleService {
       routingTrace: row.routing_trace,
     };
   }
-}
-
-/**
- * What line rules may ask about a caller, read by their number before the intake: attributes, whether they are a
- * known customer, an open case on this line, their latest contact. Null for a number not on record.
- */
-async function customerFacts(sql: Sql, line: Line, from: string): Promise<CustomerFacts | null> {
-  const phone = normalizePhone(from);
-  if (phone === null) return null;
-  const row = await one<{
-    known: boolean;
-    attributes: Record<string, unknown>;
-    open_case: boolean;
-    last_contact_at: Date | null;
-  }>(
-    sql,
-    `SELECT cu.known, cu.attributes,
-            EXISTS (SELECT 1 FROM cases k WHERE k.customer_id = cu.id AND k.line = $2
-                       AND k.status IN ('open', 'waiting_on_customer')) AS open_case,
-            (SELECT c.created_at FROM contacts c WHERE c.customer_id = cu.id
-              ORDER BY c.created_at DESC LIMIT 1) AS last_contact_at
-       FROM customer_identities ci JOIN customers cu ON cu.id = ci.customer_id
-      WHERE ci.kind = 'phone' AND ci.value = $1`,
-    [phone, line],
-  );
-  if (row === undefined) return null;
-  return {
-    known: row.known,
-    attributes: row.attributes ?? {},
-    openCase: row.open_case,
-    lastContactAt: row.last_contact_at,
-  };
 }

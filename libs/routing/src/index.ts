@@ -9,3 +9,4 @@ export * from './rule-set.types';
 export * from './rule-set.compiler';
 export * from './rule-set.validator';
 export { isTimeZone } from './business-calendar';
+export * from './routing-explainer';

@@ -28,6 +28,7 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const DATE = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
 const PHONE_PREFIX = /^\+\d{0,15}$/;
+const DIGITS = /^[0-9*#]{1,32}$/;
 
 const RULE_FIELDS = ['name', 'when', 'priority', 'skills', 'stages', 'announcement'];
 const CONDITION_FIELDS = [
@@ -98,8 +99,9 @@ type Report = (path: string, message: string) => void;
 function validateCondition(when: unknown, at: string, calendar: unknown, problem: Report): void {
   if (!isRecord(when)) return problem(at, 'must be an object of conditions');
   unknownFields(when, CONDITION_FIELDS, at, problem);
-  for (const field of ['intent', 'digits', 'language'] as const)
+  for (const field of ['intent', 'language'] as const)
     if (when[field] !== undefined) stringList(when[field], `${at}.${field}`, NAME, problem);
+  if (when.digits !== undefined) stringList(when.digits, `${at}.digits`, DIGITS, problem);
   if (when.channel !== undefined) {
     if (stringList(when.channel, `${at}.channel`, null, problem))
       (when.channel as string[]).forEach((channel, i) => {

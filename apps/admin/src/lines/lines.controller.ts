@@ -14,12 +14,19 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RoutingRulesService, RoutingVersionEntry, RulesView } from '@tether/contacts';
+import {
+  RoutingRulesService,
+  RoutingSimulator,
+  RoutingVersionEntry,
+  RulesView,
+  Simulation,
+} from '@tether/contacts';
 import type { Line, RoutingRules } from '@tether/routing';
 import { adminActorOf } from '../auth/admin-identity';
 import { etagOf, versionsFromIfMatch } from './if-match';
 import { LineParamPipe } from './line-param.pipe';
 import { RoutingRulesDto } from './routing-rules.dto';
+import { SimulateRoutingDto } from './simulate-routing.dto';
 import { ListRoutingVersionsDto, ROUTING_VERSIONS_DEFAULT, RollbackRoutingDto } from './routing-versions.dto';
 
 const IF_MATCH = {
@@ -34,7 +41,10 @@ const ETAG = { ETag: { description: 'the live `version`, quoted', schema: { type
 @ApiBearerAuth()
 @Controller('v1/lines/:line/routing')
 export class LinesController {
-  constructor(private readonly rules: RoutingRulesService) {}
+  constructor(
+    private readonly rules: RoutingRulesService,
+    private readonly simulator: RoutingSimulator,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -85,6 +95,22 @@ export class LinesController {
     @Param('version', ParseIntPipe) version: number,
   ): Promise<RoutingRules & { version: number; line: Line }> {
     return this.rules.version(line, version);
+  }
+
+  @Post('simulate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'What would happen to this contact now: the rule that matches, each stage with its candidates and why each other agent is out, the agent that would be offered it, the expected wait. Nothing is written.',
+  })
+  simulate(@Param('line', LineParamPipe) line: Line, @Body() body: SimulateRoutingDto): Promise<Simulation> {
+    return this.simulator.simulate(line, {
+      from: body.from,
+      channel: body.channel,
+      ivr: body.ivr,
+      at: body.at === undefined ? undefined : new Date(body.at),
+      version: body.version,
+    });
   }
 
   @Post('rollback')
