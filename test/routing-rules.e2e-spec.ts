@@ -77,6 +77,25 @@ describe('routing rules', () => {
     const waitedMs = Date.now() - postedAt;
     expect(waitedMs).toBeGreaterThanOrEqual(1_900);
     expect(waitedMs).toBeLessThan(5_000);
+
+    // the contact's trace (admin): the rule at arrival, the offer with the stage it was made in
+    const trace = await floor.admin.request<{ plan: unknown; trace: { text: string }[] }>(
+      'GET',
+      `/v1/contacts/${call.contactId}/trace`,
+    );
+    expect(trace.status).toBe(200);
+    expect(trace.body.plan).toEqual({
+      rule: 'billing',
+      stages: [{ untilSeconds: 2, skills: { billing: 7 } }, { untilSeconds: null }],
+    });
+    const texts = trace.body.trace.map((entry) => entry.text);
+    expect(texts[0]).toMatch(/rule billing matched/);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`offered to ${novice.agentId}: .*rule billing, stage 2 of 2`)),
+      ]),
+    );
+    expect((await floor.admin.request('GET', '/v1/contacts/not-a-contact/trace')).status).toBe(404);
   });
 
   it('after hours, the caller hears the rule’s announcement', async () => {

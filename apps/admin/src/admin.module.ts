@@ -11,6 +11,7 @@ import { AuditLogService } from './audit/audit-log.service';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AdminThrottlerGuard } from './auth/admin-throttler.guard';
 import { adminThrottlers } from './auth/admin-throttlers';
+import { ContactsController } from './contacts/contacts.controller';
 import { CustomersController } from './customers/customers.controller';
 import { LinesController } from './lines/lines.controller';
 
@@ -28,6 +29,7 @@ export class AdminModule {
       controllers: [
         AgentsController,
         CasesController,
+        ContactsController,
         CustomersController,
         IncidentsController,
         LinesController,

@@ -7,14 +7,21 @@ import { normalizePhone } from '@tether/customers';
 import { ConflictError, NotFoundError } from '@tether/errors';
 import { inTransaction, one } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { ArrivalDecision, CompiledRuleSet, DEFAULT_ROUTING_RULES, Line } from '@tether/routing';
+import { ArrivalDecision, CompiledRuleSet, DEFAULT_ROUTING_RULES, Line, RoutingPlan } from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
 import { customerFacts } from './customer-facts';
 import type { CompleteContactOutcome, ReceiveCallOutcome, RememberHangupOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
-import { CallView, ContactRow, HangupOutcome, IncomingCall, Resolution } from './contact.types';
+import {
+  CallView,
+  ContactRow,
+  ContactTraceView,
+  HangupOutcome,
+  IncomingCall,
+  Resolution,
+} from './contact.types';
 import { LineRoutingRepository, VersionedRules } from './line-routing.repository';
 import { releaseSlot, traceEntry } from './slot-release';
 
@@ -412,6 +419,38 @@ export class ContactLifecycleService {
        WHERE c.line = $1 AND c.channel = 'voice' AND c.external_id = $2`,
       [line, callId],
     );
+  }
+
+  /**
+   * A contact's routing trace for admins (GET /v1/contacts/{id}/trace): every step from arrival (and the rule that
+   * matched) to each offer with the engine's why, and the stages a rule gave it. Not found for a malformed id too.
+   */
+  async trace(id: string): Promise<ContactTraceView> {
+    if (!UUID.test(id)) throw new NotFoundError('Contact', id);
+    const row = await one<{
+      line: Line;
+      status: string;
+      agent_id: string | null;
+      priority: number;
+      required_skills: Record<string, number>;
+      routing_plan: RoutingPlan | null;
+      routing_trace: { at: string; text: string }[] | null;
+    }>(
+      this.dataSource.manager,
+      `SELECT line, status, agent_id, priority, required_skills, routing_plan, routing_trace FROM contacts WHERE id = $1`,
+      [id],
+    );
+    if (!row) throw new NotFoundError('Contact', id);
+    return {
+      contactId: id,
+      line: row.line,
+      status: row.status,
+      agentId: row.agent_id,
+      priority: row.priority,
+      requiredSkills: row.required_skills,
+      plan: row.routing_plan,
+      trace: row.routing_trace ?? [],
+    };
   }
 
   private async getRow(id: string): Promise<ContactRow> {

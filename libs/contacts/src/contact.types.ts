@@ -1,4 +1,4 @@
-import type { Channel, Line } from '@tether/routing';
+import type { Channel, Line, RoutingPlan } from '@tether/routing';
 
 export const CONTACT_STATUSES = ['queued', 'offered', 'connected', 'ended'] as const;
 export type ContactStatus = (typeof CONTACT_STATUSES)[number];
@@ -72,4 +72,18 @@ export interface ContactRow {
   routing_trace: { at: string; text: string }[];
   /** queued contacts ahead of this one (tether_call_row), when queued */
   ahead?: number | null;
+}
+
+/** GET /v1/contacts/{id}/trace: how a contact was routed, step by step. */
+export interface ContactTraceView {
+  contactId: string;
+  line: string;
+  status: string;
+  agentId: string | null;
+  priority: number;
+  requiredSkills: Record<string, number>;
+  /** the stages a line rule gave it at arrival (null: none) */
+  plan: RoutingPlan | null;
+  /** each step, oldest first: arrival (and the rule that matched), offers with the engine's why, the end */
+  trace: { at: string; text: string }[];
 }
