@@ -248,4 +248,53 @@ describe('routing rules', () => {
     expect((await simulate('sales', { from: uniquePhone(), version: 999_999 })).status).toBe(404);
     expect((await simulate('sales', { channel: 'fax' })).status).toBe(400);
   });
+
+  it('a draft is saved, simulated, then activated; until then nothing routes by it', async () => {
+    await floor.rules('presales', {});
+    const live = await floor.admin.getRouting('presales');
+    const draftRules = {
+      ...body(live),
+      rules: [{ name: 'draft-hello', announcement: 'Hello from the draft' }],
+    };
+    const saved = await floor.admin.request<{ basedOnVersion: number; author: string }>(
+      'PUT',
+      '/v1/lines/presales/routing/draft',
+      draftRules,
+    );
+    expect(saved.status).toBe(200);
+    expect(saved.body).toEqual(
+      expect.objectContaining({ basedOnVersion: live.version, author: expect.stringMatching(/^admin:/) }),
+    );
+    expect((await floor.call('presales')).announcement).toBeNull();
+
+    const simulated = await simulate('presales', { from: uniquePhone(), draft: true });
+    expect(simulated.body).toEqual(
+      expect.objectContaining({ rule: 'draft-hello', draft: true, version: null }),
+    );
+    expect((await simulate('presales', { from: uniquePhone() })).body.rule).toBeNull();
+
+    const invalid = await floor.admin.request('PUT', '/v1/lines/presales/routing/draft', {
+      ...body(live),
+      rules: [{ name: 'x', stages: [] }],
+    });
+    expect(invalid.status).toBe(400);
+    expect((invalid.body as ErrorBody).message).toMatch(/rules\[0\]\.stages/);
+
+    const stale = await floor.admin.request('POST', '/v1/lines/presales/routing/draft/activate', undefined, {
+      headers: { 'if-match': `"${live.version - 1}"` },
+    });
+    expect(stale.status).toBe(412);
+    const activated = await floor.admin.request<View>(
+      'POST',
+      '/v1/lines/presales/routing/draft/activate',
+      undefined,
+      {
+        headers: { 'if-match': `"${live.version}"` },
+      },
+    );
+    expect(activated.status).toBe(200);
+    expect(activated.body.version).toBe(live.version + 1);
+    expect((await floor.call('presales')).announcement).toBe('Hello from the draft');
+    expect((await floor.admin.request('GET', '/v1/lines/presales/routing/draft')).status).toBe(404);
+  });
 });

@@ -33,3 +33,9 @@ export class RoutingVersionNotFound extends DomainError {
     super('routing_version_not_found', 'not_found', `line ${line} has no routing version ${version}`);
   }
 }
+
+export class RoutingDraftNotFound extends DomainError {
+  constructor(line: string) {
+    super('routing_draft_not_found', 'not_found', `line ${line} has no draft routing rules`);
+  }
+}

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { inTransaction, one, rows, Sql } from '@tether/persistence';
 import { Line, RoutingRules, RoutingRulesChange, diffRoutingRules, mergeRoutingRules } from '@tether/routing';
-import { RoutingVersionNotFound, RoutingVersionStale } from './contact.errors';
+import { RoutingDraftNotFound, RoutingVersionNotFound, RoutingVersionStale } from './contact.errors';
 
 export type VersionedRules = RoutingRules & { version: number; updatedAt: string };
 
@@ -22,6 +22,15 @@ export interface RoutingVersionEntry {
   /** what changed from the version before it (empty for the first one history holds) */
   changes: RoutingRulesChange[];
 }
+
+/** A line's draft rules: saved, simulated, activated as the next version. */
+export type RoutingDraft = RoutingRules & {
+  line: Line;
+  author: string;
+  /** the live version when the draft was saved */
+  basedOnVersion: number;
+  updatedAt: string;
+};
 
 /** Who writes and on what condition: `expectedVersions` (If-Match) refuses the write unless the live version is one. */
 export interface RoutingWrite {
@@ -126,9 +135,56 @@ export class LineRoutingRepository {
     return { ...mergeRoutingRules(row.rules), version };
   }
 
+  async draft(line: Line): Promise<RoutingDraft> {
+    const row = await one<{
+      rules: Partial<RoutingRules>;
+      author: string;
+      based_on_version: number;
+      updated_at: Date;
+    }>(
+      this.dataSource.manager,
+      `SELECT rules, author, based_on_version, updated_at FROM line_routing_drafts WHERE line = $1`,
+      [line],
+    );
+    if (row === undefined) throw new RoutingDraftNotFound(line);
+    return {
+      line,
+      ...mergeRoutingRules(row.rules),
+      author: row.author,
+      basedOnVersion: row.based_on_version,
+      updatedAt: row.updated_at.toISOString(),
+    };
+  }
+
+  /** Saves (or replaces) the line's draft; nothing is routed by it. */
+  async saveDraft(line: Line, rules: RoutingRules, author: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO line_routing_drafts (line, rules, author, based_on_version)
+         VALUES ($1, $2, $3, coalesce((SELECT version FROM line_routing WHERE line = $1), 0))
+       ON CONFLICT (line) DO UPDATE SET rules = EXCLUDED.rules, author = EXCLUDED.author,
+         based_on_version = EXCLUDED.based_on_version, updated_at = now()`,
+      [line, JSON.stringify(rules), author],
+    );
+  }
+
+  async deleteDraft(line: Line): Promise<void> {
+    const deleted = await rows<{ line: string }>(
+      this.dataSource.manager,
+      `DELETE FROM line_routing_drafts WHERE line = $1 RETURNING line`,
+      [line],
+    );
+    if (deleted.length === 0) throw new RoutingDraftNotFound(line);
+  }
+
+  /** Makes the draft the live rules (a new version, If-Match as for a PUT) and drops it, in one transaction. */
+  async activateDraft(line: Line, write: RoutingWrite): Promise<number> {
+    return this.write(line, null, write, 'put', null);
+  }
+
+  /** `rules` null: the line's draft, which the same transaction deletes (RoutingDraftNotFound without one) */
   private async write(
     line: Line,
-    rules: RoutingRules,
+    given: RoutingRules | null,
     { author, expectedVersions }: RoutingWrite,
     source: RoutingVersionSource,
     restoredVersion: number | null,
@@ -147,6 +203,16 @@ export class LineRoutingRepository {
       const live = current?.version ?? 0;
       if (expectedVersions !== undefined && !expectedVersions.includes(live))
         throw new RoutingVersionStale(line, expectedVersions, live);
+      let rules = given;
+      if (rules === null) {
+        const draft = await one<{ rules: Partial<RoutingRules> }>(
+          tx,
+          `DELETE FROM line_routing_drafts WHERE line = $1 RETURNING rules`,
+          [line],
+        );
+        if (draft === undefined) throw new RoutingDraftNotFound(line);
+        rules = mergeRoutingRules(draft.rules);
+      }
       const written = await one<{ version: number }>(
         tx,
         `WITH up AS (

@@ -15,6 +15,7 @@ import {
 import { ContactDispatcher } from './contact-dispatcher.service';
 import {
   LineRoutingRepository,
+  RoutingDraft,
   RoutingVersionEntry,
   RoutingWrite,
   VersionedRules,
@@ -64,6 +65,28 @@ export class RoutingRulesService {
   /** Makes an earlier version's rules live again, as a new version; the next routing pass decides by them. */
   async rollback(line: Line, version: number, write: RoutingWrite): Promise<RulesView> {
     await this.rules.rollback(line, version, write);
+    this.dispatcher.request(line);
+    return this.view(line);
+  }
+
+  /** Saves the line's draft (validated as a PUT is); nothing routes by it until it is activated. */
+  async saveDraft(line: Line, patch: RoutingRulesPatch, author: string): Promise<RoutingDraft> {
+    await this.validate(line, patch);
+    await this.rules.saveDraft(line, mergeRoutingRules(patch), author);
+    return this.rules.draft(line);
+  }
+
+  draft(line: Line): Promise<RoutingDraft> {
+    return this.rules.draft(line);
+  }
+
+  deleteDraft(line: Line): Promise<void> {
+    return this.rules.deleteDraft(line);
+  }
+
+  /** The draft becomes the live rules as a new version (If-Match as for a PUT); the next pass decides by them. */
+  async activateDraft(line: Line, write: RoutingWrite): Promise<RulesView> {
+    await this.rules.activateDraft(line, write);
     this.dispatcher.request(line);
     return this.view(line);
   }

@@ -32,13 +32,17 @@ export interface HypotheticalContact {
   at?: Date;
   /** the version of the line's rules to decide by (default: the live one) */
   version?: number;
+  /** decide by the line's draft instead (not with `version`) */
+  draft?: boolean;
 }
 
 /** The simulator's answer: the decision a routing pass would make now, and why. */
 export interface Simulation {
   line: Line;
-  /** the rules version decided by */
-  version: number;
+  /** the rules version decided by (null: the draft) */
+  version: number | null;
+  /** whether the line's draft decided */
+  draft: boolean;
   /** the database's time the decision is made at */
   now: string;
   /** the rule that matched, or null (the line's intents decided) */
@@ -90,8 +94,9 @@ export class RoutingSimulator {
   ) {}
 
   async simulate(line: Line, contact: HypotheticalContact): Promise<Simulation> {
-    const rules: RoutingRules & { version: number } =
-      contact.version === undefined
+    const rules: RoutingRules & { version: number | null } = contact.draft
+      ? { ...(await this.rules.draft(line)), version: null }
+      : contact.version === undefined
         ? await this.rules.get(line)
         : await this.rules.version(line, contact.version);
     const channel = contact.channel ?? 'voice';
@@ -172,6 +177,7 @@ export class RoutingSimulator {
     return {
       line,
       version: rules.version,
+      draft: contact.draft === true,
       now: outcome.now.toISOString(),
       rule: decision.rule,
       priority: decision.priority,

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   Headers,
   HttpCode,
@@ -15,6 +16,7 @@ import {
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  RoutingDraft,
   RoutingRulesService,
   RoutingSimulator,
   RoutingVersionEntry,
@@ -110,7 +112,54 @@ export class LinesController {
       ivr: body.ivr,
       at: body.at === undefined ? undefined : new Date(body.at),
       version: body.version,
+      draft: body.draft,
     });
+  }
+
+  @Get('draft')
+  @ApiOperation({
+    summary: "The line's draft rules (404 without one), with the live version it was saved against",
+  })
+  draft(@Param('line', LineParamPipe) line: Line): Promise<RoutingDraft> {
+    return this.rules.draft(line);
+  }
+
+  @Put('draft')
+  @ApiOperation({
+    summary:
+      'Save draft rules (validated as a PUT is): nothing routes by them; simulate with `draft: true`, then activate',
+  })
+  saveDraft(
+    @Param('line', LineParamPipe) line: Line,
+    @Body() body: RoutingRulesDto,
+    @Req() request: FastifyRequest,
+  ): Promise<RoutingDraft> {
+    const { line: _l, version: _v, updatedAt: _u, warnings: _w, ...rules } = body;
+    return this.rules.saveDraft(line, rules, authorOf(request));
+  }
+
+  @Delete('draft')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Drop the draft' })
+  deleteDraft(@Param('line', LineParamPipe) line: Line): Promise<void> {
+    return this.rules.deleteDraft(line);
+  }
+
+  @Post('draft/activate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Make the draft the live rules as a new version (If-Match as for a PUT); the draft is gone',
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ headers: ETAG })
+  async activateDraft(
+    @Param('line', LineParamPipe) line: Line,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RulesView> {
+    const write = { author: authorOf(request), expectedVersions: versionsFromIfMatch(ifMatch) };
+    return withEtag(reply, await this.rules.activateDraft(line, write));
   }
 
   @Post('rollback')

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsDefined,
   IsIn,
   IsInt,
@@ -65,6 +66,11 @@ export class SimulateRoutingDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   at?: string;
+
+  @ApiPropertyOptional({ description: "decide by the line's draft rules (not with `version`)" })
+  @IsOptional()
+  @IsBoolean()
+  draft?: boolean;
 
   @ApiPropertyOptional({ description: 'the rules version to decide by (default: the live rules)' })
   @IsOptional()

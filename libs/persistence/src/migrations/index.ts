@@ -17,6 +17,7 @@ import { Transfers1764001500000 } from './1764001500000-transfers';
 import { Incidents1764001600000 } from './1764001600000-incidents';
 import { RoutingVersions1764003000000 } from './1764003000000-routing-versions';
 import { ContactRoutingPlan1764003100000 } from './1764003100000-contact-routing-plan';
+import { RoutingDrafts1764003200000 } from './1764003200000-routing-drafts';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -42,4 +43,5 @@ export const MIGRATIONS = [
   Incidents1764001600000,
   RoutingVersions1764003000000,
   ContactRoutingPlan1764003100000,
+  RoutingDrafts1764003200000,
 ];
