@@ -297,4 +297,32 @@ describe('routing rules', () => {
     expect((await floor.call('presales')).announcement).toBe('Hello from the draft');
     expect((await floor.admin.request('GET', '/v1/lines/presales/routing/draft')).status).toBe(404);
   });
+
+  it('an agent–customer pair marked never-match is never offered, whoever is idle longest', async () => {
+    const phone = uniquePhone();
+    const customer = await floor.admin.createCustomer({ name: 'Nora Never', phones: [phone] });
+    const longest = await floor.agent({ lines: ['service'] });
+    const other = await floor.agent({ lines: ['service'] });
+    await floor.rules('service', { neverMatch: [{ agentId: longest.agentId, customerId: customer.id }] });
+
+    const simulated = await simulate('service', { from: phone });
+    expect(simulated.body.agent).toEqual({ id: other.agentId, reason: 'skills' });
+    const call = await floor.call('service', { from: phone });
+    await take(other, call);
+    await longest.expectNoOffer(300);
+    const trace = await floor.admin.request<{ trace: { text: string }[] }>(
+      'GET',
+      `/v1/contacts/${call.contactId}/trace`,
+    );
+    expect(trace.body.trace.map((entry) => entry.text)).toEqual(
+      expect.arrayContaining([`never matched with this customer on this line: ${longest.agentId}`]),
+    );
+
+    const bad = await floor.admin.request('PUT', '/v1/lines/service/routing', {
+      ...body(await floor.admin.getRouting('service')),
+      neverMatch: [{ agentId: longest.agentId, customerId: '00000000-0000-4000-8000-000000000000' }],
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body as ErrorBody).message).toMatch(/neverMatch\[0\]\.customerId: unknown customer/);
+  });
 });

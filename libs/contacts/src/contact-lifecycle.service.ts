@@ -144,17 +144,25 @@ export class ContactLifecycleService {
       at: new Date(),
       customer,
     });
-    if (decision.plan === null && decision.announcement === null)
+    const neverMatched = compiled.neverMatchedWith(customer);
+    if (decision.plan === null && decision.announcement === null && neverMatched.length === 0)
       return this.receive(manager, line, call, rules, decision);
     const write = async (tx: EntityManager) => {
       const result = await this.receive(tx, line, call, rules, decision);
       if (result?.outcome !== 'created' || result.contact_id === null) return result;
+      // agents never matched with this customer are excluded as if they had declined (every route checks that)
       await tx.query(
-        `UPDATE contacts SET routing_plan = $2, announcement = coalesce(announcement, $3) WHERE id = $1`,
+        `UPDATE contacts SET routing_plan = $2, announcement = coalesce(announcement, $3),
+                excluded_agent_ids = excluded_agent_ids || $4::uuid[],
+                routing_trace = CASE WHEN cardinality($4::uuid[]) > 0
+                                     THEN routing_trace || tether_trace($5) ELSE routing_trace END
+          WHERE id = $1`,
         [
           result.contact_id,
           decision.plan === null ? null : JSON.stringify(decision.plan),
           decision.announcement,
+          neverMatched,
+          ContactTrace.neverMatched(neverMatched),
         ],
       );
       return { ...result, announcement: result.announcement ?? decision.announcement };

@@ -3,20 +3,21 @@ import { one, Sql } from '@tether/persistence';
 import type { CustomerFacts, CustomerRelations, Line } from '@tether/routing';
 
 /**
- * What line rules may ask about a caller, read by their number before the intake: attributes, whether they are a
- * known customer, an open case on this line, their latest contact. Null for a number not on record.
+ * What line rules may ask about a caller, read by their number before the intake: their id (never-match pairs),
+ * attributes, whether they are a known customer, an open case on this line, their latest contact. Null for a number not on record.
  */
 export async function customerFacts(sql: Sql, line: Line, from: string): Promise<CustomerFacts | null> {
   const phone = normalizePhone(from);
   if (phone === null) return null;
   const row = await one<{
+    id: string;
     known: boolean;
     attributes: Record<string, unknown> | null;
     open_case: boolean;
     last_contact_at: Date | null;
   }>(
     sql,
-    `SELECT cu.known, cu.attributes,
+    `SELECT cu.id, cu.known, cu.attributes,
             EXISTS (SELECT 1 FROM cases k WHERE k.customer_id = cu.id AND k.line = $2
                        AND k.status IN ('open', 'waiting_on_customer')) AS open_case,
             (SELECT c.created_at FROM contacts c WHERE c.customer_id = cu.id
@@ -27,6 +28,7 @@ export async function customerFacts(sql: Sql, line: Line, from: string): Promise
   );
   if (row === undefined) return null;
   return {
+    id: row.id,
     known: row.known,
     attributes: row.attributes ?? {},
     openCase: row.open_case,

@@ -9,7 +9,10 @@ import {
   RoutingRules,
   RoutingRulesPatch,
   agentsNamedIn,
+  agentsPairedIn,
+  customersPairedIn,
   mergeRoutingRules,
+  validateNeverMatch,
   validateRuleSet,
 } from '@tether/routing';
 import { ContactDispatcher } from './contact-dispatcher.service';
@@ -107,18 +110,27 @@ export class RoutingRulesService {
   async validate(line: Line, patch: RoutingRulesPatch): Promise<void> {
     const rules: unknown = patch.rules;
     const calendar: unknown = patch.calendar;
-    if ((rules === undefined || rules === null) && (calendar === undefined || calendar === null)) return;
-    const known = await this.knownNames(agentsNamedIn(rules).map((n) => n.agentId));
-    for (const skill of skillsNamedIn(await this.rules.get(line))) (known.skills as Set<string>).add(skill);
-    const problems = validateRuleSet(rules, calendar, known);
+    const pairs: unknown = patch.neverMatch;
+    if ([rules, calendar, pairs].every((value) => value === undefined || value === null)) return;
+    const known = await this.knownNames(
+      [...agentsNamedIn(rules).map((n) => n.agentId), ...agentsPairedIn(pairs)],
+      customersPairedIn(pairs),
+    );
+    // what the live rules already name stays known: an erased customer or a skill's last agent gone does not make
+    // what GET returns an invalid PUT body
+    const live = await this.rules.get(line);
+    for (const skill of skillsNamedIn(live)) (known.skills as Set<string>).add(skill);
+    for (const pair of live.neverMatch ?? []) (known.customers as Set<string>).add(pair.customerId);
+    const problems = [...validateRuleSet(rules, calendar, known), ...validateNeverMatch(pairs, known)];
     if (problems.length > 0)
       throw new ValidationFailed(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
   }
 
   /** The skills some agent holds or held, and which of these agent ids exist or were deleted. */
-  private async knownNames(agentIds: string[]): Promise<KnownNames> {
+  private async knownNames(agentIds: string[], customerIds: string[] = []): Promise<KnownNames> {
     const ids = [...new Set(agentIds.filter((id) => UUID.test(id)))];
-    const [skills, agents] = await Promise.all([
+    const customerUuids = [...new Set(customerIds.filter((id) => UUID.test(id)))];
+    const [skills, agents, customers] = await Promise.all([
       rows<{ skill: string }>(
         this.dataSource.manager,
         `SELECT DISTINCT jsonb_object_keys(skills) AS skill FROM agents`,
@@ -130,11 +142,19 @@ export class RoutingRulesService {
             `SELECT id, deleted_at IS NOT NULL AS deleted FROM agents WHERE id = ANY ($1::uuid[])`,
             [ids],
           ),
+      customerUuids.length === 0
+        ? Promise.resolve([])
+        : rows<{ id: string }>(
+            this.dataSource.manager,
+            `SELECT id FROM customers WHERE id = ANY ($1::uuid[])`,
+            [customerUuids],
+          ),
     ]);
     return {
       skills: new Set(skills.map((s) => s.skill)),
       agents: new Set(agents.filter((a) => !a.deleted).map((a) => a.id)),
       deletedAgents: new Set(agents.filter((a) => a.deleted).map((a) => a.id)),
+      customers: new Set(customers.map((c) => c.id)),
     };
   }
 }

@@ -133,7 +133,7 @@ export class RoutingSimulator {
         enqueuedAt: at,
         requiredSkills: decision.skills,
         relations,
-        excludedAgentIds: [],
+        excludedAgentIds: compiled.neverMatchedWith(customer),
         plan: decision.plan,
       };
       const seen = new Set(snapshot.agents.map((a) => a.id));

@@ -1,5 +1,5 @@
 import { DEFAULT_ROUTING_RULES, type IntentRule, type RoutingRules } from './routing.types';
-import type { BusinessCalendar, RoutingRule } from './rule-set.types';
+import type { BusinessCalendar, NeverMatchPair, RoutingRule } from './rule-set.types';
 
 /** Routing rules with any field left out; `sticky` may be partial too. What a stored row or PUT body may hold. */
 export interface RoutingRulesPatch {
@@ -9,6 +9,7 @@ export interface RoutingRulesPatch {
   intents?: Record<string, IntentRule>;
   rules?: RoutingRule[];
   calendar?: BusinessCalendar;
+  neverMatch?: NeverMatchPair[];
 }
 
 /**
@@ -32,6 +33,9 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
     ...(patch?.rules !== undefined && patch.rules !== null ? { rules: structuredClone(patch.rules) } : {}),
     ...(patch?.calendar !== undefined && patch.calendar !== null
       ? { calendar: structuredClone(patch.calendar) }
+      : {}),
+    ...(patch?.neverMatch !== undefined && patch.neverMatch !== null
+      ? { neverMatch: patch.neverMatch.map(({ agentId, customerId }) => ({ agentId, customerId })) }
       : {}),
   };
 }

@@ -1,5 +1,5 @@
 /** The vocabulary of routing. Plain data: no framework, no I/O. */
-import type { BusinessCalendar, RoutingPlan, RoutingRule } from './rule-set.types';
+import type { BusinessCalendar, NeverMatchPair, RoutingPlan, RoutingRule } from './rule-set.types';
 
 /**
  * A line's name, as read from the `lines` table (`@tether/lines`): `sales`, `presales` and `service` by default, and
@@ -48,6 +48,8 @@ export interface RoutingRules {
   rules?: RoutingRule[];
   /** the line's business hours, for rules' `businessHours` conditions */
   calendar?: BusinessCalendar;
+  /** agent–customer pairs never matched on this line: the agent is excluded from the customer's contacts */
+  neverMatch?: NeverMatchPair[];
 }
 
 export const DEFAULT_ROUTING_RULES: RoutingRules = {

@@ -119,6 +119,23 @@ describe('CompiledRuleSet', () => {
     expect(set.decide(facts({ customer: { ...customer, openCase: false }, from: '+1555' })).rule).toBeNull();
   });
 
+  it('never-match pairs name the agents excluded for a customer, and make intake read the customer', () => {
+    const set = CompiledRuleSet.for(
+      mergeRoutingRules({
+        neverMatch: [
+          { agentId: 'a1', customerId: 'c1' },
+          { agentId: 'a2', customerId: 'c1' },
+          { agentId: 'a1', customerId: 'c1' },
+        ],
+      }),
+    );
+    expect(set.needsCustomer).toBe(true);
+    expect(set.neverMatchedWith({ ...NO_CUSTOMER, id: 'c1' })).toEqual(['a1', 'a2']);
+    expect(set.neverMatchedWith({ ...NO_CUSTOMER, id: 'c2' })).toEqual([]);
+    expect(set.neverMatchedWith(null)).toEqual([]);
+    expect(CompiledRuleSet.for(mergeRoutingRules()).needsCustomer).toBe(false);
+  });
+
   it('stages become a plan with ends counted from arrival', () => {
     expect(
       planOf({

@@ -40,6 +40,8 @@ export class CompiledRuleSet {
   /** whether any rule asks about the customer: only then does intake read the customer's facts */
   readonly needsCustomer: boolean;
   private readonly compiled: readonly CompiledRule[];
+  /** customer id -> agents never matched with them */
+  private readonly neverMatch = new Map<string, string[]>();
 
   private constructor(private readonly rules: RoutingRules) {
     const calendar = rules.calendar === undefined ? null : new CompiledCalendar(rules.calendar);
@@ -49,7 +51,20 @@ export class CompiledRuleSet {
       tests: compileCondition(rule.when ?? {}, calendar),
       plan: planOf(rule),
     }));
-    this.needsCustomer = list.some((rule) => rule.when !== undefined && asksAboutCustomer(rule.when));
+    for (const { agentId, customerId } of rules.neverMatch ?? []) {
+      const agents = this.neverMatch.get(customerId) ?? [];
+      if (!agents.includes(agentId)) agents.push(agentId);
+      this.neverMatch.set(customerId, agents);
+    }
+    this.needsCustomer =
+      this.neverMatch.size > 0 ||
+      list.some((rule) => rule.when !== undefined && asksAboutCustomer(rule.when));
+  }
+
+  /** The agents this customer must never be matched with on the line (none for an unknown caller). */
+  neverMatchedWith(customer: CustomerFacts | null): string[] {
+    const id = customer?.id;
+    return id === undefined || id === null ? [] : [...(this.neverMatch.get(id) ?? [])];
   }
 
   static for(rules: RoutingRules): CompiledRuleSet {

@@ -81,6 +81,8 @@ export interface ContactFacts {
 }
 
 export interface CustomerFacts {
+  /** the customer's id (null in the absence of one) */
+  id?: string | null;
   known: boolean;
   attributes: Readonly<Record<string, unknown>>;
   openCase: boolean;
@@ -114,4 +116,10 @@ export interface ArrivalDecision {
   skills: Record<string, number>;
   announcement: string | null;
   plan: RoutingPlan | null;
+}
+
+/** An agent and a customer who must never be matched on this line (a conflict of interest, a complaint, ...). */
+export interface NeverMatchPair {
+  agentId: string;
+  customerId: string;
 }

@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { validateRuleSet, type KnownNames } from './rule-set.validator';
+import { validateNeverMatch, validateRuleSet, type KnownNames } from './rule-set.validator';
 
 const KNOWN: KnownNames = { skills: new Set(['billing', 'tech']), agents: new Set(['agent-1', 'agent-2']) };
 const CALENDAR = {
@@ -93,5 +93,20 @@ describe('validateRuleSet', () => {
       'calendar.holidays[0]',
     ]);
     expect(paths('not rules')).toEqual(['rules']);
+  });
+
+  it('checks never-match pairs against the agents and customers that exist', () => {
+    const known = { ...KNOWN, deletedAgents: new Set(['agent-gone']), customers: new Set(['customer-1']) };
+    expect(
+      validateNeverMatch(
+        [
+          { agentId: 'agent-1', customerId: 'customer-1' },
+          { agentId: 'agent-gone', customerId: 'customer-1' },
+          { agentId: 'agent-9', customerId: 'customer-9', why: 'x' },
+        ],
+        known,
+      ).map((p) => p.path),
+    ).toEqual(['neverMatch[2].why', 'neverMatch[2].agentId', 'neverMatch[2].customerId']);
+    expect(validateNeverMatch({}, known).map((p) => p.path)).toEqual(['neverMatch']);
   });
 });

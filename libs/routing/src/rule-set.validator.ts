@@ -19,6 +19,8 @@ export interface KnownNames {
    * returns after a deletion is still a valid PUT body; `deletedAgentsIn` reports them
    */
   deletedAgents?: ReadonlySet<string>;
+  /** customers that exist (for `neverMatch`) */
+  customers?: ReadonlySet<string>;
 }
 
 export const MAX_RULES = 200;
@@ -245,6 +247,48 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isIntIn(value: unknown, min: number, max: number): boolean {
   return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+export const MAX_NEVER_MATCH = 1000;
+
+/** Problems in a line's `neverMatch` pairs: shape, unknown fields, agents and customers that do not exist. */
+export function validateNeverMatch(pairs: unknown, known: KnownNames): RuleSetProblem[] {
+  const problems: RuleSetProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  if (pairs === undefined || pairs === null) return problems;
+  if (!Array.isArray(pairs) || pairs.length > MAX_NEVER_MATCH) {
+    problem('neverMatch', `must be a list of at most ${MAX_NEVER_MATCH} { agentId, customerId } pairs`);
+    return problems;
+  }
+  pairs.forEach((pair: unknown, i) => {
+    const at = `neverMatch[${i}]`;
+    if (!isRecord(pair)) return problem(at, 'must be { agentId, customerId }');
+    unknownFields(pair, ['agentId', 'customerId'], at, problem);
+    if (
+      typeof pair.agentId !== 'string' ||
+      (!known.agents.has(pair.agentId) && !known.deletedAgents?.has(pair.agentId))
+    )
+      problem(`${at}.agentId`, `unknown agent ${String(pair.agentId)}`);
+    if (typeof pair.customerId !== 'string' || known.customers?.has(pair.customerId) !== true)
+      problem(`${at}.customerId`, `unknown customer ${String(pair.customerId)}`);
+  });
+  return problems;
+}
+
+/** The agent ids `neverMatch` names (unvalidated input read safely). */
+export function agentsPairedIn(pairs: unknown): string[] {
+  if (!Array.isArray(pairs)) return [];
+  return pairs.flatMap((pair: unknown) =>
+    isRecord(pair) && typeof pair.agentId === 'string' ? [pair.agentId] : [],
+  );
+}
+
+/** The customer ids `neverMatch` names (unvalidated input read safely). */
+export function customersPairedIn(pairs: unknown): string[] {
+  if (!Array.isArray(pairs)) return [];
+  return pairs.flatMap((pair: unknown) =>
+    isRecord(pair) && typeof pair.customerId === 'string' ? [pair.customerId] : [],
+  );
 }
 
 /**

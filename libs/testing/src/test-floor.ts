@@ -35,6 +35,7 @@ export interface RulesChange {
   intents?: Record<string, IntentRule>;
   rules?: RoutingRules['rules'];
   calendar?: RoutingRules['calendar'];
+  neverMatch?: RoutingRules['neverMatch'];
 }
 
 /**

@@ -197,6 +197,7 @@ export interface RoutingRules {
   intents?: Record<string, IntentRule>;
   rules?: LineRule[];
   calendar?: LineCalendar;
+  neverMatch?: { agentId: string; customerId: string }[];
 }
 
 export interface RoutingRulesView extends RoutingRules {

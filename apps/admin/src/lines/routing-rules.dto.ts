@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import type { BusinessCalendar, RoutingRule } from '@tether/routing';
+import type { BusinessCalendar, NeverMatchPair, RoutingRule } from '@tether/routing';
 import {
   IsArray,
   IsBoolean,
@@ -162,6 +162,15 @@ export class RoutingRulesDto {
   @IsOptional()
   @IsObject()
   calendar?: BusinessCalendar;
+
+  @ApiPropertyOptional({
+    description:
+      'agent–customer pairs never matched on this line (at most 1000): the agent is never offered that customer’s contacts',
+    example: [{ agentId: '<agent id>', customerId: '<customer id>' }],
+  })
+  @IsOptional()
+  @IsArray()
+  neverMatch?: NeverMatchPair[];
 
   @ApiPropertyOptional({ readOnly: true, description: 'rules naming an agent since deleted', type: [String] })
   @IsOptional()
