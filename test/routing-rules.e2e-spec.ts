@@ -325,4 +325,36 @@ describe('routing rules', () => {
     expect(bad.status).toBe(400);
     expect((bad.body as ErrorBody).message).toMatch(/neverMatch\[0\]\.customerId: unknown customer/);
   });
+
+  it('a preferred stage: the simulator and the real call both go to the customer’s last agent, skills aside', async () => {
+    const phone = uniquePhone();
+    const last = await floor.agent({ lines: ['sales'] });
+    const first = await floor.call('sales', { from: phone });
+    await take(last, first);
+    expect(await last.complete(first.contactId, 'resolved')).toEqual(expect.objectContaining({ ok: true }));
+    // holds the skill stage 2 asks for, which `last` lacks: only the preferred stage gives the call to `last`
+    const other = await floor.agent({ lines: ['sales'], skills: { billing: 9 } });
+    await floor.rules('sales', {
+      sticky: { enabled: false },
+      rules: [
+        {
+          name: 'returning',
+          when: { known: false },
+          stages: [{ seconds: 20, preferred: true }, { skills: { billing: 9 } }],
+        },
+      ],
+    });
+    const simulated = await simulate('sales', { from: phone });
+    expect(simulated.body).toEqual(
+      expect.objectContaining({ rule: 'returning', agent: { id: last.agentId, reason: 'sticky' } }),
+    );
+    expect(simulated.body.stages[0].candidates).toEqual(
+      expect.arrayContaining([
+        { agentId: other.agentId, eligible: false, why: "is not the customer's case owner or last agent" },
+      ]),
+    );
+    const call = await floor.call('sales', { from: phone });
+    expect(await take(last, call)).toBe('sticky');
+    await other.expectNoOffer(300);
+  });
 });
