@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals';
+import fc from 'fast-check';
 import { RoutingEngine } from './routing-engine';
 import { mergeRoutingRules } from './routing-rules';
 import { planOf } from './rule-set.compiler';
@@ -121,5 +122,133 @@ describe('routing by stages', () => {
     const result = decide(after(40), [contact(PLAN, { excludedAgentIds: ['expert'] })], [expert, novice]);
     expect(result.assignments).toEqual([]);
     expect(result.stageEnds).toEqual([{ contactId: 'c-1', until: after(90) }]);
+  });
+});
+
+describe('routing by stages (property)', () => {
+  const IDS = ['a0', 'a1', 'a2', 'a3', 'a4'];
+  // mostly ready agents on the line, so that both assignments and waits are common
+  const agentArb = fc.record({
+    id: fc.constantFrom(...IDS),
+    presence: fc.constantFrom<AgentCandidate['presence']>(
+      'available',
+      'available',
+      'available',
+      'away',
+      'offline',
+    ),
+    connected: fc.constantFrom(true, true, true, false),
+    lines: fc.constantFrom(['sales'], ['sales'], ['service'], ['sales', 'service']),
+    skills: fc.dictionary(fc.constantFrom('billing', 'tech'), fc.integer({ min: 1, max: 10 })),
+    capacity: fc.constantFrom({ voice: 1 }, { voice: 1 }, { voice: 0 }, { voice: 2 }),
+    load: fc.constantFrom({}, {}, {}, { voice: 1 }),
+    idleSince: fc.integer({ min: -600, max: 0 }).map((s) => after(s)),
+    wrapUpUntil: fc.constantFrom<Date | null>(null, null, null, after(-1), after(500)),
+  });
+  const stageArb = fc.oneof(
+    fc.constant({ preferred: true as const }),
+    fc.record({ agents: fc.uniqueArray(fc.constantFrom(...IDS), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ skills: fc.dictionary(fc.constantFrom('billing', 'tech'), fc.integer({ min: 1, max: 10 })) }),
+  );
+  const planArb = fc
+    .array(fc.tuple(stageArb, fc.integer({ min: 1, max: 60 })), { minLength: 1, maxLength: 4 })
+    .map((stages) =>
+      planOf({
+        name: 'p',
+        stages: stages.map(([stage, seconds], i) =>
+          i === stages.length - 1 ? stage : { ...stage, seconds },
+        ),
+      }),
+    );
+  const relationsArb = fc.oneof(
+    fc.constant({ lastAgent: null, caseOwnerId: null }),
+    fc.record({ lastAgent: fc.constant(null), caseOwnerId: fc.constantFrom(...IDS) }),
+    fc.record({
+      lastAgent: fc.record({
+        agentId: fc.constantFrom(...IDS),
+        connectedAt: fc.constantFrom(after(-3600), after(-40 * 86400)),
+      }),
+      caseOwnerId: fc.constant(null),
+    }),
+  );
+
+  /** The stages read literally, for one contact: who it goes to now, and whether a pass is asked for at a stage end. */
+  function naive(
+    c: WaitingContact,
+    agents: AgentCandidate[],
+    at: Date,
+  ): { agentId: string | null; wakeAt: Date | null } {
+    const waited = at.getTime() - c.enqueuedAt.getTime();
+    const stages = c.plan!.stages;
+    let index = stages.findIndex((s) => s.untilSeconds === null || waited < s.untilSeconds * 1000);
+    if (index === -1) index = stages.length - 1;
+    const stage = stages[index];
+    const ends = stage.untilSeconds !== null && waited < stage.untilSeconds * 1000;
+    const byId = new Map(agents.map((a) => [a.id, a]));
+    const canTake = (a: AgentCandidate | undefined): a is AgentCandidate =>
+      a !== undefined &&
+      a.lines.includes('sales') &&
+      !c.excludedAgentIds.includes(a.id) &&
+      a.presence === 'available' &&
+      a.connected &&
+      (a.wrapUpUntil === null || a.wrapUpUntil.getTime() <= at.getTime()) &&
+      (a.capacity.voice ?? 0) - (a.load.voice ?? 0) > 0;
+    const longestIdle = (candidates: AgentCandidate[]) =>
+      candidates.sort((x, y) => x.idleSince.getTime() - y.idleSince.getTime() || (x.id < y.id ? -1 : 1))[0] ??
+      null;
+    let chosen: AgentCandidate | null = null;
+    if (stage.preferred) {
+      const { caseOwnerId, lastAgent } = c.relations;
+      const preferredId =
+        caseOwnerId ??
+        (lastAgent !== null && lastAgent.connectedAt.getTime() > c.enqueuedAt.getTime() - 30 * 86400_000
+          ? lastAgent.agentId
+          : null);
+      const candidate = preferredId === null ? undefined : byId.get(preferredId);
+      chosen = canTake(candidate) ? candidate : null;
+    } else if (stage.agents !== undefined) {
+      chosen = longestIdle(stage.agents.map((id) => byId.get(id)).filter(canTake));
+    } else {
+      const skills = Object.entries(stage.skills ?? {});
+      chosen = longestIdle(
+        agents.filter((a) => canTake(a) && skills.every(([name, level]) => (a.skills[name] ?? 0) >= level)),
+      );
+    }
+    return {
+      agentId: chosen?.id ?? null,
+      wakeAt: chosen === null && ends ? new Date(c.enqueuedAt.getTime() + stage.untilSeconds! * 1000) : null,
+    };
+  }
+
+  it('for random plans and states, the engine routes a contact as the stages read literally', () => {
+    let assigned = 0;
+    let waiting = 0;
+    fc.assert(
+      fc.property(
+        planArb,
+        fc.uniqueArray(agentArb, { selector: (a) => a.id, maxLength: 5 }),
+        relationsArb,
+        fc.subarray(IDS, { maxLength: 2 }),
+        fc.integer({ min: 0, max: 200_000 }),
+        (plan, agents, relations, excludedAgentIds, waitedMs) => {
+          const c = contact(plan, { relations, excludedAgentIds });
+          const at = new Date(ARRIVED.getTime() + waitedMs);
+          const result = decide(at, [c], agents);
+          const expected = naive(c, agents, at);
+          expect(result.assignments.map((a) => a.agentId)).toEqual(
+            expected.agentId === null ? [] : [expected.agentId],
+          );
+          expect(result.stageEnds.map((s) => s.until)).toEqual(
+            expected.wakeAt === null ? [] : [expected.wakeAt],
+          );
+          if (expected.agentId === null) waiting++;
+          else assigned++;
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    // both outcomes are compared often: the property is not vacuous
+    expect(assigned).toBeGreaterThan(30);
+    expect(waiting).toBeGreaterThan(100);
   });
 });
