@@ -3,6 +3,7 @@
  * `npm run bench [-- <part>...] [-- --option value ...]`: Tether's benchmarks, with the servers they need.
  *
  *   engine     routing engine micro-benchmark (no services)                      bench/engine/engine.bench.ts
+ *   rules      line rules: arrival decisions/s with 50 rules, staged passes       bench/engine/rules.bench.ts
  *   pgbench    DB floor: pgbench running the SQL of one contact lifecycle          bench/pgbench/
  *   transport  bare-transport floor: node:http + socket.io, same load generator    bench/transport/
  *   lifecycle  full lifecycle throughput and latency of Tether (standalone)        bench/lifecycle/
@@ -42,6 +43,7 @@ const resultsDir = join(root, 'bench', 'results');
 
 const PARTS = {
   engine: { script: 'dist/bench/engine/engine.bench.js', services: [] },
+  rules: { script: 'dist/bench/engine/rules.bench.js', services: [] },
   pgbench: { script: 'dist/bench/pgbench/pgbench.bench.js', services: ['postgres', 'pgbench'] },
   transport: { script: 'dist/bench/transport/transport-floor.bench.js', services: [] },
   lifecycle: { script: 'dist/bench/lifecycle/lifecycle.bench.js', services: ['postgres'] },

@@ -12,6 +12,7 @@ import { AuditLogService } from './audit/audit-log.service';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AdminThrottlerGuard } from './auth/admin-throttler.guard';
 import { adminThrottlers } from './auth/admin-throttlers';
+import { ContactsController } from './contacts/contacts.controller';
 import { CustomersController } from './customers/customers.controller';
 import { LinesController } from './lines/lines.controller';
 
@@ -30,6 +31,7 @@ export class AdminModule {
         AgentsController,
         CasesController,
         CallbacksController,
+        ContactsController,
         CustomersController,
         IncidentsController,
         LinesController,

@@ -95,6 +95,18 @@ describe('tether_routing_snapshot', () => {
     expect(limited.contactLimitReached).toBe(true);
   });
 
+  it("each contact's plan (the stages a line rule gave it at arrival), null without one", async () => {
+    const plain = await db.fixtures.contact({ enqueuedAt: new Date(Date.UTC(2026, 0, 1)) });
+    const staged = await db.fixtures.contact({ enqueuedAt: new Date(Date.UTC(2026, 0, 2)) });
+    const plan = { rule: 'billing', stages: [{ untilSeconds: 30, preferred: true }, { untilSeconds: null }] };
+    await db.query(`UPDATE contacts SET routing_plan = $2 WHERE id = $1`, [staged, JSON.stringify(plan)]);
+    const result = await snapshot('sales');
+    expect(result.contacts.map((c) => [c.id, c.plan])).toEqual([
+      [plain, null],
+      [staged, plan],
+    ]);
+  });
+
   it('the ready agents of the line, longest idle first: available, connected, a free slot, out of wrap-up', async () => {
     await db.fixtures.contact();
     const idle3 = await db.fixtures.agent({

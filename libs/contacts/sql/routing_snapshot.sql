@@ -14,6 +14,8 @@
 --     them): the last agent, and for a contact linked to an open case (contacts.case_id, set at arrival) the case's
 --     owner as of now and the owner's deputy; the target agent of a pending transfer; and the ready agents of that
 --     case's team;
+--   * with each contact, the stages a line rule gave it at arrival (contacts.routing_plan, null for most): which one
+--     applies now is the engine's reading of the time waited;
 --   * the database's clock after the lock was granted (`now`), the time every decision of the pass is made at.
 --
 -- Outcome: json {now, version, contacts, agents, agentsComplete, contactLimitReached}; no codes.
@@ -53,7 +55,7 @@ BEGIN
     SELECT * FROM (
       -- the line's own callers (minus those being transferred to another line) ...
       (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
-              c.excluded_agent_ids, c.case_id, c.transfer_id
+              c.excluded_agent_ids, c.case_id, c.transfer_id, c.routing_plan
          FROM contacts c WHERE c.line = p_line AND c.status = 'queued'
           AND (c.not_before IS NULL OR c.not_before <= v_now)
           AND (c.transfer_id IS NULL
@@ -63,7 +65,7 @@ BEGIN
       UNION ALL
       -- ... and the callers of other lines transferred to it, in their old place
       (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
-              c.excluded_agent_ids, c.case_id, c.transfer_id
+              c.excluded_agent_ids, c.case_id, c.transfer_id, c.routing_plan
          FROM transfers t JOIN contacts c ON c.id = t.contact_id AND c.transfer_id = t.id
         WHERE t.state = 'pending' AND t.target_line = p_line AND c.line <> p_line AND c.status = 'queued'
         ORDER BY c.priority DESC, c.enqueued_at, c.id
@@ -82,7 +84,7 @@ BEGIN
   SELECT json_agg(json_build_object('id', w.id, 'channel', w.channel, 'priority', w.priority,
                     'enqueuedAt', w.enqueued_at, 'requiredSkills', w.required_skills,
                     'lastAgentId', w.sticky_agent_id, 'lastAgentAt', w.last_agent_at,
-                    'excludedAgentIds', w.excluded_agent_ids,
+                    'excludedAgentIds', w.excluded_agent_ids, 'plan', w.routing_plan,
                     'case', CASE WHEN w.has_case THEN json_build_object('id', w.case_id, 'ownerId', w.case_owner_id,
                               'deputyId', w.case_deputy_id, 'team', w.case_team) END,
                     'transfer', CASE WHEN w.transfer_id IS NOT NULL THEN json_build_object('id', w.transfer_id,

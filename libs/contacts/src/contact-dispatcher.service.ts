@@ -29,7 +29,7 @@ interface CommittedOfferRow {
  * How many waiting contacts a pass reads (in service order); when it placed them all and more wait, another pass
  * follows at once. How many ready agents it reads is the engine's to say (`RoutingEngine.readyAgentsToRead`).
  */
-const CONTACTS_PER_PASS = 200;
+export const CONTACTS_PER_PASS = 200;
 /** A failed pass is tried again this soon (the sweep would take up to `TETHER_SWEEP_MS`). */
 const PASS_RETRY_AFTER_FAILURE_MS = 200;
 
@@ -186,7 +186,12 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
       const done = transferId ? await returnTransfer(tx, transferId, back.reason) : undefined;
       if (done) returned.push(done);
     }
-    if (result.assignments.length === 0 && result.holds.length === 0) return { made: [], returned };
+    // a pass at the end of each hold, and of each stage a waiting contact is in (its target widens then)
+    const wakeUps = [
+      ...result.holds.map((h) => ({ contactId: h.contactId, until: h.until })),
+      ...result.stageEnds,
+    ];
+    if (result.assignments.length === 0 && wakeUps.length === 0) return { made: [], returned };
 
     const made = await rows<CommittedOfferRow>(
       tx,
@@ -201,16 +206,15 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
         result.assignments.map((a) => ContactTrace.offered(a.agentId, a.trace)),
         rules.offerTimeoutSeconds,
         JOB_KINDS.preferredAgentHoldEnds,
-        result.holds.map((h) => holdKey(h.contactId, h.until)),
-        result.holds.map((h) => h.until),
+        wakeUps.map((h) => holdKey(h.contactId, h.until)),
+        wakeUps.map((h) => h.until),
       ],
     );
     // dropped decisions (another line's pass took the agent's last slot, the caller hung up), or more contacts
     // waiting than this pass read while it still found agents for them: look again
     if (made.length < result.assignments.length) this.again.add(line);
     if (snapshot.contactLimitReached && made.length > 0) this.again.add(line);
-    if (result.holds.length > 0)
-      this.scheduler.wake(new Date(Math.min(...result.holds.map((h) => h.until.getTime()))));
+    if (wakeUps.length > 0) this.scheduler.wake(new Date(Math.min(...wakeUps.map((h) => h.until.getTime()))));
     return { made, returned };
   }
 
@@ -236,7 +240,8 @@ function holdKey(contactId: string, until: Date): string {
   return `${contactId}@${until.getTime()}`;
 }
 
-function toEngineInput(
+/** A snapshot as the engine's input: the one conversion, shared by the dispatcher and the simulator. */
+export function toEngineInput(
   line: Line,
   snapshot: RoutingSnapshot,
 ): { contacts: WaitingContact[]; agents: AgentCandidate[]; agentsComplete: boolean } {
@@ -273,6 +278,7 @@ function toEngineInput(
         transfer: c.transfer ? { kind: c.transfer.kind, agentId: c.transfer.agentId } : null,
       },
       excludedAgentIds: c.excludedAgentIds,
+      plan: c.plan ?? null,
     })),
   };
 }

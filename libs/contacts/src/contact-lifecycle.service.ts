@@ -7,14 +7,22 @@ import { normalizePhone } from '@tether/customers';
 import { ConflictError, NotFoundError } from '@tether/errors';
 import { inTransaction, one } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { DEFAULT_ROUTING_RULES, Line, requiredSkillsFor } from '@tether/routing';
+import { ArrivalDecision, CompiledRuleSet, DEFAULT_ROUTING_RULES, Line, RoutingPlan } from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
+import { customerFacts } from './customer-facts';
 import type { CompleteContactOutcome, ReceiveCallOutcome, RememberHangupOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { callbackView } from './callback-view';
-import { CallView, ContactRow, HangupOutcome, IncomingCall, Resolution } from './contact.types';
+import {
+  CallView,
+  ContactRow,
+  ContactTraceView,
+  HangupOutcome,
+  IncomingCall,
+  Resolution,
+} from './contact.types';
 import { LineRoutingRepository, VersionedRules } from './line-routing.repository';
 import { releaseSlot, traceEntry } from './slot-release';
 
@@ -117,14 +125,61 @@ export class ContactLifecycleService {
     await tx.query(COMPLETE_CONTACT, [randomUUID(), randomUUID(), 'resolved', null, 0, null, null]);
   }
 
-  /** One statement: the intake, then (lateral, so after it) the row the answer is built from. */
-  private intake(
+  /**
+   * The intake: the line's rules decide priority, skills, stages and announcement (`CompiledRuleSet`, compiled once
+   * per version; the customer's facts are read first only when a rule asks about customers). Without rules, one
+   * statement: the intake, then (lateral, so after it) the row the answer is built from. A rule's stages and
+   * announcement are written to the contact in the same transaction, so no pass ever sees it without them.
+   */
+  private async intake(
     manager: EntityManager,
     line: Line,
     call: IncomingCall,
     rules: VersionedRules,
   ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
-    const { skills, priority } = requiredSkillsFor(rules, call.ivr?.intent);
+    const compiled = CompiledRuleSet.for(rules);
+    const customer = compiled.needsCustomer ? await customerFacts(manager, line, call.from) : null;
+    const decision = compiled.decide({
+      channel: 'voice',
+      ivr: call.ivr ?? null,
+      from: normalizePhone(call.from),
+      at: new Date(),
+      customer,
+    });
+    const neverMatched = compiled.neverMatchedWith(customer);
+    if (decision.plan === null && decision.announcement === null && neverMatched.length === 0)
+      return this.receive(manager, line, call, rules, decision);
+    const write = async (tx: EntityManager) => {
+      const result = await this.receive(tx, line, call, rules, decision);
+      if (result?.outcome !== 'created' || result.contact_id === null) return result;
+      // agents never matched with this customer are excluded as if they had declined (every route checks that)
+      await tx.query(
+        `UPDATE contacts SET routing_plan = $2, announcement = coalesce(announcement, $3),
+                excluded_agent_ids = excluded_agent_ids || $4::uuid[],
+                routing_trace = CASE WHEN cardinality($4::uuid[]) > 0
+                                     THEN routing_trace || tether_trace($5) ELSE routing_trace END
+          WHERE id = $1`,
+        [
+          result.contact_id,
+          decision.plan === null ? null : JSON.stringify(decision.plan),
+          decision.announcement,
+          neverMatched,
+          ContactTrace.neverMatched(neverMatched),
+        ],
+      );
+      return { ...result, announcement: result.announcement ?? decision.announcement };
+    };
+    // the warm-up's manager is already in a transaction (rolled back): one inside it would be a savepoint anyway
+    return manager.queryRunner?.isTransactionActive ? write(manager) : inTransaction(this.dataSource, write);
+  }
+
+  private receive(
+    manager: EntityManager,
+    line: Line,
+    call: IncomingCall,
+    rules: VersionedRules,
+    { skills, priority, rule }: ArrivalDecision,
+  ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
     return one<Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }>(
       manager,
       `SELECT r.outcome, r.contact_id, v.*
@@ -140,7 +195,7 @@ export class ContactLifecycleService {
         priority,
         JSON.stringify(skills),
         rules.version,
-        ContactTrace.arrived(line),
+        rule === null ? ContactTrace.arrived(line) : ContactTrace.arrivedByRule(line, rule),
         ContactTrace.hungUpFirst,
       ],
     );
@@ -394,6 +449,12 @@ export class ContactLifecycleService {
     };
   }
 
+  /** The webhook's wait estimate for a contact at this place in the line's queue (1 = next). */
+  async estimateWait(line: Line, queuePosition: number): Promise<number> {
+    const { handleSeconds, agents } = await this.lineStats(line);
+    return Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
+  }
+
   /**
    * For the wait estimate: the mean handle time of the line's last 50 completed contacts and how many agents are
    * signed in on it, recomputed at most every 5 s per process (they move slowly; the webhook is the hot path).
@@ -436,6 +497,38 @@ export class ContactLifecycleService {
     );
   }
 
+  /**
+   * A contact's routing trace for admins (GET /v1/contacts/{id}/trace): every step from arrival (and the rule that
+   * matched) to each offer with the engine's why, and the stages a rule gave it. Not found for a malformed id too.
+   */
+  async trace(id: string): Promise<ContactTraceView> {
+    if (!UUID.test(id)) throw new NotFoundError('Contact', id);
+    const row = await one<{
+      line: Line;
+      status: string;
+      agent_id: string | null;
+      priority: number;
+      required_skills: Record<string, number>;
+      routing_plan: RoutingPlan | null;
+      routing_trace: { at: string; text: string }[] | null;
+    }>(
+      this.dataSource.manager,
+      `SELECT line, status, agent_id, priority, required_skills, routing_plan, routing_trace FROM contacts WHERE id = $1`,
+      [id],
+    );
+    if (!row) throw new NotFoundError('Contact', id);
+    return {
+      contactId: id,
+      line: row.line,
+      status: row.status,
+      agentId: row.agent_id,
+      priority: row.priority,
+      requiredSkills: row.required_skills,
+      plan: row.routing_plan,
+      trace: row.routing_trace ?? [],
+    };
+  }
+
   private async getRow(id: string): Promise<ContactRow> {
     const row = await one<ContactRow>(this.dataSource.manager, `SELECT * FROM tether_call_row($1)`, [id]);
     if (!row) throw new NotFoundError('Contact', id);
@@ -452,6 +545,7 @@ export class ContactLifecycleService {
       estimatedWaitSeconds = Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
       const threshold = (await this.rules.cached(row.line)).callback.offerAfterWaitSeconds;
       callbackOffered = !row.callback && threshold !== null && estimatedWaitSeconds > threshold;
+      estimatedWaitSeconds = await this.estimateWait(row.line, queuePosition);
     }
     return {
       contactId: row.id,

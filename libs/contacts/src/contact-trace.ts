@@ -5,6 +5,9 @@
  */
 export const ContactTrace = {
   arrived: (line: string): string => `arrived on line ${line}`,
+  arrivedByRule: (line: string, rule: string): string => `arrived on line ${line}; rule ${rule} matched`,
+  neverMatched: (agentIds: readonly string[]): string =>
+    `never matched with this customer on this line: ${agentIds.join(', ')}`,
   hungUpFirst: 'the caller had already hung up (the hang-up overtook this call webhook): ended, not queued',
   offered: (agentId: string, why: string): string => `offered to ${agentId}: ${why}`,
 } as const;

@@ -1,5 +1,5 @@
 import type { CallbackView } from '@tether/realtime';
-import type { Channel, Line } from '@tether/routing';
+import type { Channel, Line, RoutingPlan } from '@tether/routing';
 
 export const CONTACT_STATUSES = ['queued', 'offered', 'connected', 'ended'] as const;
 export type ContactStatus = (typeof CONTACT_STATUSES)[number];
@@ -87,4 +87,18 @@ export interface ContactRow {
   direction?: ContactDirection;
   /** tether_call_row's callback summary (timestamps as PostgreSQL writes them in JSON) */
   callback?: Record<string, unknown> | null;
+}
+
+/** GET /v1/contacts/{id}/trace: how a contact was routed, step by step. */
+export interface ContactTraceView {
+  contactId: string;
+  line: string;
+  status: string;
+  agentId: string | null;
+  priority: number;
+  requiredSkills: Record<string, number>;
+  /** the stages a line rule gave it at arrival (null: none) */
+  plan: RoutingPlan | null;
+  /** each step, oldest first: arrival (and the rule that matched), offers with the engine's why, the end */
+  trace: { at: string; text: string }[];
 }

@@ -15,5 +15,6 @@ export * from './queue-snapshot.service';
 export * from './contacts.module';
 export * from './sql-outcomes';
 export * from './routing-rules.service';
+export * from './routing-simulator.service';
 export type * from './routing-snapshot.types';
 export * from './contacts-warm-up.service';

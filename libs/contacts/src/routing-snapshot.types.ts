@@ -1,4 +1,4 @@
-import type { Channel, Line, PresenceState } from '@tether/routing';
+import type { Channel, Line, PresenceState, RoutingPlan } from '@tether/routing';
 
 /** What `tether_routing_snapshot` returns: one routing pass's input, as facts, read under the line's lock. */
 export interface RoutingSnapshot {
@@ -33,6 +33,8 @@ export interface SnapshotContact {
   lastAgentId: string | null;
   lastAgentAt: string | null;
   excludedAgentIds: string[];
+  /** the stages a line rule gave the contact at arrival (contacts.routing_plan), or null */
+  plan: RoutingPlan | null;
   /** the open case the contact is linked to: its owner now, the owner's deputy, its team */
   case: { id: string; ownerId: string | null; deputyId: string | null; team: string | null } | null;
   /** the contact's pending transfer: to an agent (`agentId`), a line or the case owner */

@@ -1,6 +1,13 @@
 /** How a domain failure is categorised; each app's exception filter maps the kind to its transport's answer. */
 export type DomainErrorKind =
-  'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'unavailable';
+  | 'invalid'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'unavailable'
+  /** a conditional write whose condition (HTTP If-Match) no longer holds: 412 */
+  | 'precondition_failed';
 
 /**
  * The base of every error a lib throws on purpose. Libs never throw HttpException: the code names the failure
@@ -34,5 +41,12 @@ export class ValidationFailed extends DomainError {
 export class ConflictError extends DomainError {
   constructor(code: string, message: string) {
     super(code, 'conflict', message);
+  }
+}
+
+/** A write made against a version that is no longer current (HTTP If-Match): nothing was written. */
+export class PreconditionFailed extends DomainError {
+  constructor(code: string, message: string) {
+    super(code, 'precondition_failed', message);
   }
 }

@@ -12,6 +12,7 @@ import type {
   WaitingContact,
 } from './routing.types';
 import { RequirementCompiler } from './requirement-compiler';
+import type { PlanStage, RoutingPlan } from './rule-set.types';
 
 interface OrderedContact {
   contact: WaitingContact;
@@ -42,7 +43,10 @@ export class RoutingPass {
     holds: [],
     waiting: [],
     returned: [],
+    stageEnds: [],
   };
+  /** contacts waiting in a stage of their plan that ends: when, so that `wait` can ask for a pass then */
+  private readonly stageEndOf = new Map<string, Date>();
 
   constructor(private readonly input: RoutingPassInput) {
     this.nowMs = input.now.getTime();
@@ -62,10 +66,22 @@ export class RoutingPass {
     // agent is not handed to an earlier, unrelated contact that merely found them idle longest.
     const rest: WaitingContact[] = [];
     const notes: (string | null)[] = [];
+    /** per entry of `rest`: the skills its stage asks for instead of the contact's own (null: its own) */
+    const stageSkills: (Readonly<Record<string, number>> | null)[] = [];
     for (const { contact, enqueuedMs } of ordered) {
       const transfer = contact.relations.transfer;
       if (transfer?.kind === 'agent' && transfer.agentId !== null) {
         this.transferToAgent(contact, transfer.agentId);
+        continue;
+      }
+      // a line rule's stages decide who may take the contact, sticky included (a stage may name the preferred agent)
+      const plan = contact.plan;
+      if (plan !== undefined && plan !== null && plan.stages.length > 0 && transfer == null) {
+        const routed = this.routeByStage(contact, plan, enqueuedMs);
+        if (routed === null) continue;
+        rest.push(contact);
+        notes.push(routed.note);
+        stageSkills.push(routed.skills);
         continue;
       }
       const preferred = preferredAgentFor(contact, rules);
@@ -84,6 +100,7 @@ export class RoutingPass {
       }
       rest.push(contact);
       notes.push(note);
+      stageSkills.push(null);
     }
 
     // Phase 2: everyone not assigned or held, in queue order, to the longest-idle qualified agent.
@@ -95,9 +112,100 @@ export class RoutingPass {
         }
         break;
       }
-      this.routeBySkills(rest[i], notes[i]);
+      this.routeBySkills(rest[i], notes[i], stageSkills[i] ?? rest[i].requiredSkills);
     }
     return this.result;
+  }
+
+  /**
+   * A contact with a plan, in the stage the time it has waited puts it in. A stage of named or preferred agents is
+   * decided here (assigned, or waiting with why: null); a stage of skills, or of anyone on the line, goes on to the
+   * skills phase with its skills (and the stage's name as its note). A stage that ends asks for a pass at its end.
+   */
+  private routeByStage(
+    contact: WaitingContact,
+    plan: RoutingPlan,
+    enqueuedMs: number,
+  ): { skills: Readonly<Record<string, number>>; note: string } | null {
+    const waitedMs = this.nowMs - enqueuedMs;
+    let index = plan.stages.findIndex(
+      (stage) => stage.untilSeconds === null || waitedMs < stage.untilSeconds * 1000,
+    );
+    if (index === -1) index = plan.stages.length - 1; // the last stage had an end after all: it goes on
+    const stage = plan.stages[index];
+    let label = `rule ${plan.rule}, stage ${index + 1} of ${plan.stages.length}`;
+    if (stage.untilSeconds !== null && waitedMs < stage.untilSeconds * 1000) {
+      const until = new Date(enqueuedMs + stage.untilSeconds * 1000);
+      this.stageEndOf.set(contact.id, until);
+      label += ` (until ${until.toISOString()})`;
+    }
+    if (stage.preferred) {
+      this.routeToPreferred(contact, label);
+      return null;
+    }
+    if (stage.agents !== undefined) {
+      this.routeToNamed(contact, stage, label);
+      return null;
+    }
+    return { skills: stage.skills ?? {}, note: label };
+  }
+
+  /** A stage of the customer's own agent: their case owner, else their last agent on the line (sticky's horizon). */
+  private routeToPreferred(contact: WaitingContact, label: string): void {
+    const rules = this.input.rules;
+    const preferred = preferredAgentFor(contact, { ...rules, sticky: { ...rules.sticky, enabled: true } });
+    if (preferred === null) {
+      this.wait(contact, `${label}: the customer has no case owner or recent last agent`, null);
+      return;
+    }
+    const who = `${preferredLabel(preferred.cause)} ${preferred.agentId}`;
+    const agent = this.agentsById.get(preferred.agentId);
+    const why = this.cannotTake(contact, agent, preferred.agentId);
+    if (why !== null || agent === undefined) {
+      this.wait(contact, `${label}: ${who} ${why ?? 'cannot take it'}`, null);
+      return;
+    }
+    const reason: OfferReason = preferred.cause === 'case_owner' ? 'case_owner' : 'sticky';
+    this.assign(contact, agent, reason, `${reason}: ${label}: ${who} is free`);
+  }
+
+  /** A stage of named agents: the longest idle of them who can take the contact now. */
+  private routeToNamed(contact: WaitingContact, stage: PlanStage, label: string): void {
+    let chosen: PassAgent | null = null;
+    for (const agentId of stage.agents ?? []) {
+      const candidate = this.agentsById.get(agentId);
+      if (candidate === undefined || this.cannotTake(contact, candidate, agentId) !== null) continue;
+      if (
+        chosen === null ||
+        candidate.idleSinceMs < chosen.idleSinceMs ||
+        (candidate.idleSinceMs === chosen.idleSinceMs && compareIds(candidate.agent.id, chosen.agent.id) < 0)
+      )
+        chosen = candidate;
+    }
+    const names = (stage.agents ?? []).join(', ');
+    if (chosen === null) {
+      this.wait(contact, `${label}: none of the agents ${names} can take it now`, null);
+      return;
+    }
+    this.assign(
+      contact,
+      chosen,
+      'skills',
+      `skills: ${label}: ${chosen.agent.id}, the longest idle free of ${names}`,
+    );
+  }
+
+  /** Why this agent cannot be offered this contact now, or null when they can. */
+  private cannotTake(contact: WaitingContact, agent: PassAgent | undefined, agentId: string): string | null {
+    if (agent === undefined || !agent.agent.lines.includes(contact.line))
+      return `is not signed in on line ${contact.line}`;
+    if (contact.excludedAgentIds.includes(agentId)) return 'already declined this contact';
+    if (agent.agent.presence === 'offline') return 'is offline';
+    if (agent.agent.presence === 'away') return 'is away';
+    if (!agent.agent.connected) return 'is disconnected';
+    if (!agent.ready) return 'is in wrap-up';
+    if (agent.remaining[CHANNEL_INDEX[contact.channel]] <= 0) return `has no free ${contact.channel} slot`;
+    return null;
   }
 
   private trySticky(
@@ -231,14 +339,18 @@ export class RoutingPass {
     return { settled: false, note: notes.join('; ') || null };
   }
 
-  private routeBySkills(contact: WaitingContact, note: string | null): void {
+  private routeBySkills(
+    contact: WaitingContact,
+    note: string | null,
+    required: Readonly<Record<string, number>>,
+  ): void {
     const pool = this.poolFor(contact.line, contact.channel);
     const freeBefore = pool.freeCount;
     if (freeBefore === 0) {
       this.wait(contact, `no agent on line ${contact.line} with ${contact.channel} capacity free`, note);
       return;
     }
-    const requirement = this.requirements.compile(contact.requiredSkills);
+    const requirement = this.requirements.compile(required);
     const excluded = contact.excludedAgentIds.length === 0 ? null : new Set(contact.excludedAgentIds);
     const chosen = pool.find(requirement, excluded);
     if (chosen === null) {
@@ -262,6 +374,8 @@ export class RoutingPass {
     // the agents left out of a capped input are less idle than every one given, but may be the only ones who qualify
     if (this.input.agentsComplete === false) this.result.needsAllAgents = true;
     this.result.waiting.push({ contactId: contact.id, trace: note === null ? why : `${why}; ${note}` });
+    const stageEnd = this.stageEndOf.get(contact.id);
+    if (stageEnd !== undefined) this.result.stageEnds.push({ contactId: contact.id, until: stageEnd });
   }
 
   private takeSlot(chosen: PassAgent, channel: Channel): void {

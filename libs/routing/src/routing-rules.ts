@@ -4,6 +4,7 @@ import {
   type IntentRule,
   type RoutingRules,
 } from './routing.types';
+import type { BusinessCalendar, NeverMatchPair, RoutingRule } from './rule-set.types';
 
 /** Routing rules with any field left out; `sticky` may be partial too. What a stored row or PUT body may hold. */
 export interface RoutingRulesPatch {
@@ -12,6 +13,9 @@ export interface RoutingRulesPatch {
   wrapUpSeconds?: number;
   intents?: Record<string, IntentRule>;
   callback?: Partial<CallbackPolicy>;
+  rules?: RoutingRule[];
+  calendar?: BusinessCalendar;
+  neverMatch?: NeverMatchPair[];
 }
 
 /**
@@ -42,6 +46,14 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
       maxAttempts: patch?.callback?.maxAttempts ?? defaults.callback.maxAttempts,
       retrySeconds: patch?.callback?.retrySeconds ?? defaults.callback.retrySeconds,
     },
+    // only when given: a line nobody gave rules reads (and routes) exactly as before rules existed
+    ...(patch?.rules !== undefined && patch.rules !== null ? { rules: structuredClone(patch.rules) } : {}),
+    ...(patch?.calendar !== undefined && patch.calendar !== null
+      ? { calendar: structuredClone(patch.calendar) }
+      : {}),
+    ...(patch?.neverMatch !== undefined && patch.neverMatch !== null
+      ? { neverMatch: patch.neverMatch.map(({ agentId, customerId }) => ({ agentId, customerId })) }
+      : {}),
   };
 }
 

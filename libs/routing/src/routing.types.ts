@@ -1,4 +1,5 @@
 /** The vocabulary of routing. Plain data: no framework, no I/O. */
+import type { BusinessCalendar, NeverMatchPair, RoutingPlan, RoutingRule } from './rule-set.types';
 
 /**
  * A line's name, as read from the `lines` table (`@tether/lines`): `sales`, `presales` and `service` by default, and
@@ -50,6 +51,12 @@ export interface RoutingRules {
   intents: Record<string, IntentRule>;
   /** callbacks instead of waiting: when one is offered, when it is due, how failed dial attempts are retried */
   callback: CallbackPolicy;
+  /** ordered rules: the first that matches a contact decides (rule-set.types.ts); absent: the intents alone */
+  rules?: RoutingRule[];
+  /** the line's business hours, for rules' `businessHours` conditions */
+  calendar?: BusinessCalendar;
+  /** agent–customer pairs never matched on this line: the agent is excluded from the customer's contacts */
+  neverMatch?: NeverMatchPair[];
 }
 
 /** A line's callback policy (`callback` in its routing rules). */
@@ -139,6 +146,8 @@ export interface WaitingContact {
   relations: CustomerRelations;
   /** agents that rejected or let an offer of this contact expire: never offered it again */
   excludedAgentIds: readonly string[];
+  /** the stages a line rule gave the contact at arrival: when present, they decide who may take it (not sticky) */
+  plan?: RoutingPlan | null;
 }
 
 export interface RoutingAssignment {
@@ -170,6 +179,8 @@ export interface RoutingPassResult {
   waiting: { contactId: string; trace: string }[];
   /** transferred contacts whose target agent cannot take them now: they go back to the agent who transferred them */
   returned: { contactId: string; reason: string }[];
+  /** contacts waiting in a stage of their plan that ends at `until`: decide again then (the target widens) */
+  stageEnds: { contactId: string; until: Date }[];
 }
 
 export interface RoutingPassInput {

@@ -34,6 +34,9 @@ export interface RulesChange {
   wrapUpSeconds?: number;
   intents?: Record<string, IntentRule>;
   callback?: RoutingRules['callback'];
+  rules?: RoutingRules['rules'];
+  calendar?: RoutingRules['calendar'];
+  neverMatch?: RoutingRules['neverMatch'];
 }
 
 /**

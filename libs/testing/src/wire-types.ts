@@ -168,6 +168,33 @@ export interface IntentRule {
   priority?: number;
 }
 
+/** A line rule as PUT /v1/lines/{line}/routing takes it (README, "Routing rules"). */
+export interface LineRule {
+  name: string;
+  when?: {
+    intent?: string[];
+    digits?: string[];
+    language?: string[];
+    channel?: string[];
+    fromPrefix?: string[];
+    known?: boolean;
+    attributes?: Record<string, (string | number | boolean)[]>;
+    openCase?: boolean;
+    repeatWithinDays?: number;
+    businessHours?: 'open' | 'closed';
+  };
+  priority?: number;
+  skills?: Record<string, number>;
+  stages?: { seconds?: number; preferred?: true; agents?: string[]; skills?: Record<string, number> }[];
+  announcement?: string;
+}
+
+export interface LineCalendar {
+  timeZone: string;
+  weekly: Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>>;
+  holidays?: string[];
+}
+
 /** GET|PUT /v1/lines/{line}/routing */
 export interface RoutingRules {
   sticky: { enabled: boolean; waitSeconds: number; horizonDays?: number; acrossChannels?: boolean };
@@ -181,12 +208,17 @@ export interface RoutingRules {
     maxAttempts?: number;
     retrySeconds?: number;
   };
+  rules?: LineRule[];
+  calendar?: LineCalendar;
+  neverMatch?: { agentId: string; customerId: string }[];
 }
 
 export interface RoutingRulesView extends RoutingRules {
   line: Line;
   version: number;
   updatedAt: string;
+  /** rules naming an agent since deleted */
+  warnings?: string[];
 }
 
 /** Server -> agent events, as the typed event map declares them */

@@ -10,6 +10,7 @@ const STATUS: Record<DomainErrorKind, number> = {
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  precondition_failed: HttpStatus.PRECONDITION_FAILED,
 };
 
 /**

@@ -1,3 +1,4 @@
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
@@ -21,9 +22,11 @@ export class AuditLogInterceptor implements NestInterceptor {
     if (!WRITES.has(request.method)) return next.handle();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const record = (status: number, result?: unknown) => this.record(request, status, result);
+    // a handler's @HttpCode is applied after this runs: without one, Nest answers a POST with 201
+    const declared = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined;
     return next.handle().pipe(
       mergeMap((result: unknown) =>
-        from(record(defaultStatus(request.method, reply.statusCode), result)).pipe(
+        from(record(declared ?? defaultStatus(request.method, reply.statusCode), result)).pipe(
           mergeMap((): unknown[] => [result]),
         ),
       ),
@@ -71,6 +74,7 @@ function statusOf(error: unknown): number {
       not_found: 404,
       conflict: 409,
       unavailable: 503,
+      precondition_failed: 412,
     }[error.kind];
   return 500;
 }

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import type { BusinessCalendar, NeverMatchPair, RoutingRule } from '@tether/routing';
 import {
+  IsArray,
   IsBoolean,
   IsDefined,
   IsInt,
@@ -202,6 +204,49 @@ export class RoutingRulesDto {
   @ValidateNested()
   @IsObject()
   callback?: CallbackRulesDto;
+
+  @ApiPropertyOptional({
+    description:
+      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Validated as a whole: a problem is a 400 naming its JSON path',
+    example: [
+      { name: 'vip', when: { attributes: { segment: ['vip'] } }, priority: 10 },
+      {
+        name: 'billing',
+        when: { intent: ['billing'] },
+        stages: [{ seconds: 30, preferred: true }, { seconds: 60, skills: { billing: 7 } }, {}],
+      },
+      {
+        name: 'after-hours',
+        when: { businessHours: 'closed' },
+        announcement: 'We are closed; we call back at 9.',
+      },
+    ],
+  })
+  @IsOptional()
+  @IsArray()
+  rules?: RoutingRule[];
+
+  @ApiPropertyOptional({
+    description: "the line's business hours, for `businessHours` conditions",
+    example: { timeZone: 'Europe/Berlin', weekly: { mon: [['09:00', '17:00']] }, holidays: ['2026-12-25'] },
+  })
+  @IsOptional()
+  @IsObject()
+  calendar?: BusinessCalendar;
+
+  @ApiPropertyOptional({
+    description:
+      'agent–customer pairs never matched on this line (at most 1000): the agent is never offered that customer’s contacts',
+    example: [{ agentId: '<agent id>', customerId: '<customer id>' }],
+  })
+  @IsOptional()
+  @IsArray()
+  neverMatch?: NeverMatchPair[];
+
+  @ApiPropertyOptional({ readOnly: true, description: 'rules naming an agent since deleted', type: [String] })
+  @IsOptional()
+  @IsArray()
+  warnings?: string[];
 
   @ApiPropertyOptional({ readOnly: true })
   @IsOptional()

@@ -1,0 +1,125 @@
+import type { Channel } from './routing.types';
+
+/** A JSON value a customer attribute may hold and a rule may ask for. */
+export type AttributeValue = string | number | boolean;
+
+/**
+ * When a rule applies: every stated condition must hold (and); a list is any of its entries (or). A rule without
+ * `when` applies to every contact.
+ */
+export interface RuleCondition {
+  /** the IVR's intent is one of these */
+  intent?: string[];
+  /** the digits the caller pressed are one of these */
+  digits?: string[];
+  /** the IVR's language is one of these */
+  language?: string[];
+  channel?: Channel[];
+  /** the caller's number (E.164) starts with one of these */
+  fromPrefix?: string[];
+  /** whether the caller is a known customer (not a provisional one made for a new number) */
+  known?: boolean;
+  /** customer attributes (`customers.attributes`): for each key, the customer holds one of the listed values */
+  attributes?: Record<string, AttributeValue[]>;
+  /** whether the customer has an open case on this line */
+  openCase?: boolean;
+  /** the customer had a contact (any line) within this many days before this one */
+  repeatWithinDays?: number;
+  /** the line's business hours (`calendar`) are open / closed at the contact's arrival */
+  businessHours?: 'open' | 'closed';
+}
+
+/**
+ * One stage of a contact's routing: who may take it, for how long. A stage names at most one target: `preferred`
+ * (the customer's case owner, else their last agent on the line), `agents` (these agents only), `skills` (agents
+ * with at least these levels); none of them: anyone on the line. Stages are tried in order, each for its
+ * `seconds` counted from the end of the one before (from arrival for the first); the last has no `seconds`.
+ */
+export interface RuleStage {
+  seconds?: number;
+  preferred?: true;
+  agents?: string[];
+  skills?: Record<string, number>;
+}
+
+/** One rule of a line: the first whose `when` holds decides the contact, field by field over the line's defaults. */
+export interface RoutingRule {
+  /** unique within the line: names the rule in traces and in the simulator's answer */
+  name: string;
+  when?: RuleCondition;
+  /** -100..100, higher first; replaces the IVR intent's priority */
+  priority?: number;
+  /** required skills (and minimum levels); replaces the IVR intent's. Not with `stages`. */
+  skills?: Record<string, number>;
+  stages?: RuleStage[];
+  /** text for the IVR to play before queueing (when no incident announcement applies) */
+  announcement?: string;
+}
+
+/** Weekly hours in a time zone, minus holidays: what `businessHours` conditions ask. */
+export interface BusinessCalendar {
+  /** IANA time zone, e.g. `Europe/Berlin` */
+  timeZone: string;
+  /** weekday (`mon`..`sun`) -> open intervals `["09:00", "17:30"]`, local time, end exclusive; a missing day: closed */
+  weekly: Partial<Record<Weekday, [string, string][]>>;
+  /** local dates (`2026-12-25`) closed all day */
+  holidays?: string[];
+}
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** What the rules are evaluated on: the contact as it arrives and, when a rule asks about them, its customer. */
+export interface ContactFacts {
+  channel: Channel;
+  ivr: { intent?: string; digits?: string; language?: string } | null;
+  /** E.164, or null without a number */
+  from: string | null;
+  at: Date;
+  /** null: no rule of the line asks about customers, or the caller is not on record */
+  customer: CustomerFacts | null;
+}
+
+export interface CustomerFacts {
+  /** the customer's id (null in the absence of one) */
+  id?: string | null;
+  known: boolean;
+  attributes: Readonly<Record<string, unknown>>;
+  openCase: boolean;
+  /** the customer's latest earlier contact, any line */
+  lastContactAt: Date | null;
+}
+
+/**
+ * A contact's stages as decided at arrival, kept with the contact (`contacts.routing_plan`): the engine reads the
+ * current stage from the time waited at every pass, so widening needs no rules and no read.
+ */
+export interface RoutingPlan {
+  /** the rule that made it */
+  rule: string;
+  stages: PlanStage[];
+}
+
+/** A stage with its end as seconds after arrival (null: the last stage, open-ended). */
+export interface PlanStage {
+  untilSeconds: number | null;
+  preferred?: true;
+  agents?: string[];
+  skills?: Record<string, number>;
+}
+
+/** What the line's rules decide for a contact at arrival. */
+export interface ArrivalDecision {
+  /** the rule that matched, or null when none did (the line's intents decided, as without rules) */
+  rule: string | null;
+  priority: number;
+  skills: Record<string, number>;
+  announcement: string | null;
+  plan: RoutingPlan | null;
+}
+
+/** An agent and a customer who must never be matched on this line (a conflict of interest, a complaint, ...). */
+export interface NeverMatchPair {
+  agentId: string;
+  customerId: string;
+}

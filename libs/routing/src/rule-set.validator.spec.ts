@@ -1,0 +1,112 @@
+import { expect } from '@jest/globals';
+import { validateNeverMatch, validateRuleSet, type KnownNames } from './rule-set.validator';
+
+const KNOWN: KnownNames = { skills: new Set(['billing', 'tech']), agents: new Set(['agent-1', 'agent-2']) };
+const CALENDAR = {
+  timeZone: 'Europe/Berlin',
+  weekly: { mon: [['09:00', '17:00']] },
+  holidays: ['2026-12-25'],
+};
+const paths = (rules: unknown, calendar: unknown = undefined) =>
+  validateRuleSet(rules, calendar, KNOWN).map((problem) => problem.path);
+
+describe('validateRuleSet', () => {
+  it('accepts a full rule set, and no rules at all', () => {
+    const rules = [
+      { name: 'vip', when: { attributes: { segment: ['vip'] }, channel: ['voice'] }, priority: 10 },
+      {
+        name: 'billing',
+        when: { intent: ['billing'], language: ['de'], digits: ['2'], fromPrefix: ['+49'], openCase: true },
+        stages: [
+          { seconds: 30, preferred: true },
+          { seconds: 60, skills: { billing: 7 } },
+          { seconds: 10, agents: ['agent-1'] },
+          {},
+        ],
+        announcement: 'Please hold',
+      },
+      {
+        name: 'closed',
+        when: { businessHours: 'closed', known: false, repeatWithinDays: 7 },
+        skills: { tech: 1 },
+      },
+      { name: 'rest' },
+    ];
+    expect(validateRuleSet(rules, CALENDAR, KNOWN)).toEqual([]);
+    expect(validateRuleSet(undefined, undefined, KNOWN)).toEqual([]);
+  });
+
+  it('names the JSON path of every problem', () => {
+    expect(
+      paths([
+        {
+          name: 'a',
+          when: { intent: ['billing'] },
+          stages: [{ seconds: 30, preferred: true }, { skills: { billing: 11, cooking: 3 } }],
+        },
+        { name: 'a', colour: 'red', when: { channel: ['fax'], weekday: 'mon' } },
+        { name: 'b', stages: [{ skills: { tech: 2 } }, { seconds: 5 }] },
+        { name: 'c', when: { businessHours: 'open' } },
+        { name: 'd', stages: [{ seconds: 5, agents: ['agent-9'], skills: { tech: 1 } }, {}] },
+      ]).sort(),
+    ).toEqual(
+      [
+        'rules[0].stages[1].skills.billing',
+        'rules[0].stages[1].skills.cooking',
+        'rules[1].name',
+        'rules[1].colour',
+        'rules[1].when.channel[0]',
+        'rules[1].when.weekday',
+        'rules[2].stages[1]',
+        'rules[3].when.businessHours',
+        'rules[3]',
+        'rules[4]',
+        'rules[4].stages[0]',
+        'rules[4].stages[0].agents[0]',
+      ].sort(),
+    );
+  });
+
+  it('reports unreachable stages and rules with why', () => {
+    const problems = validateRuleSet(
+      [{ name: 'all' }, { name: 'never', when: { intent: ['x'] }, stages: [{}, { seconds: 3 }] }],
+      undefined,
+      KNOWN,
+    );
+    expect(problems).toEqual([
+      { path: 'rules[1]', message: expect.stringMatching(/unreachable: rules\[0\] has no conditions/) },
+      { path: 'rules[1].stages[1]', message: expect.stringMatching(/unreachable.*never ends/) },
+    ]);
+  });
+
+  it('checks the calendar', () => {
+    expect(
+      paths([], {
+        timeZone: 'Mars/Olympus',
+        weekly: { mon: [['17:00', '09:00']], funday: [] },
+        holidays: ['2026-13-01'],
+      }),
+    ).toEqual([
+      'calendar.timeZone',
+      'calendar.weekly.funday',
+      'calendar.weekly.mon[0]',
+      'calendar.holidays[0]',
+    ]);
+    expect(paths('not rules')).toEqual(['rules']);
+  });
+
+  it('checks never-match pairs against the agents and customers that exist', () => {
+    const known = { ...KNOWN, deletedAgents: new Set(['agent-gone']), customers: new Set(['customer-1']) };
+    expect(
+      validateNeverMatch(
+        [
+          { agentId: 'agent-1', customerId: 'customer-1' },
+          { agentId: 'agent-gone', customerId: 'customer-1' },
+          { agentId: 'agent-9', customerId: 'customer-9', why: 'x' },
+        ],
+        known,
+      ).map((p) => p.path),
+    ).toEqual(['neverMatch[2].why', 'neverMatch[2].agentId', 'neverMatch[2].customerId']);
+    expect(validateNeverMatch({}, known).map((p) => p.path)).toEqual(['neverMatch']);
+  });
+});

@@ -1,0 +1,312 @@
+import { isTimeZone, minuteOfDay } from './business-calendar';
+import { CHANNELS } from './routing.types';
+import { WEEKDAYS } from './rule-set.types';
+
+/** One problem in a rule set, at the JSON path of the offending value (`rules[2].stages[1].skills.billing`). */
+export interface RuleSetProblem {
+  path: string;
+  message: string;
+}
+
+/** Names a rule set may refer to, as they are when it is written. */
+export interface KnownNames {
+  /** skills at least one agent holds */
+  skills: ReadonlySet<string>;
+  /** agents that exist (not deleted) */
+  agents: ReadonlySet<string>;
+  /**
+   * agents that existed and were deleted: a rule naming one stays valid (it no longer matches them), so that what GET
+   * returns after a deletion is still a valid PUT body; `deletedAgentsIn` reports them
+   */
+  deletedAgents?: ReadonlySet<string>;
+  /** customers that exist (for `neverMatch`) */
+  customers?: ReadonlySet<string>;
+}
+
+export const MAX_RULES = 200;
+const MAX_STAGES = 10;
+const MAX_LIST = 100;
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const DATE = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
+const PHONE_PREFIX = /^\+\d{0,15}$/;
+const DIGITS = /^[0-9*#]{1,32}$/;
+
+const RULE_FIELDS = ['name', 'when', 'priority', 'skills', 'stages', 'announcement'];
+const CONDITION_FIELDS = [
+  'intent',
+  'digits',
+  'language',
+  'channel',
+  'fromPrefix',
+  'known',
+  'attributes',
+  'openCase',
+  'repeatWithinDays',
+  'businessHours',
+];
+const STAGE_FIELDS = ['seconds', 'preferred', 'agents', 'skills'];
+const CALENDAR_FIELDS = ['timeZone', 'weekly', 'holidays'];
+
+/**
+ * Every problem in a line's `rules` and `calendar`, checked as a whole: shapes and bounds, unknown fields, names
+ * that must be unique, stages that can never be reached (after one without `seconds`), rules that can never match
+ * (after one without conditions), skills no agent holds, agents that do not exist, `businessHours` without a
+ * calendar. Empty when valid. Pure: the caller supplies what exists (`known`).
+ */
+export function validateRuleSet(rules: unknown, calendar: unknown, known: KnownNames): RuleSetProblem[] {
+  const problems: RuleSetProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  if (calendar !== undefined && calendar !== null) validateCalendar(calendar, problem);
+  if (rules === undefined || rules === null) return problems;
+  if (!Array.isArray(rules)) {
+    problem('rules', 'must be an array of rules');
+    return problems;
+  }
+  if (rules.length > MAX_RULES)
+    problem('rules', `must have at most ${MAX_RULES} rules (got ${rules.length})`);
+  const names = new Set<string>();
+  let catchAll: number | null = null;
+  rules.forEach((rule: unknown, i) => {
+    const at = `rules[${i}]`;
+    if (!isRecord(rule)) return problem(at, 'must be an object');
+    unknownFields(rule, RULE_FIELDS, at, problem);
+    if (typeof rule.name !== 'string' || !NAME.test(rule.name))
+      problem(`${at}.name`, 'must be a name of 1-64 letters, digits, _ . -');
+    else if (names.has(rule.name)) problem(`${at}.name`, `${rule.name} names an earlier rule too`);
+    else names.add(rule.name);
+    if (catchAll !== null)
+      problem(at, `unreachable: rules[${catchAll}] has no conditions, so it matches every contact first`);
+    if (rule.when === undefined) catchAll ??= i;
+    else validateCondition(rule.when, `${at}.when`, calendar, problem);
+    if (rule.priority !== undefined && !isIntIn(rule.priority, -100, 100))
+      problem(`${at}.priority`, 'must be an integer from -100 to 100');
+    if (rule.skills !== undefined) validateSkills(rule.skills, `${at}.skills`, known, problem);
+    if (rule.skills !== undefined && rule.stages !== undefined)
+      problem(`${at}.skills`, 'a rule with stages states the skills of each stage instead');
+    if (rule.stages !== undefined) validateStages(rule.stages, `${at}.stages`, known, problem);
+    if (
+      rule.announcement !== undefined &&
+      (typeof rule.announcement !== 'string' ||
+        rule.announcement.length < 1 ||
+        rule.announcement.length > 1000)
+    )
+      problem(`${at}.announcement`, 'must be a text of 1-1000 characters');
+  });
+  return problems;
+}
+
+type Report = (path: string, message: string) => void;
+
+function validateCondition(when: unknown, at: string, calendar: unknown, problem: Report): void {
+  if (!isRecord(when)) return problem(at, 'must be an object of conditions');
+  unknownFields(when, CONDITION_FIELDS, at, problem);
+  for (const field of ['intent', 'language'] as const)
+    if (when[field] !== undefined) stringList(when[field], `${at}.${field}`, NAME, problem);
+  if (when.digits !== undefined) stringList(when.digits, `${at}.digits`, DIGITS, problem);
+  if (when.channel !== undefined) {
+    if (stringList(when.channel, `${at}.channel`, null, problem))
+      (when.channel as string[]).forEach((channel, i) => {
+        if (!(CHANNELS as readonly string[]).includes(channel))
+          problem(`${at}.channel[${i}]`, `must be one of ${CHANNELS.join(', ')}`);
+      });
+  }
+  if (when.fromPrefix !== undefined) stringList(when.fromPrefix, `${at}.fromPrefix`, PHONE_PREFIX, problem);
+  for (const field of ['known', 'openCase'] as const)
+    if (when[field] !== undefined && typeof when[field] !== 'boolean')
+      problem(`${at}.${field}`, 'must be true or false');
+  if (when.repeatWithinDays !== undefined && !isIntIn(when.repeatWithinDays, 1, 365))
+    problem(`${at}.repeatWithinDays`, 'must be an integer from 1 to 365');
+  if (when.businessHours !== undefined) {
+    if (when.businessHours !== 'open' && when.businessHours !== 'closed')
+      problem(`${at}.businessHours`, 'must be "open" or "closed"');
+    else if (calendar === undefined || calendar === null)
+      problem(`${at}.businessHours`, 'needs the line to have a calendar');
+  }
+  if (when.attributes !== undefined) {
+    if (!isRecord(when.attributes))
+      return problem(`${at}.attributes`, 'must map attribute names to value lists');
+    for (const [key, values] of Object.entries(when.attributes)) {
+      const path = `${at}.attributes.${key}`;
+      if (!NAME.test(key)) problem(path, 'attribute names are 1-64 letters, digits, _ . -');
+      if (!Array.isArray(values) || values.length === 0 || values.length > MAX_LIST)
+        problem(path, `must be a list of 1-${MAX_LIST} values`);
+      else
+        values.forEach((value: unknown, i) => {
+          if (!['string', 'number', 'boolean'].includes(typeof value))
+            problem(`${path}[${i}]`, 'must be a string, number or boolean');
+        });
+    }
+  }
+}
+
+function validateStages(stages: unknown, at: string, known: KnownNames, problem: Report): void {
+  if (!Array.isArray(stages) || stages.length === 0 || stages.length > MAX_STAGES)
+    return problem(at, `must be a list of 1-${MAX_STAGES} stages`);
+  let endless: number | null = null;
+  stages.forEach((stage: unknown, i) => {
+    const path = `${at}[${i}]`;
+    if (!isRecord(stage)) return problem(path, 'must be an object');
+    unknownFields(stage, STAGE_FIELDS, path, problem);
+    if (endless !== null)
+      problem(path, `unreachable: stage ${at}[${endless}] has no seconds, so it never ends`);
+    if (stage.seconds === undefined) endless ??= i;
+    else if (!isIntIn(stage.seconds, 1, 3600))
+      problem(`${path}.seconds`, 'must be an integer from 1 to 3600');
+    const targets = ['preferred', 'agents', 'skills'].filter((field) => stage[field] !== undefined);
+    if (targets.length > 1) problem(path, `names one target, not ${targets.join(' and ')}`);
+    if (stage.preferred !== undefined && stage.preferred !== true)
+      problem(`${path}.preferred`, 'must be true (leave it out otherwise)');
+    if (stage.agents !== undefined && stringList(stage.agents, `${path}.agents`, null, problem))
+      (stage.agents as string[]).forEach((agentId, j) => {
+        if (!known.agents.has(agentId) && known.deletedAgents?.has(agentId) !== true)
+          problem(`${path}.agents[${j}]`, `unknown agent ${agentId}`);
+      });
+    if (stage.skills !== undefined) validateSkills(stage.skills, `${path}.skills`, known, problem);
+  });
+}
+
+function validateSkills(skills: unknown, at: string, known: KnownNames, problem: Report): void {
+  if (!isRecord(skills)) return problem(at, 'must map skill names to minimum levels 1-10');
+  if (Object.keys(skills).length > MAX_LIST) problem(at, `must have at most ${MAX_LIST} skills`);
+  for (const [skill, level] of Object.entries(skills)) {
+    const path = `${at}.${skill}`;
+    if (!NAME.test(skill)) problem(path, 'skill names are 1-64 letters, digits, _ . -');
+    else if (!known.skills.has(skill)) problem(path, `unknown skill ${skill}: no agent has it`);
+    if (!isIntIn(level, 1, 10)) problem(path, 'must be a minimum level from 1 to 10');
+  }
+}
+
+function validateCalendar(calendar: unknown, problem: Report): void {
+  if (!isRecord(calendar)) return problem('calendar', 'must be an object { timeZone, weekly, holidays? }');
+  unknownFields(calendar, CALENDAR_FIELDS, 'calendar', problem);
+  if (typeof calendar.timeZone !== 'string' || !isTimeZone(calendar.timeZone))
+    problem('calendar.timeZone', 'must be an IANA time zone, e.g. Europe/Berlin');
+  if (!isRecord(calendar.weekly))
+    problem('calendar.weekly', 'must map weekdays (mon..sun) to open intervals');
+  else {
+    unknownFields(calendar.weekly, WEEKDAYS, 'calendar.weekly', problem);
+    for (const day of WEEKDAYS) {
+      const intervals = calendar.weekly[day];
+      if (intervals === undefined) continue;
+      if (!Array.isArray(intervals) || intervals.length > 10) {
+        problem(`calendar.weekly.${day}`, 'must be a list of at most 10 ["HH:MM", "HH:MM"] intervals');
+        continue;
+      }
+      intervals.forEach((interval: unknown, i) => {
+        const ok =
+          Array.isArray(interval) &&
+          interval.length === 2 &&
+          interval.every((t) => typeof t === 'string' && HHMM.test(t)) &&
+          minuteOfDay(interval[0] as string) < minuteOfDay(interval[1] as string);
+        if (!ok)
+          problem(`calendar.weekly.${day}[${i}]`, 'must be ["HH:MM", "HH:MM"], the start before the end');
+      });
+    }
+  }
+  if (calendar.holidays !== undefined)
+    stringList(calendar.holidays, 'calendar.holidays', DATE, problem, 366, 0);
+}
+
+/** A list of min..max strings (each matching `pattern`, when given); reports and answers false otherwise. */
+function stringList(
+  value: unknown,
+  at: string,
+  pattern: RegExp | null,
+  problem: Report,
+  max = MAX_LIST,
+  min = 1,
+): boolean {
+  if (!Array.isArray(value) || value.length < min || value.length > max) {
+    problem(at, `must be a list of ${min}-${max} values`);
+    return false;
+  }
+  let ok = true;
+  value.forEach((entry: unknown, i) => {
+    if (typeof entry !== 'string' || (pattern !== null && !pattern.test(entry))) {
+      problem(`${at}[${i}]`, pattern === null ? 'must be a string' : `must match ${String(pattern)}`);
+      ok = false;
+    }
+  });
+  return ok;
+}
+
+function unknownFields(
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+  at: string,
+  problem: Report,
+) {
+  for (const key of Object.keys(value))
+    if (!allowed.includes(key)) problem(`${at}.${key}`, `unknown field (allowed: ${allowed.join(', ')})`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isIntIn(value: unknown, min: number, max: number): boolean {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+export const MAX_NEVER_MATCH = 1000;
+
+/** Problems in a line's `neverMatch` pairs: shape, unknown fields, agents and customers that do not exist. */
+export function validateNeverMatch(pairs: unknown, known: KnownNames): RuleSetProblem[] {
+  const problems: RuleSetProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  if (pairs === undefined || pairs === null) return problems;
+  if (!Array.isArray(pairs) || pairs.length > MAX_NEVER_MATCH) {
+    problem('neverMatch', `must be a list of at most ${MAX_NEVER_MATCH} { agentId, customerId } pairs`);
+    return problems;
+  }
+  pairs.forEach((pair: unknown, i) => {
+    const at = `neverMatch[${i}]`;
+    if (!isRecord(pair)) return problem(at, 'must be { agentId, customerId }');
+    unknownFields(pair, ['agentId', 'customerId'], at, problem);
+    if (
+      typeof pair.agentId !== 'string' ||
+      (!known.agents.has(pair.agentId) && !known.deletedAgents?.has(pair.agentId))
+    )
+      problem(`${at}.agentId`, `unknown agent ${String(pair.agentId)}`);
+    if (typeof pair.customerId !== 'string' || known.customers?.has(pair.customerId) !== true)
+      problem(`${at}.customerId`, `unknown customer ${String(pair.customerId)}`);
+  });
+  return problems;
+}
+
+/** The agent ids `neverMatch` names (unvalidated input read safely). */
+export function agentsPairedIn(pairs: unknown): string[] {
+  if (!Array.isArray(pairs)) return [];
+  return pairs.flatMap((pair: unknown) =>
+    isRecord(pair) && typeof pair.agentId === 'string' ? [pair.agentId] : [],
+  );
+}
+
+/** The customer ids `neverMatch` names (unvalidated input read safely). */
+export function customersPairedIn(pairs: unknown): string[] {
+  if (!Array.isArray(pairs)) return [];
+  return pairs.flatMap((pair: unknown) =>
+    isRecord(pair) && typeof pair.customerId === 'string' ? [pair.customerId] : [],
+  );
+}
+
+/**
+ * Every agent a rule set names, with where (`rules[1].stages[0].agents[2]`). Reads unvalidated input safely: what is
+ * not shaped like a rule set names nobody (`validateRuleSet` reports it).
+ */
+export function agentsNamedIn(rules: unknown): { path: string; agentId: string }[] {
+  const named: { path: string; agentId: string }[] = [];
+  if (!Array.isArray(rules)) return named;
+  rules.forEach((rule: unknown, i) => {
+    if (!isRecord(rule) || !Array.isArray(rule.stages)) return;
+    rule.stages.forEach((stage: unknown, j) => {
+      if (!isRecord(stage) || !Array.isArray(stage.agents)) return;
+      stage.agents.forEach((agentId: unknown, k) => {
+        if (typeof agentId === 'string')
+          named.push({ path: `rules[${i}].stages[${j}].agents[${k}]`, agentId });
+      });
+    });
+  });
+  return named;
+}
