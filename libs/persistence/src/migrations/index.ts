@@ -15,6 +15,7 @@ import { AuditLogAddressCount1764001300000 } from './1764001300000-audit-log-add
 import { Cases1764001400000 } from './1764001400000-cases';
 import { Transfers1764001500000 } from './1764001500000-transfers';
 import { Incidents1764001600000 } from './1764001600000-incidents';
+import { ContactEvents1764002000000 } from './1764002000000-contact-events';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -38,4 +39,5 @@ export const MIGRATIONS = [
   Cases1764001400000,
   Transfers1764001500000,
   Incidents1764001600000,
+  ContactEvents1764002000000,
 ];

@@ -1,0 +1,53 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The contact event history: one row per state change of a contact (queued, offered, rejected, expired, revoked,
+ * connected, transferred, ended, abandoned, completed, and whatever status a later migration adds) and per incident
+ * notice (notified). Written by row triggers on contacts, offers and incident_notices (libs/reports/sql/
+ * contact_events.sql), so in the same transaction as the change and without touching the lifecycle functions. The
+ * single source of the reports (GET /v1/reports/...). `at` is the database's clock: the contact's own timestamp of
+ * the step where it has one (enqueued_at, connected_at, ended_at, completed_at), else now(). Ids are plain columns,
+ * not foreign keys: history outlives an erased customer or a deleted agent, and a foreign key would take a lock on
+ * the referenced row on every insert of the hot path.
+ */
+export class ContactEvents1764002000000 implements MigrationInterface {
+  name = 'ContactEvents1764002000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE contact_events (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        kind text NOT NULL,
+        contact_id uuid,
+        line text,
+        channel text,
+        agent_id uuid,
+        customer_id uuid,
+        case_id uuid,
+        incident_id uuid,
+        offer_id uuid,
+        detail jsonb
+      );
+      CREATE INDEX contact_events_line_at ON contact_events (line, at);
+      CREATE INDEX contact_events_agent_at ON contact_events (agent_id, at) WHERE agent_id IS NOT NULL;
+      CREATE INDEX contact_events_customer_at ON contact_events (customer_id, at);
+      CREATE INDEX contact_events_incident_at ON contact_events (incident_id, at) WHERE incident_id IS NOT NULL;
+      CREATE INDEX contact_events_contact ON contact_events (contact_id, id);
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      DROP TRIGGER IF EXISTS contact_events_on_contacts ON contacts;
+      DROP TRIGGER IF EXISTS contact_events_on_contacts_update ON contacts;
+      DROP TRIGGER IF EXISTS contact_events_on_offers ON offers;
+      DROP TRIGGER IF EXISTS contact_events_on_offers_update ON offers;
+      DROP TRIGGER IF EXISTS contact_events_on_notices ON incident_notices;
+      DROP FUNCTION IF EXISTS tether_contact_events_contacts();
+      DROP FUNCTION IF EXISTS tether_contact_events_offers();
+      DROP FUNCTION IF EXISTS tether_contact_events_notices();
+      DROP TABLE contact_events;
+    `);
+  }
+}

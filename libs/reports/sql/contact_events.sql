@@ -1,0 +1,122 @@
+-- The contact event history's writers: row triggers on contacts, offers and incident_notices that append to
+-- contact_events in the same transaction as the change (migration 1764002000000). The lifecycle functions know
+-- nothing of them, so a function changed by anyone keeps writing history as long as it changes the rows.
+--
+-- Kinds and when (`at` is the row's own timestamp of the step where it has one, else now(): the database's clock):
+--   contacts INSERT              'queued' at enqueued_at (the arrival), then as an update from 'queued' when the
+--                                row is inserted in another status (a call whose hang-up came first: 'abandoned')
+--   contacts status changes      'connected' (agent_id), 'abandoned' (ended never having been connected: in queue,
+--                                or during an offer, detail.from 'offered' and offerAgentId), 'ended' (a connected
+--                                call is over), 'queued' (back in the queue from 'connected'), any other status
+--                                under its own name (a state a later change adds gets its events with no change
+--                                here). 'offered' and 'offered' → 'queued' are the offers' events (below).
+--   contacts transfer_id set     'transferred' (agent_id the transferring agent; detail.toLine, targetKind, mode)
+--                                instead of the 'queued' that comes with it
+--   contacts completed_at set    'completed' (detail.resolution), after the 'ended' of the same update
+--   offers INSERT                'offered' (agent_id, offer_id, detail.reason: sticky, case_owner, skills, ...)
+--   offers state changes         the new state: 'rejected', 'expired', 'revoked' (detail.reason: end_reason);
+--                                'accepted' and 'transferred' are the contact's 'connected' and 'transferred'
+--   incident_notices INSERT      'notified' (customer_id, incident_id; no contact)
+-- Outcome: the trigger functions return NULL (AFTER triggers); no codes. Locks: none taken on other tables (the
+-- offer's and the transfer's look-ups read the contact row and transfer row the caller already holds).
+
+CREATE OR REPLACE FUNCTION tether_contact_events_contacts() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_from text;
+  v_kind text;
+  v_transfer record;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, customer_id, case_id, incident_id)
+    VALUES (NEW.enqueued_at, 'queued', NEW.id, NEW.line, NEW.channel, NEW.customer_id, NEW.case_id, NEW.incident_id);
+    v_from := 'queued';
+  ELSE
+    v_from := OLD.status;
+  END IF;
+
+  IF NEW.transfer_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.transfer_id IS DISTINCT FROM OLD.transfer_id) THEN
+    SELECT t.target_line, t.target_kind, t.mode, t.from_agent_id INTO v_transfer FROM transfers t
+     WHERE t.id = NEW.transfer_id;
+    INSERT INTO contact_events (kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id, detail)
+    VALUES ('transferred', NEW.id, NEW.line, NEW.channel, v_transfer.from_agent_id, NEW.customer_id, NEW.case_id,
+            NEW.incident_id, jsonb_build_object('transferId', NEW.transfer_id, 'toLine', v_transfer.target_line,
+                                                'targetKind', v_transfer.target_kind, 'mode', v_transfer.mode));
+  ELSIF NEW.status IS DISTINCT FROM v_from AND NEW.status <> 'offered' AND NOT (v_from = 'offered' AND NEW.status = 'queued') THEN
+    v_kind := CASE WHEN NEW.status = 'ended' AND NEW.connected_at IS NULL THEN 'abandoned' ELSE NEW.status END;
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
+                                detail)
+    VALUES (CASE v_kind WHEN 'connected' THEN coalesce(NEW.connected_at, now())
+                        WHEN 'ended' THEN coalesce(NEW.ended_at, now())
+                        WHEN 'abandoned' THEN coalesce(NEW.ended_at, now())
+                        ELSE now() END,
+            v_kind, NEW.id, NEW.line, NEW.channel,
+            CASE WHEN v_kind = 'abandoned' THEN CASE WHEN TG_OP = 'UPDATE' THEN OLD.offered_agent_id END
+                 ELSE NEW.agent_id END,
+            NEW.customer_id, NEW.case_id, NEW.incident_id,
+            CASE WHEN v_kind IN ('abandoned', 'ended', 'queued')
+                 THEN jsonb_strip_nulls(jsonb_build_object('from', v_from, 'reason', NEW.end_reason)) END);
+  END IF;
+
+  IF NEW.completed_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.completed_at IS NULL) THEN
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
+                                detail)
+    VALUES (NEW.completed_at, 'completed', NEW.id, NEW.line, NEW.channel, NEW.agent_id, NEW.customer_id, NEW.case_id,
+            NEW.incident_id, jsonb_strip_nulls(jsonb_build_object('resolution', NEW.resolution)));
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION tether_contact_events_offers() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  c record;
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.state IN ('accepted', 'transferred') THEN
+    RETURN NULL;
+  END IF;
+  SELECT x.customer_id, x.case_id, x.incident_id INTO c FROM contacts x WHERE x.id = NEW.contact_id;
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
+                                offer_id, detail)
+    VALUES (NEW.created_at, 'offered', NEW.contact_id, NEW.line, NEW.channel, NEW.agent_id, c.customer_id, c.case_id,
+            c.incident_id, NEW.id, jsonb_build_object('reason', NEW.reason));
+  ELSE
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
+                                offer_id, detail)
+    VALUES (coalesce(NEW.resolved_at, now()), NEW.state, NEW.contact_id, NEW.line, NEW.channel, NEW.agent_id,
+            c.customer_id, c.case_id, c.incident_id, NEW.id,
+            jsonb_strip_nulls(jsonb_build_object('reason', NEW.end_reason)));
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION tether_contact_events_notices() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO contact_events (at, kind, customer_id, incident_id, detail)
+  VALUES (NEW.created_at, 'notified', NEW.customer_id, NEW.incident_id,
+          jsonb_build_object('channel', NEW.channel, 'updateId', NEW.update_id));
+  RETURN NULL;
+END
+$fn$;
+
+-- the WHEN clauses keep the function out of the many updates that change nothing the history records (a trace
+-- line, an exclusion, a sticky hint)
+DROP TRIGGER IF EXISTS contact_events_on_contacts ON contacts;
+CREATE TRIGGER contact_events_on_contacts AFTER INSERT ON contacts
+  FOR EACH ROW EXECUTE FUNCTION tether_contact_events_contacts();
+DROP TRIGGER IF EXISTS contact_events_on_contacts_update ON contacts;
+CREATE TRIGGER contact_events_on_contacts_update AFTER UPDATE ON contacts
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.transfer_id IS DISTINCT FROM NEW.transfer_id
+                     OR OLD.completed_at IS DISTINCT FROM NEW.completed_at)
+  EXECUTE FUNCTION tether_contact_events_contacts();
+DROP TRIGGER IF EXISTS contact_events_on_offers ON offers;
+CREATE TRIGGER contact_events_on_offers AFTER INSERT ON offers
+  FOR EACH ROW EXECUTE FUNCTION tether_contact_events_offers();
+DROP TRIGGER IF EXISTS contact_events_on_offers_update ON offers;
+CREATE TRIGGER contact_events_on_offers_update AFTER UPDATE ON offers
+  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state)
+  EXECUTE FUNCTION tether_contact_events_offers();
+DROP TRIGGER IF EXISTS contact_events_on_notices ON incident_notices;
+CREATE TRIGGER contact_events_on_notices AFTER INSERT ON incident_notices
+  FOR EACH ROW EXECUTE FUNCTION tether_contact_events_notices();
