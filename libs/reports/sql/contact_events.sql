@@ -3,14 +3,17 @@
 -- nothing of them, so a function changed by anyone keeps writing history as long as it changes the rows.
 --
 -- Kinds and when (`at` is the row's own timestamp of the step where it has one, else now(): the database's clock):
---   contacts INSERT              'queued' at enqueued_at (the arrival), then as an update from 'queued' when the
+--   contacts INSERT              'queued' at enqueued_at (the arrival: once per contact), then as an update from 'queued' when the
 --                                row is inserted in another status (a call whose hang-up came first: 'abandoned')
---   contacts status changes      'connected' (agent_id), 'abandoned' (ended never having been connected: in queue,
+--   contacts status changes      'connected' (agent_id; detail.reason the accepted offer's: sticky, case_owner, transfer,
+--                                skills, ...), 'abandoned' (ended never having been connected: in queue,
 --                                or during an offer, detail.from 'offered' and offerAgentId), 'ended' (a connected
---                                call is over), 'queued' (back in the queue from 'connected'), any other status
+--                                call is over), 'requeued' (back in the queue from 'connected': a transfer that came
+--                                back cold), any other status
 --                                under its own name (a state a later change adds gets its events with no change
 --                                here). 'offered' and 'offered' → 'queued' are the offers' events (below).
---   contacts transfer_id set     'transferred' (agent_id the transferring agent; detail.toLine, targetKind, mode)
+--   contacts transfer_id set     'transferred' at the transfer's created_at (agent_id the transferring agent;
+--                                detail.toLine, targetKind, mode)
 --                                instead of the 'queued' that comes with it
 --   contacts completed_at set    'completed' (detail.resolution), after the 'ended' of the same update
 --   offers INSERT                'offered' (agent_id, offer_id, detail.reason: sticky, case_owner, skills, ...)
@@ -25,6 +28,7 @@ DECLARE
   v_from text;
   v_kind text;
   v_transfer record;
+  v_reason text;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO contact_events (at, kind, contact_id, line, channel, customer_id, case_id, incident_id)
@@ -35,14 +39,23 @@ BEGIN
   END IF;
 
   IF NEW.transfer_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.transfer_id IS DISTINCT FROM OLD.transfer_id) THEN
-    SELECT t.target_line, t.target_kind, t.mode, t.from_agent_id INTO v_transfer FROM transfers t
+    SELECT t.target_line, t.target_kind, t.mode, t.from_agent_id, t.created_at INTO v_transfer FROM transfers t
      WHERE t.id = NEW.transfer_id;
-    INSERT INTO contact_events (kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id, detail)
-    VALUES ('transferred', NEW.id, NEW.line, NEW.channel, v_transfer.from_agent_id, NEW.customer_id, NEW.case_id,
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
+                                detail)
+    VALUES (coalesce(v_transfer.created_at, now()), 'transferred', NEW.id, NEW.line, NEW.channel,
+            v_transfer.from_agent_id, NEW.customer_id, NEW.case_id,
             NEW.incident_id, jsonb_build_object('transferId', NEW.transfer_id, 'toLine', v_transfer.target_line,
                                                 'targetKind', v_transfer.target_kind, 'mode', v_transfer.mode));
   ELSIF NEW.status IS DISTINCT FROM v_from AND NEW.status <> 'offered' AND NOT (v_from = 'offered' AND NEW.status = 'queued') THEN
-    v_kind := CASE WHEN NEW.status = 'ended' AND NEW.connected_at IS NULL THEN 'abandoned' ELSE NEW.status END;
+    v_kind := CASE WHEN NEW.status = 'ended' AND NEW.connected_at IS NULL THEN 'abandoned'
+                   WHEN NEW.status = 'queued' THEN 'requeued'
+                   ELSE NEW.status END;
+    IF v_kind = 'connected' THEN
+      -- the live accepted offer (offers_one_live_per_contact): why this agent got it
+      SELECT o.reason INTO v_reason FROM offers o
+       WHERE o.contact_id = NEW.id AND o.state IN ('pending', 'accepted') AND o.agent_id = NEW.agent_id;
+    END IF;
     INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
                                 detail)
     VALUES (CASE v_kind WHEN 'connected' THEN coalesce(NEW.connected_at, now())
@@ -53,8 +66,9 @@ BEGIN
             CASE WHEN v_kind = 'abandoned' THEN CASE WHEN TG_OP = 'UPDATE' THEN OLD.offered_agent_id END
                  ELSE NEW.agent_id END,
             NEW.customer_id, NEW.case_id, NEW.incident_id,
-            CASE WHEN v_kind IN ('abandoned', 'ended', 'queued')
-                 THEN jsonb_strip_nulls(jsonb_build_object('from', v_from, 'reason', NEW.end_reason)) END);
+            CASE WHEN v_kind IN ('abandoned', 'ended', 'requeued')
+                   THEN jsonb_strip_nulls(jsonb_build_object('from', v_from, 'reason', NEW.end_reason))
+                 WHEN v_kind = 'connected' AND v_reason IS NOT NULL THEN jsonb_build_object('reason', v_reason) END);
   END IF;
 
   IF NEW.completed_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.completed_at IS NULL) THEN

@@ -5,6 +5,7 @@ import { AgentTokenService, SecretsService } from '@tether/auth';
 import { TETHER_CONFIG } from '@tether/config';
 import { CASES_SERVICES } from '@tether/cases';
 import { INCIDENTS_SERVICES } from '@tether/incidents';
+import { REPORTS_SERVICES } from '@tether/reports';
 import { CONTACTS_SERVICES } from '@tether/contacts';
 import { CustomerPrivacyService, CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
@@ -27,6 +28,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   TelephonyCallbackService,
   ...CASES_SERVICES,
   ...INCIDENTS_SERVICES,
+  ...REPORTS_SERVICES,
   ...CONTACTS_SERVICES,
   LineDirectory,
 ];

@@ -7,6 +7,7 @@ import { AppName, ConfigModule, TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
 import { CasesModule } from '@tether/cases';
 import { IncidentsModule } from '@tether/incidents';
+import { ReportsModule } from '@tether/reports';
 import { CustomersModule } from '@tether/customers';
 import { LinesModule } from '@tether/lines';
 import { coreLoggerParams } from '@tether/observability';
@@ -46,6 +47,7 @@ export class TetherCoreModule {
         CustomersModule,
         CasesModule,
         IncidentsModule,
+        ReportsModule,
         LinesModule,
         ContactsModule,
       ],

@@ -16,6 +16,7 @@ import { Cases1764001400000 } from './1764001400000-cases';
 import { Transfers1764001500000 } from './1764001500000-transfers';
 import { Incidents1764001600000 } from './1764001600000-incidents';
 import { ContactEvents1764002000000 } from './1764002000000-contact-events';
+import { Surveys1764002100000 } from './1764002100000-surveys';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -40,4 +41,5 @@ export const MIGRATIONS = [
   Transfers1764001500000,
   Incidents1764001600000,
   ContactEvents1764002000000,
+  Surveys1764002100000,
 ];

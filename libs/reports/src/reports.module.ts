@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ReportService } from './report.service';
+import { SurveyService } from './survey.service';
+
+/** What other libs and apps may use of the reports lib (the runtime bridges exactly these to every app). */
+export const REPORTS_SERVICES = [ReportService, SurveyService] as const;
+
+/** Outcome reports over the contact event history, and the surveys (CSAT) they join. */
+@Module({
+  providers: [...REPORTS_SERVICES],
+  exports: [...REPORTS_SERVICES],
+})
+export class ReportsModule {}
