@@ -13,6 +13,7 @@ import { AdminThrottlerGuard } from './auth/admin-throttler.guard';
 import { adminThrottlers } from './auth/admin-throttlers';
 import { CustomersController } from './customers/customers.controller';
 import { LinesController } from './lines/lines.controller';
+import { ReportsController } from './reports/reports.controller';
 
 @Module({})
 export class AdminModule {
@@ -31,6 +32,7 @@ export class AdminModule {
         CustomersController,
         IncidentsController,
         LinesController,
+        ReportsController,
       ],
       providers: [
         AuditLogService,

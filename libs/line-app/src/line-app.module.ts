@@ -6,6 +6,7 @@ import { APP_DEFAULT_PORT, APP_WARM_UP_REQUESTS, type TetherCore } from '@tether
 import { AppBaseModule } from '@tether/transport';
 import { LINE, LINE_DEFINITION } from './line.token';
 import { lineWarmUpRequests } from './line-warm-up.requests';
+import { SurveysController } from './surveys.controller';
 import { TelephonyCallsController } from './telephony-calls.controller';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
@@ -26,7 +27,7 @@ export class LineAppModule {
           throttlers: () => [{ name: 'webhook', ttl: 1000, limit: core.config.webhookRateLimitPerSecond }],
         }),
       ],
-      controllers: [TelephonyCallsController],
+      controllers: [TelephonyCallsController, SurveysController],
       providers: [
         { provide: LINE, useValue: line },
         {
