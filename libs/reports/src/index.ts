@@ -4,3 +4,4 @@ export * from './csv';
 export * from './report.service';
 export * from './survey.service';
 export * from './reports.module';
+export * from './live-gauges';

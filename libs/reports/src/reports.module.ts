@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LiveGauges } from './live-gauges';
 import { ReportService } from './report.service';
 import { SurveyService } from './survey.service';
 
@@ -7,7 +8,7 @@ export const REPORTS_SERVICES = [ReportService, SurveyService] as const;
 
 /** Outcome reports over the contact event history, and the surveys (CSAT) they join. */
 @Module({
-  providers: [...REPORTS_SERVICES],
+  providers: [...REPORTS_SERVICES, LiveGauges],
   exports: [...REPORTS_SERVICES],
 })
 export class ReportsModule {}

@@ -9,6 +9,7 @@ import { REPORTS_SERVICES } from '@tether/reports';
 import { CONTACTS_SERVICES } from '@tether/contacts';
 import { CustomerPrivacyService, CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
+import { TetherMetrics } from '@tether/observability';
 import { EventBus } from '@tether/realtime';
 import { DurableScheduler } from '@tether/scheduler';
 import { TelephonyCallbackService } from '@tether/telephony';
@@ -19,6 +20,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   TETHER_CONFIG,
   getDataSourceToken(),
   EventBus,
+  TetherMetrics,
   DurableScheduler,
   SecretsService,
   AgentTokenService,
