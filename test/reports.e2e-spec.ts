@@ -1,5 +1,16 @@
 import { expect } from '@jest/globals';
+import { io } from 'socket.io-client';
 import { type Tether, TestFloor, startTether, uniquePhone, waitFor } from '@tether/testing';
+
+interface LiveMetrics {
+  at: string;
+  lines: {
+    line: string;
+    waiting: number;
+    longestWaitingSeconds: number | null;
+    today: Record<string, unknown>;
+  }[];
+}
 
 interface LinesReport {
   bucket: string;
@@ -145,5 +156,36 @@ describe('reports and surveys', () => {
         )
       ).status,
     ).toBe(401);
+  });
+
+  it("supervisors get the live figures on connect and every 5 s: waiting now, today's outcomes", async () => {
+    const waiting = await floor.call('presales');
+    const socket = io(`${tether.urls.gateway}/supervisors`, {
+      auth: { token: tether.adminToken },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    try {
+      const received: LiveMetrics[] = [];
+      socket.on('metrics:live', (payload: LiveMetrics) => received.push(payload));
+      await waitFor(() => received.length >= 1, { what: 'metrics:live on connect', timeoutMs: 5_000 });
+      const presales = received[0].lines.find((l) => l.line === 'presales')!;
+      expect(presales).toMatchObject({ waiting: 1, today: { offered: 1, answered: 0 } });
+      expect(presales.longestWaitingSeconds).toBeGreaterThanOrEqual(0);
+      expect(received[0].lines.map((l) => l.line)).toEqual(
+        expect.arrayContaining(['sales', 'presales', 'service']),
+      );
+
+      expect((await floor.line('presales').hangup(waiting.callId)).status).toBe(200);
+      await waitFor(() => received.length >= 2, { what: 'the next metrics:live', timeoutMs: 7_000 });
+      expect(received.at(-1)!.lines.find((l) => l.line === 'presales')).toMatchObject({
+        waiting: 0,
+        longestWaitingSeconds: null,
+        today: { offered: 1, abandoned: 1 },
+      });
+    } finally {
+      socket.close();
+    }
   });
 });

@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { rows } from '@tether/persistence';
+import type { SupervisorLiveMetricsPayload } from '@tether/realtime';
 import { bucketSql, CheckedReportQuery, checkReportQuery, percent, ratio } from './report-query';
 import {
   AgentReportRow,
   ContactFigures,
+  DEFAULT_REPEAT_DAYS,
   DEFAULT_SERVICE_LEVEL_SECONDS,
   IncidentReportRow,
   LineReportRow,
@@ -212,6 +214,55 @@ export class ReportService {
       notices: row.notices,
       ...toFigures(zeroed(row), q.serviceLevelSeconds),
     }));
+  }
+
+  /**
+   * The supervisors' live figures (`metrics:live`): per line, the contacts waiting now and the longest wait among
+   * them, and the outcome figures of the contacts that arrived today (UTC) so far.
+   */
+  async live(now = new Date()): Promise<SupervisorLiveMetricsPayload> {
+    const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const [waiting, today] = await Promise.all([
+      rows<{ line: string; waiting: number; longest_s: number | null }>(
+        this.db,
+        `SELECT l.name AS line, count(c.id)::int AS waiting,
+                extract(epoch FROM now() - min(c.enqueued_at))::float8 AS longest_s
+           FROM lines l LEFT JOIN contacts c ON c.line = l.name AND c.status = 'queued'
+          GROUP BY l.name ORDER BY l.name`,
+      ),
+      rows<FiguresRow & { line: string }>(
+        this.db,
+        `SELECT f.line, ${FIGURES_SQL}
+           FROM tether_contact_facts($1, $2, $3) f
+           LEFT JOIN line_routing lr ON lr.line = f.line
+           LEFT JOIN surveys s ON s.contact_id = f.contact_id
+          GROUP BY f.line`,
+        [midnight, new Date(now.getTime() + 1000), DEFAULT_REPEAT_DAYS, null],
+      ),
+    ]);
+    const byLine = new Map(today.map((row) => [row.line, toFigures(row)]));
+    return {
+      at: now.toISOString(),
+      lines: waiting.map((row) => {
+        const figures = byLine.get(row.line);
+        return {
+          line: row.line,
+          waiting: row.waiting,
+          longestWaitingSeconds: row.waiting > 0 ? seconds(row.longest_s) : null,
+          today: {
+            offered: figures?.offered ?? 0,
+            answered: figures?.answered ?? 0,
+            abandoned: figures?.abandoned ?? 0,
+            serviceLevel: figures?.serviceLevel ?? null,
+            serviceLevelTargetSeconds: figures?.serviceLevelTargetSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS,
+            asaSeconds: figures?.asaSeconds ?? null,
+            ahtSeconds: figures?.ahtSeconds ?? null,
+            longestWaitSeconds: figures?.longestWaitSeconds ?? null,
+            csatScore: figures?.csatScore ?? null,
+          },
+        };
+      }),
+    };
   }
 
   /** $1..$4: the range, the repeat window, the service-level override */
