@@ -79,7 +79,7 @@ describe('contact_events triggers', () => {
     ]);
     expect(history[1].detail).toEqual({ reason: 'skills' });
     expect(history[2].detail).toEqual({ reason: 'busy' });
-    expect(history[4].detail).toEqual({ reason: 'skills' });
+    expect(history[4].detail).toEqual({ reason: 'skills', first: true });
     expect(history[6].detail).toEqual({ resolution: 'resolved' });
   });
 

@@ -6,7 +6,7 @@
 --   contacts INSERT              'queued' at enqueued_at (the arrival: once per contact), then as an update from 'queued' when the
 --                                row is inserted in another status (a call whose hang-up came first: 'abandoned')
 --   contacts status changes      'connected' (agent_id; detail.reason the accepted offer's: sticky, case_owner, transfer,
---                                skills, ...), 'abandoned' (ended never having been connected: in queue,
+--                                skills, ...; detail.first on the contact's first answer), 'abandoned' (ended never having been connected: in queue,
 --                                or during an offer, detail.from 'offered' and offerAgentId), 'ended' (a connected
 --                                call is over), 'requeued' (back in the queue from 'connected': a transfer that came
 --                                back cold), any other status
@@ -16,12 +16,13 @@
 --                                detail.toLine, targetKind, mode)
 --                                instead of the 'queued' that comes with it
 --   contacts completed_at set    'completed' (detail.resolution), after the 'ended' of the same update
---   offers INSERT                'offered' (agent_id, offer_id, detail.reason: sticky, case_owner, skills, ...)
+--   offers INSERT                'offered' (agent_id, offer_id, detail.reason: sticky, case_owner, skills, ...; the
+--                                customer, case and incident are the contact's, on its 'queued')
 --   offers state changes         the new state: 'rejected', 'expired', 'revoked' (detail.reason: end_reason);
 --                                'accepted' and 'transferred' are the contact's 'connected' and 'transferred'
 --   incident_notices INSERT      'notified' (customer_id, incident_id; no contact)
 -- Outcome: the trigger functions return NULL (AFTER triggers); no codes. Locks: none taken on other tables (the
--- offer's and the transfer's look-ups read the contact row and transfer row the caller already holds).
+-- accepted offer's and the transfer's look-ups read rows the caller already holds).
 
 CREATE OR REPLACE FUNCTION tether_contact_events_contacts() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -68,7 +69,11 @@ BEGIN
             NEW.customer_id, NEW.case_id, NEW.incident_id,
             CASE WHEN v_kind IN ('abandoned', 'ended', 'requeued')
                    THEN jsonb_strip_nulls(jsonb_build_object('from', v_from, 'reason', NEW.end_reason))
-                 WHEN v_kind = 'connected' AND v_reason IS NOT NULL THEN jsonb_build_object('reason', v_reason) END);
+                 WHEN v_kind = 'connected'
+                   THEN jsonb_strip_nulls(jsonb_build_object(
+                          'reason', v_reason,
+                          -- the contact's first answer (a transfer's accept or a warm return is not)
+                          'first', CASE WHEN TG_OP = 'INSERT' OR OLD.connected_at IS NULL THEN true END)) END);
   END IF;
 
   IF NEW.completed_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.completed_at IS NULL) THEN
@@ -82,23 +87,16 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION tether_contact_events_offers() RETURNS trigger LANGUAGE plpgsql AS $fn$
-DECLARE
-  c record;
 BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.state IN ('accepted', 'transferred') THEN
-    RETURN NULL;
-  END IF;
-  SELECT x.customer_id, x.case_id, x.incident_id INTO c FROM contacts x WHERE x.id = NEW.contact_id;
+  -- no customer, case or incident here: they are the contact's (its 'queued' event), and a look-up of the contact
+  -- row on every offer would cost the hot path a read for what a join by contact_id gives
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
-                                offer_id, detail)
-    VALUES (NEW.created_at, 'offered', NEW.contact_id, NEW.line, NEW.channel, NEW.agent_id, c.customer_id, c.case_id,
-            c.incident_id, NEW.id, jsonb_build_object('reason', NEW.reason));
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, offer_id, detail)
+    VALUES (NEW.created_at, 'offered', NEW.contact_id, NEW.line, NEW.channel, NEW.agent_id, NEW.id,
+            jsonb_build_object('reason', NEW.reason));
   ELSE
-    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
-                                offer_id, detail)
-    VALUES (coalesce(NEW.resolved_at, now()), NEW.state, NEW.contact_id, NEW.line, NEW.channel, NEW.agent_id,
-            c.customer_id, c.case_id, c.incident_id, NEW.id,
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, offer_id, detail)
+    VALUES (coalesce(NEW.resolved_at, now()), NEW.state, NEW.contact_id, NEW.line, NEW.channel, NEW.agent_id, NEW.id,
             jsonb_strip_nulls(jsonb_build_object('reason', NEW.end_reason)));
   END IF;
   RETURN NULL;
@@ -129,7 +127,7 @@ CREATE TRIGGER contact_events_on_offers AFTER INSERT ON offers
   FOR EACH ROW EXECUTE FUNCTION tether_contact_events_offers();
 DROP TRIGGER IF EXISTS contact_events_on_offers_update ON offers;
 CREATE TRIGGER contact_events_on_offers_update AFTER UPDATE ON offers
-  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state)
+  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state AND NEW.state NOT IN ('accepted', 'transferred'))
   EXECUTE FUNCTION tether_contact_events_offers();
 DROP TRIGGER IF EXISTS contact_events_on_notices ON incident_notices;
 CREATE TRIGGER contact_events_on_notices AFTER INSERT ON incident_notices

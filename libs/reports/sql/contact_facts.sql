@@ -9,24 +9,30 @@
 --                                   callback (a 'callback' event)
 --   repeated                        eligible, and the same customer arrived again (any line, any channel, not
 --                                   linked to an incident) within p_repeat_days after it
--- Events are read from p_from on (nothing of a contact happens before its arrival). Outcome: rows; no codes.
--- Locks: none (reads). LANGUAGE sql, so the body is checked against the catalog when the file is applied.
+-- A contact's steps are read up to a day after p_to: a contact still unfinished a day after the range ends counts as
+-- unfinished. One pass over the events of the range (hash-aggregated per contact: no per-contact look-ups), and the
+-- repeats from the arrivals of the range plus the window, in customer order (no probe per contact).
+-- Outcome: rows; no codes. Locks: none (reads). LANGUAGE sql, so the body is checked against the catalog when the
+-- file is applied; work_mem is raised for it so its hash tables stay in memory.
 
 CREATE OR REPLACE FUNCTION tether_contact_facts(p_from timestamptz, p_to timestamptz, p_repeat_days int)
 RETURNS TABLE (contact_id uuid, arrived_at timestamptz, line text, channel text, customer_id uuid, case_id uuid,
                incident_id uuid, agent_id uuid, connected_at timestamptz, reason text, abandoned_at timestamptz,
                abandoned_in_offer boolean, ended_at timestamptz, completed_at timestamptz, transfers int,
                repeat_eligible boolean, repeated boolean)
-LANGUAGE sql STABLE AS $fn$
-  WITH arrivals AS (
-    SELECT e.contact_id, e.at, e.line, e.channel, e.customer_id, e.case_id, e.incident_id
-      FROM contact_events e
-     WHERE e.kind = 'queued' AND e.at >= p_from AND e.at < p_to
-  ), steps AS (
+LANGUAGE sql STABLE SET work_mem = '64MB' AS $fn$
+  WITH steps AS (
     SELECT e.contact_id,
+           min(e.at) FILTER (WHERE e.kind = 'queued') AS arrived_at,
+           (array_agg(e.line) FILTER (WHERE e.kind = 'queued'))[1] AS line,
+           (array_agg(e.channel) FILTER (WHERE e.kind = 'queued'))[1] AS channel,
+           (array_agg(e.customer_id) FILTER (WHERE e.kind = 'queued'))[1] AS customer_id,
+           (array_agg(e.case_id) FILTER (WHERE e.kind = 'queued'))[1] AS case_id,
+           (array_agg(e.incident_id) FILTER (WHERE e.kind = 'queued'))[1] AS incident_id,
            min(e.at) FILTER (WHERE e.kind = 'connected') AS connected_at,
-           (array_agg(e.agent_id ORDER BY e.id) FILTER (WHERE e.kind = 'connected'))[1] AS agent_id,
-           (array_agg(e.detail ->> 'reason' ORDER BY e.id) FILTER (WHERE e.kind = 'connected'))[1] AS reason,
+           -- the first answer is marked by the trigger: no ordered aggregate (which would sort every event)
+           (array_agg(e.agent_id) FILTER (WHERE e.kind = 'connected' AND e.detail ? 'first'))[1] AS agent_id,
+           (array_agg(e.detail ->> 'reason') FILTER (WHERE e.kind = 'connected' AND e.detail ? 'first'))[1] AS reason,
            min(e.at) FILTER (WHERE e.kind = 'abandoned') AS abandoned_at,
            coalesce(bool_or(e.detail ->> 'from' = 'offered') FILTER (WHERE e.kind = 'abandoned'), false)
              AS abandoned_in_offer,
@@ -35,17 +41,23 @@ LANGUAGE sql STABLE AS $fn$
            (count(*) FILTER (WHERE e.kind = 'transferred'))::int AS transfers,
            coalesce(bool_or(e.kind = 'callback'), false) AS callback
       FROM contact_events e
-     WHERE e.at >= p_from AND e.contact_id IN (SELECT a.contact_id FROM arrivals a)
+     WHERE e.at >= p_from AND e.at < p_to + interval '1 day' AND e.contact_id IS NOT NULL
+       AND e.kind NOT IN ('offered', 'rejected', 'expired', 'revoked')
      GROUP BY e.contact_id
+    HAVING min(e.at) FILTER (WHERE e.kind = 'queued') < p_to
+  ), later AS (
+    -- every arrival that can be a repeat of one in the range, with the same customer's next such arrival
+    SELECT r.contact_id,
+           lead(r.at) OVER (PARTITION BY r.customer_id ORDER BY r.at, r.id) AS next_at
+      FROM contact_events r
+     WHERE r.kind = 'queued' AND r.at >= p_from AND r.at < p_to + make_interval(days => p_repeat_days)
+       AND r.incident_id IS NULL
   )
-  SELECT a.contact_id, a.at, a.line, a.channel, a.customer_id, a.case_id, a.incident_id, s.agent_id, s.connected_at,
-         s.reason, CASE WHEN s.connected_at IS NULL THEN s.abandoned_at END,
+  SELECT s.contact_id, s.arrived_at, s.line, s.channel, s.customer_id, s.case_id, s.incident_id, s.agent_id,
+         s.connected_at, s.reason, CASE WHEN s.connected_at IS NULL THEN s.abandoned_at END,
          s.abandoned_in_offer AND s.connected_at IS NULL AND s.abandoned_at IS NOT NULL, s.ended_at, s.completed_at,
-         s.transfers, a.incident_id IS NULL AND NOT s.callback,
-         a.incident_id IS NULL AND NOT s.callback AND EXISTS (
-           SELECT 1 FROM contact_events r
-            WHERE r.customer_id = a.customer_id AND r.kind = 'queued' AND r.at > a.at
-              AND r.at <= a.at + make_interval(days => p_repeat_days) AND r.incident_id IS NULL
-              AND r.contact_id <> a.contact_id)
-    FROM arrivals a JOIN steps s ON s.contact_id = a.contact_id
+         s.transfers, s.incident_id IS NULL AND NOT s.callback,
+         s.incident_id IS NULL AND NOT s.callback
+           AND coalesce(l.next_at <= s.arrived_at + make_interval(days => p_repeat_days), false)
+    FROM steps s LEFT JOIN later l ON l.contact_id = s.contact_id
 $fn$;
