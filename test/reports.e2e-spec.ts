@@ -188,4 +188,110 @@ describe('reports and surveys', () => {
       socket.close();
     }
   });
+
+  it('a scripted day through the real system: repeats across lines, abandons in the queue and during an offer, a transfer, incident-linked contacts, CSAT', async () => {
+    // from now: the contacts of the tests before this one (same database) stay out of its range
+    const from = new Date().toISOString();
+    const anna = await floor.agent({ lines: ['sales'] });
+    const boris = await floor.agent({ lines: ['service'] });
+    const [p1, p2, p3] = [uniquePhone(), uniquePhone(), uniquePhone()];
+    // numbers under a prefix of their own, for the incident (uniquePhone stays below +15556…)
+    const p4 = `+15558${String(Date.now() % 1_000_000).padStart(6, '0')}`;
+    const answer = async (agent: typeof anna, contactId: string) => {
+      const offer = await agent.nextOffer();
+      expect(offer.contact.id).toBe(contactId);
+      expect((await agent.accept(offer.offerId)).ok).toBe(true);
+    };
+
+    // c1: P1 on service, answered and resolved by Boris
+    const c1 = await floor.call('service', { from: p1 });
+    await answer(boris, c1.contactId);
+    expect((await boris.complete(c1.contactId, 'resolved')).ok).toBe(true);
+    // c2: P1 again, on sales (a repeat of c1 across lines): Anna answers and transfers it cold to service, Boris completes
+    const c2 = await floor.call('sales', { from: p1 });
+    await answer(anna, c2.contactId);
+    expect((await anna.transfer(c2.contactId, { line: 'service' }, 'cold')).ok).toBe(true);
+    await answer(boris, c2.contactId);
+    expect((await boris.complete(c2.contactId, 'resolved')).ok).toBe(true);
+    // c3: P2 on sales with nobody free: abandoned in the queue
+    expect((await anna.setStatus('away')).ok).toBe(true);
+    const c3 = await floor.call('sales', { from: p2 });
+    await anna.expectNoOffer(300);
+    expect((await floor.line('sales').hangup(c3.callId)).status).toBe(200);
+    // c4: P3 on service, hangs up while Boris's offer is pending: abandoned during the offer
+    const c4 = await floor.call('service', { from: p3 });
+    expect((await boris.nextOffer()).contact.id).toBe(c4.contactId);
+    expect((await floor.line('service').hangup(c4.callId)).status).toBe(200);
+    expect((await boris.nextRevoked()).reason).toBe('caller_hung_up');
+    // c5, c6: P4, affected by an incident, twice on service: linked to it, so neither counts toward repeats
+    const incident = await floor.admin.request<{ id: string }>('POST', '/v1/incidents', {
+      title: 'Outage',
+      announcement: 'We know about the outage and are fixing it.',
+      affected: { phonePrefixes: [p4.slice(0, 8)] },
+    });
+    expect(incident.status).toBe(201);
+    for (let i = 0; i < 2; i++) {
+      const call = await floor.call('service', { from: p4 });
+      expect(call.announcement).toMatch(/outage/);
+      await answer(boris, call.contactId);
+      expect((await boris.complete(call.contactId, 'unresolved')).ok).toBe(true);
+    }
+    // surveys: c1 5/5 by call id, c2 3/5 by contact id on the line it arrived on
+    expect((await survey('service', { callId: c1.callId, score: 5, scale: 5 })).response.status).toBe(201);
+    expect((await survey('sales', { contactId: c2.contactId, score: 3, scale: 5 })).response.status).toBe(
+      201,
+    );
+
+    const query = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&bucket=week`;
+    const lines = (await floor.admin.request<LinesReport>('GET', `/v1/reports/lines?${query}`)).body.rows;
+    expect(lines.map((r) => `${r.line as string}/${r.channel as string}`)).toEqual([
+      'sales/voice',
+      'service/voice',
+    ]);
+    expect(lines[0]).toMatchObject({
+      offered: 2, // c2 c3
+      answered: 1,
+      abandoned: 1,
+      abandonedDuringOffer: 0,
+      transfers: 1,
+      transfersPerContact: 1,
+      repeatEligible: 2,
+      repeats: 0, // nobody called again after c2 or c3
+      firstContactResolution: 100, // c2
+      csatResponses: 1,
+      csatScore: 60,
+    });
+    expect(lines[1]).toMatchObject({
+      offered: 4, // c1 c4 c5 c6
+      answered: 3,
+      abandoned: 1,
+      abandonedDuringOffer: 1, // c4
+      transfers: 0,
+      repeatEligible: 2, // c1 c4: c5 and c6 are linked to the incident
+      repeats: 1, // c1: P1 called again (c2, on sales)
+      repeatContactRate: 50,
+      firstContactResolution: 0, // c1 was 'resolved' by Boris, and still P1 called again
+      csatResponses: 1,
+      csatScore: 100,
+    });
+
+    const agents = (await floor.admin.request<LinesReport>('GET', `/v1/reports/agents?${query}`)).body.rows;
+    expect(agents.find((r) => r.agentId === anna.agentId)).toMatchObject({
+      offers: 1,
+      answered: 1,
+      transfersOut: 1,
+    });
+    expect(agents.find((r) => r.agentId === boris.agentId)).toMatchObject({
+      offers: 5, // c1, c2 after its transfer, c4, c5, c6
+      answered: 3, // c1 c5 c6: c2 was answered first by Anna
+      transfersOut: 0,
+      csatScore: 100,
+    });
+
+    const incidents = (await floor.admin.request<LinesReport>('GET', `/v1/reports/incidents?${query}`)).body
+      .rows;
+    expect(incidents).toEqual([
+      expect.objectContaining({ incidentId: incident.body.id, offered: 2, answered: 2, repeatEligible: 0 }),
+    ]);
+  });
 });
