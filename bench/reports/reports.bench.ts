@@ -27,7 +27,8 @@ const REPORT_RUNS = args.number('report-runs', 5);
 const PG_CLIENTS = args.number('pg-clients', 8);
 const PG_SECONDS = args.number('pg-seconds', 8);
 const PG_ROUNDS = args.number('pg-rounds', 3);
-const DAY0 = '2026-10-01T00:00:00Z';
+/** 30 days up to today's midnight (UTC) */
+const DAY0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000).toISOString();
 const TRIGGERS = [
   ['contacts', 'contact_events_on_contacts'],
   ['contacts', 'contact_events_on_contacts_update'],
