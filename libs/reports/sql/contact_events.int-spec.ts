@@ -1,7 +1,7 @@
 import { createSqlTestDatabase, SqlTestDatabase } from '@tether/testing';
 
 /**
- * The contact event history's triggers (contact_events.sql) against the real PostgreSQL with the real migrations and
+ * The contact event history's triggers (contact_events_contacts.sql, _offers, _notices) against the real PostgreSQL with the real migrations and
  * SQL sources: the lifecycle functions themselves change the rows, the triggers write the history.
  */
 describe('contact_events triggers', () => {

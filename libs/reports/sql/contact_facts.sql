@@ -1,5 +1,5 @@
 -- tether_contact_facts(p_from, p_to, p_repeat_days): one row per contact that arrived (its 'queued' event) in
--- [p_from, p_to), folded from its contact_events (contact_events.sql): the reports' single source
+-- [p_from, p_to), folded from its contact_events (contact_events_*.sql): the reports' single source
 -- (ReportService groups these rows by bucket and line, agent or incident).
 --   connected_at, agent_id, reason  its first 'connected' (the answer), by whom, why (the accepted offer's reason)
 --   abandoned_at, abandoned_in_offer  its 'abandoned' (only ever unanswered) and whether an offer was pending then

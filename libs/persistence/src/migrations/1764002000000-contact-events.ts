@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The contact event history: one row per state change of a contact (queued, offered, rejected, expired, revoked,
  * connected, transferred, ended, abandoned, completed, and whatever status a later migration adds) and per incident
  * notice (notified). Written by row triggers on contacts, offers and incident_notices (libs/reports/sql/
- * contact_events.sql), so in the same transaction as the change and without touching the lifecycle functions. The
+ * contact_events_*.sql), so in the same transaction as the change and without touching the lifecycle functions. The
  * single source of the reports (GET /v1/reports/...). `at` is the database's clock: the contact's own timestamp of
  * the step where it has one (enqueued_at, connected_at, ended_at, completed_at), else now(). Ids are plain columns,
  * not foreign keys: history outlives an erased customer or a deleted agent, and a foreign key would take a lock on

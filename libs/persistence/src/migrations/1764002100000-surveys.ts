@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Post-contact surveys (CSAT): a score the IVR or SMS side posts back (`POST /v1/surveys` on a line app), one per
  * contact, joined at write time to the contact's agent, case and customer so the reports need no second look-up.
  * `comment` is the customer's free text: personal data, cleared when the contact is erased (libs/reports/sql/
- * surveys.sql).
+ * surveys_erase_comment.sql).
  */
 export class Surveys1764002100000 implements MigrationInterface {
   name = 'Surveys1764002100000';

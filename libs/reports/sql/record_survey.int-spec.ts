@@ -1,6 +1,6 @@
 import { createSqlTestDatabase, SqlTestDatabase } from '@tether/testing';
 
-/** tether_record_survey and the erasure trigger (surveys.sql) against the real PostgreSQL. */
+/** tether_record_survey and the erasure trigger (record_survey.sql, surveys_erase_comment.sql) against the real PostgreSQL. */
 describe('tether_record_survey', () => {
   let db: SqlTestDatabase;
 

@@ -41,15 +41,3 @@ BEGIN
                       s.id, s.contact_id, s.agent_id, s.case_id, s.created_at;
 END
 $fn$;
-
--- an erased contact's survey keeps its score (a figure) and loses the customer's words
-CREATE OR REPLACE FUNCTION tether_surveys_erase_comment() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  UPDATE surveys SET comment = NULL WHERE contact_id = NEW.id AND comment IS NOT NULL;
-  RETURN NULL;
-END
-$fn$;
-DROP TRIGGER IF EXISTS surveys_erase_comment ON contacts;
-CREATE TRIGGER surveys_erase_comment AFTER UPDATE OF erased_at ON contacts
-  FOR EACH ROW WHEN (NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL)
-  EXECUTE FUNCTION tether_surveys_erase_comment();
