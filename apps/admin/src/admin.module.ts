@@ -15,6 +15,7 @@ import { adminThrottlers } from './auth/admin-throttlers';
 import { ContactsController } from './contacts/contacts.controller';
 import { CustomersController } from './customers/customers.controller';
 import { LinesController } from './lines/lines.controller';
+import { ReportsController } from './reports/reports.controller';
 
 @Module({})
 export class AdminModule {
@@ -35,6 +36,7 @@ export class AdminModule {
         CustomersController,
         IncidentsController,
         LinesController,
+        ReportsController,
       ],
       providers: [
         AuditLogService,

@@ -297,6 +297,14 @@ export class EnvSchema {
   @Max(600_000)
   TETHER_SWEEP_MS?: number;
 
+  /** Prometheus `/metrics` on this port (one per process) instead of on every app's own port */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  TETHER_METRICS_PORT?: number;
+
   /** how often a gateway re-checks its agents' sockets against PostgreSQL (offers missed or revoked meanwhile) */
   @IsOptional()
   @Transform(toInt)

@@ -131,6 +131,7 @@ export function loadConfig(
     warmUp: parsed.TETHER_WARM_UP !== 'false',
     timerPollMs: parsed.TETHER_TIMER_POLL_MS ?? 250,
     sweepMs: parsed.TETHER_SWEEP_MS ?? 5000,
+    metricsPort: parsed.TETHER_METRICS_PORT,
     agentResyncMs: parsed.TETHER_AGENT_RESYNC_MS ?? 5000,
     socketPingIntervalMs: parsed.TETHER_SOCKET_PING_INTERVAL_MS ?? 10_000,
     socketPingTimeoutMs: parsed.TETHER_SOCKET_PING_TIMEOUT_MS ?? 10_000,

@@ -68,6 +68,8 @@ export interface TetherConfig {
   warmUp: boolean;
   timerPollMs: number;
   sweepMs: number;
+  /** TETHER_METRICS_PORT: `/metrics` served there, once per process, and not on the apps' ports; unset: on each app's */
+  metricsPort?: number;
   agentResyncMs: number;
   /** a silently vanished agent is noticed within socketPingIntervalMs + socketPingTimeoutMs */
   socketPingIntervalMs: number;

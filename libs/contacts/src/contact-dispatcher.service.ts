@@ -1,9 +1,16 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { LineDirectory, lineLockKey } from '@tether/lines';
-import { scrubText } from '@tether/observability';
+import { scrubText, TetherMetrics } from '@tether/observability';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { AgentCandidate, Line, RoutingEngine, WaitingContact } from '@tether/routing';
@@ -58,6 +65,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly scheduler: DurableScheduler,
     private readonly offerExpiry: OfferExpiryClock,
     private readonly lines: LineDirectory,
+    // optional: a module built without the core's metrics (a spec) routes the same
+    @Optional() private readonly metrics?: TetherMetrics,
   ) {}
 
   /**
@@ -140,7 +149,10 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async pass(line: Line): Promise<void> {
-    const { made, returned } = await inTransaction(this.dataSource, (tx) => this.decideAndCommit(tx, line));
+    const { made, returned, observed } = await inTransaction(this.dataSource, (tx) =>
+      this.decideAndCommit(tx, line),
+    );
+    this.observe(line, observed);
     for (const back of returned) {
       this.logger.log({ line, contactId: back.contactId, transferId: back.transferId }, 'transfer came back');
       await announceReturnedTransfer(this.bus, back);
@@ -166,7 +178,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async decideAndCommit(
     tx: EntityManager,
     line: Line,
-  ): Promise<{ made: CommittedOfferRow[]; returned: ReturnedTransfer[] }> {
+  ): Promise<{ made: CommittedOfferRow[]; returned: ReturnedTransfer[]; observed?: PassFigures }> {
     let rules = await this.rules.cached(line);
     let snapshot = await this.snapshot(tx, line, false);
     if (snapshot.version !== rules.version) rules = await this.rules.load(line, tx);
@@ -215,7 +227,19 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (made.length < result.assignments.length) this.again.add(line);
     if (snapshot.contactLimitReached && made.length > 0) this.again.add(line);
     if (wakeUps.length > 0) this.scheduler.wake(new Date(Math.min(...wakeUps.map((h) => h.until.getTime()))));
-    return { made, returned };
+    return { made, returned, observed: passFigures(snapshot, now, result, made) };
+  }
+
+  /** The committed pass's figures into TetherMetrics (after the commit: a rolled-back pass decided nothing). */
+  private observe(line: Line, figures: PassFigures | undefined): void {
+    if (!this.metrics || !figures) return;
+    if (figures.holds > 0) this.metrics.routingDecisions.inc({ line, outcome: 'hold' }, figures.holds);
+    for (const offer of figures.offers) {
+      this.metrics.routingDecisions.inc({ line, outcome: 'offer' });
+      this.metrics.offersMade.inc({ line, reason: offer.reason });
+      if (offer.firstOfferAfterSeconds !== undefined)
+        this.metrics.webhookToOffer.observe({ line }, offer.firstOfferAfterSeconds);
+    }
   }
 
   private async snapshot(tx: EntityManager, line: Line, allReady: boolean): Promise<RoutingSnapshot> {
@@ -233,6 +257,38 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     );
     return row!.snapshot;
   }
+}
+
+/** What a committed pass did, for the metrics: its offers (why; for a first offer, how long after arrival) and holds. */
+interface PassFigures {
+  offers: { reason: string; firstOfferAfterSeconds?: number }[];
+  holds: number;
+}
+
+function passFigures(
+  snapshot: RoutingSnapshot,
+  now: Date,
+  result: { assignments: { contactId: string; reason: string }[]; holds: unknown[] },
+  made: CommittedOfferRow[],
+): PassFigures {
+  const committed = new Set(made.map((m) => m.contact_id));
+  const contacts = new Map(snapshot.contacts.map((c) => [c.id, c]));
+  return {
+    holds: result.holds.length,
+    offers: result.assignments
+      .filter((a) => committed.has(a.contactId))
+      .map((a) => {
+        const contact = contacts.get(a.contactId);
+        // a first offer: nobody declined or let it expire yet, and not a transfer (both waited for other reasons)
+        const first = contact && contact.excludedAgentIds.length === 0 && !contact.transfer;
+        return {
+          reason: a.reason,
+          firstOfferAfterSeconds: first
+            ? Math.max(0, (now.getTime() - new Date(contact.enqueuedAt).getTime()) / 1000)
+            : undefined,
+        };
+      }),
+  };
 }
 
 /** One hold timer per contact and end time: a later pass that holds the same contact until then adds nothing. */

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { TetherMetrics } from '@tether/observability';
 import { one, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
@@ -49,6 +50,8 @@ export class OfferService {
     private readonly dispatcher: ContactDispatcher,
     private readonly callbacks: TelephonyCallbackService,
     expiryClock: OfferExpiryClock,
+    // optional: a module built without the core's metrics (a spec) routes the same
+    @Optional() private readonly metrics?: TetherMetrics,
   ) {
     expiryClock.onDue(() => this.expireDue());
   }
@@ -173,6 +176,7 @@ export class OfferService {
   /** The offer timer fired: the offer is revoked, the agent set away (evidently not at their desk), the contact routed on. */
   private async announceExpired(expired: ExpiredOffer[]): Promise<void> {
     for (const offer of expired) {
+      this.metrics?.offersExpired.inc({ line: offer.line });
       this.logger.log(
         { offerId: offer.offer_id, contactId: offer.contact_id, agentId: offer.agent_id },
         'offer expired; agent set away',

@@ -7,6 +7,7 @@ import { AppBaseModule } from '@tether/transport';
 import { LINE, LINE_DEFINITION } from './line.token';
 import { lineWarmUpRequests } from './line-warm-up.requests';
 import { MessagesController } from './messages.controller';
+import { SurveysController } from './surveys.controller';
 import { TelephonyCallsController } from './telephony-calls.controller';
 import { TwilioSignatureGuard } from './twilio/twilio-signature.guard';
 import { TwilioVoiceController } from './twilio/twilio-voice.controller';
@@ -30,7 +31,7 @@ export class LineAppModule {
           throttlers: () => [{ name: 'webhook', ttl: 1000, limit: core.config.webhookRateLimitPerSecond }],
         }),
       ],
-      controllers: [TelephonyCallsController, TwilioVoiceController, MessagesController],
+      controllers: [TelephonyCallsController, TwilioVoiceController, MessagesController, SurveysController],
       providers: [
         { provide: LINE, useValue: line },
         {

@@ -1,2 +1,4 @@
 export * from './pii';
 export * from './logger-options';
+export * from './tether-metrics';
+export * from './metrics.module';

@@ -23,6 +23,7 @@ export class RedisStreamEventBus extends EventBus {
   private readonly logger = new Logger(RedisStreamEventBus.name);
   private readonly handlers = new Set<EventHandler>();
   private readonly recoveryListeners = new Set<RecoveryListener>();
+  private readonly lagListeners = new Set<(seconds: number) => void>();
   private writer?: Client;
   private reader?: Client;
   private lastId = '0-0';
@@ -110,13 +111,26 @@ export class RedisStreamEventBus extends EventBus {
         this.notifyRecovered();
       }
       for (const [, entries] of reply ?? []) {
+        const readAt = Date.now();
         for (const [id, fields] of entries) {
           this.lastId = id;
+          // an entry's id starts with the Redis server's clock at XADD, in ms
+          if (this.lagListeners.size > 0) this.notifyLag((readAt - Number(id.split('-')[0])) / 1000);
           const json = fields[fields.indexOf('e') + 1];
           if (json) this.deliver(json);
         }
       }
     }
+  }
+
+  /** Calls `listener` with each event's lag, seconds from its XADD (Redis's clock) to this process reading it. */
+  onLag(listener: (seconds: number) => void): () => void {
+    this.lagListeners.add(listener);
+    return () => this.lagListeners.delete(listener);
+  }
+
+  private notifyLag(seconds: number): void {
+    for (const listener of this.lagListeners) listener(Math.max(0, seconds));
   }
 
   private notifyRecovered(): void {

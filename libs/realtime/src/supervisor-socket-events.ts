@@ -30,6 +30,35 @@ export interface SupervisorServerEvents {
   'case:overdue': SupervisorCaseOverduePayload;
   /** a callback passed its due time unmade: escalated (it goes first on its line) */
   'callback:missed': CallbackMissedPayload;
+  /** live figures per line, on connect and every 5 s: waiting now, and today's (UTC) outcome figures so far */
+  'metrics:live': SupervisorLiveMetricsPayload;
+}
+
+export interface SupervisorLiveLine {
+  line: Line;
+  /** contacts waiting in the queue now */
+  waiting: number;
+  /** how long the longest-waiting of them has waited, seconds; null when nobody waits */
+  longestWaitingSeconds: number | null;
+  /** the contacts that arrived today (UTC), as `GET /v1/reports/lines` counts them */
+  today: {
+    offered: number;
+    answered: number;
+    abandoned: number;
+    /** % answered within the line's target */
+    serviceLevel: number | null;
+    serviceLevelTargetSeconds: number;
+    asaSeconds: number | null;
+    ahtSeconds: number | null;
+    longestWaitSeconds: number | null;
+    csatScore: number | null;
+  };
+}
+
+export interface SupervisorLiveMetricsPayload {
+  /** @format date-time */
+  at: string;
+  lines: SupervisorLiveLine[];
 }
 
 export interface SupervisorCaseOverduePayload {

@@ -5,9 +5,11 @@ import { AgentTokenService, SecretsService } from '@tether/auth';
 import { TETHER_CONFIG } from '@tether/config';
 import { CASES_SERVICES } from '@tether/cases';
 import { INCIDENTS_SERVICES } from '@tether/incidents';
+import { REPORTS_SERVICES } from '@tether/reports';
 import { CONTACTS_SERVICES } from '@tether/contacts';
 import { CustomerPrivacyService, CustomerRepository } from '@tether/customers';
 import { LineDirectory } from '@tether/lines';
+import { TetherMetrics } from '@tether/observability';
 import { EventBus } from '@tether/realtime';
 import { DurableScheduler } from '@tether/scheduler';
 import { TelephonyCallbackService } from '@tether/telephony';
@@ -18,6 +20,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   TETHER_CONFIG,
   getDataSourceToken(),
   EventBus,
+  TetherMetrics,
   DurableScheduler,
   SecretsService,
   AgentTokenService,
@@ -27,6 +30,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   TelephonyCallbackService,
   ...CASES_SERVICES,
   ...INCIDENTS_SERVICES,
+  ...REPORTS_SERVICES,
   ...CONTACTS_SERVICES,
   LineDirectory,
 ];

@@ -7,12 +7,14 @@ import { AppName, ConfigModule, TetherConfig } from '@tether/config';
 import { ContactsModule } from '@tether/contacts';
 import { CasesModule } from '@tether/cases';
 import { IncidentsModule } from '@tether/incidents';
+import { ReportsModule } from '@tether/reports';
 import { CustomersModule } from '@tether/customers';
 import { LinesModule } from '@tether/lines';
-import { coreLoggerParams } from '@tether/observability';
+import { coreLoggerParams, MetricsModule } from '@tether/observability';
 import { PersistenceModule } from '@tether/persistence';
 import { RealtimeModule } from '@tether/realtime';
 import { SchedulerModule } from '@tether/scheduler';
+import { MetricsPortServer } from './metrics-port.server';
 import { schemaDutyFor } from './schema-duty';
 
 /**
@@ -31,6 +33,7 @@ export class TetherCoreModule {
       module: TetherCoreModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         LoggerModule.forRoot(coreLoggerParams(options.logger)),
         PersistenceModule.forRoot({
           url: config.databaseUrl,
@@ -46,9 +49,11 @@ export class TetherCoreModule {
         CustomersModule,
         CasesModule,
         IncidentsModule,
+        ReportsModule,
         LinesModule,
         ContactsModule,
       ],
+      providers: [MetricsPortServer],
     };
   }
 }

@@ -1,12 +1,15 @@
 import { DynamicModule, ExecutionContext, InjectionToken, Module } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule, ThrottlerOptions } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppName } from '@tether/config';
-import { httpLoggerParams } from '@tether/observability';
+import { httpLoggerParams, TetherMetrics } from '@tether/observability';
 import type { TetherCore } from '@tether/runtime';
 import { FixedWindowThrottlerStorage } from './fixed-window-throttler.storage';
 import { HealthController } from './health.controller';
+import { HttpMetricsHook } from './http-metrics.hook';
+import { MetricsController } from './metrics.controller';
 import { PUBLIC_ROUTE } from './public-route.decorator';
 
 /**
@@ -26,7 +29,8 @@ export interface AppThrottling {
 /**
  * What every app has on top of the process's core: the core's parts (config, database, bus, timers, secrets, the
  * domain services; `TetherCore.bridge()`), request logs that name the app, its rate limits (`AppThrottling`, over
- * one fixed-window storage per app, which the gateway's handshake limits share), `/health`.
+ * one fixed-window storage per app, which the gateway's handshake limits share), `/health`, `/metrics` and the
+ * HTTP figures.
  */
 @Module({})
 export class AppBaseModule {
@@ -52,7 +56,15 @@ export class AppBaseModule {
           }),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        {
+          provide: HttpMetricsHook,
+          useFactory: (host: HttpAdapterHost, metrics: TetherMetrics) =>
+            new HttpMetricsHook(host, metrics, app),
+          inject: [HttpAdapterHost, TetherMetrics],
+        },
+      ],
     };
   }
 }

@@ -5,6 +5,7 @@ import { AgentRepository } from '@tether/agents';
 import { SecretsService } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
 import { LineDirectory } from '@tether/lines';
+import { ReportService } from '@tether/reports';
 import {
   EventBus,
   SupervisorClientToServerEvents,
@@ -16,8 +17,12 @@ import { HandshakeLimiter } from '../handshake-limiter';
 type SupervisorSocket = Socket<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
 type SupervisorNamespace = Namespace<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
 
+/** How often connected supervisors get `metrics:live`. */
+const LIVE_METRICS_MS = 5000;
+
 /**
- * Supervisors (admin token) watch the floor: the queue of every line and agents' presence changes, read-only. The
+ * Supervisors (admin token) watch the floor: the queue of every line, agents' presence changes and the live figures
+ * (`metrics:live`, libs/reports), read-only. The
  * events are SupervisorServerEvents (@tether/realtime).
  */
 @WebSocketGateway({ namespace: '/supervisors', cors: { origin: true }, maxHttpBufferSize: 16 * 1024 })
@@ -26,6 +31,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
   @WebSocketServer() private namespace!: SupervisorNamespace;
   private unsubscribe?: () => void;
   private snapshotTimer?: NodeJS.Timeout;
+  private liveTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly secrets: SecretsService,
@@ -34,6 +40,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     private readonly bus: EventBus,
     private readonly lines: LineDirectory,
     private readonly handshakes: HandshakeLimiter,
+    private readonly reports: ReportService,
   ) {}
 
   afterInit(namespace: SupervisorNamespace): void {
@@ -54,17 +61,28 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
         .then((error) => next(error));
     });
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
+    // read only while someone watches: a gateway without supervisors costs the database nothing
+    this.liveTimer = setInterval(() => {
+      if (this.namespace.sockets.size === 0) return;
+      this.reports
+        .live()
+        .then((live) => this.namespace.emit('metrics:live', live))
+        .catch((error: Error) => this.logger.warn(`live metrics failed: ${error.message}`));
+    }, LIVE_METRICS_MS);
+    this.liveTimer.unref();
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+    if (this.liveTimer) clearInterval(this.liveTimer);
   }
 
   async handleConnection(socket: SupervisorSocket): Promise<void> {
     try {
       socket.emit('agents', await this.agents.list());
       socket.emit('queue', await this.queue.snapshot(await this.lines.names()));
+      socket.emit('metrics:live', await this.reports.live());
     } catch (error) {
       this.logger.warn(`supervisor connect failed: ${(error as Error).message}`);
     }

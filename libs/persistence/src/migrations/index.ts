@@ -19,6 +19,8 @@ import { Callbacks1764001700000 } from './1764001700000-callbacks';
 import { CustomerNoticeChannel1764001800000 } from './1764001800000-customer-notice-channel';
 import { TelephonyProviders1764001900000 } from './1764001900000-telephony-providers';
 import { Messages1764001950000 } from './1764001950000-messages';
+import { ContactEvents1764002000000 } from './1764002000000-contact-events';
+import { Surveys1764002100000 } from './1764002100000-surveys';
 import { RoutingVersions1764003000000 } from './1764003000000-routing-versions';
 import { ContactRoutingPlan1764003100000 } from './1764003100000-contact-routing-plan';
 import { RoutingDrafts1764003200000 } from './1764003200000-routing-drafts';
@@ -49,6 +51,8 @@ export const MIGRATIONS = [
   CustomerNoticeChannel1764001800000,
   TelephonyProviders1764001900000,
   Messages1764001950000,
+  ContactEvents1764002000000,
+  Surveys1764002100000,
   RoutingVersions1764003000000,
   ContactRoutingPlan1764003100000,
   RoutingDrafts1764003200000,

@@ -1,0 +1,262 @@
+/**
+ * Outcome reports (libs/reports) over a large event history, and what writing that history costs the lifecycle.
+ *
+ *  1. Reports over ~1,000,000 stored events: 30 days of contacts on three lines (queued, offered, some rejected and
+ *     offered again, answered or abandoned in the queue or during the offer, transfers, ended, completed, incident
+ *     notices), inserted in time order as the triggers would have written them, then `ReportService.lines`,
+ *     `agents` and `incidents` over the whole 30 days (day buckets), one day (15-minute buckets) and a week of one
+ *     line, each timed over --report-runs runs (median and slowest).
+ *  2. The cost of writing the events: pgbench running the lifecycle's SQL (bench/pgbench/lifecycle.pgbench.sql) with
+ *     the history's triggers enabled and disabled, alternately, --pg-rounds times each: lifecycles/s either way.
+ *
+ * Run through `npm run bench -- reports`. Options: --contacts 200000 (≈ 5 events each), --report-runs 5,
+ * --pg-clients 8, --pg-seconds 8, --pg-rounds 3.
+ */
+import { spawnSync } from 'node:child_process';
+import { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { ReportQuery, ReportService } from '@tether/reports';
+import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../common/bench-cli';
+import { BenchDatabase } from '../common/bench-database';
+import { runBench } from '../common/bench-main';
+import { fmt, median, printTable, round } from '../common/stats';
+
+const args = new BenchArgs();
+const CONTACTS = args.number('contacts', 200_000);
+const REPORT_RUNS = args.number('report-runs', 5);
+const PG_CLIENTS = args.number('pg-clients', 8);
+const PG_SECONDS = args.number('pg-seconds', 8);
+const PG_ROUNDS = args.number('pg-rounds', 3);
+/** 30 days up to today's midnight (UTC) */
+const DAY0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000).toISOString();
+const TRIGGERS = [
+  ['contacts', 'contact_events_on_contacts'],
+  ['contacts', 'contact_events_on_contacts_update'],
+  ['offers', 'contact_events_on_offers'],
+  ['offers', 'contact_events_on_offers_update'],
+];
+
+/** ≈5 events per contact, in time order (the history is appended as time goes). */
+async function seedEvents(database: BenchDatabase): Promise<number> {
+  await database.query(`
+    CREATE UNLOGGED TABLE bench_contacts AS
+    SELECT md5('k' || i)::uuid AS id,
+           timestamptz '${DAY0}' + (i * interval '30 days' / ${CONTACTS}) AS at0,
+           (ARRAY['sales', 'presales', 'service'])[1 + i % 3] AS line,
+           CASE WHEN i % 5 = 0 THEN 'chat' ELSE 'voice' END AS channel,
+           md5('c' || (i * 7919) % ${Math.max(1, Math.round(CONTACTS * 0.3))})::uuid AS customer,
+           md5('a' || (i * 31) % 50)::uuid AS agent,
+           md5('b' || (i * 17) % 50)::uuid AS other_agent,
+           CASE WHEN i % 20 = 0 THEN md5('i' || i % 3)::uuid END AS incident,
+           (i * 37) % 100 AS r,
+           (i * 13) % 60 AS wait
+      FROM generate_series(1, ${CONTACTS}) i`);
+  await database.query(`
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, incident_id, detail)
+    SELECT at, kind, contact_id, line, channel, agent_id, customer_id, incident_id, detail FROM (
+      SELECT at0 AS at, 'queued' AS kind, id AS contact_id, line, channel, NULL::uuid AS agent_id, customer AS customer_id,
+             incident AS incident_id, NULL::jsonb AS detail FROM bench_contacts
+      UNION ALL
+      SELECT at0 + interval '2 s', 'offered', id, line, channel, CASE WHEN r % 10 = 3 THEN other_agent ELSE agent END,
+             NULL, NULL,
+             jsonb_build_object('reason', CASE WHEN r < 10 THEN 'sticky' WHEN r < 15 THEN 'case_owner' ELSE 'skills' END)
+        FROM bench_contacts
+      UNION ALL
+      SELECT at0 + interval '5 s', 'rejected', id, line, channel, other_agent, NULL, NULL, '{"reason":"busy"}'
+        FROM bench_contacts WHERE r % 10 = 3
+      UNION ALL
+      SELECT at0 + interval '6 s', 'offered', id, line, channel, agent, NULL, NULL, '{"reason":"skills"}'
+        FROM bench_contacts WHERE r % 10 = 3
+      UNION ALL
+      SELECT at0 + make_interval(secs => wait), 'abandoned', id, line, channel,
+             CASE WHEN r >= 93 THEN agent END, customer, incident,
+             jsonb_build_object('from', CASE WHEN r >= 93 THEN 'offered' ELSE 'queued' END, 'reason', 'abandoned')
+        FROM bench_contacts WHERE r >= 85
+      UNION ALL
+      SELECT at0 + make_interval(secs => wait), 'connected', id, line, channel, agent, customer, incident,
+             jsonb_build_object('reason', CASE WHEN r < 10 THEN 'sticky' WHEN r < 15 THEN 'case_owner' ELSE 'skills' END,
+                                'first', true)
+        FROM bench_contacts WHERE r < 85
+      UNION ALL
+      SELECT at0 + make_interval(secs => wait + 60), 'transferred', id, line, channel, agent, customer, incident,
+             '{"toLine":"service","targetKind":"line","mode":"cold"}'
+        FROM bench_contacts WHERE r < 85 AND r % 7 = 0
+      UNION ALL
+      SELECT at0 + make_interval(secs => wait + 180), 'ended', id, line, channel, agent, customer, incident,
+             '{"from":"connected","reason":"caller_hung_up"}'
+        FROM bench_contacts WHERE r < 85
+      UNION ALL
+      SELECT at0 + make_interval(secs => wait + 240), 'completed', id, line, channel, agent, customer, incident,
+             '{"resolution":"resolved"}'
+        FROM bench_contacts WHERE r < 85
+      UNION ALL
+      SELECT timestamptz '${DAY0}' + (n * interval '30 days' / 3000), 'notified', NULL, NULL, NULL, NULL,
+             md5('c' || n)::uuid, md5('i' || n % 3)::uuid, '{"channel":"sms"}'
+        FROM generate_series(1, 3000) n
+    ) e ORDER BY at`);
+  await database.query('DROP TABLE bench_contacts');
+  await database.query('VACUUM ANALYZE contact_events');
+  const [{ n }] = await database.query<{ n: string }>('SELECT count(*) AS n FROM contact_events');
+  return Number(n);
+}
+
+interface Timed {
+  report: string;
+  range: string;
+  rows: number;
+  medianMs: number;
+  slowestMs: number;
+}
+
+async function timeReports(pool: Pool): Promise<Timed[]> {
+  const reports = new ReportService({
+    query: async (text: string, params?: unknown[]): Promise<unknown[]> =>
+      (await pool.query(text, params)).rows as unknown[],
+  } as unknown as DataSource);
+  const day = (n: number) => new Date(Date.parse(DAY0) + n * 86_400_000);
+  const cases: { report: 'lines' | 'agents' | 'incidents'; range: string; query: ReportQuery }[] = [
+    { report: 'lines', range: '30 days, by day', query: { from: day(0), to: day(30), bucket: 'day' } },
+    {
+      report: 'agents',
+      range: '30 days, by day',
+      query: { from: day(0), to: day(30), bucket: 'day', pageSize: 1000 },
+    },
+    { report: 'incidents', range: '30 days, by day', query: { from: day(0), to: day(30), bucket: 'day' } },
+    { report: 'lines', range: '30 days, by week', query: { from: day(0), to: day(30), bucket: 'week' } },
+    {
+      report: 'lines',
+      range: '1 day, by 15 min',
+      query: { from: day(10), to: day(11), bucket: '15m', pageSize: 1000 },
+    },
+    {
+      report: 'lines',
+      range: '7 days of sales, by day',
+      query: { from: day(7), to: day(14), bucket: 'day', line: 'sales' },
+    },
+  ];
+  const timed: Timed[] = [];
+  for (const { report, range, query } of cases) {
+    const ms: number[] = [];
+    let rows = 0;
+    for (let run = 0; run < REPORT_RUNS; run++) {
+      const started = process.hrtime.bigint();
+      const page = await reports[report](query);
+      ms.push(Number(process.hrtime.bigint() - started) / 1e6);
+      rows = page.rows.length;
+    }
+    timed.push({ report, range, rows, medianMs: round(median(ms), 1), slowestMs: round(Math.max(...ms), 1) });
+  }
+  return timed;
+}
+
+async function seedAgents(database: BenchDatabase): Promise<void> {
+  // as bench/pgbench seeds them: 200 agents with a slot that never runs out
+  await database.query(
+    `INSERT INTO agents (id, name, lines, skills, capacity)
+     SELECT lpad(to_hex(i), 32, '0')::uuid, 'pgbench agent ' || i, ARRAY['sales'], '{}', '{"voice":1}'
+     FROM generate_series(1, 200) i`,
+  );
+  await database.query(`INSERT INTO agent_presence (agent_id, state) SELECT id, 'available' FROM agents`);
+  await database.query(
+    `INSERT INTO agent_slots (agent_id, channel, capacity, used) SELECT id, 'voice', 1000000, 0 FROM agents`,
+  );
+  await database.query(`INSERT INTO instances (id, app) VALUES ('pgbench', 'gateway')`);
+  await database.query(
+    `INSERT INTO agent_connections (socket_id, agent_id, instance_id) SELECT 'pgbench-' || id, id, 'pgbench' FROM agents`,
+  );
+  await database.query('VACUUM ANALYZE');
+}
+
+function pgbench(database: BenchDatabase): number {
+  const run = spawnSync(
+    'pgbench',
+    [
+      ...['-n', '-M', 'extended', '-c', String(PG_CLIENTS), '-j', String(Math.min(2, PG_CLIENTS))],
+      ...[
+        '-T',
+        String(PG_SECONDS),
+        '-D',
+        'with_pass=1',
+        '-f',
+        `${REPO_ROOT}/bench/pgbench/lifecycle.pgbench.sql`,
+      ],
+      database.url,
+    ],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (run.status !== 0) throw new Error(`pgbench failed (exit ${run.status}):\n${run.stderr}\n${run.stdout}`);
+  const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout)?.[1] ?? NaN);
+  if (!Number.isFinite(tps)) throw new Error(`could not read pgbench's output:\n${run.stdout}`);
+  return tps;
+}
+
+async function setTriggers(database: BenchDatabase, enabled: boolean): Promise<void> {
+  for (const [table, trigger] of TRIGGERS)
+    await database.query(`ALTER TABLE ${table} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
+}
+
+async function main(): Promise<void> {
+  const reportsDb = await BenchDatabase.create(serverDatabaseUrl(), 'tether_bench_reports');
+  let timed: Timed[] = [];
+  let events = 0;
+  try {
+    await reportsDb.migrate();
+    header(`reports: seeding ${fmt(CONTACTS, 0)} contacts' events`);
+    const seeding = Date.now();
+    events = await seedEvents(reportsDb);
+    console.log(`${fmt(events, 0)} events in ${fmt((Date.now() - seeding) / 1000)} s`);
+    const pool = new Pool({ connectionString: reportsDb.url, max: 1 });
+    try {
+      timed = await timeReports(pool);
+    } finally {
+      await pool.end();
+    }
+    printTable([
+      ['report', 'range', 'rows', 'median ms', 'slowest ms'],
+      ...timed.map((t) => [t.report, t.range, String(t.rows), fmt(t.medianMs), fmt(t.slowestMs)]),
+    ]);
+  } finally {
+    await reportsDb.drop().catch(() => undefined);
+  }
+
+  let on: number[] = [];
+  let off: number[] = [];
+  const version = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
+  if (version.status !== 0)
+    console.log('pgbench is not installed: the cost of writing the events is not measured');
+  else {
+    const lifecycleDb = await BenchDatabase.create(serverDatabaseUrl(), 'tether_bench_reports_pgbench');
+    try {
+      await lifecycleDb.migrate();
+      await seedAgents(lifecycleDb);
+      header(
+        `the events' cost: pgbench lifecycles, triggers on and off, ${PG_ROUNDS} × ${PG_SECONDS} s each`,
+      );
+      for (let round = 0; round < PG_ROUNDS; round++) {
+        for (const enabled of round % 2 === 0 ? [true, false] : [false, true]) {
+          await setTriggers(lifecycleDb, enabled);
+          const tps = pgbench(lifecycleDb);
+          (enabled ? on : off).push(tps);
+          console.log(`triggers ${enabled ? 'on ' : 'off'}: ${fmt(tps)} lifecycles/s`);
+        }
+      }
+      on = on.map((v) => round(v, 1));
+      off = off.map((v) => round(v, 1));
+      const cost = 1 - median(on) / median(off);
+      console.log(
+        `median ${fmt(median(on))} lifecycles/s with the history, ${fmt(median(off))} without: ${fmt(cost * 100)}% fewer`,
+      );
+    } finally {
+      await lifecycleDb.drop().catch(() => undefined);
+    }
+  }
+  writeJson(args.string('json'), {
+    contacts: CONTACTS,
+    events,
+    reports: timed,
+    lifecyclesPerSecond: { withEvents: on, withoutEvents: off },
+    eventsCostPercent: on.length > 0 ? round((1 - median(on) / median(off)) * 100, 1) : null,
+  });
+}
+
+runBench(main);

@@ -1,0 +1,312 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { rows } from '@tether/persistence';
+import type { SupervisorLiveMetricsPayload } from '@tether/realtime';
+import { bucketSql, CheckedReportQuery, checkReportQuery, percent, ratio } from './report-query';
+import {
+  AgentReportRow,
+  ContactFigures,
+  DEFAULT_REPEAT_DAYS,
+  DEFAULT_SERVICE_LEVEL_SECONDS,
+  IncidentReportRow,
+  LineReportRow,
+  ReportPage,
+  ReportQuery,
+} from './report.types';
+
+/** The aggregates behind ContactFigures, over `f` (tether_contact_facts rows) joined to `lr` and `s`. */
+const FIGURES_SQL = `
+  max(coalesce($4::int, (lr.rules #>> '{serviceLevel,seconds}')::int, ${DEFAULT_SERVICE_LEVEL_SECONDS}))::int AS sl_target,
+  count(f.contact_id)::int AS offered,
+  count(f.connected_at)::int AS answered,
+  count(f.abandoned_at)::int AS abandoned,
+  (count(*) FILTER (WHERE f.abandoned_in_offer))::int AS abandoned_in_offer,
+  avg(extract(epoch FROM f.abandoned_at - f.arrived_at))::float8 AS abandon_s,
+  (count(*) FILTER (WHERE f.connected_at <= f.arrived_at + make_interval(
+     secs => coalesce($4::int, (lr.rules #>> '{serviceLevel,seconds}')::int, ${DEFAULT_SERVICE_LEVEL_SECONDS}))))::int
+     AS within_target,
+  avg(extract(epoch FROM f.connected_at - f.arrived_at))::float8 AS asa_s,
+  avg(extract(epoch FROM f.completed_at - f.connected_at))::float8 AS aht_s,
+  max(extract(epoch FROM coalesce(f.connected_at, f.abandoned_at) - f.arrived_at))::float8 AS longest_s,
+  coalesce(sum(f.transfers), 0)::int AS transfers,
+  (count(*) FILTER (WHERE f.reason = 'sticky'))::int AS sticky,
+  (avg(extract(epoch FROM f.connected_at - f.arrived_at)) FILTER (WHERE f.reason = 'sticky'))::float8 AS sticky_asa_s,
+  (count(*) FILTER (WHERE f.reason = 'case_owner'))::int AS case_owner,
+  (avg(extract(epoch FROM f.connected_at - f.arrived_at)) FILTER (WHERE f.reason = 'case_owner'))::float8
+     AS case_owner_asa_s,
+  (count(*) FILTER (WHERE f.repeat_eligible))::int AS repeat_eligible,
+  (count(*) FILTER (WHERE f.repeated))::int AS repeats,
+  (count(*) FILTER (WHERE f.repeat_eligible AND f.connected_at IS NOT NULL))::int AS fcr_base,
+  (count(*) FILTER (WHERE f.repeat_eligible AND f.connected_at IS NOT NULL AND NOT f.repeated))::int AS fcr,
+  count(s.id)::int AS csat_n,
+  avg(s.score::numeric / s.scale)::float8 AS csat`;
+
+interface FiguresRow {
+  bucket: Date;
+  sl_target: number | null;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  abandoned_in_offer: number;
+  abandon_s: number | null;
+  within_target: number;
+  asa_s: number | null;
+  aht_s: number | null;
+  longest_s: number | null;
+  transfers: number;
+  sticky: number;
+  sticky_asa_s: number | null;
+  case_owner: number;
+  case_owner_asa_s: number | null;
+  repeat_eligible: number;
+  repeats: number;
+  fcr_base: number;
+  fcr: number;
+  csat_n: number;
+  csat: number | null;
+}
+
+const seconds = (value: number | null): number | null =>
+  value === null ? null : Math.round(value * 10) / 10;
+
+/** One row's figures, the rates derived from its counts. */
+export function toFigures(row: FiguresRow, serviceLevelSeconds?: number): ContactFigures {
+  return {
+    offered: row.offered,
+    answered: row.answered,
+    abandoned: row.abandoned,
+    abandonedDuringOffer: row.abandoned_in_offer,
+    avgTimeToAbandonSeconds: seconds(row.abandon_s),
+    serviceLevelTargetSeconds: row.sl_target ?? serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS,
+    answeredWithinTarget: row.within_target,
+    serviceLevel: percent(row.within_target, row.answered + row.abandoned),
+    asaSeconds: seconds(row.asa_s),
+    ahtSeconds: seconds(row.aht_s),
+    longestWaitSeconds: seconds(row.longest_s),
+    transfers: row.transfers,
+    transfersPerContact: ratio(row.transfers, row.answered),
+    stickyHits: row.sticky,
+    stickyHitRate: percent(row.sticky, row.answered),
+    stickyAsaSeconds: seconds(row.sticky_asa_s),
+    caseOwnerHits: row.case_owner,
+    caseOwnerHitRate: percent(row.case_owner, row.answered),
+    caseOwnerAsaSeconds: seconds(row.case_owner_asa_s),
+    repeatEligible: row.repeat_eligible,
+    repeats: row.repeats,
+    repeatContactRate: percent(row.repeats, row.repeat_eligible),
+    firstContactResolution: percent(row.fcr, row.fcr_base),
+    csatResponses: row.csat_n,
+    csatScore: row.csat === null ? null : Math.round(row.csat * 1000) / 10,
+  };
+}
+
+/**
+ * Outcome reports over the contact event history (contact_events, through tether_contact_facts): per line and
+ * channel, per agent, per incident, per time bucket. Every figure is computed from the events of the contacts that
+ * arrived in the range, so a report is the same whenever it is asked once those contacts are done.
+ */
+@Injectable()
+export class ReportService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async lines(query: ReportQuery): Promise<ReportPage<LineReportRow>> {
+    const q = checkReportQuery(query);
+    const found = await rows<FiguresRow & { line: string; channel: string }>(
+      this.db,
+      `SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.line, f.channel, ${FIGURES_SQL}
+         FROM tether_contact_facts($1, $2, $3) f
+         LEFT JOIN line_routing lr ON lr.line = f.line
+         LEFT JOIN surveys s ON s.contact_id = f.contact_id
+        WHERE ($5::text IS NULL OR f.line = $5) AND ($6::text IS NULL OR f.channel = $6)
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT $7 OFFSET $8`,
+      [...this.common(q), q.line ?? null, q.channel ?? null, ...this.window(q)],
+    );
+    return this.page(q, found, (row) => ({
+      bucket: row.bucket.toISOString(),
+      line: row.line,
+      channel: row.channel,
+      ...toFigures(row, q.serviceLevelSeconds),
+    }));
+  }
+
+  /**
+   * Per agent: the figures of the contacts the agent answered (first), plus the offers made to them, rejected,
+   * let expire, and the contacts they transferred on (bucketed by when that happened).
+   */
+  async agents(query: ReportQuery): Promise<ReportPage<AgentReportRow>> {
+    const q = checkReportQuery(query);
+    const found = await rows<
+      FiguresRow & {
+        agent_id: string;
+        offers: number;
+        rejected: number;
+        expired: number;
+        transfers_out: number;
+      }
+    >(
+      this.db,
+      `WITH answered AS (
+         SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.agent_id, ${FIGURES_SQL}
+           FROM tether_contact_facts($1, $2, $3) f
+           LEFT JOIN line_routing lr ON lr.line = f.line
+           LEFT JOIN surveys s ON s.contact_id = f.contact_id
+          WHERE f.agent_id IS NOT NULL AND ($5::uuid IS NULL OR f.agent_id = $5)
+            AND ($6::text IS NULL OR f.line = $6)
+          GROUP BY 1, 2
+       ), offers AS (
+         SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.agent_id,
+                (count(*) FILTER (WHERE e.kind = 'offered'))::int AS offers,
+                (count(*) FILTER (WHERE e.kind = 'rejected'))::int AS rejected,
+                (count(*) FILTER (WHERE e.kind = 'expired'))::int AS expired,
+                (count(*) FILTER (WHERE e.kind = 'transferred'))::int AS transfers_out
+           FROM contact_events e
+          WHERE e.at >= $1 AND e.at < $2 AND e.agent_id IS NOT NULL
+            AND e.kind IN ('offered', 'rejected', 'expired', 'transferred')
+            AND ($5::uuid IS NULL OR e.agent_id = $5) AND ($6::text IS NULL OR e.line = $6)
+          GROUP BY 1, 2
+       )
+       SELECT a.*, coalesce(a.bucket, o.bucket) AS bucket, coalesce(a.agent_id, o.agent_id) AS agent_id, coalesce(o.offers, 0) AS offers,
+              coalesce(o.rejected, 0) AS rejected, coalesce(o.expired, 0) AS expired,
+              coalesce(o.transfers_out, 0) AS transfers_out
+         FROM answered a FULL JOIN offers o ON o.bucket = a.bucket AND o.agent_id = a.agent_id
+        ORDER BY 1, 2 LIMIT $7 OFFSET $8`,
+      [...this.common(q), q.agentId ?? null, q.line ?? null, ...this.window(q)],
+    );
+    return this.page(q, found, (row) => ({
+      bucket: row.bucket.toISOString(),
+      agentId: row.agent_id,
+      offers: row.offers,
+      rejected: row.rejected,
+      expired: row.expired,
+      transfersOut: row.transfers_out,
+      ...toFigures(zeroed(row), q.serviceLevelSeconds),
+    }));
+  }
+
+  /** Per incident: the figures of the contacts linked to it, and the notices sent to its affected customers. */
+  async incidents(query: ReportQuery): Promise<ReportPage<IncidentReportRow>> {
+    const q = checkReportQuery(query);
+    const found = await rows<FiguresRow & { incident_id: string; notices: number }>(
+      this.db,
+      `WITH linked AS (
+         SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.incident_id, ${FIGURES_SQL}
+           FROM tether_contact_facts($1, $2, $3) f
+           LEFT JOIN line_routing lr ON lr.line = f.line
+           LEFT JOIN surveys s ON s.contact_id = f.contact_id
+          WHERE f.incident_id IS NOT NULL AND ($5::uuid IS NULL OR f.incident_id = $5)
+          GROUP BY 1, 2
+       ), notices AS (
+         SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.incident_id, count(*)::int AS notices
+           FROM contact_events e
+          WHERE e.kind = 'notified' AND e.at >= $1 AND e.at < $2 AND ($5::uuid IS NULL OR e.incident_id = $5)
+          GROUP BY 1, 2
+       )
+       SELECT l.*, coalesce(l.bucket, n.bucket) AS bucket, coalesce(l.incident_id, n.incident_id) AS incident_id,
+              coalesce(n.notices, 0) AS notices
+         FROM linked l FULL JOIN notices n ON n.bucket = l.bucket AND n.incident_id = l.incident_id
+        ORDER BY 1, 2 LIMIT $6 OFFSET $7`,
+      [...this.common(q), q.incidentId ?? null, ...this.window(q)],
+    );
+    return this.page(q, found, (row) => ({
+      bucket: row.bucket.toISOString(),
+      incidentId: row.incident_id,
+      notices: row.notices,
+      ...toFigures(zeroed(row), q.serviceLevelSeconds),
+    }));
+  }
+
+  /**
+   * The supervisors' live figures (`metrics:live`): per line, the contacts waiting now and the longest wait among
+   * them, and the outcome figures of the contacts that arrived today (UTC) so far.
+   */
+  async live(now = new Date()): Promise<SupervisorLiveMetricsPayload> {
+    const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const [waiting, today] = await Promise.all([
+      rows<{ line: string; waiting: number; longest_s: number | null }>(
+        this.db,
+        `SELECT l.name AS line, count(c.id)::int AS waiting,
+                extract(epoch FROM now() - min(c.enqueued_at))::float8 AS longest_s
+           FROM lines l LEFT JOIN contacts c ON c.line = l.name AND c.status = 'queued'
+          GROUP BY l.name ORDER BY l.name`,
+      ),
+      rows<FiguresRow & { line: string }>(
+        this.db,
+        `SELECT f.line, ${FIGURES_SQL}
+           FROM tether_contact_facts($1, $2, $3) f
+           LEFT JOIN line_routing lr ON lr.line = f.line
+           LEFT JOIN surveys s ON s.contact_id = f.contact_id
+          GROUP BY f.line`,
+        [midnight, new Date(now.getTime() + 1000), DEFAULT_REPEAT_DAYS, null],
+      ),
+    ]);
+    const byLine = new Map(today.map((row) => [row.line, toFigures(row)]));
+    return {
+      at: now.toISOString(),
+      lines: waiting.map((row) => {
+        const figures = byLine.get(row.line);
+        return {
+          line: row.line,
+          waiting: row.waiting,
+          longestWaitingSeconds: row.waiting > 0 ? seconds(row.longest_s) : null,
+          today: {
+            offered: figures?.offered ?? 0,
+            answered: figures?.answered ?? 0,
+            abandoned: figures?.abandoned ?? 0,
+            serviceLevel: figures?.serviceLevel ?? null,
+            serviceLevelTargetSeconds: figures?.serviceLevelTargetSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS,
+            asaSeconds: figures?.asaSeconds ?? null,
+            ahtSeconds: figures?.ahtSeconds ?? null,
+            longestWaitSeconds: figures?.longestWaitSeconds ?? null,
+            csatScore: figures?.csatScore ?? null,
+          },
+        };
+      }),
+    };
+  }
+
+  /** $1..$4: the range, the repeat window, the service-level override */
+  private common(q: CheckedReportQuery): unknown[] {
+    return [q.from, q.to, q.repeatDays, q.serviceLevelSeconds ?? null];
+  }
+
+  /** one row more than the page, to know whether another follows */
+  private window(q: CheckedReportQuery): unknown[] {
+    return [q.pageSize + 1, (q.page - 1) * q.pageSize];
+  }
+
+  private page<Raw, Row>(q: CheckedReportQuery, found: Raw[], map: (row: Raw) => Row): ReportPage<Row> {
+    return {
+      from: q.from.toISOString(),
+      to: q.to.toISOString(),
+      bucket: q.bucket,
+      repeatDays: q.repeatDays,
+      page: q.page,
+      pageSize: q.pageSize,
+      nextPage: found.length > q.pageSize ? q.page + 1 : null,
+      rows: found.slice(0, q.pageSize).map(map),
+    };
+  }
+}
+
+/** a row of a FULL JOIN with no contact side (a.* comes first: the coalesced keys after it win in the row object): its counts are zero, not null */
+function zeroed<Row extends FiguresRow>(row: Row): Row {
+  const counts: (keyof FiguresRow)[] = [
+    'offered',
+    'answered',
+    'abandoned',
+    'abandoned_in_offer',
+    'within_target',
+    'transfers',
+    'sticky',
+    'case_owner',
+    'repeat_eligible',
+    'repeats',
+    'fcr_base',
+    'fcr',
+    'csat_n',
+  ];
+  const copy = { ...row } as Record<string, unknown>;
+  for (const key of counts) copy[key] = copy[key] ?? 0;
+  return copy as Row;
+}
