@@ -18,6 +18,8 @@
 --   transfer_id set         'transferred' at the transfer's created_at (agent_id the transferring agent;
 --                           detail.toLine, targetKind, mode), instead of the 'queued' that comes with it
 --   completed_at set        'completed' (detail.resolution), after the 'ended' of the same update
+--   callback_id set         'callback' (detail.callbackId): the caller confirmed a callback or an agent scheduled one
+--                           (a scheduled callback is not a repeat contact)
 -- Outcome: NULL (an AFTER trigger); no codes. Locks: none taken (the accepted offer's and the transfer's look-ups
 -- read rows the caller already holds).
 
@@ -74,6 +76,13 @@ BEGIN
                           'first', CASE WHEN TG_OP = 'INSERT' OR OLD.connected_at IS NULL THEN true END)) END);
   END IF;
 
+  -- a callback confirmed by the caller, or scheduled by an agent (the contact was inserted with it)
+  IF NEW.callback_id IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.callback_id IS NULL) THEN
+    INSERT INTO contact_events (at, kind, contact_id, line, channel, customer_id, case_id, incident_id, detail)
+    VALUES (now(), 'callback', NEW.id, NEW.line, NEW.channel, NEW.customer_id, NEW.case_id, NEW.incident_id,
+            jsonb_build_object('callbackId', NEW.callback_id));
+  END IF;
+
   IF NEW.completed_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.completed_at IS NULL) THEN
     INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id,
                                 detail)
@@ -92,5 +101,6 @@ CREATE TRIGGER contact_events_on_contacts AFTER INSERT ON contacts
 DROP TRIGGER IF EXISTS contact_events_on_contacts_update ON contacts;
 CREATE TRIGGER contact_events_on_contacts_update AFTER UPDATE ON contacts
   FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.transfer_id IS DISTINCT FROM NEW.transfer_id
-                     OR OLD.completed_at IS DISTINCT FROM NEW.completed_at)
+                     OR OLD.completed_at IS DISTINCT FROM NEW.completed_at
+                     OR OLD.callback_id IS DISTINCT FROM NEW.callback_id)
   EXECUTE FUNCTION tether_contact_events_contacts();

@@ -768,6 +768,24 @@ describe('RoutingEngine', () => {
       expect(result.holds.map((h) => h.contactId)).toEqual(['c-2']);
     });
 
+    it('asks for every agent when its skills pick is a related agent less idle than those the cap kept', () => {
+      // sticky off: the last agent is no preference, but the snapshot still reads them beyond the cap; an agent the
+      // cap left out (less idle than a-1, more idle than a-last) might be the real longest idle
+      const input = {
+        ...makeInput(
+          [makeContact({ id: 'c-1' }), makeContact({ id: 'c-2', relations: relatedTo('a-last') })],
+          [
+            makeAgent({ id: 'a-1', idleSince: secondsAgo(60) }),
+            makeAgent({ id: 'a-last', idleSince: secondsAgo(1) }),
+          ],
+          { sticky: { enabled: false } },
+        ),
+        agentsComplete: false,
+      };
+      expect(new RoutingEngine().decide(input).needsAllAgents).toBe(true);
+      expect(new RoutingEngine().decide({ ...input, agentsComplete: true }).needsAllAgents).toBe(false);
+    });
+
     it('sizes the read from the number of waiting contacts', () => {
       expect(RoutingEngine.readyAgentsToRead(1)).toBe(8);
       expect(RoutingEngine.readyAgentsToRead(50)).toBe(200);

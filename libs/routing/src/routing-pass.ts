@@ -48,6 +48,15 @@ export class RoutingPass {
   /** contacts waiting in a stage of their plan that ends: when, so that `wait` can ask for a pass then */
   private readonly stageEndOf = new Map<string, Date>();
 
+  /**
+   * A capped input (`agentsComplete: false`) holds the longest-idle ready agents with a free slot (a prefix of that
+   * order) and, beyond it, every agent related to a waiting contact. A skills pick of such a related agent who is
+   * less idle than the prefix's last could be beaten by an agent the cap left out: the pass then asks for every
+   * agent. `cappedCutoffMs` is the prefix's last idle time (null for a complete input), `relatedIds` those agents.
+   */
+  private readonly cappedCutoffMs: number | null = null;
+  private readonly relatedIds = new Set<string>();
+
   constructor(private readonly input: RoutingPassInput) {
     this.nowMs = input.now.getTime();
     this.agents = input.agents.map((agent) => toPassAgent(agent, this.nowMs));
@@ -55,6 +64,27 @@ export class RoutingPass {
       this.agentsById.set(passAgent.agent.id, passAgent);
       if (!passAgent.ready) continue;
       for (const slots of passAgent.remaining) if (slots > 0) this.openSlots++;
+    }
+    if (input.agentsComplete === false) {
+      const teams = new Set<string>();
+      for (const contact of input.contacts) {
+        const r = contact.relations;
+        for (const id of [r.lastAgent?.agentId, r.caseOwnerId, r.caseDeputyId, r.transfer?.agentId])
+          if (id) this.relatedIds.add(id);
+        if (r.caseTeam) teams.add(r.caseTeam);
+      }
+      let cutoff = Number.NEGATIVE_INFINITY;
+      for (const passAgent of this.agents) {
+        if (passAgent.agent.team && teams.has(passAgent.agent.team)) this.relatedIds.add(passAgent.agent.id);
+      }
+      for (const passAgent of this.agents)
+        if (
+          passAgent.ready &&
+          !this.relatedIds.has(passAgent.agent.id) &&
+          passAgent.remaining.some((slots) => slots > 0)
+        )
+          cutoff = Math.max(cutoff, passAgent.idleSinceMs);
+      this.cappedCutoffMs = cutoff;
     }
   }
 
@@ -357,6 +387,12 @@ export class RoutingPass {
       this.wait(contact, pool.explainNoMatch(requirement, excluded), note);
       return;
     }
+    if (
+      this.cappedCutoffMs !== null &&
+      this.relatedIds.has(chosen.agent.id) &&
+      chosen.idleSinceMs > this.cappedCutoffMs
+    )
+      this.result.needsAllAgents = true;
     const idleSeconds = Math.max(0, Math.floor((this.nowMs - chosen.idleSinceMs) / 1000));
     const needs = requirement.label === '' ? 'needs no skills' : `needs ${requirement.label}`;
     const trace =
