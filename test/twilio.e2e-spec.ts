@@ -244,13 +244,36 @@ describe('Twilio adapter', () => {
   });
 
   describe.each(['json', 'twilio'] as const)('routing, calls arriving through the %s entry', (entry) => {
-    async function arrive(from: string): Promise<string> {
-      if (entry === 'json') return (await floor.call('sales', { from })).contactId;
+    const callIdOf = new Map<string, string>();
+    async function arrive(from: string = uniquePhone()): Promise<string> {
+      if (entry === 'json') {
+        const call = await floor.call('sales', { from });
+        callIdOf.set(call.contactId, call.callId);
+        return call.contactId;
+      }
       const callSid = newCallSid();
       expect((await incoming('sales', callSid, from)).status).toBe(200);
       floor.line('sales').callIds.add(callSid);
-      return (await floor.line('sales').getCall(callSid)).body.contactId;
+      const contactId = (await floor.line('sales').getCall(callSid)).body.contactId;
+      callIdOf.set(contactId, callSid);
+      return contactId;
     }
+    /** the caller hangs up: the JSON contract's hangup event, or Twilio's status callback */
+    async function hangUp(contactId: string): Promise<void> {
+      const callId = callIdOf.get(contactId)!;
+      if (entry === 'json') expect((await floor.line('sales').hangup(callId)).status).toBe(200);
+      else
+        expect(
+          (
+            await twilioPost('sales', '/v1/telephony/twilio/status', {
+              CallSid: callId,
+              CallStatus: 'completed',
+            })
+          ).status,
+        ).toBe(204);
+    }
+    const statusOf = async (contactId: string) =>
+      (await floor.line('sales').getCall(callIdOf.get(contactId)!)).body;
 
     it('the longest-idle agent first; a returning caller goes back to their last agent', async () => {
       const first = await floor.agent({ lines: ['sales'] });
@@ -267,6 +290,35 @@ describe('Twilio adapter', () => {
       const sticky = await first.nextOffer();
       expect(sticky).toMatchObject({ reason: 'sticky', contact: { id: again } });
       await second.expectNoOffer(300);
+    });
+
+    it('a hang-up while queued abandons the contact; while offered it revokes the offer', async () => {
+      const queued = await arrive();
+      await hangUp(queued);
+      expect(await statusOf(queued)).toMatchObject({ status: 'ended', endReason: 'abandoned' });
+      const agent = await floor.agent({ lines: ['sales'] });
+      await agent.expectNoOffer(300);
+      const offered = await arrive();
+      const offer = await agent.nextOffer();
+      expect(offer.contact.id).toBe(offered);
+      await hangUp(offered);
+      expect(await agent.nextRevoked()).toMatchObject({ offerId: offer.offerId, reason: 'caller_hung_up' });
+      expect(await statusOf(offered)).toMatchObject({ status: 'ended', endReason: 'abandoned' });
+    });
+
+    it('an offer not accepted in time expires: the agent is set away and the next agent gets it', async () => {
+      await floor.rules('sales', { offerTimeoutSeconds: 1 });
+      const first = await floor.agent({ lines: ['sales'] });
+      const second = await floor.agent({ lines: ['sales'] });
+      const contactId = await arrive();
+      const ignored = await first.nextOffer();
+      expect(ignored.contact.id).toBe(contactId);
+      expect(await first.nextRevoked(5_000)).toMatchObject({ offerId: ignored.offerId, reason: 'expired' });
+      expect(await first.nextPresence((p) => p.state === 'away')).toMatchObject({ state: 'away' });
+      const next = await second.nextOffer();
+      expect(next.contact.id).toBe(contactId);
+      expect((await second.accept(next.offerId)).ok).toBe(true);
+      expect(await statusOf(contactId)).toMatchObject({ status: 'connected', agent: { id: second.agentId } });
     });
   });
 });
