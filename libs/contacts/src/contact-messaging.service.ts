@@ -195,16 +195,33 @@ export class ContactMessagingService {
     }));
   }
 
+  /** One message, as the agent holding its contact is sent it (`message`). */
   async message(messageId: string): Promise<(ConversationMessage & { contactId: string }) | undefined> {
-    const row = await one<{ contact_id: string }>(
+    const row = await one<{
+      id: string;
+      contact_id: string;
+      seq: number;
+      direction: 'in' | 'out';
+      agent_id: string | null;
+      text: string | null;
+      attachments: unknown[];
+      created_at: Date;
+    }>(
       this.dataSource.manager,
-      `SELECT contact_id FROM messages WHERE id = $1`,
+      `SELECT id, contact_id, seq, direction, agent_id, text, attachments, created_at FROM messages WHERE id = $1`,
       [messageId],
     );
     if (!row) return undefined;
-    const all = await this.conversation(row.contact_id);
-    const found = all.find((m) => m.id === messageId);
-    return found && { ...found, contactId: row.contact_id };
+    return {
+      id: row.id,
+      contactId: row.contact_id,
+      seq: row.seq,
+      direction: row.direction,
+      agentId: row.agent_id,
+      text: row.text,
+      attachments: row.attachments,
+      at: row.created_at.toISOString(),
+    };
   }
 
   /**
