@@ -3,3 +3,4 @@ export * from './agent-token.service';
 export * from './agent-token-keys';
 export * from './admin-token-file';
 export * from './auth.module';
+export * from './principal';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { SecretsService } from '@tether/auth';
-import { adminActor, adminActorOf, identifyAdmin } from './admin-identity';
+import { adminActor } from '@tether/auth';
+import { adminActorOf, identifyAdmin } from './admin-identity';
 
 const TOKEN = 'the-admin-token-0123456789abcdef';
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { SecretsService, sha256 } from '@tether/auth';
+import { SecretsService, adminActor } from '@tether/auth';
 
 /** Who sent an admin request: an admin token's actor name, or why it is refused. */
 export type AdminIdentity = { actor: string; refusal?: undefined } | { actor?: undefined; refusal: string };
@@ -19,14 +19,6 @@ export function identifyAdmin(request: FastifyRequest, secrets: SecretsService):
 /** The actor `identifyAdmin` found for this request, if it ran and the token was an admin token. */
 export function adminActorOf(request: FastifyRequest): string | undefined {
   return (request as IdentifiedRequest)[IDENTITY]?.actor;
-}
-
-/**
- * An admin token's name in the audit log: stable, not secret (12 hex digits of its SHA-256; the token itself has at
- * least 16 characters, a generated one 32 random bytes). `printf %s "$TOKEN" | sha256sum | cut -c1-12` finds it.
- */
-export function adminActor(token: string): string {
-  return `admin:${sha256(token).toString('hex').slice(0, 12)}`;
 }
 
 function identify(header: string | undefined, secrets: SecretsService): AdminIdentity {

@@ -2,7 +2,7 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
-import { SecretsService } from '@tether/auth';
+import { Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
 import { LineDirectory } from '@tether/lines';
 import { ReportService } from '@tether/reports';
@@ -14,8 +14,22 @@ import {
 } from '@tether/realtime';
 import { HandshakeLimiter } from '../handshake-limiter';
 
-type SupervisorSocket = Socket<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
-type SupervisorNamespace = Namespace<SupervisorClientToServerEvents, SupervisorServerToClientEvents>;
+/** What the handshake established: who is watching, and so which lines they see. */
+interface SupervisorSocketData {
+  principal: Principal;
+}
+type SupervisorSocket = Socket<
+  SupervisorClientToServerEvents,
+  SupervisorServerToClientEvents,
+  Record<string, never>,
+  SupervisorSocketData
+>;
+type SupervisorNamespace = Namespace<
+  SupervisorClientToServerEvents,
+  SupervisorServerToClientEvents,
+  Record<string, never>,
+  SupervisorSocketData
+>;
 
 /** How often connected supervisors get `metrics:live`. */
 const LIVE_METRICS_MS = 5000;
@@ -56,6 +70,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
           : this.secrets.isAdminToken(token)
             ? undefined
             : 'invalid token: supervisors use an admin token';
+      if (refusal === undefined) socket.data.principal = bootstrapAdmin(token as string);
       void (refusal === undefined ? this.handshakes.admit(address) : this.handshakes.refuse(address, refusal))
         .catch(() => new Error('authentication failed'))
         .then((error) => next(error));
