@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { expect } from '@jest/globals';
 import {
   type DatabasePool,
@@ -231,6 +232,12 @@ describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', 
       ['proxy', JSON.stringify(proxy.stats)],
       ['whole drill', `${Date.now() - started} ms`],
     ]);
+    // FAULTS_TIMELINE=<file>: the drill's marks and every process's log lines, to read a recovery second by second
+    if (process.env.FAULTS_TIMELINE)
+      writeFileSync(
+        process.env.FAULTS_TIMELINE,
+        `${JSON.stringify({ started, stallEndedAt, cutEndedAt, recoveries: [stall, cut] })}\n${tether.logs()}`,
+      );
     return { log, recoveries: [stall, cut], lost, unserved, halfWritten, halfWriteChecks, drained, left };
   }
 
