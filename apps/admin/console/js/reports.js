@@ -78,6 +78,8 @@ function Chart({ title, times, lines, values, testId }) {
             stroke: COLORS[i % COLORS.length],
             width: 2,
             spanGaps: false,
+            // a bucket with figures between empty ones is a point, not a line: draw it
+            points: { show: true, size: 6 },
             value: (_, v) => (v === null || v === undefined ? '—' : `${v}%`),
           })),
         ],
@@ -88,7 +90,14 @@ function Chart({ title, times, lines, values, testId }) {
     );
     return () => plot.destroy();
   }, [title, times, lines, values]);
-  return html`<div class="chart" data-testid=${testId} ref=${box}></div>`;
+  const points = values.reduce((sum, series) => sum + series.filter((v) => v !== null).length, 0);
+  return html`<div
+    class="chart"
+    data-testid=${testId}
+    data-series=${lines.join(',')}
+    data-points=${points}
+    ref=${box}
+  ></div>`;
 }
 
 export function Reports({ token }) {

@@ -23,7 +23,7 @@ function syntaxError(text, error) {
 }
 
 export function Rules({ token }) {
-  const [line, setLine] = useState(location.hash.split('?line=')[1] ?? 'sales');
+  const [line, setLine] = useState('sales');
   const [text, setText] = useState('');
   const [version, setVersion] = useState(null);
   const [warnings, setWarnings] = useState([]);
