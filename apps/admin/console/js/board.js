@@ -73,7 +73,8 @@ export function Board({ token, onSignOut }) {
     return ack;
   };
   const agents = live ? live.agents : roster.map(fromRoster);
-  const page = (line, number) => act('live:page', { line, page: number }, `page ${number} of ${line}`);
+  // pages are 0-based on the wire, shown from 1
+  const page = (line, number) => act('live:page', { line, page: number }, `page ${number + 1} of ${line}`);
 
   return html`<section class="board" data-testid="board">
     <div class="bar">
@@ -201,11 +202,14 @@ function LiveLine({ line, agents, act, onPage }) {
     ${
       pages > 1
         ? html`<div class="pager">
-            <button disabled=${waiting.page <= 1} onClick=${() => onPage(line.line, waiting.page - 1)}>
+            <button disabled=${waiting.page <= 0} onClick=${() => onPage(line.line, waiting.page - 1)}>
               ‹
             </button>
-            page ${waiting.page} of ${pages}
-            <button disabled=${waiting.page >= pages} onClick=${() => onPage(line.line, waiting.page + 1)}>
+            page ${waiting.page + 1} of ${pages}
+            <button
+              disabled=${waiting.page + 1 >= pages}
+              onClick=${() => onPage(line.line, waiting.page + 1)}
+            >
               ›
             </button>
           </div>`
