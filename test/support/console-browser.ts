@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
@@ -80,5 +80,8 @@ export class ConsoleBrowser {
   async close(): Promise<void> {
     await this.context.close().catch(() => undefined);
     rmSync(this.profileDir, { recursive: true, force: true });
+    // kept only when a step failed and left its screenshot there
+    if (readdirSync(this.screenshotDir).length === 0)
+      rmSync(this.screenshotDir, { recursive: true, force: true });
   }
 }
