@@ -6,6 +6,7 @@ import { AppBaseModule } from '@tether/transport';
 import { AgentsController } from './agents/agents.controller';
 import { CallbacksController } from './callbacks/callbacks.controller';
 import { CasesController } from './cases/cases.controller';
+import { ConsoleController } from './console/console.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { AuditLogInterceptor } from './audit/audit-log.interceptor';
 import { AuditLogService } from './audit/audit-log.service';
@@ -32,6 +33,7 @@ export class AdminModule {
         AgentsController,
         CasesController,
         CallbacksController,
+        ConsoleController,
         ContactsController,
         CustomersController,
         IncidentsController,
