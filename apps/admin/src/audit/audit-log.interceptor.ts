@@ -10,8 +10,9 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Writes one audit_log row per admin write (who, from where, what, on which id, with which outcome) before the
- * answer goes out. Only field names are recorded, never values: bodies carry personal data. Refused requests never
- * get here (guards run first): the guards record them (`AuditLogService.refused`).
+ * answer goes out. Only field names are recorded, never values: bodies carry personal data. Requests the guards
+ * refuse never get here (they record them: `AuditLogService.refused`); a read the handler refuses (403: another
+ * line's object) is recorded here like a write. The actor is the principal's: `admin:<hash>` or `user:<id>`.
  */
 @Injectable()
 export class AuditLogInterceptor implements NestInterceptor {
@@ -19,7 +20,18 @@ export class AuditLogInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!WRITES.has(request.method)) return next.handle();
+    if (!WRITES.has(request.method))
+      return next
+        .handle()
+        .pipe(
+          catchError((error: unknown) =>
+            statusOf(error) === 403
+              ? from(this.record(request, 403).catch(() => undefined)).pipe(
+                  mergeMap(() => throwError(() => error)),
+                )
+              : throwError(() => error),
+          ),
+        );
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const record = (status: number, result?: unknown) => this.record(request, status, result);
     // a handler's @HttpCode is applied after this runs: without one, Nest answers a POST with 201
