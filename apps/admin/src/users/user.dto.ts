@@ -76,6 +76,7 @@ export class ListUsersDto {
   cursor?: string;
 }
 
+/** `POST /v1/users/{id}/tokens?ttlSeconds`: no body, as for an agent's token. */
 export class IssueUserTokenDto {
   @ApiPropertyOptional({
     minimum: 60,
@@ -84,6 +85,9 @@ export class IssueUserTokenDto {
     description: 'how long the token works, seconds',
   })
   @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
+  )
   @Max(USER_TOKEN_TTL_MAX_SECONDS)
   @Min(60)
   @IsInt({ message: 'ttlSeconds must be an integer' })

@@ -80,8 +80,8 @@ export class UsersController {
     summary:
       'Issue an API token for the user (shown once; kept hashed): `Authorization: Bearer <token>` on the admin API, `auth: { token }` on /supervisors',
   })
-  issueToken(@Param('id') id: string, @Body() body: IssueUserTokenDto = {}): Promise<IssuedUserToken> {
-    return this.tokens.issue(id, body?.ttlSeconds);
+  issueToken(@Param('id') id: string, @Query() query: IssueUserTokenDto): Promise<IssuedUserToken> {
+    return this.tokens.issue(id, query.ttlSeconds);
   }
 
   @Get(':id/tokens')
