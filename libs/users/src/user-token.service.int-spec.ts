@@ -21,7 +21,7 @@ describe('UserRepository and UserTokenService (real PostgreSQL)', () => {
     source = await createDataSource(db.url, 4).initialize();
     users = new UserRepository(source, new LineDirectory(source));
     tokens = new UserTokenService(source, users);
-  });
+  }, 60_000);
   afterAll(async () => {
     await source?.destroy();
     await db?.drop();
