@@ -98,7 +98,7 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     const user = await this.userTokens.principalOf(token);
     if (user?.role === 'admin' || user?.role === 'supervisor') return user;
     if (user || (await this.agentTokens.agentIdOf(token)))
-      return 'forbidden: /supervisors is for admin and supervisor users; agents connect to /agents';
+      return 'forbidden: /supervisors takes an admin or a supervisor token; agent tokens connect to /agents';
     return 'invalid token: supervisors use an admin token or a supervisor user token';
   }
 
