@@ -13,6 +13,7 @@ import { TetherMetrics } from '@tether/observability';
 import { EventBus } from '@tether/realtime';
 import { DurableScheduler } from '@tether/scheduler';
 import { TelephonyCallbackService } from '@tether/telephony';
+import { USERS_SERVICES } from '@tether/users';
 import { withoutLifecycleHooks } from './lifecycle-free';
 
 /** What an app may inject from the core: the domain's public services and the infrastructure they stand on. */
@@ -33,6 +34,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   ...REPORTS_SERVICES,
   ...CONTACTS_SERVICES,
   LineDirectory,
+  ...USERS_SERVICES,
 ];
 
 /**

@@ -14,6 +14,7 @@ import { coreLoggerParams, MetricsModule } from '@tether/observability';
 import { PersistenceModule } from '@tether/persistence';
 import { RealtimeModule } from '@tether/realtime';
 import { SchedulerModule } from '@tether/scheduler';
+import { UsersModule } from '@tether/users';
 import { MetricsPortServer } from './metrics-port.server';
 import { schemaDutyFor } from './schema-duty';
 
@@ -52,6 +53,7 @@ export class TetherCoreModule {
         ReportsModule,
         LinesModule,
         ContactsModule,
+        UsersModule,
       ],
       providers: [MetricsPortServer],
     };

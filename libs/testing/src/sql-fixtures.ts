@@ -317,7 +317,7 @@ export class SqlFixtures {
   async clear(): Promise<void> {
     await this.db.query(
       `TRUNCATE surveys, contact_events, messages, callbacks, incident_notices, incident_updates, incidents, case_notices, offers, transfers, contacts, cases, customer_identities, customers, agent_connections, agent_slots, agent_presence,
-                agent_tokens, agents, instances, scheduled_jobs, outbound_webhooks, call_tombstones`,
+                user_tokens, users, agent_tokens, agents, instances, scheduled_jobs, outbound_webhooks, call_tombstones`,
     );
   }
 

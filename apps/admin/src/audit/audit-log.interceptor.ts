@@ -24,9 +24,10 @@ export const AuditedRead = (): MethodDecorator => SetMetadata(AUDITED_READ, true
 
 /**
  * Writes one audit_log row per admin write (who, from where, what, on which id, with which outcome) before the
- * answer goes out. Only field names are recorded, never values: bodies carry personal data. Refused requests never
- * get here (guards run first): the guards record them (`AuditLogService.refused`). Reads are not audited, except
- * those marked @AuditedRead().
+ * answer goes out. Only field names are recorded, never values: bodies carry personal data. Requests the guards
+ * refuse never get here (they record them: `AuditLogService.refused`). Reads are not audited, except those marked
+ * @AuditedRead() and a read the handler refuses (403: another line's object). The actor is the principal's:
+ * `admin:<hash>` or `user:<id>`.
  */
 @Injectable()
 export class AuditLogInterceptor implements NestInterceptor {
@@ -36,7 +37,18 @@ export class AuditLogInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const audited =
       WRITES.has(request.method) || Reflect.getMetadata(AUDITED_READ, context.getHandler()) === true;
-    if (!audited) return next.handle();
+    if (!audited)
+      return next
+        .handle()
+        .pipe(
+          catchError((error: unknown) =>
+            statusOf(error) === 403
+              ? from(this.record(request, 403).catch(() => undefined)).pipe(
+                  mergeMap(() => throwError(() => error)),
+                )
+              : throwError(() => error),
+          ),
+        );
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const record = (status: number, result?: unknown) => this.record(request, status, result);
     // a handler's @HttpCode is applied after this runs: without one, Nest answers a POST with 201

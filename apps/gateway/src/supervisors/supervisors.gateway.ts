@@ -2,7 +2,7 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
-import { Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
+import { AgentTokenService, Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
 import { LineDirectory } from '@tether/lines';
 import { ReportService } from '@tether/reports';
@@ -12,6 +12,7 @@ import {
   SupervisorServerToClientEvents,
   TetherEvent,
 } from '@tether/realtime';
+import { UserTokenService } from '@tether/users';
 import { HandshakeLimiter } from '../handshake-limiter';
 
 /** What the handshake established: who is watching, and so which lines they see. */
@@ -55,6 +56,8 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     private readonly lines: LineDirectory,
     private readonly handshakes: HandshakeLimiter,
     private readonly reports: ReportService,
+    private readonly userTokens: UserTokenService,
+    private readonly agentTokens: AgentTokenService,
   ) {}
 
   afterInit(namespace: SupervisorNamespace): void {
@@ -64,14 +67,12 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     namespace.use((socket, next) => {
       const address = this.handshakes.addressOf(socket);
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      const refusal =
-        typeof token !== 'string' || token.length === 0
-          ? 'missing token: pass auth: { token }'
-          : this.secrets.isAdminToken(token)
-            ? undefined
-            : 'invalid token: supervisors use an admin token';
-      if (refusal === undefined) socket.data.principal = bootstrapAdmin(token as string);
-      void (refusal === undefined ? this.handshakes.admit(address) : this.handshakes.refuse(address, refusal))
+      void this.principalOf(token)
+        .then((found) => {
+          if (typeof found === 'string') return this.handshakes.refuse(address, found);
+          socket.data.principal = found;
+          return this.handshakes.admit(address);
+        })
         .catch(() => new Error('authentication failed'))
         .then((error) => next(error));
     });
@@ -85,6 +86,20 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
         .catch((error: Error) => this.logger.warn(`live metrics failed: ${error.message}`));
     }, LIVE_METRICS_MS);
     this.liveTimer.unref();
+  }
+
+  /**
+   * The handshake's principal: the bootstrap admin token (every line), or a user token of an admin or a supervisor
+   * (their lines); otherwise why not (an agent-role user's token, an agent's token, anything else).
+   */
+  private async principalOf(token: unknown): Promise<Principal | string> {
+    if (typeof token !== 'string' || token.length === 0) return 'missing token: pass auth: { token }';
+    if (this.secrets.isAdminToken(token)) return bootstrapAdmin(token);
+    const user = await this.userTokens.principalOf(token);
+    if (user?.role === 'admin' || user?.role === 'supervisor') return user;
+    if (user || (await this.agentTokens.agentIdOf(token)))
+      return 'forbidden: /supervisors takes an admin or a supervisor token; agent tokens connect to /agents';
+    return 'invalid token: supervisors use an admin token or a supervisor user token';
   }
 
   onModuleDestroy(): void {

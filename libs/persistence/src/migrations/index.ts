@@ -24,6 +24,7 @@ import { Surveys1764002100000 } from './1764002100000-surveys';
 import { RoutingVersions1764003000000 } from './1764003000000-routing-versions';
 import { ContactRoutingPlan1764003100000 } from './1764003100000-contact-routing-plan';
 import { RoutingDrafts1764003200000 } from './1764003200000-routing-drafts';
+import { Users1764004000000 } from './1764004000000-users';
 import { ContactRedirect1764004200000 } from './1764004200000-contact-redirect';
 
 /**
@@ -57,5 +58,6 @@ export const MIGRATIONS = [
   RoutingVersions1764003000000,
   ContactRoutingPlan1764003100000,
   RoutingDrafts1764003200000,
+  Users1764004000000,
   ContactRedirect1764004200000,
 ];
