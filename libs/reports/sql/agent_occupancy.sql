@@ -1,0 +1,61 @@
+-- tether_agent_occupancy(p_from, p_to, p_bucket, p_line): each agent's handling and staffed time per bucket
+-- ('15m', 'day', 'week', UTC, as ReportService buckets) of [p_from, p_to), for the agents report's occupancy
+-- (handling / staffed):
+--   handling_s  the time the agent was handling contacts (of p_line, or of any line when it is NULL): from each
+--               'connected' of theirs (contact_events) to the contact's next 'transferred', 'requeued', 'completed'
+--               or 'connected', i.e. talk and after-call work up to the completion, as AHT counts it; a contact
+--               still open is handled until now. Overlapping contacts (chats) count once (a union of intervals).
+--   staffed_s   the time the agent was signed in and available (agent_presence_events: state 'available') or
+--               handling a contact of any line (busy, whatever their presence said): the union of both
+-- Both are clipped to the bucket and the range. A contact handled for more than a day before p_from is not read.
+-- Only agents with staffed time in a bucket get a row there. Outcome: rows; no codes. Locks: none (reads).
+CREATE OR REPLACE FUNCTION tether_agent_occupancy(p_from timestamptz, p_to timestamptz, p_bucket text, p_line text)
+RETURNS TABLE (bucket timestamptz, agent_id uuid, handling_s float8, staffed_s float8)
+LANGUAGE sql STABLE AS $fn$
+  WITH buckets AS (
+    SELECT b AS bucket, tstzrange(greatest(b, p_from), least(b + k.step, p_to)) AS span
+      FROM (SELECT CASE p_bucket WHEN '15m' THEN interval '15 minutes' WHEN 'day' THEN interval '1 day'
+                                 ELSE interval '7 days' END AS step,
+                   CASE p_bucket
+                     WHEN '15m' THEN date_bin('15 minutes', p_from, timestamptz '2000-01-03 00:00:00+00')
+                     WHEN 'day' THEN date_trunc('day', p_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                     ELSE date_trunc('week', p_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END AS first_b) k,
+           generate_series(k.first_b, p_to - interval '1 microsecond', k.step) b
+  ), steps AS (
+    SELECT e.kind, e.agent_id, e.line, e.at,
+           lead(e.at) OVER (PARTITION BY e.contact_id ORDER BY e.at, e.id) AS next_at
+      FROM contact_events e
+     WHERE e.at >= p_from - interval '1 day' AND e.at < p_to AND e.contact_id IS NOT NULL
+       AND e.kind IN ('connected', 'transferred', 'requeued', 'completed')
+  ), handling AS (
+    SELECT s.agent_id, s.line, tstzrange(s.at, coalesce(s.next_at, least(now(), p_to))) AS span
+      FROM steps s
+     WHERE s.kind = 'connected' AND s.agent_id IS NOT NULL AND coalesce(s.next_at, least(now(), p_to)) > s.at
+  ), presence AS (
+    SELECT p.agent_id, p.state, p.at,
+           lead(p.at) OVER (PARTITION BY p.agent_id ORDER BY p.at, p.id) AS next_at
+      FROM (SELECT x.* FROM agent_presence_events x WHERE x.at >= p_from AND x.at < p_to
+            UNION ALL
+            -- each agent's state when the range begins
+            SELECT y.* FROM agents a,
+                   LATERAL (SELECT z.* FROM agent_presence_events z WHERE z.agent_id = a.id AND z.at < p_from
+                             ORDER BY z.at DESC, z.id DESC LIMIT 1) y) p
+  ), available AS (
+    SELECT p.agent_id, tstzrange(p.at, coalesce(p.next_at, least(now(), p_to))) AS span
+      FROM presence p WHERE p.state = 'available' AND coalesce(p.next_at, least(now(), p_to)) > p.at
+  ), staffed AS (
+    SELECT b.bucket, u.agent_id, range_agg(u.span * b.span) AS spans
+      FROM (SELECT h.agent_id, h.span FROM handling h UNION ALL SELECT v.agent_id, v.span FROM available v) u
+      JOIN buckets b ON b.span && u.span
+     GROUP BY 1, 2
+  ), handled AS (
+    SELECT b.bucket, h.agent_id, range_agg(h.span * b.span) AS spans
+      FROM handling h JOIN buckets b ON b.span && h.span
+     WHERE p_line IS NULL OR h.line = p_line
+     GROUP BY 1, 2
+  )
+  SELECT s.bucket, s.agent_id,
+         coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(h.spans) r), 0)::float8,
+         (SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(s.spans) r)::float8
+    FROM staffed s LEFT JOIN handled h ON h.bucket = s.bucket AND h.agent_id = s.agent_id
+$fn$;
