@@ -5,9 +5,11 @@
 --               'connected' of theirs (contact_events) to the contact's next 'transferred', 'requeued', 'completed'
 --               or 'connected', i.e. talk and after-call work up to the completion, as AHT counts it; a contact
 --               still open is handled until now. Overlapping contacts (chats) count once (a union of intervals).
+--               The contacts that arrived before the rollup's watermark are read from contact_handling (folded by
+--               tether_fold_contact_outcomes the same way), the others live from contact_events.
 --   staffed_s   the time the agent was signed in and available (agent_presence_events: state 'available') or
 --               handling a contact of any line (busy, whatever their presence said): the union of both
--- Both are clipped to the bucket and the range. A contact handled for more than a day before p_from is not read.
+-- Both are clipped to the bucket and the range. A stretch that began more than a day before p_from is not read.
 -- Only agents with staffed time in a bucket get a row there. Outcome: rows; no codes. Locks: none (reads).
 CREATE OR REPLACE FUNCTION tether_agent_occupancy(p_from timestamptz, p_to timestamptz, p_bucket text, p_line text)
 RETURNS TABLE (bucket timestamptz, agent_id uuid, handling_s float8, staffed_s float8)
@@ -21,16 +23,28 @@ LANGUAGE sql STABLE AS $fn$
                      WHEN 'day' THEN date_trunc('day', p_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
                      ELSE date_trunc('week', p_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END AS first_b) k,
            generate_series(k.first_b, p_to - interval '1 microsecond', k.step) b
+  ), w AS (
+    SELECT coalesce((SELECT s.folded_until FROM report_rollup_state s WHERE s.id = 1), '-infinity') AS until
   ), steps AS (
+    -- live: the contacts that arrived after the rollup's watermark (and at most a day before the range)
     SELECT e.kind, e.agent_id, e.line, e.at,
            lead(e.at) OVER (PARTITION BY e.contact_id ORDER BY e.at, e.id) AS next_at
-      FROM contact_events e
-     WHERE e.at >= p_from - interval '1 day' AND e.at < p_to AND e.contact_id IS NOT NULL
+      FROM contact_events e, w
+     WHERE e.at >= greatest(w.until, p_from - interval '1 day') AND e.at < p_to AND e.contact_id IS NOT NULL
        AND e.kind IN ('connected', 'transferred', 'requeued', 'completed')
+       AND e.contact_id IN (SELECT q.contact_id FROM contact_events q
+                             WHERE q.kind = 'queued' AND q.at >= greatest(w.until, p_from - interval '1 day')
+                               AND q.at < p_to)
   ), handling AS (
     SELECT s.agent_id, s.line, tstzrange(s.at, coalesce(s.next_at, least(now(), p_to))) AS span
       FROM steps s
      WHERE s.kind = 'connected' AND s.agent_id IS NOT NULL AND coalesce(s.next_at, least(now(), p_to)) > s.at
+    UNION ALL
+    -- folded: the contacts that arrived before it (contact_handling, tether_fold_contact_outcomes)
+    SELECT c.agent_id, c.line, tstzrange(c.started_at, c.ended_at)
+      FROM contact_handling c
+     WHERE c.started_at >= p_from - interval '1 day' AND c.started_at < p_to AND c.ended_at > p_from
+       AND c.ended_at > c.started_at
   ), presence AS (
     SELECT p.agent_id, p.state, p.at,
            lead(p.at) OVER (PARTITION BY p.agent_id ORDER BY p.at, p.id) AS next_at

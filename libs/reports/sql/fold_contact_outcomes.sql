@@ -1,7 +1,8 @@
 -- tether_fold_contact_outcomes(p_until, p_step): one step of the reports' rollup (the durable `reports.rollup` job,
 -- ReportRollupService): folds the contacts that arrived in [watermark, least(watermark + p_step, p_until)) into
 -- contact_outcomes (one row per contact: tether_contact_facts' columns, folded by that same function, so a folded
--- figure is the live one), sets each one's next_at (the same customer's next arrival that can make it a repeat: not
+-- figure is the live one) and their agents' handling stretches into contact_handling (as tether_agent_occupancy
+-- reads them live), sets each one's next_at (the same customer's next arrival that can make it a repeat: not
 -- linked to an incident, any line or channel, as tether_contact_facts reads them) and the next_at of earlier folded
 -- contacts whose customer arrives in this step, and moves the watermark (report_rollup_state.folded_until) to the
 -- step's end. The first step starts at the 15-minute boundary before the first arrival in the history (none: the
@@ -47,6 +48,19 @@ BEGIN
     FROM tether_contact_facts(v_from, v_to, 1) f
   ON CONFLICT (contact_id) DO NOTHING;
   GET DIAGNOSTICS v_n = ROW_COUNT;
+
+  -- their handling: each agent's stretch from a 'connected' to the contact's next step that ends it (a stretch still
+  -- open at the step's horizon ends there)
+  INSERT INTO contact_handling (contact_id, agent_id, line, started_at, ended_at)
+  SELECT h.contact_id, h.agent_id, h.line, h.at, coalesce(h.next_at, v_to + interval '1 day')
+    FROM (SELECT e.contact_id, e.kind, e.agent_id, e.line, e.at,
+                 lead(e.at) OVER (PARTITION BY e.contact_id ORDER BY e.at, e.id) AS next_at
+            FROM contact_events e
+           WHERE e.at >= v_from AND e.at < v_to + interval '1 day' AND e.contact_id IS NOT NULL
+             AND e.kind IN ('connected', 'transferred', 'requeued', 'completed')) h
+   WHERE h.kind = 'connected' AND h.agent_id IS NOT NULL
+     AND h.contact_id IN (SELECT q.contact_id FROM contact_events q
+                           WHERE q.kind = 'queued' AND q.at >= v_from AND q.at < v_to);
 
   -- earlier contacts of the customers who arrived in this step, still without a next arrival
   UPDATE contact_outcomes o

@@ -398,7 +398,7 @@ describe('ReportService over a scripted day', () => {
         [until],
       );
     afterAll(async () => {
-      await db.query(`TRUNCATE contact_outcomes`);
+      await db.query(`TRUNCATE contact_outcomes, contact_handling`);
       await db.query(`UPDATE report_rollup_state SET folded_until = NULL, folded_at = NULL`);
     });
 

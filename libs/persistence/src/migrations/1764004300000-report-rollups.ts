@@ -8,6 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   contacts that arrived before `report_rollup_state.folded_until`. Written only by the durable `reports.rollup`
  *   job (tether_fold_contact_outcomes), never on the lifecycle's hot path; the reports read it for the folded part
  *   of their range and fold the events after the watermark live, so a figure is never stale.
+ * - `contact_handling`: the folded contacts' handling stretches (agent, line, from the answer to the completion or a
+ *   transfer on), for occupancy, written by the same fold.
  * - `report_rollup_state`: the one watermark row; the job takes it FOR UPDATE, so folds are serialised, and it
  *   moves in the same transaction as the rows it covers (a fold run twice is a fold run once).
  * - `agent_presence_events`: each presence state change of an agent (a row trigger on agent_presence,
@@ -46,6 +48,17 @@ export class ReportRollups1764004300000 implements MigrationInterface {
       CREATE INDEX contact_outcomes_awaiting_next ON contact_outcomes (customer_id, arrived_at)
         WHERE next_at IS NULL AND repeat_eligible;
 
+      -- the same contacts' handling: one row per agent's stretch on a contact (its 'connected' to the contact's next
+      -- 'transferred', 'requeued', 'completed' or 'connected'), for occupancy (tether_agent_occupancy)
+      CREATE TABLE contact_handling (
+        contact_id uuid NOT NULL,
+        agent_id uuid NOT NULL,
+        line text,
+        started_at timestamptz NOT NULL,
+        ended_at timestamptz NOT NULL
+      );
+      CREATE INDEX contact_handling_started ON contact_handling USING brin (started_at) WITH (pages_per_range = 16);
+
       CREATE TABLE report_rollup_state (
         id int PRIMARY KEY CHECK (id = 1),
         folded_until timestamptz,
@@ -75,6 +88,7 @@ export class ReportRollups1764004300000 implements MigrationInterface {
       DROP FUNCTION IF EXISTS tether_agent_occupancy(timestamptz, timestamptz, text, text);
       DROP TABLE agent_presence_events;
       DROP TABLE report_rollup_state;
+      DROP TABLE contact_handling;
       DROP TABLE contact_outcomes;
     `);
   }
