@@ -14,15 +14,9 @@
 CREATE OR REPLACE FUNCTION tether_agent_occupancy(p_from timestamptz, p_to timestamptz, p_bucket text, p_line text)
 RETURNS TABLE (bucket timestamptz, agent_id uuid, handling_s float8, staffed_s float8)
 LANGUAGE sql STABLE AS $fn$
-  WITH buckets AS (
-    SELECT b AS bucket, tstzrange(greatest(b, p_from), least(b + k.step, p_to)) AS span
-      FROM (SELECT CASE p_bucket WHEN '15m' THEN interval '15 minutes' WHEN 'day' THEN interval '1 day'
-                                 ELSE interval '7 days' END AS step,
-                   CASE p_bucket
-                     WHEN '15m' THEN date_bin('15 minutes', p_from, timestamptz '2000-01-03 00:00:00+00')
-                     WHEN 'day' THEN date_trunc('day', p_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                     ELSE date_trunc('week', p_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END AS first_b) k,
-           generate_series(k.first_b, p_to - interval '1 microsecond', k.step) b
+  WITH k AS (
+    SELECT CASE p_bucket WHEN '15m' THEN interval '15 minutes' WHEN 'day' THEN interval '1 day'
+                         ELSE interval '7 days' END AS step
   ), w AS (
     SELECT coalesce((SELECT s.folded_until FROM report_rollup_state s WHERE s.id = 1), '-infinity') AS until
   ), steps AS (
@@ -57,16 +51,25 @@ LANGUAGE sql STABLE AS $fn$
   ), available AS (
     SELECT p.agent_id, tstzrange(p.at, coalesce(p.next_at, least(now(), p_to))) AS span
       FROM presence p WHERE p.state = 'available' AND coalesce(p.next_at, least(now(), p_to)) > p.at
+  ), pieces AS (
+    -- each stretch cut at the buckets it crosses (one or two for most) and at the range's ends
+    SELECT u.agent_id, u.line, u.busy, b.bucket,
+           u.span * tstzrange(greatest(b.bucket, p_from), least(b.bucket + k.step, p_to)) AS span
+      FROM (SELECT h.agent_id, h.line, true AS busy, h.span FROM handling h
+            UNION ALL SELECT v.agent_id, NULL, false, v.span FROM available v) u
+      CROSS JOIN k
+      CROSS JOIN LATERAL generate_series(
+        CASE p_bucket
+          WHEN '15m' THEN date_bin('15 minutes', greatest(lower(u.span), p_from), timestamptz '2000-01-03 00:00:00+00')
+          WHEN 'day' THEN date_trunc('day', greatest(lower(u.span), p_from) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+          ELSE date_trunc('week', greatest(lower(u.span), p_from) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END,
+        least(upper(u.span), p_to) - interval '1 microsecond', k.step) b(bucket)
+     WHERE u.span && tstzrange(p_from, p_to)
   ), staffed AS (
-    SELECT b.bucket, u.agent_id, range_agg(u.span * b.span) AS spans
-      FROM (SELECT h.agent_id, h.span FROM handling h UNION ALL SELECT v.agent_id, v.span FROM available v) u
-      JOIN buckets b ON b.span && u.span
-     GROUP BY 1, 2
+    SELECT p.bucket, p.agent_id, range_agg(p.span) AS spans FROM pieces p GROUP BY 1, 2
   ), handled AS (
-    SELECT b.bucket, h.agent_id, range_agg(h.span * b.span) AS spans
-      FROM handling h JOIN buckets b ON b.span && h.span
-     WHERE p_line IS NULL OR h.line = p_line
-     GROUP BY 1, 2
+    SELECT p.bucket, p.agent_id, range_agg(p.span) AS spans
+      FROM pieces p WHERE p.busy AND (p_line IS NULL OR p.line = p_line) GROUP BY 1, 2
   )
   SELECT s.bucket, s.agent_id,
          coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(h.spans) r), 0)::float8,

@@ -5,8 +5,9 @@
 -- reads them live), sets each one's next_at (the same customer's next arrival that can make it a repeat: not
 -- linked to an incident, any line or channel, as tether_contact_facts reads them) and the next_at of earlier folded
 -- contacts whose customer arrives in this step, and moves the watermark (report_rollup_state.folded_until) to the
--- step's end. The first step starts at the 15-minute boundary before the first arrival in the history (none: the
--- watermark goes straight to p_until). The caller passes p_until a day and more behind now: a contact's steps are
+-- step's end. The first step starts at the 15-minute boundary before the first event in the history (none: the
+-- watermark goes straight to p_until). The events of the step's time (not its contacts') that the reports count one
+-- by one (offered, rejected, expired, transferred, notified) are counted per quarter into event_counts. The caller passes p_until a day and more behind now: a contact's steps are
 -- read up to a day after its step's end (as tether_contact_facts reads them up to a day after its range), so every
 -- step a folded contact can have had is in the history when it is folded. tether_report_facts reads the folded rows
 -- before the watermark and folds the events after it live.
@@ -23,8 +24,7 @@ DECLARE
 BEGIN
   SELECT s.folded_until INTO v_from FROM report_rollup_state s WHERE s.id = 1 FOR UPDATE;
   IF v_from IS NULL THEN
-    SELECT date_bin('15 minutes', min(e.at), timestamptz '2000-01-03 00:00:00+00') INTO v_from
-      FROM contact_events e WHERE e.kind = 'queued';
+    SELECT date_bin('15 minutes', min(e.at), timestamptz '2000-01-03 00:00:00+00') INTO v_from FROM contact_events e;
     v_from := least(coalesce(v_from, p_until), p_until);
   END IF;
   IF v_from >= p_until THEN
@@ -61,6 +61,14 @@ BEGIN
    WHERE h.kind = 'connected' AND h.agent_id IS NOT NULL
      AND h.contact_id IN (SELECT q.contact_id FROM contact_events q
                            WHERE q.kind = 'queued' AND q.at >= v_from AND q.at < v_to);
+
+  -- the per-event figures of the step's time, counted per quarter (tether_event_counts reads them)
+  INSERT INTO event_counts (bucket, kind, agent_id, line, incident_id, n)
+  SELECT date_bin('15 minutes', e.at, timestamptz '2000-01-03 00:00:00+00'), e.kind, e.agent_id, e.line,
+         e.incident_id, count(*)::int
+    FROM contact_events e
+   WHERE e.at >= v_from AND e.at < v_to AND e.kind IN ('offered', 'rejected', 'expired', 'transferred', 'notified')
+   GROUP BY 1, 2, 3, 4, 5;
 
   -- earlier contacts of the customers who arrived in this step, still without a next arrival
   UPDATE contact_outcomes o

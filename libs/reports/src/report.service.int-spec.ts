@@ -386,6 +386,9 @@ describe('ReportService over a scripted day', () => {
       { ...range, bucket: '15m' as const, pageSize: 1000 },
       { ...range, line: 'sales', repeatDays: 9 },
       { ...range, repeatDays: 1 },
+      // ends off the quarters: the events counted one by one are read live there, folded in between
+      { from: at('09:07:00'), to: at('15:53:00'), bucket: '15m' as const, pageSize: 1000 },
+      { from: at('07:59:00'), to: at('12:01:00'), bucket: 'day' as const },
     ];
     const everything = async () => ({
       lines: await Promise.all(queries.map((q) => reports.lines(q))),
@@ -398,13 +401,13 @@ describe('ReportService over a scripted day', () => {
         [until],
       );
     afterAll(async () => {
-      await db.query(`TRUNCATE contact_outcomes, contact_handling`);
+      await db.query(`TRUNCATE contact_outcomes, contact_handling, event_counts`);
       await db.query(`UPDATE report_rollup_state SET folded_until = NULL, folded_at = NULL`);
     });
 
     it('folded up to midday (k1-k4 folded, k3 repeated by k8 after the watermark), then past k9', async () => {
       const live = await everything();
-      // the first step starts at the first arrival's quarter: 09:00
+      // the first step starts at the first event's quarter (the notice at 08:00)
       expect(await fold(at('12:00:00'))).toEqual([{ folded: 4, folded_until: at('12:00:00'), more: false }]);
       expect(await fold(at('12:00:00'))).toEqual([{ folded: 0, folded_until: at('12:00:00'), more: false }]);
       const rows = await db.query<{ contact_id: string; next_at: Date | null }>(

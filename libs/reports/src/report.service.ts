@@ -159,13 +159,12 @@ export class ReportService {
           GROUP BY 1, 2
        ), offers AS (
          SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.agent_id,
-                (count(*) FILTER (WHERE e.kind = 'offered'))::int AS offers,
-                (count(*) FILTER (WHERE e.kind = 'rejected'))::int AS rejected,
-                (count(*) FILTER (WHERE e.kind = 'expired'))::int AS expired,
-                (count(*) FILTER (WHERE e.kind = 'transferred'))::int AS transfers_out
-           FROM contact_events e
-          WHERE e.at >= $1 AND e.at < $2 AND e.agent_id IS NOT NULL
-            AND e.kind IN ('offered', 'rejected', 'expired', 'transferred')
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'offered'), 0)::int AS offers,
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'rejected'), 0)::int AS rejected,
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'expired'), 0)::int AS expired,
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'transferred'), 0)::int AS transfers_out
+           FROM tether_event_counts($1, $2) e
+          WHERE e.agent_id IS NOT NULL AND e.kind IN ('offered', 'rejected', 'expired', 'transferred')
             AND ($5::uuid IS NULL OR e.agent_id = $5) AND ($6::text IS NULL OR e.line = $6)
           GROUP BY 1, 2
        ), occupancy AS (
@@ -215,9 +214,9 @@ export class ReportService {
           WHERE f.incident_id IS NOT NULL AND ($5::uuid IS NULL OR f.incident_id = $5)
           GROUP BY 1, 2
        ), notices AS (
-         SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.incident_id, count(*)::int AS notices
-           FROM contact_events e
-          WHERE e.kind = 'notified' AND e.at >= $1 AND e.at < $2 AND ($5::uuid IS NULL OR e.incident_id = $5)
+         SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.incident_id, sum(e.n)::int AS notices
+           FROM tether_event_counts($1, $2) e
+          WHERE e.kind = 'notified' AND ($5::uuid IS NULL OR e.incident_id = $5)
           GROUP BY 1, 2
        )
        SELECT l.*, coalesce(l.bucket, n.bucket) AS bucket, coalesce(l.incident_id, n.incident_id) AS incident_id,

@@ -10,6 +10,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   of their range and fold the events after the watermark live, so a figure is never stale.
  * - `contact_handling`: the folded contacts' handling stretches (agent, line, from the answer to the completion or a
  *   transfer on), for occupancy, written by the same fold.
+ * - `event_counts`: the per-event figures (offers, rejections, expiries, transfers out, notices) counted per 15
+ *   minutes, agent, line and incident, for the events before the watermark (tether_event_counts).
  * - `report_rollup_state`: the one watermark row; the job takes it FOR UPDATE, so folds are serialised, and it
  *   moves in the same transaction as the rows it covers (a fold run twice is a fold run once).
  * - `agent_presence_events`: each presence state change of an agent (a row trigger on agent_presence,
@@ -59,6 +61,18 @@ export class ReportRollups1764004300000 implements MigrationInterface {
       );
       CREATE INDEX contact_handling_started ON contact_handling USING brin (started_at) WITH (pages_per_range = 16);
 
+      -- the per-event figures (offers, rejections, expiries, transfers out, notices) counted per 15 minutes, agent,
+      -- line and incident, for the events before the watermark
+      CREATE TABLE event_counts (
+        bucket timestamptz NOT NULL,
+        kind text NOT NULL,
+        agent_id uuid,
+        line text,
+        incident_id uuid,
+        n int NOT NULL
+      );
+      CREATE INDEX event_counts_bucket ON event_counts USING brin (bucket) WITH (pages_per_range = 16);
+
       CREATE TABLE report_rollup_state (
         id int PRIMARY KEY CHECK (id = 1),
         folded_until timestamptz,
@@ -86,9 +100,11 @@ export class ReportRollups1764004300000 implements MigrationInterface {
       DROP FUNCTION IF EXISTS tether_fold_contact_outcomes(timestamptz, interval);
       DROP FUNCTION IF EXISTS tether_report_facts(timestamptz, timestamptz, int);
       DROP FUNCTION IF EXISTS tether_agent_occupancy(timestamptz, timestamptz, text, text);
+      DROP FUNCTION IF EXISTS tether_event_counts(timestamptz, timestamptz);
       DROP TABLE agent_presence_events;
       DROP TABLE report_rollup_state;
       DROP TABLE contact_handling;
+      DROP TABLE event_counts;
       DROP TABLE contact_outcomes;
     `);
   }
