@@ -15,16 +15,19 @@ import {
   ReportQuery,
 } from './report.types';
 
+/** Each line's own service-level target, read once per line (not once per contact row). */
+const LINE_TARGETS = `(SELECT l.line, (l.rules #>> '{serviceLevel,seconds}')::int AS sl_seconds FROM line_routing l)`;
+
 /** The aggregates behind ContactFigures, over `f` (tether_report_facts rows) joined to `lr` and `s`. */
 const FIGURES_SQL = `
-  max(coalesce($4::int, (lr.rules #>> '{serviceLevel,seconds}')::int, ${DEFAULT_SERVICE_LEVEL_SECONDS}))::int AS sl_target,
+  max(coalesce($4::int, lr.sl_seconds, ${DEFAULT_SERVICE_LEVEL_SECONDS}))::int AS sl_target,
   count(f.contact_id)::int AS offered,
   count(f.connected_at)::int AS answered,
   count(f.abandoned_at)::int AS abandoned,
   (count(*) FILTER (WHERE f.abandoned_in_offer))::int AS abandoned_in_offer,
   avg(extract(epoch FROM f.abandoned_at - f.arrived_at))::float8 AS abandon_s,
   (count(*) FILTER (WHERE f.connected_at <= f.arrived_at + make_interval(
-     secs => coalesce($4::int, (lr.rules #>> '{serviceLevel,seconds}')::int, ${DEFAULT_SERVICE_LEVEL_SECONDS}))))::int
+     secs => coalesce($4::int, lr.sl_seconds, ${DEFAULT_SERVICE_LEVEL_SECONDS}))))::int
      AS within_target,
   avg(extract(epoch FROM f.connected_at - f.arrived_at))::float8 AS asa_s,
   avg(extract(epoch FROM f.completed_at - f.connected_at))::float8 AS aht_s,
@@ -117,7 +120,7 @@ export class ReportService {
       this.db,
       `SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.line, f.channel, ${FIGURES_SQL}
          FROM tether_report_facts($1, $2, $3) f
-         LEFT JOIN line_routing lr ON lr.line = f.line
+         LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
          LEFT JOIN surveys s ON s.contact_id = f.contact_id
         WHERE ($5::text IS NULL OR f.line = $5) AND ($6::text IS NULL OR f.channel = $6)
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT $7 OFFSET $8`,
@@ -152,7 +155,7 @@ export class ReportService {
       `WITH answered AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.agent_id, ${FIGURES_SQL}
            FROM tether_report_facts($1, $2, $3) f
-           LEFT JOIN line_routing lr ON lr.line = f.line
+           LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.agent_id IS NOT NULL AND ($5::uuid IS NULL OR f.agent_id = $5)
             AND ($6::text IS NULL OR f.line = $6)
@@ -209,7 +212,7 @@ export class ReportService {
       `WITH linked AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.incident_id, ${FIGURES_SQL}
            FROM tether_report_facts($1, $2, $3) f
-           LEFT JOIN line_routing lr ON lr.line = f.line
+           LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.incident_id IS NOT NULL AND ($5::uuid IS NULL OR f.incident_id = $5)
           GROUP BY 1, 2
@@ -251,7 +254,7 @@ export class ReportService {
         this.db,
         `SELECT f.line, ${FIGURES_SQL}
            FROM tether_report_facts($1, $2, $3) f
-           LEFT JOIN line_routing lr ON lr.line = f.line
+           LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           GROUP BY f.line`,
         [midnight, new Date(now.getTime() + 1000), DEFAULT_REPEAT_DAYS, null],
