@@ -26,6 +26,7 @@ import { ContactRoutingPlan1764003100000 } from './1764003100000-contact-routing
 import { RoutingDrafts1764003200000 } from './1764003200000-routing-drafts';
 import { Users1764004000000 } from './1764004000000-users';
 import { ContactRedirect1764004200000 } from './1764004200000-contact-redirect';
+import { ReportRollups1764004300000 } from './1764004300000-report-rollups';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -60,4 +61,5 @@ export const MIGRATIONS = [
   RoutingDrafts1764003200000,
   Users1764004000000,
   ContactRedirect1764004200000,
+  ReportRollups1764004300000,
 ];
