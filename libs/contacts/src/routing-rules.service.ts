@@ -12,6 +12,7 @@ import {
   agentsPairedIn,
   customersPairedIn,
   mergeRoutingRules,
+  validateChannelRules,
   validateNeverMatch,
   validateRuleSet,
 } from '@tether/routing';
@@ -111,6 +112,9 @@ export class RoutingRulesService {
     const rules: unknown = patch.rules;
     const calendar: unknown = patch.calendar;
     const pairs: unknown = patch.neverMatch;
+    const channelProblems = validateChannelRules(patch.channels, patch.crossChannel);
+    if (channelProblems.length > 0)
+      throw new ValidationFailed(channelProblems.map((p) => `${p.path}: ${p.message}`).join('; '));
     if ([rules, calendar, pairs].every((value) => value === undefined || value === null)) return;
     const known = await this.knownNames(
       [...agentsNamedIn(rules).map((n) => n.agentId), ...agentsPairedIn(pairs)],

@@ -1,5 +1,8 @@
 import {
   type CallbackPolicy,
+  type Channel,
+  type ChannelSettings,
+  type CrossChannelRule,
   DEFAULT_ROUTING_RULES,
   type IntentRule,
   type RoutingRules,
@@ -16,6 +19,8 @@ export interface RoutingRulesPatch {
   rules?: RoutingRule[];
   calendar?: BusinessCalendar;
   neverMatch?: NeverMatchPair[];
+  channels?: Partial<Record<Channel, ChannelSettings>>;
+  crossChannel?: CrossChannelRule;
 }
 
 /**
@@ -53,6 +58,12 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
       : {}),
     ...(patch?.neverMatch !== undefined && patch.neverMatch !== null
       ? { neverMatch: patch.neverMatch.map(({ agentId, customerId }) => ({ agentId, customerId })) }
+      : {}),
+    ...(patch?.channels !== undefined && patch.channels !== null
+      ? { channels: structuredClone(patch.channels) }
+      : {}),
+    ...(patch?.crossChannel !== undefined && patch.crossChannel !== null
+      ? { crossChannel: structuredClone(patch.crossChannel) }
       : {}),
   };
 }
