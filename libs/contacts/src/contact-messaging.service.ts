@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { normalizeEmail, normalizePhone } from '@tether/customers';
+import { normalizeEmail, normalizeHandle, normalizePhone } from '@tether/customers';
 import { ValidationFailed } from '@tether/errors';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
@@ -393,7 +393,11 @@ export class ContactMessagingService {
       if (!email) throw new ValidationFailed('from.email must be an e-mail address');
       return { kind: 'email', value: email };
     }
-    if (from.handle !== undefined) return { kind: 'handle', value: from.handle.trim() };
+    if (from.handle !== undefined) {
+      const handle = normalizeHandle(from.handle);
+      if (!handle) throw new ValidationFailed('from.handle must be <network>:<name>, e.g. telegram:ada_l');
+      return { kind: 'handle', value: handle };
+    }
     throw new ValidationFailed('from must name the sender: one of phone, email, handle');
   }
 }

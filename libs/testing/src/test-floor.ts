@@ -37,6 +37,8 @@ export interface RulesChange {
   rules?: RoutingRules['rules'];
   calendar?: RoutingRules['calendar'];
   neverMatch?: RoutingRules['neverMatch'];
+  channels?: RoutingRules['channels'];
+  crossChannel?: RoutingRules['crossChannel'];
 }
 
 /**

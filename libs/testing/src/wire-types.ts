@@ -211,6 +211,14 @@ export interface RoutingRules {
   rules?: LineRule[];
   calendar?: LineCalendar;
   neverMatch?: { agentId: string; customerId: string }[];
+  channels?: Partial<
+    Record<Channel, { offerTimeoutSeconds?: number; wrapUpSeconds?: number; idleSeconds?: number }>
+  >;
+  crossChannel?: {
+    blocks?: Partial<Record<Channel, Channel[]>>;
+    weights?: Partial<Record<Channel, number>>;
+    maxWeight?: number;
+  };
 }
 
 export interface RoutingRulesView extends RoutingRules {

@@ -24,6 +24,7 @@ import { Surveys1764002100000 } from './1764002100000-surveys';
 import { RoutingVersions1764003000000 } from './1764003000000-routing-versions';
 import { ContactRoutingPlan1764003100000 } from './1764003100000-contact-routing-plan';
 import { RoutingDrafts1764003200000 } from './1764003200000-routing-drafts';
+import { CustomerMerge1764004400000 } from './1764004400000-customer-merge';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -56,4 +57,5 @@ export const MIGRATIONS = [
   RoutingVersions1764003000000,
   ContactRoutingPlan1764003100000,
   RoutingDrafts1764003200000,
+  CustomerMerge1764004400000,
 ];
