@@ -153,7 +153,6 @@ async function main(): Promise<void> {
     extraEnv: {
       TETHER_CHANNEL_URL: channelUrl,
       TETHER_CONVERSATION_IDLE_SECONDS: '3600',
-      TETHER_SOCKET_EVENTS_PER_SECOND: '100000',
     },
   });
   const client = new MessageClient(tether.serviceUrl!);
