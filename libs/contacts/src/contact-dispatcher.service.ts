@@ -347,7 +347,5 @@ function channelTimeouts(rules: RoutingRules): string | null {
     ([, settings]) => settings?.offerTimeoutSeconds !== undefined,
   );
   if (timeouts.length === 0) return null;
-  return JSON.stringify(
-    Object.fromEntries(timeouts.map(([channel, s]) => [channel, s.offerTimeoutSeconds])),
-  );
+  return JSON.stringify(Object.fromEntries(timeouts.map(([channel, s]) => [channel, s.offerTimeoutSeconds])));
 }
