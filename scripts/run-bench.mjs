@@ -11,6 +11,7 @@
  *   shipped    Tether as `npm start` starts it: first seconds, steady state, 3 runs bench/shipped/
  *   soak       Tether (standalone) at a constant rate for a long time, in windows    bench/soak/
  *   reports    reports over ~1,000,000 events; the lifecycle's cost of writing them bench/reports/
+ *   messages   messages/s with 1,000 agents holding 3 chats each (only when named)   bench/messages/
  *
  * No part named: all of them but the long ones (`soak`, which runs only when named), about 8-10 minutes on 2
  * cores; `all` is the same set. `floors` = pgbench + transport. Other `--name value` options are passed to every
@@ -54,6 +55,8 @@ const PARTS = {
   reports: { script: 'dist/bench/reports/reports.bench.js', services: ['postgres', 'pgbench'] },
   // 10 minutes by default: only when named (`npm run bench -- soak`), never in the default set
   soak: { script: 'dist/bench/soak/soak.bench.js', services: ['postgres'], onlyWhenNamed: true },
+  // 1,000 agents holding 3 chats each; only when named
+  messages: { script: 'dist/bench/messages/messages.bench.js', services: ['postgres'], onlyWhenNamed: true },
 };
 const DEFAULT_PARTS = Object.keys(PARTS).filter((part) => !PARTS[part].onlyWhenNamed);
 const ALIASES = { floors: ['pgbench', 'transport'], all: DEFAULT_PARTS };

@@ -40,6 +40,7 @@ export interface Standalone {
   process: StartedProcess;
   adminUrl: string;
   salesUrl: string;
+  serviceUrl?: string;
   gatewayUrl: string;
 }
 
@@ -49,6 +50,7 @@ export async function startStandalone(options: {
   callbackUrl?: string;
   nodeArgs?: string[];
   dataDir: string;
+  extraEnv?: Record<string, string>;
 }): Promise<Standalone> {
   const [admin, sales, presales, service, gateway] = await Promise.all([
     freePort(),
@@ -68,12 +70,14 @@ export async function startStandalone(options: {
       GATEWAY_PORT: String(gateway),
       TETHER_TELEPHONY_CALLBACK_URL: options.callbackUrl,
       TETHER_DATA_DIR: options.dataDir,
+      ...options.extraEnv,
     }),
   });
   const system = {
     process: started,
     adminUrl: `http://127.0.0.1:${admin}`,
     salesUrl: `http://127.0.0.1:${sales}`,
+    serviceUrl: `http://127.0.0.1:${service}`,
     gatewayUrl: `http://127.0.0.1:${gateway}`,
   };
   for (const url of [system.adminUrl, system.salesUrl, system.gatewayUrl])
@@ -126,11 +130,17 @@ async function adminPost<T>(
   }
 }
 
-/** Creates agents on the given lines (voice capacity 1) and issues each a token, through the admin REST API. */
+/** Creates agents on the given lines (voice capacity 1 unless told) and issues each a token, through the admin REST API. */
 export async function createAgents(
   adminUrl: string,
   count: number,
-  options: { lines?: string[]; prefix?: string; concurrency?: number; adminToken?: string } = {},
+  options: {
+    lines?: string[];
+    prefix?: string;
+    concurrency?: number;
+    adminToken?: string;
+    capacity?: Record<string, number>;
+  } = {},
 ): Promise<{ agentId: string; token: string }[]> {
   const indexes = Array.from({ length: count }, (_, i) => i);
   return mapConcurrent(indexes, options.concurrency ?? 16, async (i) => {
@@ -140,7 +150,7 @@ export async function createAgents(
       {
         name: `${options.prefix ?? 'bench agent'} ${i + 1}`,
         lines: options.lines ?? ['sales'],
-        capacity: { voice: 1 },
+        capacity: options.capacity ?? { voice: 1 },
       },
       options.adminToken,
     );

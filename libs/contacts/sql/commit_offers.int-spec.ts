@@ -188,4 +188,85 @@ describe('tether_commit_offers', () => {
     expect(await used(y, 'voice')).toBe(0);
     expect((await offersOf(chat))[0].seconds).toBeCloseTo(7, 2);
   });
+
+  const commitWith = (decisions: Decision[], channelTimeouts: object | null, cross: object | null) =>
+    db.query<Made>(
+      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
+                                          $9::text[], $10::timestamptz[], $11::jsonb, $12::jsonb)`,
+      [
+        'service',
+        decisions.map((d) => d.contactId),
+        decisions.map((d) => d.agentId),
+        decisions.map(() => 'skills'),
+        decisions.map(() => 'longest idle'),
+        decisions.map((d) => `offered to ${d.agentId}`),
+        20,
+        'routing.sticky-wait',
+        [],
+        [],
+        channelTimeouts === null ? null : JSON.stringify(channelTimeouts),
+        cross === null ? null : JSON.stringify(cross),
+      ],
+    );
+
+  it("an offer expires after its channel's timeout when the line sets one, else the line's", async () => {
+    const agentId = await db.fixtures.agent({ capacity: { voice: 1, email: 2 } });
+    const mail = await db.fixtures.contact({ channel: 'email', line: 'service' });
+    const call = await db.fixtures.contact({ line: 'service' });
+    const made = await commitWith(
+      [
+        { contactId: mail, agentId },
+        { contactId: call, agentId },
+      ],
+      { email: 3600 },
+      null,
+    );
+    expect(made).toHaveLength(2);
+    expect((await offersOf(mail))[0].seconds).toBeCloseTo(3600, 0);
+    expect((await offersOf(call))[0].seconds).toBeCloseTo(20, 0);
+  });
+
+  it("the line's cross-channel rule is checked against the agent's slots as they are now", async () => {
+    const rule = { blocks: { voice: ['chat'] } };
+    // holding a call (another line's pass gave it a moment ago): the chat is not offered, the contact stays queued
+    const onCall = await db.fixtures.agent({ capacity: { voice: 1, chat: 3 }, used: { voice: 1 } });
+    const chat = await db.fixtures.contact({ channel: 'chat', line: 'service' });
+    expect(await commitWith([{ contactId: chat, agentId: onCall }], null, rule)).toEqual([]);
+    expect(await contact(chat)).toMatchObject({ status: 'queued', offered_agent_id: null });
+    expect(await used(onCall, 'chat')).toBe(0);
+    // the same agent without a rule (positive control): offered
+    expect(await commitWith([{ contactId: chat, agentId: onCall }], null, null)).toHaveLength(1);
+    expect(await used(onCall, 'chat')).toBe(1);
+    // a weighted total: a call (3) beside a chat (1) exceeds 3
+    const chatting = await db.fixtures.agent({ capacity: { voice: 1, chat: 3 }, used: { chat: 1 } });
+    const call = await db.fixtures.contact({ line: 'service' });
+    expect(
+      await commitWith([{ contactId: call, agentId: chatting }], null, {
+        weights: { voice: 3 },
+        maxWeight: 3,
+      }),
+    ).toEqual([]);
+    expect(
+      await commitWith([{ contactId: call, agentId: chatting }], null, {
+        weights: { voice: 3 },
+        maxWeight: 4,
+      }),
+    ).toHaveLength(1);
+  });
+
+  it('tether_cross_channel_allows: blocks, weights (unnamed 1, 0 never held back), no rule', async () => {
+    const allows = async (rule: object | null, load: object, channel: string) =>
+      (await db.one<{ ok: boolean }>(`SELECT tether_cross_channel_allows($1::jsonb, $2::jsonb, $3) AS ok`, [
+        rule === null ? null : JSON.stringify(rule),
+        JSON.stringify(load),
+        channel,
+      ]))!.ok;
+    expect(await allows(null, { voice: 1 }, 'chat')).toBe(true);
+    expect(await allows({ blocks: { voice: ['chat'] } }, { voice: 1 }, 'chat')).toBe(false);
+    expect(await allows({ blocks: { voice: ['chat'] } }, { voice: 0, chat: 2 }, 'chat')).toBe(true);
+    expect(await allows({ blocks: { voice: ['chat'] } }, { chat: 2 }, 'voice')).toBe(true);
+    expect(await allows({ weights: { voice: 3 }, maxWeight: 4 }, { chat: 1 }, 'voice')).toBe(true);
+    expect(await allows({ weights: { voice: 3 }, maxWeight: 4 }, { chat: 2 }, 'voice')).toBe(false);
+    expect(await allows({ weights: { email: 0 }, maxWeight: 1 }, { chat: 5 }, 'email')).toBe(true);
+  });
 });

@@ -1,7 +1,7 @@
 -- tether_complete_contact(p_agent, p_contact, p_resolution, p_notes, p_default_wrap_up_seconds, p_subject, p_case): the
 -- agent finished the contact (ContactLifecycleService.complete): resolution and notes recorded, the contact linked to
 -- its case (tether_link_case: p_case, else the subject's open case, else the customer's open case on the line, else a
--- new one for `follow_up`/`unresolved`), the contact ended (if the call had not ended already), the agent's slot freed, wrap-up started for the line's wrapUpSeconds (read here from
+-- new one for `follow_up`/`unresolved`), the contact ended (if the call had not ended already), the agent's slot freed, wrap-up started for the line's wrapUpSeconds (its channel's `channels.<channel>.wrapUpSeconds` when set; read here from
 -- line_routing, so a PUT applies at once; p_default_wrap_up_seconds without one), during which the agent gets no
 -- offer (idle_since moves to its end). A wrap-up schedules its end ('agent.wrap-up-end', dedupe key
 -- `<agent>@<wrap_up_until ms>`, payload the agent's lines, through tether_schedule_job).
@@ -62,7 +62,9 @@ BEGIN
   UPDATE callbacks y SET state = 'completed', updated_at = now()
    WHERE y.id = c.callback_id AND y.state IN ('dialing', 'connected');
   UPDATE agent_slots s SET used = greatest(s.used - 1, 0) WHERE s.agent_id = p_agent AND s.channel = c.channel;
-  SELECT coalesce((lr.rules ->> 'wrapUpSeconds')::int, p_default_wrap_up_seconds) INTO v_wrap
+  -- the channel's own wrap-up on the line (`channels.<channel>.wrapUpSeconds`), else the line's
+  SELECT coalesce((lr.rules -> 'channels' -> c.channel ->> 'wrapUpSeconds')::int,
+                  (lr.rules ->> 'wrapUpSeconds')::int, p_default_wrap_up_seconds) INTO v_wrap
     FROM line_routing lr WHERE lr.line = c.line;
   v_wrap := coalesce(v_wrap, p_default_wrap_up_seconds);
   UPDATE agent_presence p SET

@@ -65,28 +65,9 @@ BEGIN
     RETURNING t.expires_at > now() INTO v_hung_up;
   v_hung_up := coalesce(v_hung_up, false);
 
-  IF p_phone IS NULL THEN
-    INSERT INTO customers (known) VALUES (false) RETURNING customers.id INTO v_customer;
-    v_known := false;
-    v_created := true;
-  ELSE
-    SELECT c.id, c.known INTO v_customer, v_known
-      FROM customer_identities i JOIN customers c ON c.id = i.customer_id WHERE i.kind = 'phone' AND i.value = p_phone;
-    IF NOT FOUND THEN
-      -- two first calls from the same new number at once: the identity's primary key lets exactly one win
-      INSERT INTO customers (known) VALUES (false) RETURNING customers.id INTO v_customer;
-      INSERT INTO customer_identities (kind, value, customer_id) VALUES ('phone', p_phone, v_customer)
-        ON CONFLICT (kind, value) DO NOTHING;
-      IF FOUND THEN
-        v_known := false;
-        v_created := true;
-      ELSE
-        DELETE FROM customers WHERE customers.id = v_customer;
-        SELECT c.id, c.known INTO v_customer, v_known
-          FROM customer_identities i JOIN customers c ON c.id = i.customer_id WHERE i.kind = 'phone' AND i.value = p_phone;
-      END IF;
-    END IF;
-  END IF;
+  -- who calls (tether_identify_customer, shared with tether_receive_message); a withheld number: a new customer
+  SELECT i.customer_id, i.known, i.created INTO v_customer, v_known, v_created
+    FROM tether_identify_customer('phone', p_phone) i;
 
   -- a new customer has no history; an agent since removed is no relation any more (the one before them may be)
   IF NOT v_created AND NOT v_hung_up THEN

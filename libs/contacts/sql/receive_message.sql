@@ -66,24 +66,9 @@ BEGIN
     RETURN;
   END IF;
 
-  -- a new contact: who writes (as tether_receive_call identifies a caller)
-  SELECT cu.id, cu.known INTO v_customer, v_known
-    FROM customer_identities i JOIN customers cu ON cu.id = i.customer_id
-   WHERE i.kind = p_from_kind AND i.value = p_from_value;
-  IF NOT FOUND THEN
-    INSERT INTO customers (known) VALUES (false) RETURNING customers.id INTO v_customer;
-    INSERT INTO customer_identities (kind, value, customer_id) VALUES (p_from_kind, p_from_value, v_customer)
-      ON CONFLICT (kind, value) DO NOTHING;
-    IF FOUND THEN
-      v_known := false;
-      v_created := true;
-    ELSE
-      DELETE FROM customers WHERE customers.id = v_customer;
-      SELECT cu.id, cu.known INTO v_customer, v_known
-        FROM customer_identities i JOIN customers cu ON cu.id = i.customer_id
-       WHERE i.kind = p_from_kind AND i.value = p_from_value;
-    END IF;
-  END IF;
+  -- a new contact: who writes (tether_identify_customer, shared with tether_receive_call)
+  SELECT i.customer_id, i.known, i.created INTO v_customer, v_known, v_created
+    FROM tether_identify_customer(p_from_kind, p_from_value) i;
   IF NOT v_created THEN
     SELECT x.agent_id, x.connected_at INTO v_last, v_last_at
       FROM contacts x JOIN agents a ON a.id = x.agent_id AND a.deleted_at IS NULL

@@ -13,7 +13,7 @@ import { LineDirectory, lineLockKey } from '@tether/lines';
 import { scrubText, TetherMetrics } from '@tether/observability';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { AgentCandidate, Line, RoutingEngine, WaitingContact } from '@tether/routing';
+import { AgentCandidate, Line, RoutingEngine, RoutingRules, WaitingContact } from '@tether/routing';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
 import { announceReturnedTransfer, ReturnedTransfer, returnTransfer } from './transfer-return';
 import { ContactTrace } from './contact-trace';
@@ -208,7 +208,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     const made = await rows<CommittedOfferRow>(
       tx,
       `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
-                                          $9::text[], $10::timestamptz[])`,
+                                          $9::text[], $10::timestamptz[], $11::jsonb, $12::jsonb)`,
       [
         line,
         result.assignments.map((a) => a.contactId),
@@ -220,6 +220,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
         JOB_KINDS.preferredAgentHoldEnds,
         wakeUps.map((h) => holdKey(h.contactId, h.until)),
         wakeUps.map((h) => h.until),
+        channelTimeouts(rules),
+        rules.crossChannel ? JSON.stringify(rules.crossChannel) : null,
       ],
     );
     // dropped decisions (another line's pass took the agent's last slot, the caller hung up), or more contacts
@@ -337,4 +339,13 @@ export function toEngineInput(
       plan: c.plan ?? null,
     })),
   };
+}
+
+/** The line's per-channel offer timeouts (channel -> seconds) for tether_commit_offers; null when none is set. */
+function channelTimeouts(rules: RoutingRules): string | null {
+  const timeouts = Object.entries(rules.channels ?? {}).filter(
+    ([, settings]) => settings?.offerTimeoutSeconds !== undefined,
+  );
+  if (timeouts.length === 0) return null;
+  return JSON.stringify(Object.fromEntries(timeouts.map(([channel, s]) => [channel, s.offerTimeoutSeconds])));
 }

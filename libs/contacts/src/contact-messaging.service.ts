@@ -3,12 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { normalizeEmail, normalizePhone } from '@tether/customers';
+import { normalizeEmail, normalizeHandle, normalizePhone } from '@tether/customers';
 import { ValidationFailed } from '@tether/errors';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { Channel, Line, requiredSkillsFor } from '@tether/routing';
-import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
+import { DueJob, DurableScheduler, OnJob, RetryJobLater } from '@tether/scheduler';
 import { SIGNATURE_HEADER, postJson, signatureHeader } from '@tether/telephony';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactNotAssignedToAgent } from './contact.errors';
@@ -118,7 +118,8 @@ export class ContactMessagingService {
         this.dispatcher.request(line);
       }
       if (row.outcome !== 'duplicate') {
-        await this.armIdleTimer(row.contact_id);
+        // one idle job per contact, armed by its first message; later messages only move last_message_at
+        if (row.outcome === 'created') await this.armIdleTimer(row.contact_id, line, message.channel);
         if (row.outcome === 'appended' && row.agent_id && row.status === 'connected')
           await this.bus.publish({
             type: 'message.received',
@@ -163,7 +164,6 @@ export class ContactMessagingService {
         await this.scheduler.schedule(tx, 'channel.deliver', new Date(), { contactId }, contactId);
       return row!;
     });
-    await this.armIdleTimer(contactId);
     this.scheduler.wake();
     return { messageId: stored.id, seq: stored.seq };
   }
@@ -292,7 +292,11 @@ export class ContactMessagingService {
     }
   }
 
-  /** No message either way for the line's idle time: the conversation's contact ends. */
+  /**
+   * No message either way for the line's idle time of the channel: the conversation's contact ends. The contact's
+   * one job (dedupe key: the contact id) comes due at the first message's idle time; a message since moved
+   * last_message_at, so the job is moved forward to the new idle time (RetryJobLater: the same row, no new one).
+   */
   @OnJob('conversation.idle')
   async idle(job: DueJob<'conversation.idle'>): Promise<void> {
     const ended = await inTransaction(this.dataSource, async (tx) => {
@@ -303,15 +307,22 @@ export class ContactMessagingService {
         channel: Channel;
         status: string;
         agent_id: string | null;
-        idle: boolean;
+        last_message_at: Date;
+        now: Date;
       }>(
         tx,
-        `SELECT id, line, channel, status, agent_id,
-                last_message_at <= now() - make_interval(secs => $2) AS idle
+        `SELECT id, line, channel, status, agent_id, last_message_at, now() AS now
            FROM contacts WHERE id = $1 FOR UPDATE`,
-        [job.payload.contactId, this.config.conversationIdleSeconds - 1],
+        [job.payload.contactId],
       );
-      if (!contact || contact.status === 'ended' || !contact.idle) return undefined;
+      if (!contact || contact.status === 'ended') return undefined;
+      const idleMs = (await this.idleSeconds(contact.line, contact.channel)) * 1000;
+      const dueMs = contact.last_message_at.getTime() + idleMs;
+      // within a second of its time counts (the job's own clock and the database's)
+      if (dueMs - contact.now.getTime() > 1_000)
+        throw new RetryJobLater('the conversation is not idle yet', dueMs - contact.now.getTime(), {
+          expected: true,
+        });
       const revoked = await one<{ id: string; agent_id: string }>(
         tx,
         `UPDATE offers SET state = 'revoked', end_reason = 'conversation_idle', resolved_at = now()
@@ -350,16 +361,17 @@ export class ContactMessagingService {
       });
   }
 
-  private async armIdleTimer(contactId: string): Promise<void> {
-    const at = new Date(Date.now() + this.config.conversationIdleSeconds * 1000);
-    await this.scheduler.schedule(
-      this.dataSource.manager,
-      'conversation.idle',
-      at,
-      { contactId },
-      `${contactId}@${Math.floor(at.getTime() / 1000)}`,
-    );
+  /** The contact's one idle job (dedupe key: its id), due at the first message's idle time. */
+  private async armIdleTimer(contactId: string, line: Line, channel: Channel): Promise<void> {
+    const at = new Date(Date.now() + (await this.idleSeconds(line, channel)) * 1000);
+    await this.scheduler.schedule(this.dataSource.manager, 'conversation.idle', at, { contactId }, contactId);
     this.scheduler.wake(at);
+  }
+
+  /** The line's idle time for the channel (`channels.<channel>.idleSeconds`), else TETHER_CONVERSATION_IDLE_SECONDS. */
+  private async idleSeconds(line: Line, channel: Channel): Promise<number> {
+    const rules = await this.rules.cached(line);
+    return rules.channels?.[channel]?.idleSeconds ?? this.config.conversationIdleSeconds;
   }
 
   private async noteFailure(messageId: string, error: string): Promise<void> {
@@ -381,7 +393,11 @@ export class ContactMessagingService {
       if (!email) throw new ValidationFailed('from.email must be an e-mail address');
       return { kind: 'email', value: email };
     }
-    if (from.handle !== undefined) return { kind: 'handle', value: from.handle.trim() };
+    if (from.handle !== undefined) {
+      const handle = normalizeHandle(from.handle);
+      if (!handle) throw new ValidationFailed('from.handle must be <network>:<name>, e.g. telegram:ada_l');
+      return { kind: 'handle', value: handle };
+    }
     throw new ValidationFailed('from must name the sender: one of phone, email, handle');
   }
 }

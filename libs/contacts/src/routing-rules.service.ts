@@ -12,6 +12,7 @@ import {
   agentsPairedIn,
   customersPairedIn,
   mergeRoutingRules,
+  validateChannelRules,
   validateLineQueueLimit,
   validateNeverMatch,
   validateRuleSet,
@@ -112,6 +113,9 @@ export class RoutingRulesService {
     const rules: unknown = patch.rules;
     const calendar: unknown = patch.calendar;
     const pairs: unknown = patch.neverMatch;
+    const channelProblems = validateChannelRules(patch.channels, patch.crossChannel);
+    if (channelProblems.length > 0)
+      throw new ValidationFailed(channelProblems.map((p) => `${p.path}: ${p.message}`).join('; '));
     const queueLimit: unknown = patch.queueLimit;
     if ([rules, calendar, pairs, queueLimit].every((value) => value === undefined || value === null)) return;
     const known = await this.knownNames(

@@ -22,14 +22,18 @@ export interface Customer {
   noticeChannel: NoticeChannel | null;
   phones: string[];
   emails: string[];
+  /** messenger and social handles, `<network>:<name>` */
+  handles: string[];
   createdAt: string;
   contacts: ContactHistoryEntry[];
 }
 
 export interface NewCustomer {
   name: string;
-  phones: string[];
+  phones?: string[];
   emails?: string[];
+  /** messenger and social handles, `<network>:<name>` */
+  handles?: string[];
   externalRef?: string;
   attributes?: Record<string, string>;
   noticeChannel?: NoticeChannel | null;

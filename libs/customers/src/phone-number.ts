@@ -16,3 +16,12 @@ export function normalizePhone(raw: string): string | null {
 export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
+
+/**
+ * A messenger or social handle as an identity: `<network>:<name>` (network lower-cased: letters, digits, - and _;
+ * the name as written, 1-200 characters without spaces); null for anything else.
+ */
+export function normalizeHandle(raw: string): string | null {
+  const match = /^([A-Za-z0-9_-]{1,32}):(\S{1,200})$/.exec(raw.trim());
+  return match ? `${match[1].toLowerCase()}:${match[2]}` : null;
+}

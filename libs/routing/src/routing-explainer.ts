@@ -1,4 +1,4 @@
-import { isReady } from './pass-agent';
+import { CHANNEL_INDEX, compileCrossChannel, isReady, toPassAgent } from './pass-agent';
 import { preferredAgentFor } from './preferred-agent.policy';
 import { skillLevel } from './requirement-compiler';
 import type { AgentCandidate, Line, RoutingRules, WaitingContact } from './routing.types';
@@ -81,7 +81,7 @@ function targetOf(stage: PlanStage): string {
 }
 
 function whyNot(
-  { line, now, contact, takenAgentIds }: ExplainInput,
+  { line, now, contact, takenAgentIds, rules }: ExplainInput,
   stage: PlanStage,
   agent: AgentCandidate,
   preferredId: string | null,
@@ -105,6 +105,9 @@ function whyNot(
     return `is in wrap-up until ${agent.wrapUpUntil?.toISOString() ?? '?'}`;
   }
   if ((agent.capacity[channel] ?? 0) - (agent.load[channel] ?? 0) <= 0) return `has no free ${channel} slot`;
+  const cross = compileCrossChannel(rules.crossChannel);
+  if (cross !== null && toPassAgent(agent, now.getTime(), cross).remaining[CHANNEL_INDEX[channel]] <= 0)
+    return `the line's cross-channel rule allows no ${channel} contact beside what they hold`;
   if (current && takenAgentIds?.has(agent.id)) return 'goes to a contact ahead in the queue in this pass';
   return null;
 }

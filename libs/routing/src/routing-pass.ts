@@ -1,5 +1,13 @@
 import { AgentPool } from './agent-pool';
-import { CHANNEL_INDEX, compareIds, toPassAgent, type PassAgent } from './pass-agent';
+import {
+  applyCrossChannel,
+  CHANNEL_INDEX,
+  compareIds,
+  compileCrossChannel,
+  toPassAgent,
+  type CrossChannel,
+  type PassAgent,
+} from './pass-agent';
 import { caseFallbackFor, preferredAgentFor, type PreferredAgent } from './preferred-agent.policy';
 import { compareQueueOrder, effectivePriority } from './queue-order';
 import type {
@@ -56,10 +64,13 @@ export class RoutingPass {
    */
   private readonly cappedCutoffMs: number | null = null;
   private readonly relatedIds = new Set<string>();
+  /** the line's cross-channel capacity rule, compiled; null without one (each channel's capacity alone) */
+  private readonly cross: CrossChannel | null;
 
   constructor(private readonly input: RoutingPassInput) {
     this.nowMs = input.now.getTime();
-    this.agents = input.agents.map((agent) => toPassAgent(agent, this.nowMs));
+    this.cross = compileCrossChannel(input.rules.crossChannel);
+    this.agents = input.agents.map((agent) => toPassAgent(agent, this.nowMs, this.cross));
     for (const passAgent of this.agents) {
       this.agentsById.set(passAgent.agent.id, passAgent);
       if (!passAgent.ready) continue;
@@ -234,7 +245,11 @@ export class RoutingPass {
     if (agent.agent.presence === 'away') return 'is away';
     if (!agent.agent.connected) return 'is disconnected';
     if (!agent.ready) return 'is in wrap-up';
-    if (agent.remaining[CHANNEL_INDEX[contact.channel]] <= 0) return `has no free ${contact.channel} slot`;
+    const index = CHANNEL_INDEX[contact.channel];
+    if (agent.remaining[index] <= 0)
+      return agent.held !== null && (agent.agent.capacity[contact.channel] ?? 0) > agent.held[index]
+        ? `may take no ${contact.channel} contact beside what they hold (the line's cross-channel rule)`
+        : `has no free ${contact.channel} slot`;
     return null;
   }
 
@@ -416,8 +431,22 @@ export class RoutingPass {
 
   private takeSlot(chosen: PassAgent, channel: Channel): void {
     const index = CHANNEL_INDEX[channel];
+    if (this.cross !== null && chosen.held !== null) {
+      // under a cross-channel rule one assignment may close other channels too (a call blocks chats)
+      const before = chosen.remaining.map((left) => left > 0);
+      chosen.held[index]++;
+      applyCrossChannel(chosen, this.cross);
+      for (let i = 0; i < before.length; i++)
+        if (before[i] && chosen.remaining[i] <= 0) this.closed(chosen, i);
+      return;
+    }
     chosen.remaining[index]--;
     if (chosen.remaining[index] > 0) return;
+    this.closed(chosen, index);
+  }
+
+  /** The pass filled the agent's last slot on one channel (by CHANNEL_INDEX). */
+  private closed(chosen: PassAgent, index: number): void {
     this.openSlots--;
     // Pools built so far hold this agent on every line they serve; pools built later filter them out.
     const lines = chosen.agent.lines;

@@ -1,5 +1,8 @@
 import {
   type CallbackPolicy,
+  type Channel,
+  type ChannelSettings,
+  type CrossChannelRule,
   DEFAULT_ROUTING_RULES,
   type IntentRule,
   type RoutingRules,
@@ -17,6 +20,8 @@ export interface RoutingRulesPatch {
   calendar?: BusinessCalendar;
   neverMatch?: NeverMatchPair[];
   queueLimit?: QueueLimit;
+  channels?: Partial<Record<Channel, ChannelSettings>>;
+  crossChannel?: CrossChannelRule;
 }
 
 /**
@@ -57,6 +62,12 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
       : {}),
     ...(patch?.queueLimit !== undefined && patch.queueLimit !== null
       ? { queueLimit: structuredClone(patch.queueLimit) }
+      : {}),
+    ...(patch?.channels !== undefined && patch.channels !== null
+      ? { channels: structuredClone(patch.channels) }
+      : {}),
+    ...(patch?.crossChannel !== undefined && patch.crossChannel !== null
+      ? { crossChannel: structuredClone(patch.crossChannel) }
       : {}),
   };
 }

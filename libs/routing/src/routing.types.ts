@@ -65,6 +65,43 @@ export interface RoutingRules {
   neverMatch?: NeverMatchPair[];
   /** the line's queue limit and overflow (a rule's own `queueLimit` replaces it); absent: no limit */
   queueLimit?: QueueLimit;
+  /**
+   * per-channel settings that override the line's (an e-mail waits longer for an answer than a call); absent: the
+   * line's offerTimeoutSeconds and wrapUpSeconds, and TETHER_CONVERSATION_IDLE_SECONDS, for every channel
+   */
+  channels?: Partial<Record<Channel, ChannelSettings>>;
+  /** what an agent may be offered given what they hold on other channels; absent: each channel's capacity alone */
+  crossChannel?: CrossChannelRule;
+}
+
+/** One channel's settings on a line (`channels.<channel>` in its routing rules); each absent field: the line's. */
+export interface ChannelSettings {
+  /** how long an agent has to accept an offer of this channel */
+  offerTimeoutSeconds?: number;
+  /** after-contact work after completing a contact of this channel */
+  wrapUpSeconds?: number;
+  /** a conversation of this channel with no message either way for this long ends its contact (not voice) */
+  idleSeconds?: number;
+}
+
+/**
+ * A line's cross-channel capacity rule: checked, with each channel's own capacity, when the line offers an agent a
+ * contact, against everything the agent holds (pending offers and unfinished contacts, of any line).
+ */
+export interface CrossChannelRule {
+  /** held channel -> channels an agent holding one of those is offered none of (`{ "voice": ["chat"] }`) */
+  blocks?: Partial<Record<Channel, Channel[]>>;
+  /**
+   * a weighted total: the weights of what the agent holds plus the new contact's stay within `maxWeight`; a channel
+   * not named weighs 1. Both or neither.
+   */
+  weights?: Partial<Record<Channel, number>>;
+  maxWeight?: number;
+}
+
+/** A channel's offer timeout on a line: its own setting, else the line's. */
+export function offerTimeoutFor(rules: RoutingRules, channel: Channel): number {
+  return rules.channels?.[channel]?.offerTimeoutSeconds ?? rules.offerTimeoutSeconds;
 }
 
 /** A line's callback policy (`callback` in its routing rules). */

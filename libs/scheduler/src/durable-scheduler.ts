@@ -25,13 +25,20 @@ export interface DueJob<K extends JobKind = JobKind> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered per kind; `OnJob` types each handler
 export type JobHandler = (job: DueJob<any>) => Promise<void>;
 
-/** Thrown by a handler that wants a specific retry delay instead of the default backoff. */
+/**
+ * Thrown by a handler that wants a specific retry delay instead of the default backoff. `expected`: not a failure
+ * but the job moved to a later time (a conversation's idle timer after a new message), logged at debug level.
+ */
 export class RetryJobLater extends Error {
+  readonly expected: boolean;
+
   constructor(
     message: string,
     readonly delayMs: number,
+    options: { expected?: boolean } = {},
   ) {
     super(message);
+    this.expected = options.expected ?? false;
   }
 }
 
@@ -234,10 +241,13 @@ export class DurableScheduler implements OnApplicationBootstrap, OnApplicationSh
       }
       const delayMs = error instanceof RetryJobLater ? error.delayMs : backoffMs(job.attempts);
       const message = scrubText(error instanceof Error ? error.message : String(error));
-      this.logger.warn(
-        { jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delayMs },
-        `job failed: ${message}`,
-      );
+      if (error instanceof RetryJobLater && error.expected)
+        this.logger.debug({ jobId: job.id, kind: job.kind, runInMs: delayMs }, `job moved: ${message}`);
+      else
+        this.logger.warn(
+          { jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delayMs },
+          `job failed: ${message}`,
+        );
       const outcome = await this.settle(
         `UPDATE scheduled_jobs SET run_at = now() + make_interval(secs => $3), locked_until = NULL, last_error = $4
          WHERE id = $1 AND claim_token = $2`,

@@ -38,6 +38,8 @@ export interface RulesChange {
   calendar?: RoutingRules['calendar'];
   neverMatch?: RoutingRules['neverMatch'];
   queueLimit?: RoutingRules['queueLimit'];
+  channels?: RoutingRules['channels'];
+  crossChannel?: RoutingRules['crossChannel'];
 }
 
 /**

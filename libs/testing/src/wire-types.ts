@@ -225,6 +225,14 @@ export interface RoutingRules {
   calendar?: LineCalendar;
   neverMatch?: { agentId: string; customerId: string }[];
   queueLimit?: LineQueueLimit;
+  channels?: Partial<
+    Record<Channel, { offerTimeoutSeconds?: number; wrapUpSeconds?: number; idleSeconds?: number }>
+  >;
+  crossChannel?: {
+    blocks?: Partial<Record<Channel, Channel[]>>;
+    weights?: Partial<Record<Channel, number>>;
+    maxWeight?: number;
+  };
 }
 
 export interface RoutingRulesView extends RoutingRules {

@@ -2,18 +2,20 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsIn,
-  ArrayNotEmpty,
   IsArray,
   IsDefined,
+  Matches,
   IsEmail,
   IsNotEmpty,
   IsOptional,
   IsString,
+  IsUUID,
   MaxLength,
   registerDecorator,
 } from 'class-validator';
-import { NOTICE_CHANNELS, NoticeChannel } from '@tether/customers';
+import { IDENTITY_KINDS, IdentityKind, NOTICE_CHANNELS, NoticeChannel } from '@tether/customers';
 
+const HANDLE = /^[A-Za-z0-9_-]{1,32}:\S{1,200}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 /** attribute name -> value, both plain strings. */
@@ -47,14 +49,17 @@ export class CreateCustomerDto {
   @IsString()
   name: string;
 
-  @ApiProperty({ example: ['+15551230001'], description: 'international format; normalised to E.164' })
-  @IsDefined()
+  @ApiPropertyOptional({
+    example: ['+15551230001'],
+    description:
+      'international format; normalised to E.164. At least one identity (phones, emails, handles) is required',
+  })
+  @IsOptional()
   @MaxLength(64, { each: true })
   @IsString({ each: true })
   @ArrayMaxSize(20)
-  @ArrayNotEmpty()
   @IsArray()
-  phones: string[];
+  phones?: string[];
 
   @ApiPropertyOptional({ example: ['ivan@example.com'] })
   @IsOptional()
@@ -62,6 +67,17 @@ export class CreateCustomerDto {
   @ArrayMaxSize(20)
   @IsArray()
   emails?: string[];
+
+  @ApiPropertyOptional({
+    example: ['telegram:ivan_s'],
+    description: 'messenger and social handles, `<network>:<name>` (as POST /v1/messages names the sender)',
+  })
+  @IsOptional()
+  @Matches(HANDLE, { each: true, message: 'handles must be <network>:<name>, e.g. telegram:ivan_s' })
+  @IsString({ each: true })
+  @ArrayMaxSize(20)
+  @IsArray()
+  handles?: string[];
 
   @ApiPropertyOptional({ example: 'CRM-000123', description: 'id in your CRM / billing' })
   @IsOptional()
@@ -88,4 +104,32 @@ export class CreateCustomerDto {
   @IsOptional()
   @IsIn(NOTICE_CHANNELS, { message: `noticeChannel must be one of: ${NOTICE_CHANNELS.join(', ')}` })
   noticeChannel?: NoticeChannel | null;
+}
+
+/** POST /v1/customers/{id}/identities: one identity to attach. */
+export class CustomerIdentityDto {
+  @ApiProperty({ enum: IDENTITY_KINDS, example: 'email' })
+  @IsDefined()
+  @IsIn(IDENTITY_KINDS, { message: `kind must be one of: ${IDENTITY_KINDS.join(', ')}` })
+  kind: IdentityKind;
+
+  @ApiProperty({
+    example: 'ivan@example.com',
+    description: 'a phone number (international format), an e-mail address, or a handle `<network>:<name>`',
+  })
+  @IsDefined()
+  @MaxLength(254)
+  @IsNotEmpty()
+  @IsString()
+  value: string;
+}
+
+/** POST /v1/customers/{id}/merge: the customer merged into this one. */
+export class MergeCustomerDto {
+  @ApiProperty({
+    description: 'the id of the customer merged into this one (it stays as a pointer to this one)',
+  })
+  @IsDefined()
+  @IsUUID('all', { message: 'from must be a customer id' })
+  from: string;
 }

@@ -1,8 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Customer, CustomerExport, CustomerPrivacyService, CustomerRepository } from '@tether/customers';
+import {
+  Customer,
+  CustomerExport,
+  CustomerPrivacyService,
+  CustomerRepository,
+  IDENTITY_KINDS,
+  IdentityKind,
+} from '@tether/customers';
+import { ValidationFailed } from '@tether/errors';
 import { AuditedRead } from '../audit/audit-log.interceptor';
-import { CreateCustomerDto } from './create-customer.dto';
+import { CreateCustomerDto, CustomerIdentityDto, MergeCustomerDto } from './create-customer.dto';
 
 @ApiTags('customers')
 @ApiBearerAuth()
@@ -26,6 +34,42 @@ export class CustomersController {
   @ApiOperation({ summary: 'The customer with their recent contacts, newest first' })
   get(@Param('id') id: string): Promise<Customer> {
     return this.customers.get(id);
+  }
+
+  @Post(':id/identities')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Attach an identity (phone, e-mail, handle) to the customer: their next call or message by it is theirs. 409 when it belongs to another customer (merge them instead); 404 for an unknown, erased or merged-away customer',
+  })
+  attach(@Param('id') id: string, @Body() body: CustomerIdentityDto): Promise<Customer> {
+    return this.customers.attachIdentity(id, body.kind, body.value);
+  }
+
+  @Delete(':id/identities/:kind/:value')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      "Detach one of the customer's identities (the value URL-encoded): their next contact by it is a new, unknown customer's. 404 when the customer does not hold it",
+  })
+  async detach(
+    @Param('id') id: string,
+    @Param('kind') kind: string,
+    @Param('value') value: string,
+  ): Promise<void> {
+    if (!(IDENTITY_KINDS as readonly string[]).includes(kind))
+      throw new ValidationFailed(`kind must be one of: ${IDENTITY_KINDS.join(', ')}`);
+    await this.customers.detachIdentity(id, kind as IdentityKind, value);
+  }
+
+  @Post(':id/merge')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Merge another customer into this one, in one transaction: identities, contacts and their messages, cases, callbacks, notices, events and surveys become this customer's (the next contact by any identity routes by the whole history: last agent, case owner); the other id stays as a pointer and resolves to this one. 400 for the same id, 404 for an unknown, erased or merged-away one. Audited",
+  })
+  merge(@Param('id') id: string, @Body() body: MergeCustomerDto): Promise<Customer> {
+    return this.customers.merge(id, body.from);
   }
 
   @Get(':id/export')

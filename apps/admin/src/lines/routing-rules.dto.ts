@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import type { BusinessCalendar, NeverMatchPair, QueueLimit, RoutingRule } from '@tether/routing';
+import type {
+  BusinessCalendar,
+  Channel,
+  ChannelSettings,
+  CrossChannelRule,
+  NeverMatchPair,
+  QueueLimit,
+  RoutingRule,
+} from '@tether/routing';
 import {
   IsArray,
   IsBoolean,
@@ -258,6 +266,28 @@ export class RoutingRulesDto {
   @IsOptional()
   @IsObject()
   queueLimit?: QueueLimit;
+
+  @ApiPropertyOptional({
+    description:
+      "per-channel settings that override the line's: offerTimeoutSeconds (1-86400), wrapUpSeconds (0-3600), idleSeconds (10-2592000, not voice: a conversation with no message for this long ends its contact). Absent: the line's offerTimeoutSeconds and wrapUpSeconds, and TETHER_CONVERSATION_IDLE_SECONDS. A problem is a 400 naming its JSON path",
+    example: { email: { offerTimeoutSeconds: 3600, wrapUpSeconds: 60, idleSeconds: 172800 } },
+  })
+  @IsOptional()
+  @IsObject()
+  channels?: Partial<Record<Channel, ChannelSettings>>;
+
+  @ApiPropertyOptional({
+    description:
+      "the line's cross-channel capacity rule, checked (in the database, atomically) with each channel's capacity when the line offers an agent a contact, against everything the agent holds: `blocks` (held channel -> channels offered none of meanwhile) and/or a weighted total (`weights`, a channel not named weighs 1, 0-100; `maxWeight` 1-1000). Absent: each channel's capacity alone",
+    example: {
+      blocks: { voice: ['chat', 'messenger'] },
+      weights: { voice: 3, chat: 1, email: 1 },
+      maxWeight: 4,
+    },
+  })
+  @IsOptional()
+  @IsObject()
+  crossChannel?: CrossChannelRule;
 
   @ApiPropertyOptional({ readOnly: true, description: 'rules naming an agent since deleted', type: [String] })
   @IsOptional()

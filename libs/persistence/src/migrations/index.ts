@@ -27,6 +27,7 @@ import { RoutingDrafts1764003200000 } from './1764003200000-routing-drafts';
 import { Users1764004000000 } from './1764004000000-users';
 import { ContactRedirect1764004200000 } from './1764004200000-contact-redirect';
 import { ReportRollups1764004300000 } from './1764004300000-report-rollups';
+import { CustomerMerge1764004400000 } from './1764004400000-customer-merge';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -62,4 +63,5 @@ export const MIGRATIONS = [
   Users1764004000000,
   ContactRedirect1764004200000,
   ReportRollups1764004300000,
+  CustomerMerge1764004400000,
 ];
