@@ -30,7 +30,7 @@ SELECT tether_routing_snapshot('sales', -2639711842066353949, 200, 4, 8, false);
 SELECT offer_id FROM tether_commit_offers('sales', ARRAY[:contact_id]::uuid[],
   ARRAY[lpad(to_hex(:agent::int), 32, '0')]::uuid[], ARRAY['skills'], ARRAY['longest idle of the eligible agents'],
   ARRAY['offered: longest idle of the eligible agents'], 20, 'routing.sticky-wait', ARRAY[]::text[],
-  ARRAY[]::timestamptz[]) \gset
+  ARRAY[]::timestamptz[], NULL, NULL) \gset
 COMMIT;
 -- the agent's gateway reads the offer's payload (offer.created carries ids only): OfferPayloadBuilder.buildPending,
 -- one query per batch of announcements, here a batch of one
