@@ -10,3 +10,4 @@ export * from './rule-set.compiler';
 export * from './rule-set.validator';
 export { isTimeZone } from './business-calendar';
 export * from './routing-explainer';
+export * from './waiting-reason';
