@@ -26,7 +26,7 @@ CREATE OR REPLACE FUNCTION tether_live_view(
   ), requested AS (
     SELECT DISTINCT r.line, r.page FROM unnest(p_page_lines, p_page_numbers) AS r(line, page)
   ), paged AS (
-    SELECT r.line, r.page, p.*
+    SELECT r.page, p.*
       FROM requested r
       CROSS JOIN LATERAL (
         SELECT w.* FROM waiting w WHERE w.line = r.line
