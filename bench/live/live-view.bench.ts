@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import type { LiveViewPayload } from '@tether/realtime';
-import { BenchArgs, header, serverDatabaseUrl, sleep } from '../common/bench-cli';
+import { BenchArgs, header, serverDatabaseUrl, sleep, writeJson } from '../common/bench-cli';
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
 import { fmt, printTable, summarize } from '../common/stats';
@@ -110,6 +110,14 @@ async function main(): Promise<void> {
       ['change → every supervisor’s live:view', 'p50 ms', 'p99 ms', 'max ms', 'view bytes'],
       [`${CHANGES} calls, ${WAITING} waiting`, fmt(s.p50), fmt(s.p99), fmt(s.max), String(bytes)],
     ]);
+    writeJson(args.string('json'), {
+      waiting: WAITING,
+      supervisors: SUPERVISORS,
+      changes: CHANGES,
+      gapMs: GAP_MS,
+      changeToViewMs: s,
+      viewBytes: bytes,
+    });
   } finally {
     sockets.forEach((s) => s.close());
     rmSync(dataDir, { recursive: true, force: true });
