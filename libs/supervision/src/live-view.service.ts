@@ -66,8 +66,14 @@ export class LiveViewService {
    * `metrics:live`'s figures, read at most every few seconds whoever asks (the view's pushes and the 5 s
    * `metrics:live` timer share them). Once read, a stale copy is answered at once while the next read runs: a push
    * never waits for the reports' query (it folds the day's events), which would add its time to every fifth push.
+   * `fresh`: read now and keep it (`metrics:live` on connect and on its timer: what it sends is never stale).
    */
-  liveMetrics(): Promise<SupervisorLiveMetricsPayload> {
+  async liveMetrics(fresh = false): Promise<SupervisorLiveMetricsPayload> {
+    if (fresh) {
+      const value = await this.reports.live();
+      this.today = { at: Date.now(), metrics: Promise.resolve(value), value };
+      return value;
+    }
     const now = Date.now();
     if (!this.today || (now - this.today.at > TODAY_MAX_AGE_MS && !this.refreshing)) {
       const metrics = this.reports.live();

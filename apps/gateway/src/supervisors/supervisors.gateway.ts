@@ -122,7 +122,7 @@ export class SupervisorsGateway
     this.liveTimer = setInterval(() => {
       if (this.namespace.sockets.size === 0) return;
       this.liveView
-        .liveMetrics()
+        .liveMetrics(true)
         .then((live) => this.namespace.emit('metrics:live', live))
         .catch((error: Error) => this.logger.warn(`live metrics failed: ${error.message}`));
       // waits grow and today's figures move without an event: the view follows at this pace too
@@ -145,7 +145,7 @@ export class SupervisorsGateway
     try {
       socket.emit('agents', await this.agents.list());
       socket.emit('queue', await this.queue.snapshot(await this.lines.names()));
-      socket.emit('metrics:live', await this.liveView.liveMetrics());
+      socket.emit('metrics:live', await this.liveView.liveMetrics(true));
     } catch (error) {
       this.logger.warn(`supervisor connect failed: ${(error as Error).message}`);
     }
