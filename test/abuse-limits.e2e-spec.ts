@@ -416,7 +416,9 @@ describe('abuse limits at their edge', () => {
       outcomes.push(await outcome);
       socket.close();
     }
-    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('invalid token: supervisors use an admin token'));
+    expect(outcomes.slice(0, 5)).toEqual(
+      Array(5).fill('invalid token: supervisors use an admin token or a supervisor user token'),
+    );
     for (const outcome of outcomes.slice(5))
       expect(outcome).toMatch(/too many failed attempts from this address/);
     const { socket, outcome } = supervisor(tether, tether.adminToken);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { parse } from 'yaml';
 
 /**
@@ -45,6 +46,40 @@ if (!hasCompose) {
   );
 }
 const itWithCompose = hasCompose ? it : it.skip;
+
+/**
+ * The Compose Specification's own JSON schema (docker/compose-spec.schema.json, copied from compose-spec/compose-spec
+ * at 170098b, Apache-2.0) judges the file everywhere, Docker or not: Debian's docker-compose 1.x cannot (it rejects
+ * the spec's top-level `name:`), and `docker compose config` needs the v2 plugin. Merge keys (`<<: *x`) are resolved
+ * first, as Compose does.
+ */
+describe('docker/compose.yml against the Compose Specification schema', () => {
+  const schema = JSON.parse(
+    readFileSync(join(__dirname, '..', 'docker', 'compose-spec.schema.json'), 'utf8'),
+  ) as object;
+  // the schema names its meta-schema by an https URL ajv does not carry; the schema itself is not in question
+  const validate = new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(schema);
+  const load = () => parse(readFileSync(composeFile, 'utf8'), { merge: true }) as Record<string, unknown>;
+  const errorsOf = (document: unknown) =>
+    validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+
+  it('is valid', () => {
+    expect(errorsOf(load())).toEqual([]);
+  });
+
+  it('refuses what Compose refuses (the schema can fail): an unknown service key, a wrong type, an unknown top-level key', () => {
+    const unknownKey = load() as { services: Record<string, Record<string, unknown>> };
+    unknownKey.services.admin.restart_policy = 'always';
+    expect(errorsOf(unknownKey)).toContain('/services/admin must NOT have additional properties');
+
+    const wrongType = load() as { services: Record<string, Record<string, unknown>> };
+    wrongType.services.redis.ports = 'not-a-list';
+    expect(errorsOf(wrongType).some((e) => e.startsWith('/services/redis/ports'))).toBe(true);
+
+    const unknownTop = { ...load(), servcies: {} };
+    expect(errorsOf(unknownTop)).toContain(' must NOT have additional properties');
+  });
+});
 
 // Without the compose plugin nothing above runs: this much is checked everywhere (e2e builds dist/ first).
 it('every node command of docker/compose.yml and the Dockerfile names a script the build produces', () => {

@@ -126,6 +126,19 @@ describe('personal data', () => {
       expect.objectContaining({ status: 'open', ownerId: agent.agentId, contactIds: [call.contactId] }),
     ]);
     expect(exported.notices).toEqual([]);
+    expect((await floor.admin.getCustomer(customerId)).id).toBe(customerId);
+    // who took the customer's data whole is on record (a read audited like a write); other reads are not
+    const exports = await db.query<{ action: string; status: number; actor: string }>(
+      `SELECT action, status, actor FROM audit_log WHERE target = $1 AND action LIKE 'GET %'`,
+      [customerId],
+    );
+    expect(exports).toEqual([
+      {
+        action: 'GET /v1/customers/:id/export',
+        status: 200,
+        actor: expect.stringMatching(/^admin:[0-9a-f]{12}$/),
+      },
+    ]);
 
     await floor.admin.eraseCustomer(customerId);
 

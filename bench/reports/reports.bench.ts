@@ -3,19 +3,25 @@
  *
  *  1. Reports over ~1,000,000 stored events: 30 days of contacts on three lines (queued, offered, some rejected and
  *     offered again, answered or abandoned in the queue or during the offer, transfers, ended, completed, incident
- *     notices), inserted in time order as the triggers would have written them, then `ReportService.lines`,
+ *     notices), inserted in time order as the triggers would have written them, with agents' presence changes;
+ *     then the rollup (`ReportRollupService.step` until it is caught up, timed: what the `reports.rollup` job does
+ *     once for a backlog, then every 15 minutes for the quarter that turned a day old), then `ReportService.lines`,
  *     `agents` and `incidents` over the whole 30 days (day buckets), one day (15-minute buckets) and a week of one
- *     line, each timed over --report-runs runs (median and slowest).
+ *     line, each timed over --report-runs runs (median and slowest); the same reports with no rollup (all live)
+ *     once each, for comparison, unless --no-live.
  *  2. The cost of writing the events: pgbench running the lifecycle's SQL (bench/pgbench/lifecycle.pgbench.sql) with
- *     the history's triggers enabled and disabled, alternately, --pg-rounds times each: lifecycles/s either way.
+ *     the history's triggers enabled and disabled, alternately (on/off, then off/on, ...), --pg-rounds rounds: the
+ *     medians either way, the cost per round (on against the off of the same round), and their spread.
  *
  * Run through `npm run bench -- reports`. Options: --contacts 200000 (≈ 5 events each), --report-runs 5,
- * --pg-clients 8, --pg-seconds 8, --pg-rounds 3.
+ * --pg-clients 8, --pg-seconds 8, --pg-rounds 6, --no-live.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { ReportQuery, ReportService } from '@tether/reports';
+import { ReportQuery, ReportRollupService, ReportService } from '@tether/reports';
+import type { DurableScheduler } from '@tether/scheduler';
 import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../common/bench-cli';
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
@@ -26,7 +32,8 @@ const CONTACTS = args.number('contacts', 200_000);
 const REPORT_RUNS = args.number('report-runs', 5);
 const PG_CLIENTS = args.number('pg-clients', 8);
 const PG_SECONDS = args.number('pg-seconds', 8);
-const PG_ROUNDS = args.number('pg-rounds', 3);
+const PG_ROUNDS = args.number('pg-rounds', 6);
+const LIVE = !process.argv.includes('--no-live');
 /** 30 days up to today's midnight (UTC) */
 const DAY0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000).toISOString();
 const TRIGGERS = [
@@ -34,7 +41,14 @@ const TRIGGERS = [
   ['contacts', 'contact_events_on_contacts_update'],
   ['offers', 'contact_events_on_offers'],
   ['offers', 'contact_events_on_offers_update'],
+  ['agent_presence', 'agent_presence_events_on_insert'],
+  ['agent_presence', 'agent_presence_events_on_update'],
 ];
+
+const loadAverage = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ');
 
 /** ≈5 events per contact, in time order (the history is appended as time goes). */
 async function seedEvents(database: BenchDatabase): Promise<number> {
@@ -95,7 +109,17 @@ async function seedEvents(database: BenchDatabase): Promise<number> {
         FROM generate_series(1, 3000) n
     ) e ORDER BY at`);
   await database.query('DROP TABLE bench_contacts');
+  // the 50 agents' presence: available 08:00-12:00 and 12:30-18:00 each day, away at lunch, offline at night
+  await database.query(`
+    INSERT INTO agent_presence_events (at, agent_id, state)
+    SELECT d + t.at, md5('a' || a)::uuid, t.state
+      FROM generate_series(timestamptz '${DAY0}', timestamptz '${DAY0}' + interval '29 days', interval '1 day') d,
+           generate_series(0, 49) a,
+           (VALUES (interval '8 hours', 'available'), (interval '12 hours', 'away'),
+                   (interval '12 hours 30 minutes', 'available'), (interval '18 hours', 'offline')) t(at, state)
+     ORDER BY 1`);
   await database.query('VACUUM ANALYZE contact_events');
+  await database.query('VACUUM ANALYZE agent_presence_events');
   const [{ n }] = await database.query<{ n: string }>('SELECT count(*) AS n FROM contact_events');
   return Number(n);
 }
@@ -108,11 +132,41 @@ interface Timed {
   slowestMs: number;
 }
 
-async function timeReports(pool: Pool): Promise<Timed[]> {
-  const reports = new ReportService({
+const sqlOf = (pool: Pool) =>
+  ({
     query: async (text: string, params?: unknown[]): Promise<unknown[]> =>
       (await pool.query(text, params)).rows as unknown[],
-  } as unknown as DataSource);
+  }) as unknown as DataSource;
+
+interface Folded {
+  contacts: number;
+  steps: number;
+  seconds: number;
+  foldedUntil: string;
+}
+
+/** What the `reports.rollup` job does: steps (a day each) until it is caught up to a day behind now. */
+async function fold(pool: Pool): Promise<Folded> {
+  const rollup = new ReportRollupService(sqlOf(pool), undefined as unknown as DurableScheduler);
+  const started = Date.now();
+  let contacts = 0;
+  let steps = 0;
+  for (;;) {
+    const step = await rollup.step(sqlOf(pool));
+    contacts += step.folded;
+    steps++;
+    if (!step.more)
+      return {
+        contacts,
+        steps,
+        seconds: round((Date.now() - started) / 1000, 1),
+        foldedUntil: step.foldedUntil.toISOString(),
+      };
+  }
+}
+
+async function timeReports(pool: Pool, runs = REPORT_RUNS): Promise<Timed[]> {
+  const reports = new ReportService(sqlOf(pool));
   const day = (n: number) => new Date(Date.parse(DAY0) + n * 86_400_000);
   const cases: { report: 'lines' | 'agents' | 'incidents'; range: string; query: ReportQuery }[] = [
     { report: 'lines', range: '30 days, by day', query: { from: day(0), to: day(30), bucket: 'day' } },
@@ -138,7 +192,7 @@ async function timeReports(pool: Pool): Promise<Timed[]> {
   for (const { report, range, query } of cases) {
     const ms: number[] = [];
     let rows = 0;
-    for (let run = 0; run < REPORT_RUNS; run++) {
+    for (let run = 0; run < runs; run++) {
       const started = process.hrtime.bigint();
       const page = await reports[report](query);
       ms.push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -198,31 +252,57 @@ async function setTriggers(database: BenchDatabase, enabled: boolean): Promise<v
 async function main(): Promise<void> {
   const reportsDb = await BenchDatabase.create(serverDatabaseUrl(), 'tether_bench_reports');
   let timed: Timed[] = [];
+  let live: Timed[] = [];
+  let folded: Folded | undefined;
   let events = 0;
   try {
     await reportsDb.migrate();
-    header(`reports: seeding ${fmt(CONTACTS, 0)} contacts' events`);
+    header(`reports: seeding ${fmt(CONTACTS, 0)} contacts' events (load average ${loadAverage()})`);
     const seeding = Date.now();
     events = await seedEvents(reportsDb);
     console.log(`${fmt(events, 0)} events in ${fmt((Date.now() - seeding) / 1000)} s`);
     const pool = new Pool({ connectionString: reportsDb.url, max: 1 });
     try {
+      if (LIVE) {
+        header('reports with no rollup (every event folded at each report), once each');
+        live = await timeReports(pool, 1);
+        printTable([
+          ['report', 'range', 'rows', 'ms'],
+          ...live.map((t) => [t.report, t.range, String(t.rows), fmt(t.medianMs)]),
+        ]);
+      }
+      header('the rollup: folding the backlog (what reports.rollup does once, then a quarter at a time)');
+      folded = await fold(pool);
+      console.log(
+        `${fmt(folded.contacts, 0)} contacts folded in ${folded.steps} steps, ${fmt(folded.seconds)} s; watermark ${folded.foldedUntil}`,
+      );
+      await pool.query('VACUUM ANALYZE contact_outcomes');
+      header(`reports over the rollup and the live tail, ${REPORT_RUNS} runs each`);
       timed = await timeReports(pool);
     } finally {
       await pool.end();
     }
     printTable([
-      ['report', 'range', 'rows', 'median ms', 'slowest ms'],
-      ...timed.map((t) => [t.report, t.range, String(t.rows), fmt(t.medianMs), fmt(t.slowestMs)]),
+      ['report', 'range', 'rows', 'median ms', 'slowest ms', ...(LIVE ? ['live ms'] : [])],
+      ...timed.map((t, i) => [
+        t.report,
+        t.range,
+        String(t.rows),
+        fmt(t.medianMs),
+        fmt(t.slowestMs),
+        ...(LIVE ? [fmt(live[i]?.medianMs)] : []),
+      ]),
     ]);
   } finally {
     await reportsDb.drop().catch(() => undefined);
   }
 
-  let on: number[] = [];
-  let off: number[] = [];
+  const on: number[] = [];
+  const off: number[] = [];
+  const paired: number[] = [];
   const version = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
-  if (version.status !== 0)
+  if (PG_ROUNDS <= 0) console.log('--pg-rounds 0: the cost of writing the events is not measured');
+  else if (version.status !== 0)
     console.log('pgbench is not installed: the cost of writing the events is not measured');
   else {
     const lifecycleDb = await BenchDatabase.create(serverDatabaseUrl(), 'tether_bench_reports_pgbench');
@@ -232,19 +312,24 @@ async function main(): Promise<void> {
       header(
         `the events' cost: pgbench lifecycles, triggers on and off, ${PG_ROUNDS} × ${PG_SECONDS} s each`,
       );
-      for (let round = 0; round < PG_ROUNDS; round++) {
-        for (const enabled of round % 2 === 0 ? [true, false] : [false, true]) {
+      for (let r = 0; r < PG_ROUNDS; r++) {
+        const tps: Record<'on' | 'off', number> = { on: NaN, off: NaN };
+        for (const enabled of r % 2 === 0 ? [true, false] : [false, true]) {
           await setTriggers(lifecycleDb, enabled);
-          const tps = pgbench(lifecycleDb);
-          (enabled ? on : off).push(tps);
-          console.log(`triggers ${enabled ? 'on ' : 'off'}: ${fmt(tps)} lifecycles/s`);
+          tps[enabled ? 'on' : 'off'] = pgbench(lifecycleDb);
         }
+        on.push(round(tps.on, 1));
+        off.push(round(tps.off, 1));
+        paired.push(round((1 - tps.on / tps.off) * 100, 1));
+        console.log(
+          `round ${r + 1}: triggers on ${fmt(tps.on)}, off ${fmt(tps.off)} lifecycles/s: ${fmt(paired.at(-1))}% fewer (load ${loadAverage()})`,
+        );
       }
-      on = on.map((v) => round(v, 1));
-      off = off.map((v) => round(v, 1));
       const cost = 1 - median(on) / median(off);
       console.log(
-        `median ${fmt(median(on))} lifecycles/s with the history, ${fmt(median(off))} without: ${fmt(cost * 100)}% fewer`,
+        `median ${fmt(median(on))} lifecycles/s with the history (${fmt(Math.min(...on))}-${fmt(Math.max(...on))}), ` +
+          `${fmt(median(off))} without (${fmt(Math.min(...off))}-${fmt(Math.max(...off))}): ${fmt(cost * 100)}% fewer; ` +
+          `per round: median ${fmt(median(paired))}%, from ${fmt(Math.min(...paired))}% to ${fmt(Math.max(...paired))}%`,
       );
     } finally {
       await lifecycleDb.drop().catch(() => undefined);
@@ -253,9 +338,14 @@ async function main(): Promise<void> {
   writeJson(args.string('json'), {
     contacts: CONTACTS,
     events,
+    loadAverageAtEnd: loadAverage(),
+    rollup: folded,
     reports: timed,
+    reportsWithoutRollup: live,
     lifecyclesPerSecond: { withEvents: on, withoutEvents: off },
     eventsCostPercent: on.length > 0 ? round((1 - median(on) / median(off)) * 100, 1) : null,
+    eventsCostPercentPerRound: paired,
+    eventsCostPercentPerRoundMedian: paired.length > 0 ? median(paired) : null,
   });
 }
 

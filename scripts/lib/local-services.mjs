@@ -313,3 +313,22 @@ export async function startRedis({
     throw new Error(`redis-server did not answer PING on :${port}\n${output}`);
   }
 }
+
+/** Where the console's browser tests find Chromium: TEST_CHROMIUM_PATH, else Debian's package's binary. */
+export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * A headless Chromium for the console's browser tests (test/console.e2e-spec.ts, driven by playwright-core, which
+ * downloads no browser of its own): Debian's `chromium` package, installed with apt-get when missing (as root, or
+ * with password-free sudo; else an Error saying what to install or which variable to set). Returns its path.
+ */
+export function ensureChromium() {
+  const wanted = process.env.TEST_CHROMIUM_PATH;
+  if (wanted) {
+    if (!existsSync(wanted)) throw new Error(`TEST_CHROMIUM_PATH=${wanted}: no such file`);
+    return wanted;
+  }
+  if (!existsSync(DEBIAN_CHROMIUM))
+    aptInstall('chromium', { orSet: { variable: 'TEST_CHROMIUM_PATH', example: DEBIAN_CHROMIUM } });
+  return DEBIAN_CHROMIUM;
+}

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { expect } from '@jest/globals';
 import {
   type DatabasePool,
@@ -18,7 +19,7 @@ import { OfferLedger } from './support/offer-ledger';
 import {
   type WebhookRecord,
   WorkingAgents,
-  halfWrittenAssignments,
+  watchHalfWrites,
   is2xx,
   loggedErrors,
   lostOrUnserved,
@@ -68,6 +69,8 @@ interface Drill {
   lost: string[];
   unserved: string[];
   halfWritten: string[];
+  /** how many times the half-write watch looked, from the first call to the drain */
+  halfWriteChecks: number;
   drained: boolean;
   left: { status: string; n: number }[];
 }
@@ -99,6 +102,8 @@ describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', 
     const ledger = new OfferLedger();
     const agents = await WorkingAgents.start(floor, gateways, AGENTS, ledger);
 
+    // looked at every 200 ms from here to the drain: a half-written state during the fault counts too
+    const halfWrites = watchHalfWrites(db);
     const log: WebhookRecord[] = [];
     let phase: Phase = 'before';
     const inFlight: Promise<unknown>[] = [];
@@ -172,7 +177,7 @@ describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', 
     );
     agents.stop();
     const { lost, unserved } = await lostOrUnserved(db, log);
-    const halfWritten = await halfWrittenAssignments(db);
+    const { problems: halfWritten, checks: halfWriteChecks } = await halfWrites.stop();
     // offers committed but never announced (the announcement follows the commit and can fail on its own)
     const seenIds = new Set(ledger.all.map((o) => o.offerId));
     const unseen = (await db.query<{ id: string; state: string }>(`SELECT id, state FROM offers`)).filter(
@@ -218,13 +223,22 @@ describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', 
       ],
       ['accept refusals', [...agents.refusals].map(([e, n]) => `${n} "${e}"`).join(', ') || 0],
       ['accepted / completed by agents', `${agents.accepted} / ${agents.completed}`],
-      ['half-written assignments', halfWritten.length],
+      [
+        'half-written assignments (seen at any of the checks)',
+        `${halfWritten.length} (${halfWriteChecks} checks)`,
+      ],
       ['errors the apps logged', loggedErrors(tether.logs())],
       ['contacts left not ended', left.map((l) => `${l.status}=${l.n}`).join(' ') || 0],
       ['proxy', JSON.stringify(proxy.stats)],
       ['whole drill', `${Date.now() - started} ms`],
     ]);
-    return { log, recoveries: [stall, cut], lost, unserved, halfWritten, drained, left };
+    // FAULTS_TIMELINE=<file>: the drill's marks and every process's log lines, to read a recovery second by second
+    if (process.env.FAULTS_TIMELINE)
+      writeFileSync(
+        process.env.FAULTS_TIMELINE,
+        `${JSON.stringify({ started, stallEndedAt, cutEndedAt, recoveries: [stall, cut] })}\n${tether.logs()}`,
+      );
+    return { log, recoveries: [stall, cut], lost, unserved, halfWritten, halfWriteChecks, drained, left };
   }
 
   it('answers no webhook 2xx without keeping the call, and takes every other one on the platform’s retry', () => {
@@ -238,6 +252,8 @@ describe('faults: PostgreSQL stall (blackhole 5 s) and cut (reset) under load', 
 
   it('leaves no assignment half-written', () => {
     expect(drill.halfWritten).toEqual([]);
+    // the watch looked throughout (every 200 ms over a drill of more than 10 s), not only once at the end
+    expect(drill.halfWriteChecks).toBeGreaterThan(20);
   });
 
   it('serves every call in the end', () => {

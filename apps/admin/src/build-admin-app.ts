@@ -1,6 +1,7 @@
 import type { AppBuilder } from '@tether/runtime';
 import { createHttpApp } from '@tether/transport';
 import { AdminModule } from './admin.module';
+import { mountConsole } from './console/mount-console';
 
 export const buildAdminApp: AppBuilder = (core) =>
   createHttpApp({
@@ -12,4 +13,5 @@ export const buildAdminApp: AppBuilder = (core) =>
       description:
         'Agents, customers and routing rules. Line apps (3001-3003) serve the telephony webhooks, documented at their own /docs.',
     },
+    configure: (app) => mountConsole(app),
   });

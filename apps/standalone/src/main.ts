@@ -50,8 +50,12 @@ async function main(): Promise<void> {
     }
     const apps = await tether.start({ ...config, databaseUrl, databaseMigrationUrl }, 'core', APPS);
     const lines = apps.map(({ name, url }) => `  ${name.padEnd(9)} ${url}  ${SERVES[name] ?? SERVES.sales}`);
+    const admin = apps.find(({ name }) => name === 'admin');
+    const consoleLine = admin
+      ? `\nconsole:   ${admin.url}/console/  (agent desk, supervisor board, rules, reports; sign in with a token)\n`
+      : '';
     process.stdout.write(
-      `\ntether is up (${config.redisUrl ? 'Redis' : 'in-process'} event bus):\n${lines.join('\n')}\n\n`,
+      `\ntether is up (${config.redisUrl ? 'Redis' : 'in-process'} event bus):\n${lines.join('\n')}\n${consoleLine}\n`,
     );
   } catch (error) {
     process.stderr.write(

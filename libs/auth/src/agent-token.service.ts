@@ -175,6 +175,23 @@ export class AgentTokenService {
     return { agentId: claims.sub, tokenId: claims.jti, expiresAt: new Date(claims.exp * 1000) };
   }
 
+  /**
+   * The agent a token was signed for, when it is one of ours and not expired (signature and expiry only: no record
+   * read, no use noted). Lets another surface tell an agent's credential from a wrong one (403, not 401).
+   */
+  async agentIdOf(token: string): Promise<string | undefined> {
+    try {
+      const secret = this.secrets.agentTokenKeys.secretFor(this.keyIdOf(token));
+      if (secret === undefined) return undefined;
+      const claims = await this.jwt.verifyAsync<AgentClaims>(token, { secret, algorithms: ['HS256'] });
+      return claims.role === 'agent' && typeof claims.sub === 'string' && UUID.test(claims.sub)
+        ? claims.sub
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The `kid` of the token's header (undefined when it has none); a token that does not decode is refused. */
   private keyIdOf(token: string): unknown {
     let decoded: unknown;

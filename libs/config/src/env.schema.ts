@@ -213,6 +213,14 @@ export class EnvSchema {
   )
   TETHER_PUBLIC_URL?: string;
 
+  /** where the web console (admin's /console) reaches the gateway's socket.io; unset: the page's host, GATEWAY_PORT */
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
+    { message: 'TETHER_CONSOLE_GATEWAY_URL must be an http(s) URL' },
+  )
+  TETHER_CONSOLE_GATEWAY_URL?: string;
+
   /**
    * Retention of personal data: contacts older than this many days lose their caller number, number called, IVR
    * input and notes (a daily durable job); unset: kept.

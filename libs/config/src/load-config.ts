@@ -116,6 +116,7 @@ export function loadConfig(
           }
         : undefined,
     publicUrl: parsed.TETHER_PUBLIC_URL?.replace(/\/+$/, ''),
+    consoleGatewayUrl: parsed.TETHER_CONSOLE_GATEWAY_URL?.replace(/\/+$/, ''),
     retentionDays: parsed.TETHER_RETENTION_DAYS,
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,

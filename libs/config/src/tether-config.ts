@@ -52,6 +52,8 @@ export interface TetherConfig {
   twilio?: { accountSid: string; authToken: string; apiBaseUrl: string; callerId?: string };
   /** what the telephony platform calls Tether at, when a proxy fronts it (TETHER_PUBLIC_URL) */
   publicUrl?: string;
+  /** the gateway's public URL as the web console's page reaches it (TETHER_CONSOLE_GATEWAY_URL); unset: its host, gateway port */
+  consoleGatewayUrl?: string;
   /** contacts' personal data is erased this many days after they arrived; undefined: kept */
   retentionDays?: number;
   dataDir: string;

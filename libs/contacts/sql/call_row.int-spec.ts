@@ -39,6 +39,9 @@ describe('tether_call_row', () => {
       work_open: true,
       known: false,
       ahead: null, // only a queued contact has a place in the queue
+      routed_line: null, // no redirect or overflow at arrival
+      redirect_reason: null,
+      offer_callback: false,
     });
     expect(await callRow('00000000-0000-0000-0000-000000000000')).toBeUndefined();
   });

@@ -42,7 +42,7 @@ BEGIN
                         NULL::uuid, NULL::uuid;
     RETURN;
   END IF;
-  SELECT coalesce(t.target_line, c.line) INTO v_line
+  SELECT coalesce(t.target_line, c.routed_line, c.line) INTO v_line
     FROM (SELECT 1) one_ LEFT JOIN transfers t ON t.id = c.transfer_id AND t.state = 'pending';
   IF c.status NOT IN ('queued', 'offered') THEN
     RETURN QUERY SELECT 'not_waiting'::text, NULL::uuid, NULL::timestamptz, v_line, c.channel, c.status,

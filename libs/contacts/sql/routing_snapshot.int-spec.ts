@@ -107,6 +107,25 @@ describe('tether_routing_snapshot', () => {
     ]);
   });
 
+  it('a contact redirected at arrival (contacts.routed_line) waits on that line, not on the line it called', async () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+    const own = await db.fixtures.contact({ enqueuedAt: at(20), line: 'service' });
+    const redirected = await db.fixtures.contact({ enqueuedAt: at(10), line: 'sales', priority: 1 });
+    const stays = await db.fixtures.contact({ enqueuedAt: at(5), line: 'sales' });
+    await db.query(
+      `UPDATE contacts SET routed_line = 'service', redirect_reason = 'open case' WHERE id = $1`,
+      [redirected],
+    );
+    expect((await snapshot('service')).contacts.map((c) => c.id)).toEqual([redirected, own]);
+    expect((await snapshot('sales')).contacts.map((c) => c.id)).toEqual([stays]);
+    // the position the webhook answers counts the queue it waits on
+    const ahead = async (id: string) =>
+      (await db.query<{ ahead: number }>(`SELECT ahead FROM tether_call_row($1)`, [id]))[0].ahead;
+    expect(await ahead(own)).toBe(1);
+    expect(await ahead(redirected)).toBe(0);
+    expect(await ahead(stays)).toBe(0);
+  });
+
   it('the ready agents of the line, longest idle first: available, connected, a free slot, out of wrap-up', async () => {
     await db.fixtures.contact();
     const idle3 = await db.fixtures.agent({

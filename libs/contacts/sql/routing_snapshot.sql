@@ -1,8 +1,9 @@
 -- tether_routing_snapshot(p_line, p_lock_key, p_contact_limit, p_ready_per_contact, p_min_ready, p_all_ready): the
 -- input of one routing pass (ContactDispatcher), as facts; libs/routing's RoutingEngine makes every decision.
 -- Takes the line's advisory lock, then reads:
---   * the waiting contacts, in queue order (the line's own, but for those transferred to another line, and those
---     transferred to it from another line: transfer_contact.sql; not a callback before its window or retry delay,
+--   * the waiting contacts, in queue order (the line's own, but for those transferred or redirected to another line,
+--     and those transferred to it from another line: transfer_contact.sql, or redirected to it at arrival by a line
+--     rule or queue limit: contacts.routed_line; not a callback before its window or retry delay,
 --     contacts.not_before) (compareQueueOrder in libs/routing; queue-order.int-spec.ts checks this
 --     ORDER BY against it), at most p_contact_limit; none is common, and then nothing else is read. Each with its
 --     customer's relations: the last agent on this line and when that contact was connected (recorded at arrival
@@ -56,7 +57,17 @@ BEGIN
       -- the line's own callers (minus those being transferred to another line) ...
       (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
               c.excluded_agent_ids, c.case_id, c.transfer_id, c.routing_plan
-         FROM contacts c WHERE c.line = p_line AND c.status = 'queued'
+         FROM contacts c WHERE c.line = p_line AND c.status = 'queued' AND c.routed_line IS NULL
+          AND (c.not_before IS NULL OR c.not_before <= v_now)
+          AND (c.transfer_id IS NULL
+               OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = c.transfer_id AND t.target_line = p_line))
+        ORDER BY c.priority DESC, c.enqueued_at, c.id
+        LIMIT p_contact_limit)
+      UNION ALL
+      -- ... the callers a rule or an overflow redirected to it from the line they called (contacts.routed_line) ...
+      (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
+              c.excluded_agent_ids, c.case_id, c.transfer_id, c.routing_plan
+         FROM contacts c WHERE c.routed_line = p_line AND c.status = 'queued'
           AND (c.not_before IS NULL OR c.not_before <= v_now)
           AND (c.transfer_id IS NULL
                OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = c.transfer_id AND t.target_line = p_line))
@@ -67,7 +78,8 @@ BEGIN
       (SELECT c.id, c.channel, c.priority, c.enqueued_at, c.required_skills, c.sticky_agent_id, c.last_agent_at,
               c.excluded_agent_ids, c.case_id, c.transfer_id, c.routing_plan
          FROM transfers t JOIN contacts c ON c.id = t.contact_id AND c.transfer_id = t.id
-        WHERE t.state = 'pending' AND t.target_line = p_line AND c.line <> p_line AND c.status = 'queued'
+        WHERE t.state = 'pending' AND t.target_line = p_line AND coalesce(c.routed_line, c.line) <> p_line
+          AND c.status = 'queued'
         ORDER BY c.priority DESC, c.enqueued_at, c.id
         LIMIT p_contact_limit)
     ) both_ ORDER BY priority DESC, enqueued_at, id

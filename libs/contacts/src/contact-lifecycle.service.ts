@@ -7,11 +7,20 @@ import { normalizePhone } from '@tether/customers';
 import { ConflictError, NotFoundError } from '@tether/errors';
 import { inTransaction, one } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { ArrivalDecision, CompiledRuleSet, DEFAULT_ROUTING_RULES, Line, RoutingPlan } from '@tether/routing';
+import {
+  ArrivalDecision,
+  CompiledRuleSet,
+  ContactFacts,
+  DEFAULT_ROUTING_RULES,
+  Line,
+  LineRedirect,
+  OverflowAction,
+  RoutingPlan,
+} from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactTrace } from './contact-trace';
-import { customerFacts } from './customer-facts';
+import { customerFacts, relationsFor } from './customer-facts';
 import type { CompleteContactOutcome, ReceiveCallOutcome, RememberHangupOutcome } from './sql-outcomes';
 import { ContactAlreadyCompleted, ContactNotAssignedToAgent } from './contact.errors';
 import { callbackView } from './callback-view';
@@ -42,7 +51,7 @@ const WARM_UP_CALLER = '+12025550100';
 const SELECT_CONTACT = `
   SELECT c.id, c.external_id, c.channel, c.line, c.customer_id, c.from_address, c.ivr, c.priority, c.status, c.end_reason,
          c.sticky_agent_id, c.offered_agent_id, c.agent_id, c.work_open, c.announcement, c.enqueued_at, c.routing_trace, cu.known,
-         c.callback_id
+         c.callback_id, c.routed_line
   FROM contacts c JOIN customers cu ON cu.id = c.customer_id`;
 
 /**
@@ -98,12 +107,15 @@ export class ContactLifecycleService {
           { line, contactId: result.contact_id },
           'call arrived after its hang-up: ended, not queued',
         );
-      } else if (created) {
-        this.logger.log({ line, contactId: result.contact_id }, 'call queued');
-        await this.bus.publish({ type: 'queue.changed', lines: [line] });
-        this.dispatcher.request(line);
       }
-      const row = result.id ? (result as ContactRow) : await this.getRow(result.contact_id);
+      const row =
+        result.id && !result.changed ? (result as ContactRow) : await this.getRow(result.contact_id);
+      if (created && result.outcome !== 'hung_up' && row.status === 'queued') {
+        const queueLine = row.routed_line ?? line;
+        this.logger.log({ line: queueLine, contactId: result.contact_id }, 'call queued');
+        await this.bus.publish({ type: 'queue.changed', lines: [queueLine] });
+        this.dispatcher.request(queueLine);
+      }
       return { created, view: await this.view(row) };
     }
   }
@@ -136,18 +148,29 @@ export class ContactLifecycleService {
     line: Line,
     call: IncomingCall,
     rules: VersionedRules,
-  ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
+  ): Promise<
+    | (Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null; changed?: boolean })
+    | undefined
+  > {
     const compiled = CompiledRuleSet.for(rules);
     const customer = compiled.needsCustomer ? await customerFacts(manager, line, call.from) : null;
-    const decision = compiled.decide({
+    const facts: ContactFacts = {
       channel: 'voice',
       ivr: call.ivr ?? null,
       from: normalizePhone(call.from),
       at: new Date(),
       customer,
-    });
+    };
+    const decision = compiled.decide(facts);
     const neverMatched = compiled.neverMatchedWith(customer);
-    if (decision.plan === null && decision.announcement === null && neverMatched.length === 0)
+    if (
+      decision.plan === null &&
+      decision.announcement === null &&
+      neverMatched.length === 0 &&
+      decision.redirect === null &&
+      decision.queueLimit === null &&
+      !decision.offerCallback
+    )
       return this.receive(manager, line, call, rules, decision);
     const write = async (tx: EntityManager) => {
       const result = await this.receive(tx, line, call, rules, decision);
@@ -157,7 +180,8 @@ export class ContactLifecycleService {
         `UPDATE contacts SET routing_plan = $2, announcement = coalesce(announcement, $3),
                 excluded_agent_ids = excluded_agent_ids || $4::uuid[],
                 routing_trace = CASE WHEN cardinality($4::uuid[]) > 0
-                                     THEN routing_trace || tether_trace($5) ELSE routing_trace END
+                                     THEN routing_trace || tether_trace($5) ELSE routing_trace END,
+                offer_callback = $6
           WHERE id = $1`,
         [
           result.contact_id,
@@ -165,12 +189,103 @@ export class ContactLifecycleService {
           decision.announcement,
           neverMatched,
           ContactTrace.neverMatched(neverMatched),
+          decision.offerCallback,
         ],
       );
-      return { ...result, announcement: result.announcement ?? decision.announcement };
+      let redirect = decision.redirect;
+      if (redirect === null && decision.queueLimit !== null) {
+        const position = (result.ahead ?? 0) + 1;
+        const limit = decision.queueLimit;
+        const over =
+          (limit.maxWaiting !== undefined && position > limit.maxWaiting) ||
+          (limit.maxWaitSeconds !== undefined &&
+            (await this.estimateWait(line, position)) > limit.maxWaitSeconds);
+        if (over) redirect = await this.overflow(tx, line, result.contact_id, limit.overflow);
+      }
+      if (redirect !== null) await this.redirect(tx, line, result.contact_id, redirect, call, facts);
+      return {
+        ...result,
+        announcement: result.announcement ?? decision.announcement,
+        changed: redirect !== null || decision.queueLimit !== null || decision.offerCallback,
+      };
     };
     // the warm-up's manager is already in a transaction (rolled back): one inside it would be a savepoint anyway
     return manager.queryRunner?.isTransactionActive ? write(manager) : inTransaction(this.dataSource, write);
+  }
+
+  /**
+   * The line's queue is over its limit for a new contact: a callback offered at once, or the contact refused (ended,
+   * `refused`, the reason as the announcement the IVR plays), or (answered for the caller to apply) another line.
+   */
+  private async overflow(
+    tx: EntityManager,
+    line: Line,
+    contactId: string,
+    overflow: OverflowAction,
+  ): Promise<LineRedirect | null> {
+    if (overflow.line !== undefined)
+      return { line: overflow.line, reason: overflow.reason ?? `line ${line} is full` };
+    if (overflow.callback === true) {
+      await tx.query(
+        `UPDATE contacts SET offer_callback = true, routing_trace = routing_trace || tether_trace($2) WHERE id = $1`,
+        [contactId, ContactTrace.overflowed(line, 'a callback is offered')],
+      );
+      return null;
+    }
+    await tx.query(
+      `UPDATE contacts SET status = 'ended', end_reason = 'refused', ended_at = now(),
+              announcement = coalesce($2, announcement), routing_trace = routing_trace || tether_trace($3)
+        WHERE id = $1 AND status = 'queued'`,
+      [contactId, overflow.reason ?? null, ContactTrace.overflowed(line, 'refused')],
+    );
+    this.logger.log({ line, contactId }, 'queue limit reached: call refused');
+    return null;
+  }
+
+  /**
+   * A cross-line redirect at arrival: the contact keeps the line it called (its call id's scope) and waits on
+   * `redirect.line`'s queue, decided there by that line's rules (priority, skills, stages, never-match; not a further
+   * redirect or queue limit) with that line's relations (last agent, open case), and the reason in its trace.
+   */
+  private async redirect(
+    tx: EntityManager,
+    from: Line,
+    contactId: string,
+    redirect: LineRedirect,
+    call: IncomingCall,
+    facts: ContactFacts,
+  ): Promise<void> {
+    const target = CompiledRuleSet.for(await this.rules.cached(redirect.line));
+    const customer = target.needsCustomer ? await customerFacts(tx, redirect.line, call.from) : null;
+    const decision = target.decide({ ...facts, customer });
+    const relations = await relationsFor(tx, redirect.line, call.from);
+    await tx.query(
+      `UPDATE contacts SET routed_line = $2, redirect_reason = $3, priority = $4, required_skills = $5,
+              routing_plan = $6, announcement = coalesce(announcement, $7),
+              sticky_agent_id = $8, last_agent_at = $9, case_id = $10,
+              excluded_agent_ids = excluded_agent_ids || $11::uuid[],
+              offer_callback = offer_callback OR $12,
+              routing_trace = routing_trace || tether_trace($13)
+                || CASE WHEN $14::text IS NULL THEN '[]'::jsonb ELSE tether_trace($14) END
+        WHERE id = $1`,
+      [
+        contactId,
+        redirect.line,
+        redirect.reason,
+        decision.priority,
+        JSON.stringify(decision.skills),
+        decision.plan === null ? null : JSON.stringify(decision.plan),
+        decision.announcement,
+        relations.lastAgent?.agentId ?? null,
+        relations.lastAgent?.connectedAt ?? null,
+        relations.caseId ?? null,
+        target.neverMatchedWith(customer),
+        decision.offerCallback,
+        ContactTrace.redirected(from, redirect.line, redirect.reason),
+        decision.rule === null ? null : `on line ${redirect.line}, rule ${decision.rule} matched`,
+      ],
+    );
+    this.logger.log({ line: from, contactId, to: redirect.line }, 'call redirected to another line');
   }
 
   private receive(
@@ -318,9 +433,10 @@ export class ContactLifecycleService {
         contactId: row.id,
         reason: 'caller_hung_up',
       });
-      this.dispatcher.request(row.line);
+      this.dispatcher.request(row.routed_line ?? row.line);
     }
-    if (row.status === 'queued') await this.bus.publish({ type: 'queue.changed', lines: [row.line] });
+    if (row.status === 'queued')
+      await this.bus.publish({ type: 'queue.changed', lines: [row.routed_line ?? row.line] });
     if (row.status === 'connected' && row.agent_id) {
       await this.bus.publish({
         type: 'contact.ended',
@@ -539,13 +655,16 @@ export class ContactLifecycleService {
     let queuePosition: number | null = null;
     let estimatedWaitSeconds: number | null = null;
     let callbackOffered = false;
+    const queueLine = row.routed_line ?? row.line;
     if (row.status === 'queued') {
       queuePosition = (row.ahead ?? 0) + 1;
-      const { handleSeconds, agents } = await this.lineStats(row.line);
+      const { handleSeconds, agents } = await this.lineStats(queueLine);
       estimatedWaitSeconds = Math.round((queuePosition * handleSeconds) / Math.max(1, agents));
-      const threshold = (await this.rules.cached(row.line)).callback.offerAfterWaitSeconds;
-      callbackOffered = !row.callback && threshold !== null && estimatedWaitSeconds > threshold;
-      estimatedWaitSeconds = await this.estimateWait(row.line, queuePosition);
+      const threshold = (await this.rules.cached(queueLine)).callback.offerAfterWaitSeconds;
+      callbackOffered =
+        !row.callback &&
+        (row.offer_callback === true || (threshold !== null && estimatedWaitSeconds > threshold));
+      estimatedWaitSeconds = await this.estimateWait(queueLine, queuePosition);
     }
     return {
       contactId: row.id,
@@ -563,6 +682,9 @@ export class ContactLifecycleService {
       direction: row.direction ?? 'inbound',
       callbackOffered,
       callback: row.callback ? callbackView(row.callback) : null,
+      ...(row.routed_line
+        ? { redirect: { line: row.routed_line, reason: row.redirect_reason ?? null } }
+        : {}),
     };
   }
 }

@@ -9,5 +9,8 @@ export const ContactTrace = {
   neverMatched: (agentIds: readonly string[]): string =>
     `never matched with this customer on this line: ${agentIds.join(', ')}`,
   hungUpFirst: 'the caller had already hung up (the hang-up overtook this call webhook): ended, not queued',
+  redirected: (from: string, to: string, why: string): string =>
+    `redirected from line ${from} to line ${to}: ${why}`,
+  overflowed: (line: string, what: string): string => `line ${line}'s queue limit reached: ${what}`,
   offered: (agentId: string, why: string): string => `offered to ${agentId}: ${why}`,
 } as const;

@@ -40,6 +40,11 @@ export interface CallView {
   callbackOffered: boolean;
   /** the callback this contact waits as or was made for, if any */
   callback: CallbackView | null;
+  /**
+   * present when a line rule or the line's queue limit sent the contact to another line's queue at arrival: that
+   * line and the reason, for the IVR to tell the caller (`queuePosition` and the wait are that line's)
+   */
+  redirect?: { line: Line; reason: string | null };
 }
 
 export type ContactDirection = 'inbound' | 'outbound';
@@ -87,6 +92,11 @@ export interface ContactRow {
   direction?: ContactDirection;
   /** tether_call_row's callback summary (timestamps as PostgreSQL writes them in JSON) */
   callback?: Record<string, unknown> | null;
+  /** the line a redirect or overflow at arrival sent it to (its queue), and why; null for most */
+  routed_line?: Line | null;
+  redirect_reason?: string | null;
+  /** a rule or an overflow offered a callback at arrival */
+  offer_callback?: boolean;
 }
 
 /** GET /v1/contacts/{id}/trace: how a contact was routed, step by step. */

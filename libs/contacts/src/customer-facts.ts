@@ -4,7 +4,8 @@ import type { CustomerFacts, CustomerRelations, Line } from '@tether/routing';
 
 /**
  * What line rules may ask about a caller, read by their number before the intake: their id (never-match pairs),
- * attributes, whether they are a known customer, an open case on this line, their latest contact. Null for a number not on record.
+ * attributes, whether they are a known customer, the lines they have an open case on (this one: `openCase`),
+ * their latest contact. Null for a number not on record.
  */
 export async function customerFacts(sql: Sql, line: Line, from: string): Promise<CustomerFacts | null> {
   const phone = normalizePhone(from);
@@ -13,25 +14,26 @@ export async function customerFacts(sql: Sql, line: Line, from: string): Promise
     id: string;
     known: boolean;
     attributes: Record<string, unknown> | null;
-    open_case: boolean;
+    open_case_lines: string[];
     last_contact_at: Date | null;
   }>(
     sql,
     `SELECT cu.id, cu.known, cu.attributes,
-            EXISTS (SELECT 1 FROM cases k WHERE k.customer_id = cu.id AND k.line = $2
-                       AND k.status IN ('open', 'waiting_on_customer')) AS open_case,
+            ARRAY(SELECT DISTINCT k.line FROM cases k WHERE k.customer_id = cu.id
+                     AND k.status IN ('open', 'waiting_on_customer')) AS open_case_lines,
             (SELECT c.created_at FROM contacts c WHERE c.customer_id = cu.id
               ORDER BY c.created_at DESC LIMIT 1) AS last_contact_at
        FROM customer_identities ci JOIN customers cu ON cu.id = ci.customer_id
       WHERE ci.kind = 'phone' AND ci.value = $1`,
-    [phone, line],
+    [phone],
   );
   if (row === undefined) return null;
   return {
     id: row.id,
     known: row.known,
     attributes: row.attributes ?? {},
-    openCase: row.open_case,
+    openCase: row.open_case_lines.includes(line),
+    openCaseLines: row.open_case_lines,
     lastContactAt: row.last_contact_at,
   };
 }

@@ -55,7 +55,7 @@ export class ForcedOfferService {
     if (!UUID.test(contactId)) return undefined;
     const row = await one<{ line: Line }>(
       this.dataSource.manager,
-      `SELECT coalesce(t.target_line, c.line) AS line
+      `SELECT coalesce(t.target_line, c.routed_line, c.line) AS line
          FROM contacts c LEFT JOIN transfers t ON t.id = c.transfer_id AND t.state = 'pending'
         WHERE c.id = $1`,
       [contactId],

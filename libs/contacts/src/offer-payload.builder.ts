@@ -34,7 +34,7 @@ export const CONTACT_CARD_COLUMNS = `c.id AS contact_id, c.line, c.channel, c.ex
                              FROM incident_notices n JOIN outbound_webhooks w ON w.id = n.outbound_id
                             WHERE n.incident_id = i.id AND n.customer_id = c.customer_id))
      FROM incidents i WHERE i.id = c.incident_id) AS incident_card,
-  c.direction,
+  c.direction, c.routed_line, c.redirect_reason,
   (SELECT json_build_object('id', b.id, 'requestedBy', b.requested_by,
             'dueAt', to_char(b.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'attempts', b.attempts,
             'callerLeft', b.caller_left_at IS NOT NULL, 'note', b.note,
@@ -69,6 +69,9 @@ export interface ContactCardRow {
   /** the incident the contact is linked to, if any */
   incident_card: IncidentCard | null;
   direction: 'inbound' | 'outbound';
+  /** the line a redirect or overflow at arrival sent it to, and why (contacts.routed_line, redirect_reason) */
+  routed_line: Line | null;
+  redirect_reason: string | null;
   /** the callback the contact waits as, if any */
   callback_card: OfferCallbackCard | null;
   messages: ConversationMessageCard[];
@@ -104,6 +107,9 @@ export function contactCardFrom(row: ContactCardRow): {
       direction: row.direction,
       callback: row.callback_card,
       messages: row.messages,
+      ...(row.routed_line
+        ? { redirect: { fromLine: row.line, toLine: row.routed_line, reason: row.redirect_reason } }
+        : {}),
     },
     customer: {
       id: row.customer_id,

@@ -29,10 +29,10 @@ export class QueueSnapshotService {
       this.dataSource.manager,
       // a contact being transferred waits on its transfer's target line (tether_routing_snapshot reads it there); a
       // callback before its window or retry delay is not waiting yet
-      `SELECT c.id, coalesce(t.target_line, c.line) AS line, c.channel, c.priority,
+      `SELECT c.id, coalesce(t.target_line, c.routed_line, c.line) AS line, c.channel, c.priority,
               EXTRACT(EPOCH FROM now() - c.enqueued_at)::float AS waited, count(*) OVER ()::int AS total
        FROM contacts c LEFT JOIN transfers t ON t.id = c.transfer_id
-       WHERE c.status = 'queued' AND coalesce(t.target_line, c.line) = ANY($1)
+       WHERE c.status = 'queued' AND coalesce(t.target_line, c.routed_line, c.line) = ANY($1)
          AND (c.not_before IS NULL OR c.not_before <= now())
        ORDER BY c.priority DESC, c.enqueued_at, c.id LIMIT $2`,
       [lines, SNAPSHOT_LIMIT],

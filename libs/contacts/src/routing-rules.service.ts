@@ -12,6 +12,7 @@ import {
   agentsPairedIn,
   customersPairedIn,
   mergeRoutingRules,
+  validateLineQueueLimit,
   validateNeverMatch,
   validateRuleSet,
 } from '@tether/routing';
@@ -111,7 +112,8 @@ export class RoutingRulesService {
     const rules: unknown = patch.rules;
     const calendar: unknown = patch.calendar;
     const pairs: unknown = patch.neverMatch;
-    if ([rules, calendar, pairs].every((value) => value === undefined || value === null)) return;
+    const queueLimit: unknown = patch.queueLimit;
+    if ([rules, calendar, pairs, queueLimit].every((value) => value === undefined || value === null)) return;
     const known = await this.knownNames(
       [...agentsNamedIn(rules).map((n) => n.agentId), ...agentsPairedIn(pairs)],
       customersPairedIn(pairs),
@@ -121,7 +123,13 @@ export class RoutingRulesService {
     const live = await this.rules.get(line);
     for (const skill of skillsNamedIn(live)) (known.skills as Set<string>).add(skill);
     for (const pair of live.neverMatch ?? []) (known.customers as Set<string>).add(pair.customerId);
-    const problems = [...validateRuleSet(rules, calendar, known), ...validateNeverMatch(pairs, known)];
+    const lines = await rows<{ name: string }>(this.dataSource.manager, `SELECT name FROM lines`);
+    const withLines: KnownNames = { ...known, lines: new Set(lines.map((l) => l.name)), line };
+    const problems = [
+      ...validateRuleSet(rules, calendar, withLines),
+      ...validateNeverMatch(pairs, withLines),
+      ...validateLineQueueLimit(queueLimit, withLines),
+    ];
     if (problems.length > 0)
       throw new ValidationFailed(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
   }

@@ -62,6 +62,13 @@ export interface Simulation {
   queuePosition: number | null;
   /** the webhook's estimate; 0 when offered now */
   estimatedWaitSeconds: number;
+  /**
+   * the rule's cross-line redirect, or null: the contact would wait on that line's queue (decided by its rules; the
+   * agent and stages above are this line's reading, not that line's)
+   */
+  redirect: { line: Line; reason: string } | null;
+  /** the rule offers a callback at once */
+  offerCallback: boolean;
 }
 
 const SIMULATED_ID = 'simulated';
@@ -190,6 +197,8 @@ export class RoutingSimulator {
       queuePosition,
       estimatedWaitSeconds:
         queuePosition === null ? 0 : await this.lifecycle.estimateWait(line, queuePosition),
+      redirect: decision.redirect,
+      offerCallback: decision.offerCallback,
     };
   }
 }

@@ -71,6 +71,18 @@ export interface OfferContact {
   callback: OfferCallbackCard | null;
   /** a messaging contact's conversation so far (the last 20 messages, oldest first); empty for a call */
   messages: ConversationMessageCard[];
+  /**
+   * present when a line rule or a queue limit sent the contact at arrival from the line it called (`fromLine`, the
+   * contact's `line`) to the queue of `toLine`, with the reason the IVR told the caller
+   */
+  redirect?: RedirectCard;
+}
+
+/** A cross-line redirect or overflow at arrival, as the agent offered the contact sees it. */
+export interface RedirectCard {
+  fromLine: Line;
+  toLine: Line;
+  reason: string | null;
 }
 
 /** One message of a conversation (chat, e-mail, messenger, social), as the agent sees it. */

@@ -327,6 +327,118 @@ describe('ReportService over a scripted day', () => {
     });
   });
 
+  it("occupancy: each agent's handling time (answer to completion or transfer on) over their staffed time (available, or busy)", async () => {
+    // A's presence: available 08:00, away 12:00 (while handling k5 from 12:00:30 to its transfer at 12:02:00: busy),
+    // available again 12:30, offline 17:00; B never signed in (only busy time counts for B)
+    for (const [time, state] of [
+      ['08:00:00', 'available'],
+      ['12:00:00', 'away'],
+      ['12:30:00', 'available'],
+      ['17:00:00', 'offline'],
+    ])
+      await db.query(`INSERT INTO agent_presence_events (at, agent_id, state) VALUES ($1, $2, $3)`, [
+        at(time),
+        A,
+        state,
+      ]);
+    try {
+      const byAgent = new Map((await reports.agents(range)).rows.map((r) => [r.agentId, r]));
+      expect(byAgent.get(A)).toMatchObject({
+        handlingSeconds: 1230, // k1 360 + k2 600 + k5 90 (to the transfer) + k6 180
+        staffedSeconds: 30690, // 08:00-12:00 14,400 + 12:00:30-12:02:00 busy 90 + 12:30-17:00 16,200
+        occupancy: 4, // 1230 / 30690 = 4.008 %
+      });
+      expect(byAgent.get(B)).toMatchObject({
+        handlingSeconds: 770, // k5 470 (after the transfer) + k7 240 + k8 60
+        staffedSeconds: 770,
+        occupancy: 100,
+      });
+      expect(byAgent.get(D)).toMatchObject({ handlingSeconds: 0, staffedSeconds: 0, occupancy: null });
+      // per line: A's handling of sales contacts only (k1 k5 k6), over the same staffed time
+      const sales = await reports.agents({ ...range, line: 'sales', agentId: A });
+      expect(sales.rows).toHaveLength(1);
+      expect(sales.rows[0]).toMatchObject({ handlingSeconds: 630, staffedSeconds: 30690, occupancy: 2.1 });
+      // 15-minute buckets clip both: 09:00-09:15 holds k1's 360 s of a 900 s bucket A was available through
+      const quarter = await reports.agents({ ...range, bucket: '15m', agentId: A, pageSize: 1000 });
+      expect(quarter.rows.find((r) => r.bucket.endsWith('T09:00:00.000Z'))).toMatchObject({
+        handlingSeconds: 360,
+        staffedSeconds: 900,
+        occupancy: 40,
+      });
+      expect(quarter.rows.find((r) => r.bucket.endsWith('T08:00:00.000Z'))).toMatchObject({
+        offers: 0,
+        handlingSeconds: 0,
+        staffedSeconds: 900,
+        occupancy: 0,
+      });
+    } finally {
+      await db.query(`DELETE FROM agent_presence_events WHERE agent_id = $1 AND at < $2`, [
+        A,
+        at('23:00:00'),
+      ]);
+    }
+  });
+
+  describe('the rollup (contact_outcomes): every figure the same folded as live', () => {
+    const queries = [
+      range,
+      { ...range, line: 'sales', serviceLevelSeconds: 10 },
+      { ...range, bucket: '15m' as const, pageSize: 1000 },
+      { ...range, line: 'sales', repeatDays: 9 },
+      { ...range, repeatDays: 1 },
+      // ends off the quarters: the events counted one by one are read live there, folded in between
+      { from: at('09:07:00'), to: at('15:53:00'), bucket: '15m' as const, pageSize: 1000 },
+      { from: at('07:59:00'), to: at('12:01:00'), bucket: 'day' as const },
+    ];
+    const everything = async () => ({
+      lines: await Promise.all(queries.map((q) => reports.lines(q))),
+      agents: await Promise.all(queries.map((q) => reports.agents(q))),
+      incidents: await Promise.all(queries.map((q) => reports.incidents(q))),
+    });
+    const fold = async (until: Date) =>
+      db.query<{ folded: number; folded_until: Date; more: boolean }>(
+        `SELECT * FROM tether_fold_contact_outcomes($1, interval '1 day')`,
+        [until],
+      );
+    afterAll(async () => {
+      await db.query(`TRUNCATE contact_outcomes, contact_handling, event_counts`);
+      await db.query(`UPDATE report_rollup_state SET folded_until = NULL, folded_at = NULL`);
+    });
+
+    it('folded up to midday (k1-k4 folded, k3 repeated by k8 after the watermark), then past k9', async () => {
+      const live = await everything();
+      // the first step starts at the first event's quarter (the notice at 08:00)
+      expect(await fold(at('12:00:00'))).toEqual([{ folded: 4, folded_until: at('12:00:00'), more: false }]);
+      expect(await fold(at('12:00:00'))).toEqual([{ folded: 0, folded_until: at('12:00:00'), more: false }]);
+      const rows = await db.query<{ contact_id: string; next_at: Date | null }>(
+        `SELECT contact_id, next_at FROM contact_outcomes ORDER BY arrived_at`,
+      );
+      expect(rows.map((r) => r.next_at?.toISOString().slice(11, 19) ?? null)).toEqual([
+        '10:00:00', // k1: C1's k2
+        '16:00:00', // k3: C2's k8, not folded yet
+        null, // k2: C1 never again
+        null, // k4
+      ]);
+      expect(await everything()).toEqual(live);
+
+      // a step is at most a day: past k9 (8 days later) in several steps
+      const steps = [];
+      for (let more = true; more;) {
+        const [step] = await fold(at('00:00:00', '2026-11-12'));
+        steps.push(step.folded);
+        more = step.more;
+      }
+      expect(steps.reduce((a, b) => a + b, 0)).toBe(5); // k5-k8 and k9
+      expect(steps.length).toBeGreaterThan(2);
+      const k7 = await db.one<{ next_at: Date }>(
+        `SELECT next_at FROM contact_outcomes WHERE arrived_at = $1`,
+        [at('14:00:00')],
+      );
+      expect(k7!.next_at).toEqual(at('14:00:01', '2026-11-10')); // k9, set when k9 was folded
+      expect(await everything()).toEqual(live);
+    });
+  });
+
   it('nothing outside the range', async () => {
     const report = await reports.lines({
       from: at('00:00:00', '2026-11-03'),

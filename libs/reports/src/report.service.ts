@@ -15,16 +15,19 @@ import {
   ReportQuery,
 } from './report.types';
 
-/** The aggregates behind ContactFigures, over `f` (tether_contact_facts rows) joined to `lr` and `s`. */
+/** Each line's own service-level target, read once per line (not once per contact row). */
+const LINE_TARGETS = `(SELECT l.line, (l.rules #>> '{serviceLevel,seconds}')::int AS sl_seconds FROM line_routing l)`;
+
+/** The aggregates behind ContactFigures, over `f` (tether_report_facts rows) joined to `lr` and `s`. */
 const FIGURES_SQL = `
-  max(coalesce($4::int, (lr.rules #>> '{serviceLevel,seconds}')::int, ${DEFAULT_SERVICE_LEVEL_SECONDS}))::int AS sl_target,
+  max(coalesce($4::int, lr.sl_seconds, ${DEFAULT_SERVICE_LEVEL_SECONDS}))::int AS sl_target,
   count(f.contact_id)::int AS offered,
   count(f.connected_at)::int AS answered,
   count(f.abandoned_at)::int AS abandoned,
   (count(*) FILTER (WHERE f.abandoned_in_offer))::int AS abandoned_in_offer,
   avg(extract(epoch FROM f.abandoned_at - f.arrived_at))::float8 AS abandon_s,
   (count(*) FILTER (WHERE f.connected_at <= f.arrived_at + make_interval(
-     secs => coalesce($4::int, (lr.rules #>> '{serviceLevel,seconds}')::int, ${DEFAULT_SERVICE_LEVEL_SECONDS}))))::int
+     secs => coalesce($4::int, lr.sl_seconds, ${DEFAULT_SERVICE_LEVEL_SECONDS}))))::int
      AS within_target,
   avg(extract(epoch FROM f.connected_at - f.arrived_at))::float8 AS asa_s,
   avg(extract(epoch FROM f.completed_at - f.connected_at))::float8 AS aht_s,
@@ -102,7 +105,8 @@ export function toFigures(row: FiguresRow, serviceLevelSeconds?: number): Contac
 }
 
 /**
- * Outcome reports over the contact event history (contact_events, through tether_contact_facts): per line and
+ * Outcome reports over the contact event history (contact_events, through tether_report_facts: the rollup's folded
+ * rows before its watermark, the events folded live after it): per line and
  * channel, per agent, per incident, per time bucket. Every figure is computed from the events of the contacts that
  * arrived in the range, so a report is the same whenever it is asked once those contacts are done.
  */
@@ -115,8 +119,8 @@ export class ReportService {
     const found = await rows<FiguresRow & { line: string; channel: string }>(
       this.db,
       `SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.line, f.channel, ${FIGURES_SQL}
-         FROM tether_contact_facts($1, $2, $3) f
-         LEFT JOIN line_routing lr ON lr.line = f.line
+         FROM tether_report_facts($1, $2, $3) f
+         LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
          LEFT JOIN surveys s ON s.contact_id = f.contact_id
         WHERE ($5::text IS NULL OR f.line = $5) AND ($6::text IS NULL OR f.channel = $6)
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT $7 OFFSET $8`,
@@ -143,35 +147,48 @@ export class ReportService {
         rejected: number;
         expired: number;
         transfers_out: number;
+        handling_s: number;
+        staffed_s: number;
       }
     >(
       this.db,
       `WITH answered AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.agent_id, ${FIGURES_SQL}
-           FROM tether_contact_facts($1, $2, $3) f
-           LEFT JOIN line_routing lr ON lr.line = f.line
+           FROM tether_report_facts($1, $2, $3) f
+           LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.agent_id IS NOT NULL AND ($5::uuid IS NULL OR f.agent_id = $5)
             AND ($6::text IS NULL OR f.line = $6)
           GROUP BY 1, 2
        ), offers AS (
          SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.agent_id,
-                (count(*) FILTER (WHERE e.kind = 'offered'))::int AS offers,
-                (count(*) FILTER (WHERE e.kind = 'rejected'))::int AS rejected,
-                (count(*) FILTER (WHERE e.kind = 'expired'))::int AS expired,
-                (count(*) FILTER (WHERE e.kind = 'transferred'))::int AS transfers_out
-           FROM contact_events e
-          WHERE e.at >= $1 AND e.at < $2 AND e.agent_id IS NOT NULL
-            AND e.kind IN ('offered', 'rejected', 'expired', 'transferred')
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'offered'), 0)::int AS offers,
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'rejected'), 0)::int AS rejected,
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'expired'), 0)::int AS expired,
+                coalesce(sum(e.n) FILTER (WHERE e.kind = 'transferred'), 0)::int AS transfers_out
+           FROM tether_event_counts($1, $2) e
+          WHERE e.agent_id IS NOT NULL AND e.kind IN ('offered', 'rejected', 'expired', 'transferred')
             AND ($5::uuid IS NULL OR e.agent_id = $5) AND ($6::text IS NULL OR e.line = $6)
           GROUP BY 1, 2
+       ), occupancy AS (
+         SELECT p.bucket, p.agent_id, p.handling_s, p.staffed_s
+           FROM tether_agent_occupancy($1, $2, $9, $6) p
+          WHERE ($5::uuid IS NULL OR p.agent_id = $5)
+       ), agent_buckets AS (
+         SELECT bucket, agent_id FROM answered
+         UNION SELECT bucket, agent_id FROM offers
+         UNION SELECT bucket, agent_id FROM occupancy
        )
-       SELECT a.*, coalesce(a.bucket, o.bucket) AS bucket, coalesce(a.agent_id, o.agent_id) AS agent_id, coalesce(o.offers, 0) AS offers,
+       SELECT a.*, k.bucket, k.agent_id, coalesce(o.offers, 0) AS offers,
               coalesce(o.rejected, 0) AS rejected, coalesce(o.expired, 0) AS expired,
-              coalesce(o.transfers_out, 0) AS transfers_out
-         FROM answered a FULL JOIN offers o ON o.bucket = a.bucket AND o.agent_id = a.agent_id
-        ORDER BY 1, 2 LIMIT $7 OFFSET $8`,
-      [...this.common(q), q.agentId ?? null, q.line ?? null, ...this.window(q)],
+              coalesce(o.transfers_out, 0) AS transfers_out,
+              coalesce(p.handling_s, 0) AS handling_s, coalesce(p.staffed_s, 0) AS staffed_s
+         FROM agent_buckets k
+         LEFT JOIN answered a ON a.bucket = k.bucket AND a.agent_id = k.agent_id
+         LEFT JOIN offers o ON o.bucket = k.bucket AND o.agent_id = k.agent_id
+         LEFT JOIN occupancy p ON p.bucket = k.bucket AND p.agent_id = k.agent_id
+        ORDER BY k.bucket, k.agent_id LIMIT $7 OFFSET $8`,
+      [...this.common(q), q.agentId ?? null, q.line ?? null, ...this.window(q), q.bucket],
     );
     return this.page(q, found, (row) => ({
       bucket: row.bucket.toISOString(),
@@ -180,6 +197,9 @@ export class ReportService {
       rejected: row.rejected,
       expired: row.expired,
       transfersOut: row.transfers_out,
+      handlingSeconds: seconds(row.handling_s)!,
+      staffedSeconds: seconds(row.staffed_s)!,
+      occupancy: percent(row.handling_s, row.staffed_s),
       ...toFigures(zeroed(row), q.serviceLevelSeconds),
     }));
   }
@@ -191,15 +211,15 @@ export class ReportService {
       this.db,
       `WITH linked AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.incident_id, ${FIGURES_SQL}
-           FROM tether_contact_facts($1, $2, $3) f
-           LEFT JOIN line_routing lr ON lr.line = f.line
+           FROM tether_report_facts($1, $2, $3) f
+           LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.incident_id IS NOT NULL AND ($5::uuid IS NULL OR f.incident_id = $5)
           GROUP BY 1, 2
        ), notices AS (
-         SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.incident_id, count(*)::int AS notices
-           FROM contact_events e
-          WHERE e.kind = 'notified' AND e.at >= $1 AND e.at < $2 AND ($5::uuid IS NULL OR e.incident_id = $5)
+         SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.incident_id, sum(e.n)::int AS notices
+           FROM tether_event_counts($1, $2) e
+          WHERE e.kind = 'notified' AND ($5::uuid IS NULL OR e.incident_id = $5)
           GROUP BY 1, 2
        )
        SELECT l.*, coalesce(l.bucket, n.bucket) AS bucket, coalesce(l.incident_id, n.incident_id) AS incident_id,
@@ -233,8 +253,8 @@ export class ReportService {
       rows<FiguresRow & { line: string }>(
         this.db,
         `SELECT f.line, ${FIGURES_SQL}
-           FROM tether_contact_facts($1, $2, $3) f
-           LEFT JOIN line_routing lr ON lr.line = f.line
+           FROM tether_report_facts($1, $2, $3) f
+           LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           GROUP BY f.line`,
         [midnight, new Date(now.getTime() + 1000), DEFAULT_REPEAT_DAYS, null],

@@ -88,6 +88,15 @@ export interface AgentReportRow extends ContactFigures {
   expired: number;
   /** contacts the agent transferred on */
   transfersOut: number;
+  /**
+   * time handling contacts (of the `line` asked for, else of any line) in the bucket: from each answer to the
+   * completion (talk and after-call work, as AHT) or a transfer on; overlapping contacts count once, seconds
+   */
+  handlingSeconds: number;
+  /** time signed in and available (agent presence) or busy handling a contact of any line, seconds */
+  staffedSeconds: number;
+  /** handlingSeconds as % of staffedSeconds; null with no staffed time */
+  occupancy: number | null;
 }
 
 export interface IncidentReportRow extends ContactFigures {

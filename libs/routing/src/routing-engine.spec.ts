@@ -12,6 +12,7 @@ import {
   type RoutingRules,
   type WaitingContact,
 } from './routing.types';
+import type { PlanStage } from './rule-set.types';
 
 /** Any line names do: the engine never enumerates lines. */
 const LINES: readonly Line[] = ['sales', 'presales', 'service'];
@@ -500,6 +501,32 @@ describe('RoutingEngine', () => {
       expect(waitingIds(result)).toEqual(['c-late']);
     });
 
+    it('a priority that grows with the wait overtakes exactly at its step (fake clock)', () => {
+      const growth = { by: 2, everySeconds: 30 };
+      // arrived 59.999 s ago at priority 0: one step (2), below the later VIP's 3
+      const grower = (waitedMs: number) =>
+        makeContact({
+          id: 'c-grow',
+          enqueuedAt: new Date(NOW.getTime() - waitedMs),
+          plan: { rule: 'grow', stages: [], priorityGrowth: growth },
+        });
+      const vip = makeContact({ id: 'c-vip', priority: 3, enqueuedAt: secondsAgo(1) });
+      expect(assigned(decide([grower(59_999), vip], [makeAgent()]))).toEqual({ 'c-vip': 'a-1' });
+      // at 60 s: two steps (4) beat the VIP's 3
+      expect(assigned(decide([grower(60_000), vip], [makeAgent()]))).toEqual({ 'c-grow': 'a-1' });
+      // a cap below the VIP's priority keeps it behind however long it waits
+      const capped = makeContact({
+        id: 'c-grow',
+        enqueuedAt: secondsAgo(3600),
+        plan: { rule: 'grow', stages: [], priorityGrowth: { ...growth, max: 2 } },
+      });
+      expect(assigned(decide([capped, vip], [makeAgent()]))).toEqual({ 'c-vip': 'a-1' });
+      // without growth, the same contact stays behind (the default: today's order)
+      expect(
+        assigned(decide([makeContact({ id: 'c-old', enqueuedAt: secondsAgo(3600) }), vip], [makeAgent()])),
+      ).toEqual({ 'c-vip': 'a-1' });
+    });
+
     it('lists holds and waiting contacts in queue order', () => {
       const contacts = [
         makeContact({ id: 'c-3', enqueuedAt: secondsAgo(1) }),
@@ -859,6 +886,25 @@ describe('RoutingEngine', () => {
           }),
         ),
         excludedAgentIds: fc.subarray(AGENT_IDS, { maxLength: 3 }),
+        // a rule's priority growth (and no stages): the queue order is the priority grown by the time waited
+        plan: fc.option(
+          fc.record(
+            {
+              rule: fc.constant('grow'),
+              stages: fc.constant<PlanStage[]>([]),
+              priorityGrowth: fc.record(
+                {
+                  by: fc.integer({ min: 1, max: 3 }),
+                  everySeconds: fc.constantFrom(5, 10, 20, 30),
+                  max: fc.integer({ min: 0, max: 6 }),
+                },
+                { requiredKeys: ['by', 'everySeconds'] },
+              ),
+            },
+            { requiredKeys: ['rule', 'stages', 'priorityGrowth'] },
+          ),
+          { nil: undefined },
+        ),
       }),
       { selector: (c) => c.id, maxLength: 14 },
     );
@@ -974,9 +1020,19 @@ function naiveDecide(input: RoutingPassInput): {
 } {
   const nowMs = input.now.getTime();
   const load = new Map(input.agents.map((a) => [a.id, { ...a.load }]));
+  // a growing priority, literally: `by` for each whole `everySeconds` waited, never above `max` (100 by default),
+  // never below where it started
+  const grown = (contact: WaitingContact): number => {
+    const growth = contact.plan?.priorityGrowth;
+    if (growth === undefined) return contact.priority;
+    let priority = contact.priority;
+    const waitedSeconds = (nowMs - contact.enqueuedAt.getTime()) / 1000;
+    for (let at = growth.everySeconds; at <= waitedSeconds; at += growth.everySeconds) priority += growth.by;
+    return Math.max(contact.priority, Math.min(growth.max ?? 100, priority));
+  };
   const ordered = [...input.contacts].sort(
     (a, b) =>
-      b.priority - a.priority ||
+      grown(b) - grown(a) ||
       a.enqueuedAt.getTime() - b.enqueuedAt.getTime() ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );

@@ -1,7 +1,7 @@
 import { AgentPool } from './agent-pool';
 import { CHANNEL_INDEX, compareIds, toPassAgent, type PassAgent } from './pass-agent';
 import { caseFallbackFor, preferredAgentFor, type PreferredAgent } from './preferred-agent.policy';
-import { compareQueueOrder } from './queue-order';
+import { compareQueueOrder, effectivePriority } from './queue-order';
 import type {
   Channel,
   Line,
@@ -89,7 +89,7 @@ export class RoutingPass {
   }
 
   run(): RoutingPassResult {
-    const ordered = orderContacts(this.input.contacts);
+    const ordered = orderContacts(this.input.contacts, this.nowMs);
     const { rules } = this.input;
 
     // Phase 1 runs over the whole queue before anyone is routed by skills, so that a free preferred
@@ -443,10 +443,21 @@ export class RoutingPass {
   }
 }
 
-function orderContacts(contacts: readonly WaitingContact[]): OrderedContact[] {
-  return [...contacts]
+/** Queue order at `nowMs`: a contact whose priority grows with its wait is placed by its priority now. */
+function orderContacts(contacts: readonly WaitingContact[], nowMs: number): OrderedContact[] {
+  if (!contacts.some((contact) => contact.plan?.priorityGrowth !== undefined))
+    return [...contacts]
+      .sort(compareQueueOrder)
+      .map((contact) => ({ contact, enqueuedMs: contact.enqueuedAt.getTime() }));
+  return contacts
+    .map((contact) => ({
+      id: contact.id,
+      priority: effectivePriority(contact, nowMs),
+      enqueuedAt: contact.enqueuedAt,
+      contact,
+    }))
     .sort(compareQueueOrder)
-    .map((contact) => ({ contact, enqueuedMs: contact.enqueuedAt.getTime() }));
+    .map(({ contact }) => ({ contact, enqueuedMs: contact.enqueuedAt.getTime() }));
 }
 
 function preferredLabel(cause: StickyCause): string {

@@ -4,7 +4,7 @@ import {
   type IntentRule,
   type RoutingRules,
 } from './routing.types';
-import type { BusinessCalendar, NeverMatchPair, RoutingRule } from './rule-set.types';
+import type { BusinessCalendar, NeverMatchPair, QueueLimit, RoutingRule } from './rule-set.types';
 
 /** Routing rules with any field left out; `sticky` may be partial too. What a stored row or PUT body may hold. */
 export interface RoutingRulesPatch {
@@ -16,6 +16,7 @@ export interface RoutingRulesPatch {
   rules?: RoutingRule[];
   calendar?: BusinessCalendar;
   neverMatch?: NeverMatchPair[];
+  queueLimit?: QueueLimit;
 }
 
 /**
@@ -53,6 +54,9 @@ export function mergeRoutingRules(patch?: RoutingRulesPatch | null): RoutingRule
       : {}),
     ...(patch?.neverMatch !== undefined && patch.neverMatch !== null
       ? { neverMatch: patch.neverMatch.map(({ agentId, customerId }) => ({ agentId, customerId })) }
+      : {}),
+    ...(patch?.queueLimit !== undefined && patch.queueLimit !== null
+      ? { queueLimit: structuredClone(patch.queueLimit) }
       : {}),
   };
 }

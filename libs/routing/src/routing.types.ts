@@ -1,5 +1,11 @@
 /** The vocabulary of routing. Plain data: no framework, no I/O. */
-import type { BusinessCalendar, NeverMatchPair, RoutingPlan, RoutingRule } from './rule-set.types';
+import type {
+  BusinessCalendar,
+  NeverMatchPair,
+  QueueLimit,
+  RoutingPlan,
+  RoutingRule,
+} from './rule-set.types';
 
 /**
  * A line's name, as read from the `lines` table (`@tether/lines`): `sales`, `presales` and `service` by default, and
@@ -58,6 +64,8 @@ export interface RoutingRules {
   calendar?: BusinessCalendar;
   /** agent–customer pairs never matched on this line: the agent is excluded from the customer's contacts */
   neverMatch?: NeverMatchPair[];
+  /** the line's queue limit and overflow (a rule's own `queueLimit` replaces it); absent: no limit */
+  queueLimit?: QueueLimit;
 }
 
 /** A line's callback policy (`callback` in its routing rules). */

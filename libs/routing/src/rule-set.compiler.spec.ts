@@ -10,7 +10,7 @@ import type {
   RoutingRule,
   RuleCondition,
 } from './rule-set.types';
-import { validateRuleSet } from './rule-set.validator';
+import { validateLineQueueLimit, validateRuleSet } from './rule-set.validator';
 
 const AT = new Date('2026-03-02T10:00:00.000Z'); // a Monday: 11:00 in Berlin, 05:00 in New York
 
@@ -44,6 +44,9 @@ describe('CompiledRuleSet', () => {
         ...requiredSkillsFor(rules, intent),
         announcement: null,
         plan: null,
+        redirect: null,
+        queueLimit: null,
+        offerCallback: false,
       });
     }
   });
@@ -64,6 +67,9 @@ describe('CompiledRuleSet', () => {
       skills: { billing: 5 },
       announcement: null,
       plan: null,
+      redirect: null,
+      queueLimit: null,
+      offerCallback: false,
     });
     expect(set.decide(facts({ ivr: { intent: 'billing', language: 'de' } }))).toEqual({
       rule: 'german',
@@ -71,6 +77,9 @@ describe('CompiledRuleSet', () => {
       skills: { german: 3 },
       announcement: 'Hallo',
       plan: null,
+      redirect: null,
+      queueLimit: null,
+      offerCallback: false,
     });
     expect(set.needsCustomer).toBe(true);
     expect(compile([{ name: 'de', when: { language: ['de'] } }]).needsCustomer).toBe(false);
@@ -136,6 +145,52 @@ describe('CompiledRuleSet', () => {
     expect(CompiledRuleSet.for(mergeRoutingRules()).needsCustomer).toBe(false);
   });
 
+  it('redirect, queue limits (the rule’s, else the line’s), callbacks and priority growth are decided at arrival', () => {
+    const lineLimit = { maxWaiting: 5, overflow: { callback: true as const } };
+    const ruleLimit = { maxWaitSeconds: 60, overflow: { line: 'service', reason: 'busy' } };
+    const rules = mergeRoutingRules({
+      queueLimit: lineLimit,
+      rules: [
+        {
+          name: 'service-case',
+          when: { openCaseOn: ['service'] },
+          redirect: { line: 'service', reason: 'open case' },
+        },
+        { name: 'night', when: { intent: ['night'] }, offerCallback: true },
+        {
+          name: 'grow',
+          when: { intent: ['grow'] },
+          priorityGrowth: { by: 2, everySeconds: 30 },
+          queueLimit: ruleLimit,
+        },
+      ],
+    });
+    const set = CompiledRuleSet.for(rules);
+    const withCase = { ...NO_CUSTOMER, openCaseLines: ['service'] };
+    expect(set.decide(facts({ customer: withCase }))).toEqual(
+      expect.objectContaining({
+        rule: 'service-case',
+        redirect: { line: 'service', reason: 'open case' },
+        queueLimit: lineLimit,
+      }),
+    );
+    expect(set.needsCustomer).toBe(true);
+    expect(set.decide(facts({ ivr: { intent: 'night' } }))).toEqual(
+      expect.objectContaining({ rule: 'night', offerCallback: true, redirect: null }),
+    );
+    expect(set.decide(facts({ ivr: { intent: 'grow' } }))).toEqual(
+      expect.objectContaining({
+        rule: 'grow',
+        queueLimit: ruleLimit,
+        plan: { rule: 'grow', priorityGrowth: { by: 2, everySeconds: 30 }, stages: [] },
+        skills: {},
+      }),
+    );
+    expect(set.decide(facts())).toEqual(
+      expect.objectContaining({ rule: null, queueLimit: lineLimit, offerCallback: false }),
+    );
+  });
+
   it('stages become a plan with ends counted from arrival', () => {
     expect(
       planOf({
@@ -178,6 +233,8 @@ function interpret(rules: RoutingRules, contact: ContactFacts): ArrivalDecision 
             : 'closed') === when.businessHours) &&
       (when.known === undefined || when.known === customer.known) &&
       (when.openCase === undefined || when.openCase === customer.openCase) &&
+      (when.openCaseOn === undefined ||
+        when.openCaseOn.some((line) => customer.openCaseLines?.includes(line) === true)) &&
       (when.repeatWithinDays === undefined ||
         (customer.lastContactAt !== null &&
           contact.at.getTime() - customer.lastContactAt.getTime() <= when.repeatWithinDays * 86400_000)) &&
@@ -186,16 +243,26 @@ function interpret(rules: RoutingRules, contact: ContactFacts): ArrivalDecision 
           ([key, values]) => key in customer.attributes && values.some((v) => v === customer.attributes[key]),
         ));
     if (!ok) continue;
-    const plan = planOf(rule);
     return {
       rule: rule.name,
       priority: rule.priority ?? base.priority,
-      skills: rule.skills ?? (plan ? {} : base.skills),
+      skills: rule.skills ?? (rule.stages !== undefined && rule.stages.length > 0 ? {} : base.skills),
       announcement: rule.announcement ?? null,
-      plan,
+      plan: planOf(rule),
+      redirect: rule.redirect ?? null,
+      queueLimit: rule.queueLimit ?? rules.queueLimit ?? null,
+      offerCallback: rule.offerCallback ?? false,
     };
   }
-  return { rule: null, ...base, announcement: null, plan: null };
+  return {
+    rule: null,
+    ...base,
+    announcement: null,
+    plan: null,
+    redirect: null,
+    queueLimit: rules.queueLimit ?? null,
+    offerCallback: false,
+  };
 }
 
 function naiveOpen(calendar: BusinessCalendar, at: Date): boolean {
@@ -216,6 +283,7 @@ const CONDITION_KEYS = [
   'fromPrefix',
   'known',
   'openCase',
+  'openCaseOn',
   'repeatWithinDays',
   'businessHours',
   'attributes',
@@ -248,6 +316,7 @@ describe('CompiledRuleSet (property)', () => {
     fromPrefix: fc.uniqueArray(fc.constantFrom('+1', '+49', '+4930'), { minLength: 1, maxLength: 2 }),
     known: fc.boolean(),
     openCase: fc.boolean(),
+    openCaseOn: fc.uniqueArray(fc.constantFrom('sales', 'service'), { minLength: 1, maxLength: 2 }),
     repeatWithinDays: fc.integer({ min: 1, max: 5 }),
     businessHours: fc.constantFrom('open' as const, 'closed' as const),
     attributes: fc.dictionary(
@@ -260,6 +329,18 @@ describe('CompiledRuleSet (property)', () => {
   const conditionArb: fc.Arbitrary<RuleCondition> = fc
     .tuple(fullConditionArb, fc.shuffledSubarray([...CONDITION_KEYS], { maxLength: 2 }))
     .map(([full, keys]) => Object.fromEntries(keys.map((key) => [key, full[key]])) as RuleCondition);
+  const queueLimitArb = fc.record(
+    {
+      maxWaiting: fc.integer({ min: 1, max: 10 }),
+      maxWaitSeconds: fc.integer({ min: 1, max: 600 }),
+      overflow: fc.oneof(
+        fc.record({ line: fc.constantFrom('service', 'support'), reason: fc.constantFrom('full') }),
+        fc.constant({ callback: true as const }),
+        fc.constant({ refuse: true as const, reason: 'closed' }),
+      ),
+    },
+    { requiredKeys: ['maxWaiting', 'overflow'] },
+  );
   const ruleArb = fc.record(
     {
       when: conditionArb,
@@ -273,22 +354,41 @@ describe('CompiledRuleSet (property)', () => {
         { minLength: 1, maxLength: 3 },
       ),
       announcement: fc.constantFrom('x', 'y'),
+      priorityGrowth: fc.record(
+        {
+          by: fc.integer({ min: 1, max: 5 }),
+          everySeconds: fc.integer({ min: 1, max: 120 }),
+          max: fc.integer({ min: -5, max: 50 }),
+        },
+        { requiredKeys: ['by', 'everySeconds'] },
+      ),
+      redirect: fc.record({
+        line: fc.constantFrom('service', 'support'),
+        reason: fc.constantFrom('r1', 'r2'),
+      }),
+      queueLimit: queueLimitArb,
+      offerCallback: fc.constant(true as const),
     },
     // `when` always (an empty one matches every contact): a rule after one without it is rejected as unreachable
     { requiredKeys: ['when'] },
   );
-  const rulesArb = fc.tuple(fc.array(ruleArb, { maxLength: 6 }), calendarArb).map(([rules, calendar]) =>
-    mergeRoutingRules({
-      intents: { a: { skills: { a: 2 }, priority: 1 } },
-      calendar,
-      // a rule with stages names no skills of its own (the validator's rule)
-      rules: rules.map((rule, i) => ({
-        name: `r${i}`,
-        ...rule,
-        ...(rule.stages ? { skills: undefined } : {}),
-      })),
-    }),
-  );
+  const rulesArb = fc
+    .tuple(fc.array(ruleArb, { maxLength: 6 }), calendarArb, fc.option(queueLimitArb, { nil: undefined }))
+    .map(([rules, calendar, queueLimit]) =>
+      mergeRoutingRules({
+        intents: { a: { skills: { a: 2 }, priority: 1 } },
+        calendar,
+        queueLimit,
+        // a rule with stages names no skills of its own, a redirected one nothing the other line decides (the
+        // validator's rules)
+        rules: rules.map((rule, i) => {
+          const named = { name: `r${i}`, ...rule, ...(rule.stages ? { skills: undefined } : {}) };
+          if (rule.redirect === undefined) return named;
+          const { stages: _s, skills: _k, priorityGrowth: _g, queueLimit: _q, ...redirected } = named;
+          return redirected;
+        }),
+      }),
+    );
   const factsArb: fc.Arbitrary<ContactFacts> = fc.record({
     channel: fc.constantFrom('voice' as const, 'chat' as const),
     ivr: fc.option(fc.record({ intent: word, digits: digit, language: word }, { requiredKeys: [] }), {
@@ -308,6 +408,7 @@ describe('CompiledRuleSet (property)', () => {
           fc.constantFrom<unknown>('a', 'b', true, 1),
         ),
         openCase: fc.boolean(),
+        openCaseLines: fc.uniqueArray(fc.constantFrom('sales', 'service'), { maxLength: 2 }),
         lastContactAt: fc.option(
           fc.date({
             min: new Date('2025-12-20T00:00:00Z'),
@@ -326,8 +427,14 @@ describe('CompiledRuleSet (property)', () => {
     let unmatched = 0;
     fc.assert(
       fc.property(rulesArb, fc.array(factsArb, { minLength: 1, maxLength: 10 }), (rules, contacts) => {
-        const known = { skills: new Set(['a', 'b', 'c']), agents: new Set<string>() };
+        const known = {
+          skills: new Set(['a', 'b', 'c']),
+          agents: new Set<string>(),
+          lines: new Set(['sales', 'service', 'support']),
+          line: 'sales',
+        };
         expect(validateRuleSet(rules.rules, rules.calendar, known)).toEqual([]);
+        expect(validateLineQueueLimit(rules.queueLimit, known)).toEqual([]);
         const compiled = CompiledRuleSet.for(rules);
         for (const contact of contacts) {
           const decision = compiled.decide(contact);

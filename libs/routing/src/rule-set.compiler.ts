@@ -88,13 +88,30 @@ export class CompiledRuleSet {
       return {
         rule: rule.name,
         priority: rule.priority ?? base.priority,
-        skills: rule.skills !== undefined ? { ...rule.skills } : plan !== null ? {} : base.skills,
+        skills:
+          rule.skills !== undefined ? { ...rule.skills } : (rule.stages?.length ?? 0) > 0 ? {} : base.skills,
         announcement: rule.announcement ?? null,
         plan,
+        redirect: rule.redirect === undefined ? null : { ...rule.redirect },
+        queueLimit: structuredCloneOrNull(rule.queueLimit ?? this.rules.queueLimit),
+        offerCallback: rule.offerCallback === true,
       };
     }
-    return { rule: null, priority: base.priority, skills: base.skills, announcement: null, plan: null };
+    return {
+      rule: null,
+      priority: base.priority,
+      skills: base.skills,
+      announcement: null,
+      plan: null,
+      redirect: null,
+      queueLimit: structuredCloneOrNull(this.rules.queueLimit),
+      offerCallback: false,
+    };
   }
+}
+
+function structuredCloneOrNull<T>(value: T | undefined): T | null {
+  return value === undefined ? null : structuredClone(value);
 }
 
 function asksAboutCustomer(when: RuleCondition): boolean {
@@ -102,6 +119,7 @@ function asksAboutCustomer(when: RuleCondition): boolean {
     when.known !== undefined ||
     when.attributes !== undefined ||
     when.openCase !== undefined ||
+    when.openCaseOn !== undefined ||
     when.repeatWithinDays !== undefined
   );
 }
@@ -140,6 +158,10 @@ function compileCondition(when: RuleCondition, calendar: CompiledCalendar | null
     const openCase = when.openCase;
     tests.push((_facts, customer) => customer.openCase === openCase);
   }
+  if (when.openCaseOn !== undefined) {
+    const lines = new Set(when.openCaseOn);
+    tests.push((_facts, customer) => (customer.openCaseLines ?? []).some((line) => lines.has(line)));
+  }
   if (when.repeatWithinDays !== undefined) {
     const windowMs = when.repeatWithinDays * DAY_MS;
     tests.push(
@@ -163,13 +185,18 @@ function compileCondition(when: RuleCondition, calendar: CompiledCalendar | null
   return tests;
 }
 
-/** A rule's stages with each one's end as seconds after arrival. */
+/**
+ * A rule's stages with each one's end as seconds after arrival, and its priority growth; null when it has neither
+ * (the contact routes as without rules).
+ */
 export function planOf(rule: RoutingRule): RoutingPlan | null {
-  if (rule.stages === undefined || rule.stages.length === 0) return null;
+  const hasStages = rule.stages !== undefined && rule.stages.length > 0;
+  if (!hasStages && rule.priorityGrowth === undefined) return null;
   let untilSeconds = 0;
   return {
     rule: rule.name,
-    stages: rule.stages.map((stage) => {
+    ...(rule.priorityGrowth !== undefined ? { priorityGrowth: { ...rule.priorityGrowth } } : {}),
+    stages: (rule.stages ?? []).map((stage) => {
       const end = stage.seconds === undefined ? null : (untilSeconds += stage.seconds);
       return {
         untilSeconds: end,

@@ -23,6 +23,8 @@ export interface RuleCondition {
   attributes?: Record<string, AttributeValue[]>;
   /** whether the customer has an open case on this line */
   openCase?: boolean;
+  /** the customer has an open case on one of these lines (any line, this one included) */
+  openCaseOn?: string[];
   /** the customer had a contact (any line) within this many days before this one */
   repeatWithinDays?: number;
   /** the line's business hours (`calendar`) are open / closed at the contact's arrival */
@@ -54,6 +56,49 @@ export interface RoutingRule {
   stages?: RuleStage[];
   /** text for the IVR to play before queueing (when no incident announcement applies) */
   announcement?: string;
+  /** the contact's priority grows while it waits (ordering only: `effectivePriority`) */
+  priorityGrowth?: PriorityGrowth;
+  /**
+   * the contact waits on another line's queue instead (decided there by that line's rules, without a further
+   * redirect); the webhook's answer carries `redirect: { line, reason }` so the IVR can tell the caller why
+   */
+  redirect?: LineRedirect;
+  /** this rule's contacts overflow past this limit (instead of the line's `queueLimit`) */
+  queueLimit?: QueueLimit;
+  /** the webhook's answer offers a callback at once (`callbackOffered: true`), e.g. after hours */
+  offerCallback?: true;
+}
+
+/** `by` points every `everySeconds` waited, up to `max` (default 100, the highest priority a rule can state). */
+export interface PriorityGrowth {
+  by: number;
+  everySeconds: number;
+  max?: number;
+}
+
+/** A cross-line redirect: the line whose queue the contact waits on, and why (told to the IVR, kept in the trace). */
+export interface LineRedirect {
+  line: string;
+  reason: string;
+}
+
+/**
+ * How many may wait on the line (counting the new contact) or how long its estimated wait may be, before a new
+ * contact overflows: to another line (`line`, as a redirect), to a callback offered at once (`callback`), or refused
+ * with an announcement (`refuse`: the contact ends at once, `end_reason` `refused`).
+ */
+export interface QueueLimit {
+  maxWaiting?: number;
+  maxWaitSeconds?: number;
+  overflow: OverflowAction;
+}
+
+export interface OverflowAction {
+  line?: string;
+  callback?: true;
+  refuse?: true;
+  /** why: the redirect's reason (line), else the announcement the IVR plays */
+  reason?: string;
 }
 
 /** Weekly hours in a time zone, minus holidays: what `businessHours` conditions ask. */
@@ -86,6 +131,8 @@ export interface CustomerFacts {
   known: boolean;
   attributes: Readonly<Record<string, unknown>>;
   openCase: boolean;
+  /** the lines on which the customer has an open case (absent: only `openCase` is known) */
+  openCaseLines?: readonly string[];
   /** the customer's latest earlier contact, any line */
   lastContactAt: Date | null;
 }
@@ -97,7 +144,9 @@ export interface CustomerFacts {
 export interface RoutingPlan {
   /** the rule that made it */
   rule: string;
+  /** empty when the rule has no stages but a `priorityGrowth` */
   stages: PlanStage[];
+  priorityGrowth?: PriorityGrowth;
 }
 
 /** A stage with its end as seconds after arrival (null: the last stage, open-ended). */
@@ -116,6 +165,12 @@ export interface ArrivalDecision {
   skills: Record<string, number>;
   announcement: string | null;
   plan: RoutingPlan | null;
+  /** the rule's cross-line redirect, or null */
+  redirect: LineRedirect | null;
+  /** the rule's queue limit, else the line's, or null */
+  queueLimit: QueueLimit | null;
+  /** the rule offers a callback at once */
+  offerCallback: boolean;
 }
 
 /** An agent and a customer who must never be matched on this line (a conflict of interest, a complaint, ...). */

@@ -1,5 +1,10 @@
 import { expect } from '@jest/globals';
-import { validateNeverMatch, validateRuleSet, type KnownNames } from './rule-set.validator';
+import {
+  validateLineQueueLimit,
+  validateNeverMatch,
+  validateRuleSet,
+  type KnownNames,
+} from './rule-set.validator';
 
 const KNOWN: KnownNames = { skills: new Set(['billing', 'tech']), agents: new Set(['agent-1', 'agent-2']) };
 const CALENDAR = {
@@ -34,6 +39,64 @@ describe('validateRuleSet', () => {
     ];
     expect(validateRuleSet(rules, CALENDAR, KNOWN)).toEqual([]);
     expect(validateRuleSet(undefined, undefined, KNOWN)).toEqual([]);
+  });
+
+  it('redirects, queue limits, priority growth and callbacks: lines that exist and are not this one, one overflow', () => {
+    const known: KnownNames = { ...KNOWN, lines: new Set(['sales', 'service']), line: 'sales' };
+    const good = [
+      {
+        name: 'case',
+        when: { openCaseOn: ['service'] },
+        redirect: { line: 'service', reason: 'open case' },
+        offerCallback: true,
+      },
+      {
+        name: 'grow',
+        priorityGrowth: { by: 1, everySeconds: 60, max: 20 },
+        queueLimit: { maxWaiting: 5, overflow: { refuse: true, reason: 'busy' } },
+      },
+    ];
+    expect(validateRuleSet(good, undefined, known)).toEqual([]);
+    const problems = validateRuleSet(
+      [
+        {
+          name: 'a',
+          when: { openCaseOn: ['nowhere'] },
+          redirect: { line: 'sales', reason: '' },
+          stages: [{}],
+          offerCallback: false,
+        },
+        {
+          name: 'b',
+          when: { intent: ['x'] },
+          priorityGrowth: { by: 0, everySeconds: 0, extra: 1 },
+          queueLimit: { overflow: { line: 'service', callback: true } },
+        },
+        { name: 'c', queueLimit: { maxWaiting: 0, overflow: { line: 'nowhere' } } },
+      ],
+      undefined,
+      known,
+    ).map((p) => p.path);
+    expect(problems).toEqual([
+      'rules[0].when.openCaseOn[0]',
+      'rules[0].redirect.line',
+      'rules[0].redirect.reason',
+      'rules[0].offerCallback',
+      'rules[0].stages',
+      'rules[1].priorityGrowth.extra',
+      'rules[1].priorityGrowth.by',
+      'rules[1].priorityGrowth.everySeconds',
+      'rules[1].queueLimit',
+      'rules[1].queueLimit.overflow',
+      'rules[2].queueLimit.maxWaiting',
+      'rules[2].queueLimit.overflow.line',
+      'rules[2].queueLimit.overflow.reason',
+    ]);
+    expect(validateLineQueueLimit({ maxWaitSeconds: 60, overflow: { callback: true } }, known)).toEqual([]);
+    expect(validateLineQueueLimit({ maxWaitSeconds: 60, overflow: {} }, known).map((p) => p.path)).toEqual([
+      'queueLimit.overflow',
+    ]);
+    expect(validateLineQueueLimit(undefined, known)).toEqual([]);
   });
 
   it('names the JSON path of every problem', () => {

@@ -21,6 +21,10 @@ export interface KnownNames {
   deletedAgents?: ReadonlySet<string>;
   /** customers that exist (for `neverMatch`) */
   customers?: ReadonlySet<string>;
+  /** the lines that exist (for `redirect`, `openCaseOn`, an overflow's `line`); absent: not checked */
+  lines?: ReadonlySet<string>;
+  /** the line the rules are for: a redirect or overflow to itself is refused */
+  line?: string;
 }
 
 export const MAX_RULES = 200;
@@ -32,7 +36,22 @@ const DATE = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
 const PHONE_PREFIX = /^\+\d{0,15}$/;
 const DIGITS = /^[0-9*#]{1,32}$/;
 
-const RULE_FIELDS = ['name', 'when', 'priority', 'skills', 'stages', 'announcement'];
+const RULE_FIELDS = [
+  'name',
+  'when',
+  'priority',
+  'skills',
+  'stages',
+  'announcement',
+  'priorityGrowth',
+  'redirect',
+  'queueLimit',
+  'offerCallback',
+];
+const GROWTH_FIELDS = ['by', 'everySeconds', 'max'];
+const REDIRECT_FIELDS = ['line', 'reason'];
+const QUEUE_LIMIT_FIELDS = ['maxWaiting', 'maxWaitSeconds', 'overflow'];
+const OVERFLOW_FIELDS = ['line', 'callback', 'refuse', 'reason'];
 const CONDITION_FIELDS = [
   'intent',
   'digits',
@@ -42,6 +61,7 @@ const CONDITION_FIELDS = [
   'known',
   'attributes',
   'openCase',
+  'openCaseOn',
   'repeatWithinDays',
   'businessHours',
 ];
@@ -78,7 +98,7 @@ export function validateRuleSet(rules: unknown, calendar: unknown, known: KnownN
     if (catchAll !== null)
       problem(at, `unreachable: rules[${catchAll}] has no conditions, so it matches every contact first`);
     if (rule.when === undefined) catchAll ??= i;
-    else validateCondition(rule.when, `${at}.when`, calendar, problem);
+    else validateCondition(rule.when, `${at}.when`, calendar, known, problem);
     if (rule.priority !== undefined && !isIntIn(rule.priority, -100, 100))
       problem(`${at}.priority`, 'must be an integer from -100 to 100');
     if (rule.skills !== undefined) validateSkills(rule.skills, `${at}.skills`, known, problem);
@@ -92,13 +112,92 @@ export function validateRuleSet(rules: unknown, calendar: unknown, known: KnownN
         rule.announcement.length > 1000)
     )
       problem(`${at}.announcement`, 'must be a text of 1-1000 characters');
+    if (rule.priorityGrowth !== undefined)
+      validateGrowth(rule.priorityGrowth, `${at}.priorityGrowth`, problem);
+    if (rule.redirect !== undefined) validateRedirect(rule.redirect, `${at}.redirect`, known, problem);
+    if (rule.queueLimit !== undefined)
+      validateQueueLimit(rule.queueLimit, `${at}.queueLimit`, known, problem);
+    if (rule.offerCallback !== undefined && rule.offerCallback !== true)
+      problem(`${at}.offerCallback`, 'must be true (leave it out otherwise)');
+    if (rule.redirect !== undefined)
+      for (const field of ['stages', 'skills', 'priorityGrowth', 'queueLimit'] as const)
+        if (rule[field] !== undefined)
+          problem(`${at}.${field}`, "a redirected contact is decided by the other line's rules");
   });
   return problems;
 }
 
+/** Problems in a line's `queueLimit` (the one its rules fall back on). */
+export function validateLineQueueLimit(queueLimit: unknown, known: KnownNames): RuleSetProblem[] {
+  const problems: RuleSetProblem[] = [];
+  if (queueLimit !== undefined && queueLimit !== null)
+    validateQueueLimit(queueLimit, 'queueLimit', known, (path, message) => problems.push({ path, message }));
+  return problems;
+}
+
+function validateGrowth(growth: unknown, at: string, problem: Report): void {
+  if (!isRecord(growth)) return problem(at, 'must be { by, everySeconds, max? }');
+  unknownFields(growth, GROWTH_FIELDS, at, problem);
+  if (!isIntIn(growth.by, 1, 100)) problem(`${at}.by`, 'must be an integer from 1 to 100');
+  if (!isIntIn(growth.everySeconds, 1, 3600))
+    problem(`${at}.everySeconds`, 'must be an integer from 1 to 3600');
+  if (growth.max !== undefined && !isIntIn(growth.max, -100, 1000))
+    problem(`${at}.max`, 'must be an integer from -100 to 1000');
+}
+
+function validateLineName(line: unknown, at: string, known: KnownNames, problem: Report): void {
+  if (typeof line !== 'string' || !NAME.test(line)) return problem(at, 'must be a line name');
+  if (known.lines !== undefined && !known.lines.has(line)) problem(at, `unknown line ${line}`);
+  else if (known.line !== undefined && line === known.line) problem(at, 'must be another line than this one');
+}
+
+function validateReason(reason: unknown, at: string, problem: Report): void {
+  if (typeof reason !== 'string' || reason.length < 1 || reason.length > 500)
+    problem(at, 'must be a text of 1-500 characters');
+}
+
+function validateRedirect(redirect: unknown, at: string, known: KnownNames, problem: Report): void {
+  if (!isRecord(redirect)) return problem(at, 'must be { line, reason }');
+  unknownFields(redirect, REDIRECT_FIELDS, at, problem);
+  validateLineName(redirect.line, `${at}.line`, known, problem);
+  validateReason(redirect.reason, `${at}.reason`, problem);
+}
+
+function validateQueueLimit(limit: unknown, at: string, known: KnownNames, problem: Report): void {
+  if (!isRecord(limit)) return problem(at, 'must be { maxWaiting?, maxWaitSeconds?, overflow }');
+  unknownFields(limit, QUEUE_LIMIT_FIELDS, at, problem);
+  if (limit.maxWaiting === undefined && limit.maxWaitSeconds === undefined)
+    problem(at, 'needs maxWaiting or maxWaitSeconds');
+  if (limit.maxWaiting !== undefined && !isIntIn(limit.maxWaiting, 1, 100_000))
+    problem(`${at}.maxWaiting`, 'must be an integer from 1 to 100000');
+  if (limit.maxWaitSeconds !== undefined && !isIntIn(limit.maxWaitSeconds, 1, 86_400))
+    problem(`${at}.maxWaitSeconds`, 'must be an integer from 1 to 86400');
+  const overflow = limit.overflow;
+  const path = `${at}.overflow`;
+  if (!isRecord(overflow))
+    return problem(path, 'must be { line, reason } | { callback: true } | { refuse: true, reason }');
+  unknownFields(overflow, OVERFLOW_FIELDS, path, problem);
+  const actions = ['line', 'callback', 'refuse'].filter((field) => overflow[field] !== undefined);
+  if (actions.length !== 1)
+    return problem(path, `names exactly one of line, callback, refuse (got ${actions.join(', ') || 'none'})`);
+  if (overflow.line !== undefined) validateLineName(overflow.line, `${path}.line`, known, problem);
+  for (const flag of ['callback', 'refuse'] as const)
+    if (overflow[flag] !== undefined && overflow[flag] !== true)
+      problem(`${path}.${flag}`, 'must be true (leave it out otherwise)');
+  if (overflow.reason !== undefined) validateReason(overflow.reason, `${path}.reason`, problem);
+  else if (overflow.refuse === true || overflow.line !== undefined)
+    problem(`${path}.reason`, 'is required: the IVR tells the caller why');
+}
+
 type Report = (path: string, message: string) => void;
 
-function validateCondition(when: unknown, at: string, calendar: unknown, problem: Report): void {
+function validateCondition(
+  when: unknown,
+  at: string,
+  calendar: unknown,
+  known: KnownNames,
+  problem: Report,
+): void {
   if (!isRecord(when)) return problem(at, 'must be an object of conditions');
   unknownFields(when, CONDITION_FIELDS, at, problem);
   for (const field of ['intent', 'language'] as const)
@@ -112,6 +211,11 @@ function validateCondition(when: unknown, at: string, calendar: unknown, problem
       });
   }
   if (when.fromPrefix !== undefined) stringList(when.fromPrefix, `${at}.fromPrefix`, PHONE_PREFIX, problem);
+  if (when.openCaseOn !== undefined && stringList(when.openCaseOn, `${at}.openCaseOn`, NAME, problem))
+    (when.openCaseOn as string[]).forEach((line, i) => {
+      if (known.lines !== undefined && !known.lines.has(line))
+        problem(`${at}.openCaseOn[${i}]`, `unknown line ${line}`);
+    });
   for (const field of ['known', 'openCase'] as const)
     if (when[field] !== undefined && typeof when[field] !== 'boolean')
       problem(`${at}.${field}`, 'must be true or false');

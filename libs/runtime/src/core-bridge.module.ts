@@ -14,6 +14,7 @@ import { EventBus } from '@tether/realtime';
 import { DurableScheduler } from '@tether/scheduler';
 import { SUPERVISION_SERVICES } from '@tether/supervision';
 import { TelephonyCallbackService } from '@tether/telephony';
+import { USERS_SERVICES } from '@tether/users';
 import { withoutLifecycleHooks } from './lifecycle-free';
 
 /** What an app may inject from the core: the domain's public services and the infrastructure they stand on. */
@@ -35,6 +36,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   ...CONTACTS_SERVICES,
   ...SUPERVISION_SERVICES,
   LineDirectory,
+  ...USERS_SERVICES,
 ];
 
 /**

@@ -15,6 +15,7 @@ import { PersistenceModule } from '@tether/persistence';
 import { RealtimeModule } from '@tether/realtime';
 import { SchedulerModule } from '@tether/scheduler';
 import { SupervisionModule } from '@tether/supervision';
+import { UsersModule } from '@tether/users';
 import { MetricsPortServer } from './metrics-port.server';
 import { schemaDutyFor } from './schema-duty';
 
@@ -54,6 +55,7 @@ export class TetherCoreModule {
         SupervisionModule,
         LinesModule,
         ContactsModule,
+        UsersModule,
       ],
       providers: [MetricsPortServer],
     };

@@ -35,6 +35,12 @@ export interface JobPayloads {
   'channel.deliver': { contactId: string };
   /** A conversation's idle timeout: ended unless a message came meanwhile (libs/contacts, messaging). */
   'conversation.idle': { contactId: string };
+  /**
+   * The reports' rollup: folds the contacts that arrived more than a day ago into contact_outcomes, one day per
+   * transaction, the next step at once while behind, else at the next 15-minute boundary (libs/reports,
+   * `ReportRollupService`).
+   */
+  'reports.rollup': Record<string, never>;
 }
 
 export type JobKind = keyof JobPayloads;

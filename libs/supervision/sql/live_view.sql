@@ -14,11 +14,11 @@ CREATE OR REPLACE FUNCTION tether_live_view(
   p_lines text[], p_page_lines text[], p_page_numbers int[], p_page_size int
 ) RETURNS json LANGUAGE sql STABLE AS $fn$
   WITH waiting AS (
-    SELECT c.id, coalesce(t.target_line, c.line) AS line, c.channel, c.priority, c.enqueued_at, c.required_skills,
+    SELECT c.id, coalesce(t.target_line, c.routed_line, c.line) AS line, c.channel, c.priority, c.enqueued_at, c.required_skills,
            c.sticky_agent_id, c.last_agent_at, c.excluded_agent_ids, c.case_id, c.routing_plan, c.not_before,
            c.customer_id, t.target_kind, t.target_agent_id
       FROM contacts c LEFT JOIN transfers t ON t.id = c.transfer_id AND t.state = 'pending'
-     WHERE c.status = 'queued' AND coalesce(t.target_line, c.line) = ANY (p_lines)
+     WHERE c.status = 'queued' AND coalesce(t.target_line, c.routed_line, c.line) = ANY (p_lines)
   ), totals AS (
     SELECT l.line, count(w.id)::int AS total
       FROM unnest(p_lines) AS l(line) LEFT JOIN waiting w ON w.line = l.line

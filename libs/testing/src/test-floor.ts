@@ -37,6 +37,7 @@ export interface RulesChange {
   rules?: RoutingRules['rules'];
   calendar?: RoutingRules['calendar'];
   neverMatch?: RoutingRules['neverMatch'];
+  queueLimit?: RoutingRules['queueLimit'];
 }
 
 /**

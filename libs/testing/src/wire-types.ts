@@ -45,6 +45,8 @@ export interface CallView {
   direction?: 'inbound' | 'outbound';
   callbackOffered?: boolean;
   callback?: CallbackView | null;
+  /** a line rule or the line's queue limit sent the contact to another line's queue at arrival */
+  redirect?: { line: Line; reason: string | null };
 }
 
 /**
@@ -180,6 +182,7 @@ export interface LineRule {
     known?: boolean;
     attributes?: Record<string, (string | number | boolean)[]>;
     openCase?: boolean;
+    openCaseOn?: string[];
     repeatWithinDays?: number;
     businessHours?: 'open' | 'closed';
   };
@@ -187,6 +190,16 @@ export interface LineRule {
   skills?: Record<string, number>;
   stages?: { seconds?: number; preferred?: true; agents?: string[]; skills?: Record<string, number> }[];
   announcement?: string;
+  priorityGrowth?: { by: number; everySeconds: number; max?: number };
+  redirect?: { line: Line; reason: string };
+  queueLimit?: LineQueueLimit;
+  offerCallback?: true;
+}
+
+export interface LineQueueLimit {
+  maxWaiting?: number;
+  maxWaitSeconds?: number;
+  overflow: { line?: Line; callback?: true; refuse?: true; reason?: string };
 }
 
 export interface LineCalendar {
@@ -211,6 +224,7 @@ export interface RoutingRules {
   rules?: LineRule[];
   calendar?: LineCalendar;
   neverMatch?: { agentId: string; customerId: string }[];
+  queueLimit?: LineQueueLimit;
 }
 
 export interface RoutingRulesView extends RoutingRules {

@@ -225,7 +225,8 @@ export async function lostOrUnserved(
 
 /**
  * An assignment is written whole or not at all: contact status, its offers, and the agent's slot agree. Returns one
- * line per disagreement (empty when consistent). Meaningful once nothing is in flight.
+ * line per disagreement (empty when consistent). One statement reads one snapshot, and every assignment commits in
+ * one transaction, so the answer is meaningful at any moment, in flight and mid-outage too (`watchHalfWrites`).
  */
 export async function halfWrittenAssignments(db: DatabasePool): Promise<string[]> {
   const problems = await db.query<{ what: string; id: string }>(`
@@ -247,6 +248,39 @@ export async function halfWrittenAssignments(db: DatabasePool): Promise<string[]
       WHERE s.used <> (SELECT count(*) FROM offers o WHERE o.agent_id = s.agent_id AND o.channel = s.channel AND o.state = 'pending')
                     + (SELECT count(*) FROM contacts c WHERE c.agent_id = s.agent_id AND c.channel = s.channel AND c.work_open)`);
   return problems.map((p) => `${p.what}: ${p.id}`);
+}
+
+/**
+ * `halfWrittenAssignments` every `intervalMs` from now until `stop()`: whatever any moment of a drill saw (the
+ * outage included, when a half-written state would show before the recovery repairs or hides it), each disagreement
+ * once, and how many checks ran, so a watch that never managed to look cannot pass for a clean one.
+ */
+export function watchHalfWrites(
+  db: DatabasePool,
+  intervalMs = 200,
+): { stop(): Promise<{ problems: string[]; checks: number }> } {
+  const seen = new Set<string>();
+  let checks = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        for (const problem of await halfWrittenAssignments(db)) seen.add(problem);
+        checks++;
+      } catch {
+        // the harness reaches PostgreSQL directly, not through the fault: a failed check is only a missed look
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      for (const problem of await halfWrittenAssignments(db)) seen.add(problem);
+      return { problems: [...seen], checks: checks + 1 };
+    },
+  };
 }
 
 /** The apps' logged errors (pino level 50), grouped by message: what "internal error, try again" hid. */

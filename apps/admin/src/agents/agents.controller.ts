@@ -2,12 +2,15 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Agent, AgentRepository } from '@tether/agents';
-import type { AgentTokenInfo } from '@tether/auth';
+import type { AgentTokenInfo, Principal } from '@tether/auth';
 import { AgentRosterService } from '@tether/contacts';
 import { CreateAgentDto } from './create-agent.dto';
 import { AGENTS_PAGE_DEFAULT, AGENTS_PAGE_MAX, ListAgentsDto } from './list-agents.dto';
 import { UpdateAgentDto } from './update-agent.dto';
+import { assertAnyLine } from '../auth/line-scope';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 
+/** Agents and their tokens: admins; a supervisor may read one agent of their lines. */
 @ApiTags('agents')
 @ApiBearerAuth()
 @Controller('v1/agents')
@@ -46,8 +49,12 @@ export class AgentsController {
   }
 
   @Get(':id')
-  get(@Param('id') id: string): Promise<Agent> {
-    return this.agents.get(id);
+  @Roles('admin', 'supervisor')
+  @ApiOperation({ summary: 'One agent (a supervisor: an agent on one of their lines)' })
+  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<Agent> {
+    const agent = await this.agents.get(id);
+    assertAnyLine(principal, agent.lines, `agent ${id}`);
+    return agent;
   }
 
   @Patch(':id')

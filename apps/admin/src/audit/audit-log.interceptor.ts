@@ -1,5 +1,12 @@
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { DomainError } from '@tether/errors';
@@ -7,11 +14,20 @@ import { adminActorOf } from '../auth/admin-identity';
 import { AuditLogService, actionOf } from './audit-log.service';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const AUDITED_READ = 'tether:auditedRead';
+
+/**
+ * A read audited like a write: one that hands out a customer's personal data whole (the export), so who took it,
+ * from where and when is on record.
+ */
+export const AuditedRead = (): MethodDecorator => SetMetadata(AUDITED_READ, true);
 
 /**
  * Writes one audit_log row per admin write (who, from where, what, on which id, with which outcome) before the
- * answer goes out. Only field names are recorded, never values: bodies carry personal data. Refused requests never
- * get here (guards run first): the guards record them (`AuditLogService.refused`).
+ * answer goes out. Only field names are recorded, never values: bodies carry personal data. Requests the guards
+ * refuse never get here (they record them: `AuditLogService.refused`). Reads are not audited, except those marked
+ * @AuditedRead() and a read the handler refuses (403: another line's object). The actor is the principal's:
+ * `admin:<hash>` or `user:<id>`.
  */
 @Injectable()
 export class AuditLogInterceptor implements NestInterceptor {
@@ -19,7 +35,20 @@ export class AuditLogInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!WRITES.has(request.method)) return next.handle();
+    const audited =
+      WRITES.has(request.method) || Reflect.getMetadata(AUDITED_READ, context.getHandler()) === true;
+    if (!audited)
+      return next
+        .handle()
+        .pipe(
+          catchError((error: unknown) =>
+            statusOf(error) === 403
+              ? from(this.record(request, 403).catch(() => undefined)).pipe(
+                  mergeMap(() => throwError(() => error)),
+                )
+              : throwError(() => error),
+          ),
+        );
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const record = (status: number, result?: unknown) => this.record(request, status, result);
     // a handler's @HttpCode is applied after this runs: without one, Nest answers a POST with 201

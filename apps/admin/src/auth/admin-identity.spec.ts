@@ -1,50 +1,73 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { SecretsService } from '@tether/auth';
-import { adminActor } from '@tether/auth';
-import { adminActorOf, identifyAdmin } from './admin-identity';
+import type { AgentTokenService, Principal, SecretsService } from '@tether/auth';
+import type { UserTokenService } from '@tether/users';
+import { AdminIdentityResolver, adminActorOf, identityOf, principalOf } from './admin-identity';
 
 const TOKEN = 'the-admin-token-0123456789abcdef';
+const USER_TOKEN = `tu_${'a'.repeat(43)}`;
+const AGENT_TOKEN = 'agent.jwt.token';
+const SUPERVISOR: Principal = { actor: 'user:u1', role: 'supervisor', lines: ['sales'], userId: 'u1' };
 
-function secrets() {
-  let checks = 0;
-  const service = {
-    isAdminToken: (token: string) => {
-      checks++;
-      return token === TOKEN;
+function resolver() {
+  let userChecks = 0;
+  const secrets = { isAdminToken: (token: string) => token === TOKEN } as unknown as SecretsService;
+  const users = {
+    identify: (token: string) => {
+      userChecks++;
+      return Promise.resolve(token === USER_TOKEN ? { principal: SUPERVISOR, tokenId: 't1' } : undefined);
     },
-  } as unknown as SecretsService;
-  return { service, checks: () => checks };
+  } as unknown as UserTokenService;
+  const agents = {
+    agentIdOf: (token: string) => Promise.resolve(token === AGENT_TOKEN ? 'agent-1' : undefined),
+  } as unknown as AgentTokenService;
+  return { service: new AdminIdentityResolver(secrets, users, agents), userChecks: () => userChecks };
 }
 
 const request = (authorization?: string) => ({ headers: { authorization } }) as unknown as FastifyRequest;
 
-describe('identifyAdmin', () => {
-  it('names a valid token by 12 hex digits of its SHA-256, never the token', () => {
-    const identity = identifyAdmin(request(`Bearer ${TOKEN}`), secrets().service);
+describe('AdminIdentityResolver', () => {
+  it('names the admin token by 12 hex digits of its SHA-256, never the token; its bucket is that name', async () => {
+    const identity = await resolver().service.resolve(request(`Bearer ${TOKEN}`));
     const expected = `admin:${createHash('sha256').update(TOKEN).digest('hex').slice(0, 12)}`;
-    expect(identity).toEqual({ actor: expected });
-    expect(adminActor(TOKEN)).toBe(expected);
+    expect(identity).toEqual({
+      principal: { actor: expected, role: 'admin', lines: 'all' },
+      bucket: expected,
+    });
+  });
+
+  it('a user token is its user (user:<id>), in its own token bucket', async () => {
+    const req = request(`Bearer ${USER_TOKEN}`);
+    expect(await resolver().service.resolve(req)).toEqual({ principal: SUPERVISOR, bucket: 'user-token:t1' });
+    expect(principalOf(req)).toBe(SUPERVISOR);
+    expect(adminActorOf(req)).toBe('user:u1');
   });
 
   it.each([
-    [undefined, /missing bearer token/],
-    [`Basic ${TOKEN}`, /missing bearer token/],
-    ['Bearer not-the-token', /invalid admin token/],
-    [`Bearer ${TOKEN}x`, /invalid admin token/],
-  ])('%s is refused, saying why', (header, reason) => {
-    const identity = identifyAdmin(request(header), secrets().service);
-    expect(identity.actor).toBeUndefined();
+    [undefined, 401, /missing bearer token/],
+    [`Basic ${TOKEN}`, 401, /missing bearer token/],
+    ['Bearer not-the-token', 401, /invalid token/],
+    [`Bearer ${TOKEN}x`, 401, /invalid token/],
+    [`Bearer ${AGENT_TOKEN}`, 403, /agent token opens the \/agents socket only/],
+  ])('%s is refused (%d), saying why', async (header, status, reason) => {
+    const identity = await resolver().service.resolve(request(header));
+    expect(identity.principal).toBeUndefined();
+    expect(identity.status).toBe(status);
     expect(identity.refusal).toMatch(reason);
   });
 
-  it('checks the token once per request: the throttler, the guard and the audit log share the answer', () => {
-    const { service, checks } = secrets();
-    const req = request(`Bearer ${TOKEN}`);
-    expect(adminActorOf(req)).toBeUndefined();
-    identifyAdmin(req, service);
-    identifyAdmin(req, service);
-    expect(checks()).toBe(1);
-    expect(adminActorOf(req)).toMatch(/^admin:[0-9a-f]{12}$/);
+  it("an agent token's refusal names the agent in the audit log", async () => {
+    const req = request(`Bearer ${AGENT_TOKEN}`);
+    await resolver().service.resolve(req);
+    expect(adminActorOf(req)).toBe('agent:agent-1');
+  });
+
+  it('checks the token once per request: the throttler, the guard and the audit log share the answer', async () => {
+    const { service, userChecks } = resolver();
+    const req = request(`Bearer ${USER_TOKEN}`);
+    expect(identityOf(req)).toBeUndefined();
+    await Promise.all([service.resolve(req), service.resolve(req)]);
+    await service.resolve(req);
+    expect(userChecks()).toBe(1);
   });
 });

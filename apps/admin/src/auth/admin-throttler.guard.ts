@@ -11,7 +11,7 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { AuditLogService } from '../audit/audit-log.service';
-import { adminActorOf } from './admin-identity';
+import { principalOf } from './admin-identity';
 
 /**
  * @nestjs/throttler's guard over `adminThrottlers`, which also records every 429 in the audit log (aggregated per
@@ -36,8 +36,8 @@ export class AdminThrottlerGuard extends ThrottlerGuard {
     this.audit.refused(request, 429);
     const retry = `retry in ${detail.timeToBlockExpire} s`;
     throw new ThrottlerException(
-      adminActorOf(request)
-        ? `too many requests with this admin token (${detail.limit} per ${detail.ttl / 1000} s): ${retry}`
+      principalOf(request)
+        ? `too many requests with this token (${detail.limit} per ${detail.ttl / 1000} s): ${retry}`
         : `too many refused attempts from this address (${detail.limit} per ${detail.ttl / 1000} s): ${retry}`,
     );
   }

@@ -2,8 +2,11 @@ import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import type { Principal } from '@tether/auth';
 import { CALLBACK_STATES, CallbackListing, CallbackState, ContactCallbackService } from '@tether/contacts';
 import { LINE_NAME_PATTERN } from '@tether/lines';
+import { assertLine, scopedLine } from '../auth/line-scope';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 
 export class ListCallbacksDto {
   @ApiPropertyOptional({ enum: CALLBACK_STATES })
@@ -38,8 +41,9 @@ export class ListCallbacksDto {
   limit?: number;
 }
 
-/** Callbacks for supervisors and admins: who is owed a call, by whom, by when; the missed ones. */
+/** Callbacks for supervisors (their lines) and admins: who is owed a call, by whom, by when; the missed ones. */
 @ApiTags('callbacks')
+@Roles('admin', 'supervisor')
 @ApiBearerAuth()
 @Controller('v1/callbacks')
 export class CallbacksController {
@@ -48,15 +52,20 @@ export class CallbacksController {
   @Get()
   @ApiOperation({ summary: 'Callbacks, latest due first, filtered by state, line, owner or missed' })
   @ApiOkResponse({ description: 'the callbacks (never the number to call)' })
-  list(@Query() query: ListCallbacksDto): Promise<CallbackListing[]> {
+  list(
+    @Query() query: ListCallbacksDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CallbackListing[]> {
     const { ownerId, ...rest } = query;
-    return this.callbacks.list({ ...rest, ownerAgentId: ownerId });
+    return this.callbacks.list({ ...rest, line: scopedLine(principal, rest.line), ownerAgentId: ownerId });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One callback' })
-  get(@Param('id') id: string): Promise<CallbackListing> {
-    return this.callbacks.get(id);
+  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CallbackListing> {
+    const callback = await this.callbacks.get(id);
+    assertLine(principal, callback.line, `callback ${id}`);
+    return callback;
   }
 
   @Delete(':id')
@@ -64,7 +73,9 @@ export class CallbacksController {
     summary:
       'Cancel a callback still waiting: its contact ends (callback_cancelled), a pending offer of it is revoked; 409 once it is being dialled or made',
   })
-  cancel(@Param('id') id: string): Promise<CallbackListing> {
+  async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CallbackListing> {
+    if (principal.lines !== 'all')
+      assertLine(principal, (await this.callbacks.get(id)).line, `callback ${id}`);
     return this.callbacks.cancel(id);
   }
 }

@@ -1,14 +1,23 @@
 import { Body, Controller, Get, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { AgentRepository } from '@tether/agents';
+import type { Principal } from '@tether/auth';
 import { CaseService, CaseStory, CaseSummary } from '@tether/cases';
+import { assertAnyLine, assertLine, scopedLine } from '../auth/line-scope';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CASES_PAGE_DEFAULT, CASES_PAGE_MAX, ListCasesDto, UpdateCaseDto } from './case.dto';
 
+/** Cases: admins; supervisors on their lines (read, hand over to an agent of their lines). */
 @ApiTags('cases')
+@Roles('admin', 'supervisor')
 @ApiBearerAuth()
 @Controller('v1/cases')
 export class CasesController {
-  constructor(private readonly cases: CaseService) {}
+  constructor(
+    private readonly cases: CaseService,
+    private readonly agents: AgentRepository,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -25,8 +34,10 @@ export class CasesController {
   async list(
     @Query() query: ListCasesDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<CaseSummary[]> {
-    const { limit = CASES_PAGE_DEFAULT, cursor, ...filter } = query;
+    const { limit = CASES_PAGE_DEFAULT, cursor, ...asked } = query;
+    const filter = { ...asked, line: scopedLine(principal, asked.line) };
     const page = await this.cases.list(filter, limit, cursor);
     if (page.next) {
       const params = new URLSearchParams();
@@ -43,8 +54,10 @@ export class CasesController {
   @ApiOperation({
     summary: 'One case: the story so far (owner, status, age, latest contacts with notes, promises)',
   })
-  get(@Param('id') id: string): Promise<CaseStory> {
-    return this.cases.story(id);
+  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CaseStory> {
+    const story = await this.cases.story(id);
+    assertLine(principal, story.line, `case ${id}`);
+    return story;
   }
 
   @Patch(':id')
@@ -52,7 +65,16 @@ export class CasesController {
     summary:
       'Change subject, status, team or due time, or hand the case over (`ownerId`): the new owner is notified over the socket',
   })
-  update(@Param('id') id: string, @Body() body: UpdateCaseDto): Promise<CaseStory> {
+  async update(
+    @Param('id') id: string,
+    @Body() body: UpdateCaseDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CaseStory> {
+    if (principal.lines !== 'all') {
+      assertLine(principal, (await this.cases.story(id)).line, `case ${id}`);
+      if (body.ownerId)
+        assertAnyLine(principal, (await this.agents.get(body.ownerId)).lines, `agent ${body.ownerId}`);
+    }
     return this.cases.update(id, body);
   }
 }

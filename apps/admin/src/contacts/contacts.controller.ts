@@ -1,8 +1,13 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@tether/auth';
 import { ContactLifecycleService, ContactTraceView } from '@tether/contacts';
+import { assertLine } from '../auth/line-scope';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 
+/** Contacts: admins; supervisors on their lines. */
 @ApiTags('contacts')
+@Roles('admin', 'supervisor')
 @ApiBearerAuth()
 @Controller('v1/contacts')
 export class ContactsController {
@@ -13,7 +18,9 @@ export class ContactsController {
     summary:
       'How a contact was routed: the rule that matched at arrival, its stages, and every offer with the engine’s why',
   })
-  trace(@Param('id') id: string): Promise<ContactTraceView> {
-    return this.contacts.trace(id);
+  async trace(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<ContactTraceView> {
+    const trace = await this.contacts.trace(id);
+    assertLine(principal, trace.line, `contact ${id}`);
+    return trace;
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Customer, CustomerExport, CustomerPrivacyService, CustomerRepository } from '@tether/customers';
+import { AuditedRead } from '../audit/audit-log.interceptor';
 import { CreateCustomerDto } from './create-customer.dto';
 
 @ApiTags('customers')
@@ -28,6 +29,7 @@ export class CustomersController {
   }
 
   @Get(':id/export')
+  @AuditedRead()
   @ApiOperation({
     summary:
       'Everything Tether holds about the customer: profile, identities, every contact with its numbers, IVR input, notes, resolution, times and offers',

@@ -1,8 +1,12 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@tether/auth';
 import { Incident, IncidentService } from '@tether/incidents';
+import { assertAnyLine, scopedLine } from '../auth/line-scope';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CreateIncidentDto, ListIncidentsDto, UpdateIncidentDto } from './incident.dto';
 
+/** Incidents: admins declare and change them; supervisors read those of their lines. */
 @ApiTags('incidents')
 @ApiBearerAuth()
 @Controller('v1/incidents')
@@ -19,16 +23,23 @@ export class IncidentsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Incidents, newest first; filter by status, active, line' })
-  list(@Query() query: ListIncidentsDto): Promise<Incident[]> {
+  @Roles('admin', 'supervisor')
+  @ApiOperation({
+    summary: 'Incidents, newest first; filter by status, active, line (a supervisor: one of theirs)',
+  })
+  list(@Query() query: ListIncidentsDto, @CurrentPrincipal() principal: Principal): Promise<Incident[]> {
     const { limit = 50, ...filter } = query;
-    return this.incidents.list(filter, limit);
+    return this.incidents.list({ ...filter, line: scopedLine(principal, filter.line) }, limit);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One incident with its updates, linked contacts and notices sent' })
-  get(@Param('id') id: string): Promise<Incident> {
-    return this.incidents.get(id);
+  @Roles('admin', 'supervisor')
+  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<Incident> {
+    const incident = await this.incidents.get(id);
+    // an incident scoped by customers or prefixes only (no lines) is an admin's to see
+    assertAnyLine(principal, incident.affected.lines ?? [], `incident ${id}`);
+    return incident;
   }
 
   @Patch(':id')

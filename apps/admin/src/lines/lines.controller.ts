@@ -27,6 +27,7 @@ import type { Line, RoutingRules } from '@tether/routing';
 import { adminActorOf } from '../auth/admin-identity';
 import { etagOf, versionsFromIfMatch } from './if-match';
 import { LineParamPipe } from './line-param.pipe';
+import { Roles } from '../auth/roles.decorator';
 import { RoutingRulesDto } from './routing-rules.dto';
 import { SimulateRoutingDto } from './simulate-routing.dto';
 import { ListRoutingVersionsDto, ROUTING_VERSIONS_DEFAULT, RollbackRoutingDto } from './routing-versions.dto';
@@ -39,6 +40,10 @@ const IF_MATCH = {
 };
 const ETAG = { ETag: { description: 'the live `version`, quoted', schema: { type: 'string' } } };
 
+/**
+ * A line's routing rules: admins write them; a supervisor reads their lines' (rules, versions, draft) and simulates
+ * (the `:line` is checked against their lines by AdminAuthGuard).
+ */
 @ApiTags('lines')
 @ApiBearerAuth()
 @Controller('v1/lines/:line/routing')
@@ -49,6 +54,7 @@ export class LinesController {
   ) {}
 
   @Get()
+  @Roles('admin', 'supervisor')
   @ApiOperation({
     summary: "The line's routing rules (a valid PUT body), with their `version` (also the ETag)",
   })
@@ -80,6 +86,7 @@ export class LinesController {
   }
 
   @Get('versions')
+  @Roles('admin', 'supervisor')
   @ApiOperation({
     summary: "The line's routing versions, newest first: author, time, source and what each changed",
   })
@@ -91,6 +98,7 @@ export class LinesController {
   }
 
   @Get('versions/:version')
+  @Roles('admin', 'supervisor')
   @ApiOperation({ summary: 'The rules of one version, as written' })
   version(
     @Param('line', LineParamPipe) line: Line,
@@ -100,6 +108,7 @@ export class LinesController {
   }
 
   @Post('simulate')
+  @Roles('admin', 'supervisor')
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -117,6 +126,7 @@ export class LinesController {
   }
 
   @Get('draft')
+  @Roles('admin', 'supervisor')
   @ApiOperation({
     summary: "The line's draft rules (404 without one), with the live version it was saved against",
   })

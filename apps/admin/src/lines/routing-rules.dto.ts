@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import type { BusinessCalendar, NeverMatchPair, RoutingRule } from '@tether/routing';
+import type { BusinessCalendar, NeverMatchPair, QueueLimit, RoutingRule } from '@tether/routing';
 import {
   IsArray,
   IsBoolean,
@@ -207,7 +207,7 @@ export class RoutingRulesDto {
 
   @ApiPropertyOptional({
     description:
-      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Validated as a whole: a problem is a 400 naming its JSON path',
+      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Actions: `priority`, `skills`, `stages`, `announcement`, `priorityGrowth` `{ by, everySeconds, max? }`, `redirect` `{ line, reason }` (waits on another line’s queue, decided by its rules; the webhook answers `redirect`), `queueLimit` (as the line’s), `offerCallback: true`. Conditions include `openCaseOn: [lines]`. Validated as a whole: a problem is a 400 naming its JSON path',
     example: [
       { name: 'vip', when: { attributes: { segment: ['vip'] } }, priority: 10 },
       {
@@ -219,7 +219,14 @@ export class RoutingRulesDto {
         name: 'after-hours',
         when: { businessHours: 'closed' },
         announcement: 'We are closed; we call back at 9.',
+        offerCallback: true,
       },
+      {
+        name: 'service-case',
+        when: { openCaseOn: ['service'] },
+        redirect: { line: 'service', reason: 'you have an open service case' },
+      },
+      { name: 'ageing', priorityGrowth: { by: 1, everySeconds: 60, max: 50 } },
     ],
   })
   @IsOptional()
@@ -242,6 +249,15 @@ export class RoutingRulesDto {
   @IsOptional()
   @IsArray()
   neverMatch?: NeverMatchPair[];
+
+  @ApiPropertyOptional({
+    description:
+      'the line’s queue limit: a new contact over `maxWaiting` (counting it) or `maxWaitSeconds` (its estimated wait) overflows to `overflow`: `{ line, reason }` (waits on that line’s queue; the webhook answers `redirect`), `{ callback: true }` (`callbackOffered: true` at once) or `{ refuse: true, reason }` (ended at once, `refused`; `reason` is the announcement). A rule’s own `queueLimit` replaces it. Absent: no limit',
+    example: { maxWaiting: 20, overflow: { line: 'service', reason: 'sales is busy' } },
+  })
+  @IsOptional()
+  @IsObject()
+  queueLimit?: QueueLimit;
 
   @ApiPropertyOptional({ readOnly: true, description: 'rules naming an agent since deleted', type: [String] })
   @IsOptional()

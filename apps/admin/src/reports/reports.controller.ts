@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { Principal } from '@tether/auth';
 import {
   AgentReportRow,
   IncidentReportRow,
@@ -11,6 +12,8 @@ import {
   toCsv,
 } from '@tether/reports';
 import { AgentReportQueryDto, IncidentReportQueryDto, ReportQueryDto } from './report-query.dto';
+import { scopedLine } from '../auth/line-scope';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 
 /** The figures every row carries, in the CSV's column order. */
 const FIGURE_COLUMNS = [
@@ -43,15 +46,26 @@ const FIGURE_COLUMNS = [
 
 const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
 
-function toQuery(dto: ReportQueryDto & { agentId?: string; incidentId?: string }): ReportQuery {
-  return { ...dto, from: new Date(dto.from), to: new Date(dto.to), bucket: dto.bucket ?? 'day' };
+/** The report's query, its `line` within the principal's lines (a supervisor: one of theirs). */
+function toQuery(
+  dto: ReportQueryDto & { agentId?: string; incidentId?: string },
+  principal: Principal,
+): ReportQuery {
+  return {
+    ...dto,
+    line: scopedLine(principal, dto.line),
+    from: new Date(dto.from),
+    to: new Date(dto.to),
+    bucket: dto.bucket ?? 'day',
+  };
 }
 
 /**
  * Outcome reports (libs/reports): JSON pages by default, CSV with `Accept: text/csv` (the page's rows; the paging
- * in the `Link` header either way).
+ * in the `Link` header either way). Admins; supervisors read their lines' (`line`: one of theirs, or their only one).
  */
 @ApiTags('reports')
+@Roles('admin', 'supervisor')
 @ApiBearerAuth()
 @Controller('v1/reports')
 export class ReportsController {
@@ -67,8 +81,9 @@ export class ReportsController {
     @Query() query: ReportQueryDto,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ReportPage<LineReportRow> | string> {
-    const page = await this.reports.lines(toQuery(query));
+    const page = await this.reports.lines(toQuery(query, principal));
     return this.answer('lines', query, page, ['bucket', 'line', 'channel', ...FIGURE_COLUMNS], accept, reply);
   }
 
@@ -82,29 +97,44 @@ export class ReportsController {
     @Query() query: AgentReportQueryDto,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ReportPage<AgentReportRow> | string> {
-    const page = await this.reports.agents(toQuery(query));
+    const page = await this.reports.agents(toQuery(query, principal));
     return this.answer(
       'agents',
       query,
       page,
-      ['bucket', 'agentId', 'offers', 'rejected', 'expired', 'transfersOut', ...FIGURE_COLUMNS],
+      [
+        'bucket',
+        'agentId',
+        'offers',
+        'rejected',
+        'expired',
+        'transfersOut',
+        'handlingSeconds',
+        'staffedSeconds',
+        'occupancy',
+        ...FIGURE_COLUMNS,
+      ],
       accept,
       reply,
     );
   }
 
   @Get('incidents')
+  // an incident's figures are not cut by line: an admin's
+  @Roles('admin')
   @ApiOperation({
-    summary: 'Per incident and bucket: the figures of its linked contacts and the notices sent',
+    summary: 'Per incident and bucket: the figures of its linked contacts and the notices sent (admins)',
   })
   @ApiProduces('application/json', 'text/csv')
   async incidents(
     @Query() query: IncidentReportQueryDto,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ReportPage<IncidentReportRow> | string> {
-    const page = await this.reports.incidents(toQuery(query));
+    const page = await this.reports.incidents(toQuery(query, principal));
     return this.answer(
       'incidents',
       query,

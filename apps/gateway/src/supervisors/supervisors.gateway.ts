@@ -8,7 +8,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
-import { canSeeLine, Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
+import { AgentTokenService, canSeeLine, Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
 import { ValidationFailed } from '@tether/errors';
 import { LineDirectory } from '@tether/lines';
@@ -21,6 +21,7 @@ import {
 } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { LiveViewService, SupervisorActionsService } from '@tether/supervision';
+import { UserTokenService } from '@tether/users';
 import { answer } from '../agents/socket-ack';
 import { HandshakeLimiter } from '../handshake-limiter';
 import { LiveViewPusher } from './live-view-pusher';
@@ -95,6 +96,8 @@ export class SupervisorsGateway
     private readonly handshakes: HandshakeLimiter,
     private readonly liveView: LiveViewService,
     private readonly actions: SupervisorActionsService,
+    private readonly userTokens: UserTokenService,
+    private readonly agentTokens: AgentTokenService,
   ) {
     this.pusher = new LiveViewPusher(liveView, () => lines.names());
   }
@@ -106,14 +109,12 @@ export class SupervisorsGateway
     namespace.use((socket, next) => {
       const address = this.handshakes.addressOf(socket);
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      const refusal =
-        typeof token !== 'string' || token.length === 0
-          ? 'missing token: pass auth: { token }'
-          : this.secrets.isAdminToken(token)
-            ? undefined
-            : 'invalid token: supervisors use an admin token';
-      if (refusal === undefined) socket.data.principal = bootstrapAdmin(token as string);
-      void (refusal === undefined ? this.handshakes.admit(address) : this.handshakes.refuse(address, refusal))
+      void this.principalOf(token)
+        .then((found) => {
+          if (typeof found === 'string') return this.handshakes.refuse(address, found);
+          socket.data.principal = found;
+          return this.handshakes.admit(address);
+        })
         .catch(() => new Error('authentication failed'))
         .then((error) => next(error));
     });
@@ -129,6 +130,20 @@ export class SupervisorsGateway
       this.pusher.changed();
     }, LIVE_METRICS_MS);
     this.liveTimer.unref();
+  }
+
+  /**
+   * The handshake's principal: the bootstrap admin token (every line), or a user token of an admin or a supervisor
+   * (their lines); otherwise why not (an agent-role user's token, an agent's token, anything else).
+   */
+  private async principalOf(token: unknown): Promise<Principal | string> {
+    if (typeof token !== 'string' || token.length === 0) return 'missing token: pass auth: { token }';
+    if (this.secrets.isAdminToken(token)) return bootstrapAdmin(token);
+    const user = await this.userTokens.principalOf(token);
+    if (user?.role === 'admin' || user?.role === 'supervisor') return user;
+    if (user || (await this.agentTokens.agentIdOf(token)))
+      return 'forbidden: /supervisors takes an admin or a supervisor token; agent tokens connect to /agents';
+    return 'invalid token: supervisors use an admin token or a supervisor user token';
   }
 
   onModuleDestroy(): void {

@@ -24,6 +24,9 @@ import { Surveys1764002100000 } from './1764002100000-surveys';
 import { RoutingVersions1764003000000 } from './1764003000000-routing-versions';
 import { ContactRoutingPlan1764003100000 } from './1764003100000-contact-routing-plan';
 import { RoutingDrafts1764003200000 } from './1764003200000-routing-drafts';
+import { Users1764004000000 } from './1764004000000-users';
+import { ContactRedirect1764004200000 } from './1764004200000-contact-redirect';
+import { ReportRollups1764004300000 } from './1764004300000-report-rollups';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -56,4 +59,7 @@ export const MIGRATIONS = [
   RoutingVersions1764003000000,
   ContactRoutingPlan1764003100000,
   RoutingDrafts1764003200000,
+  Users1764004000000,
+  ContactRedirect1764004200000,
+  ReportRollups1764004300000,
 ];
