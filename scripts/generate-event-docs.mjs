@@ -32,8 +32,10 @@ const NAMESPACES = [
     id: 'supervisors',
     title: 'Supervisors',
     description:
-      'Connect with `io("<gateway>/supervisors", { auth: { token } })` and an admin token. Read-only: the ' +
-      'namespace listens to no client event.',
+      'Connect with `io("<gateway>/supervisors", { auth: { token } })` and an admin token (or a supervisor\'s, scoped ' +
+      'to their lines). Everything sent is filtered to the lines the token may see. Every client event is answered ' +
+      'through the acknowledgement: `{ ok: true, ... }` or `{ ok: false, error }`; actions are audited.',
+    clientEvents: 'SupervisorClientEvents',
     serverEvents: 'SupervisorServerEvents',
   },
 ];
@@ -42,6 +44,7 @@ const NAMESPACES = [
 const README_TABLES = {
   'agents:client-to-server': (docs) => clientTable(docs, 'agents'),
   'agents:server-to-client': (docs) => serverTable(docs, 'agents'),
+  'supervisors:client-to-server': (docs) => clientTable(docs, 'supervisors'),
   'supervisors:server-to-client': (docs) => serverTable(docs, 'supervisors'),
 };
 

@@ -12,6 +12,7 @@
  *   soak       Tether (standalone) at a constant rate for a long time, in windows    bench/soak/
  *   reports    reports over ~1,000,000 events; the lifecycle's cost of writing them bench/reports/
  *   messages   messages/s with 1,000 agents holding 3 chats each (only when named)   bench/messages/
+ *   live       supervisors' live view with 1,000 waiting: change → live:view latency  bench/live/
  *
  * No part named: all of them but the long ones (`soak`, which runs only when named), about 8-10 minutes on 2
  * cores; `all` is the same set. `floors` = pgbench + transport. Other `--name value` options are passed to every
@@ -53,6 +54,7 @@ const PARTS = {
   // Tether as `npm start` starts it (its own embedded PostgreSQL); the runner's PostgreSQL is the durable floor's
   shipped: { script: 'dist/bench/shipped/as-shipped.bench.js', services: ['postgres'] },
   reports: { script: 'dist/bench/reports/reports.bench.js', services: ['postgres', 'pgbench'] },
+  live: { script: 'dist/bench/live/live-view.bench.js', services: ['postgres'] },
   // 10 minutes by default: only when named (`npm run bench -- soak`), never in the default set
   soak: { script: 'dist/bench/soak/soak.bench.js', services: ['postgres'], onlyWhenNamed: true },
   // 1,000 agents holding 3 chats each; only when named

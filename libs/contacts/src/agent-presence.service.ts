@@ -154,8 +154,15 @@ export class AgentPresenceService implements OnApplicationShutdown {
     for (const line of row.lines) this.dispatcher.request(line);
   }
 
-  /** The agent set their presence. Becoming available starts their idle time (for longest-idle) and triggers routing. */
-  async setState(agentId: string, state: PresenceState): Promise<{ state: PresenceState }> {
+  /**
+   * The agent set their presence (or a supervisor did: `reason` 'supervisor'; the agent's sockets are told through
+   * `agent.presence` either way). Becoming available starts their idle time (for longest-idle) and triggers routing.
+   */
+  async setState(
+    agentId: string,
+    state: PresenceState,
+    reason: 'agent' | 'supervisor' = 'agent',
+  ): Promise<{ state: PresenceState }> {
     const row = await one<{ lines: Line[]; previous: PresenceState }>(
       this.dataSource.manager,
       `UPDATE agent_presence p SET state = $2,
@@ -168,8 +175,7 @@ export class AgentPresenceService implements OnApplicationShutdown {
     );
     if (!row) return { state };
     if (state === 'offline') await this.offers.revokeAllFor(agentId, 'agent_offline');
-    if (row.previous !== state)
-      await this.bus.publish({ type: 'agent.presence', agentId, state, reason: 'agent' });
+    if (row.previous !== state) await this.bus.publish({ type: 'agent.presence', agentId, state, reason });
     // away or offline also matters to routing: contacts waiting for this agent may now widen to others
     for (const line of row.lines) this.dispatcher.request(line);
     return { state };

@@ -13,6 +13,7 @@ import { ContactMessagingService } from './contact-messaging.service';
 import { ContactLifecycleService } from './contact-lifecycle.service';
 import { ContactTransferService } from './contact-transfer.service';
 import { ContactsWarmUp } from './contacts-warm-up.service';
+import { ForcedOfferService } from './forced-offer.service';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadBuilder } from './offer-payload.builder';
@@ -37,6 +38,7 @@ export const CONTACTS_SERVICES = [
   AgentPresenceService,
   AgentResyncService,
   QueueSnapshotService,
+  ForcedOfferService,
 ] as const;
 
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */

@@ -18,3 +18,4 @@ export * from './routing-rules.service';
 export * from './routing-simulator.service';
 export type * from './routing-snapshot.types';
 export * from './contacts-warm-up.service';
+export * from './forced-offer.service';

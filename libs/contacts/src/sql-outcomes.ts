@@ -31,6 +31,16 @@ export const SQL_OUTCOMES = {
   tether_dial_result: ['retry', 'ended', 'not_dialing'],
   /** libs/contacts/sql/receive_message.sql */
   tether_receive_message: ['created', 'appended', 'duplicate', 'stale_rules'],
+  /** libs/contacts/sql/force_assign.sql */
+  tether_force_assign: [
+    'offered',
+    'contact_not_found',
+    'not_waiting',
+    'already_offered',
+    'agent_not_found',
+    'agent_offline',
+    'no_capacity',
+  ],
 } as const;
 
 export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];
@@ -44,3 +54,4 @@ export type ConfirmCallbackOutcome = (typeof SQL_OUTCOMES.tether_confirm_callbac
 export type OutboundContactOutcome = (typeof SQL_OUTCOMES.tether_outbound_contact)[number];
 export type DialResultOutcome = (typeof SQL_OUTCOMES.tether_dial_result)[number];
 export type ReceiveMessageOutcome = (typeof SQL_OUTCOMES.tether_receive_message)[number];
+export type ForceAssignOutcome = (typeof SQL_OUTCOMES.tether_force_assign)[number];

@@ -1,5 +1,6 @@
 import type { Channel, Line, OfferReason, PresenceState } from '@tether/routing';
 import type { CaseStory, CaseUpdateReason } from './case-payloads';
+import type { SupervisorActionPayload } from './supervisor-socket-events';
 
 /** What an agent's client sees in an `offer` (contract: offerId, expiresAt, reason, contact, customer). */
 export interface OfferPayload {
@@ -165,7 +166,9 @@ export type OfferRevokeReason =
   | 'agent_removed'
   | 'transfer_returned'
   | 'callback_cancelled'
-  | 'conversation_idle';
+  | 'conversation_idle'
+  /** a supervisor force-assigned the contact to another agent */
+  | 'supervisor_assigned';
 
 /**
  * Internal, dot-namespaced events. Every process publishes them; gateways turn them into socket.io emits. They cross
@@ -218,6 +221,11 @@ export type TetherEvent =
       line: Line;
       ownerId: string | null;
       agentIds: string[];
-    };
+    }
+  /**
+   * a supervisor acted (force-assign, another agent's status, case reassign): every gateway tells the supervisors who
+   * can see one of `lines`. Ids, codes and the actor's non-secret name only
+   */
+  | { type: 'supervisor.action'; action: SupervisorActionPayload; lines: Line[] };
 
 export type TetherEventType = TetherEvent['type'];

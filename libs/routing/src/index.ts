@@ -11,3 +11,4 @@ export * from './rule-set.validator';
 export { isTimeZone } from './business-calendar';
 export * from './routing-explainer';
 export * from './channel-rules.validator';
+export * from './waiting-reason';

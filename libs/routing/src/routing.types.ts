@@ -23,9 +23,10 @@ export type PresenceState = (typeof PRESENCE_STATES)[number];
  * Why an agent was offered a contact; travels in the `offer` event's `reason`: `transfer` (an agent transferred the
  * contact to them by name), `case_owner` (they own the customer's
  * open case), `deputy` (the owner's deputy, the owner being away for good or their wait over), `team` (a member of
- * the case's team), `sticky` (the customer last dealt with them), `skills` (the longest-idle qualified agent).
+ * the case's team), `sticky` (the customer last dealt with them), `skills` (the longest-idle qualified agent),
+ * `supervisor` (a supervisor force-assigned it to them: `contact:assign` on /supervisors).
  */
-export type OfferReason = 'transfer' | 'case_owner' | 'deputy' | 'team' | 'sticky' | 'skills';
+export type OfferReason = 'transfer' | 'case_owner' | 'deputy' | 'team' | 'sticky' | 'skills' | 'supervisor';
 
 /** Why a contact prefers a particular agent. */
 export type StickyCause = 'last_agent' | 'case_owner';

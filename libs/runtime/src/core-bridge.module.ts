@@ -12,6 +12,7 @@ import { LineDirectory } from '@tether/lines';
 import { TetherMetrics } from '@tether/observability';
 import { EventBus } from '@tether/realtime';
 import { DurableScheduler } from '@tether/scheduler';
+import { SUPERVISION_SERVICES } from '@tether/supervision';
 import { TelephonyCallbackService } from '@tether/telephony';
 import { USERS_SERVICES } from '@tether/users';
 import { withoutLifecycleHooks } from './lifecycle-free';
@@ -33,6 +34,7 @@ export const SHARED_WITH_APPS: readonly InjectionToken[] = [
   ...INCIDENTS_SERVICES,
   ...REPORTS_SERVICES,
   ...CONTACTS_SERVICES,
+  ...SUPERVISION_SERVICES,
   LineDirectory,
   ...USERS_SERVICES,
 ];

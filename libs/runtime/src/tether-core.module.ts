@@ -14,6 +14,7 @@ import { coreLoggerParams, MetricsModule } from '@tether/observability';
 import { PersistenceModule } from '@tether/persistence';
 import { RealtimeModule } from '@tether/realtime';
 import { SchedulerModule } from '@tether/scheduler';
+import { SupervisionModule } from '@tether/supervision';
 import { UsersModule } from '@tether/users';
 import { MetricsPortServer } from './metrics-port.server';
 import { schemaDutyFor } from './schema-duty';
@@ -51,6 +52,7 @@ export class TetherCoreModule {
         CasesModule,
         IncidentsModule,
         ReportsModule,
+        SupervisionModule,
         LinesModule,
         ContactsModule,
         UsersModule,

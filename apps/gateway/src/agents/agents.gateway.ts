@@ -413,6 +413,7 @@ export class AgentsGateway
         return;
       case 'contact.connected':
       case 'case.overdue':
+      case 'supervisor.action':
         return;
     }
   }

@@ -1,23 +1,41 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
-import { AgentTokenService, Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
+import { AgentTokenService, canSeeLine, Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
+import { ValidationFailed } from '@tether/errors';
 import { LineDirectory } from '@tether/lines';
-import { ReportService } from '@tether/reports';
 import {
+  AckError,
   EventBus,
   SupervisorClientToServerEvents,
   SupervisorServerToClientEvents,
   TetherEvent,
 } from '@tether/realtime';
+import type { Line } from '@tether/routing';
+import { LiveViewService, SupervisorActionsService } from '@tether/supervision';
 import { UserTokenService } from '@tether/users';
+import { answer } from '../agents/socket-ack';
 import { HandshakeLimiter } from '../handshake-limiter';
+import { LiveViewPusher } from './live-view-pusher';
+import {
+  CaseReassignDto,
+  ContactAssignDto,
+  LivePageDto,
+  SupervisorAgentStatusDto,
+} from './supervisor-events.dto';
 
-/** What the handshake established: who is watching, and so which lines they see. */
+/** What the handshake established: who is watching, and so which lines they see; and the page of each line shown. */
 interface SupervisorSocketData {
   principal: Principal;
+  pages?: Map<Line, number>;
 }
 type SupervisorSocket = Socket<
   SupervisorClientToServerEvents,
@@ -35,18 +53,39 @@ type SupervisorNamespace = Namespace<
 /** How often connected supervisors get `metrics:live`. */
 const LIVE_METRICS_MS = 5000;
 
+/** Bus events after which the live view is read again (coalesced): what moves a queue, an agent or a figure. */
+const LIVE_VIEW_TRIGGERS: ReadonlySet<TetherEvent['type']> = new Set<TetherEvent['type']>([
+  'queue.changed',
+  'agent.presence',
+  'contact.connected',
+  'contact.ended',
+  'offer.created',
+  'offer.revoked',
+  'agent.updated',
+  'agent.removed',
+  'contact.transferred',
+  'contact.transfer.returned',
+  'callback.missed',
+  'supervisor.action',
+]);
+
 /**
- * Supervisors (admin token) watch the floor: the queue of every line, agents' presence changes and the live figures
- * (`metrics:live`, libs/reports), read-only. The
- * events are SupervisorServerEvents (@tether/realtime).
+ * Supervisors watch the floor and act on it (SupervisorServerEvents / SupervisorClientEvents, @tether/realtime): the
+ * live view (`live:view`, libs/supervision's LiveViewService, pushed by LiveViewPusher), the queue of every line,
+ * agents' presence changes and the live figures (`metrics:live`, libs/reports); and the actions (force-assign, an
+ * agent's status, a case's owner: SupervisorActionsService, one call each). Everything is filtered by the lines the
+ * socket's principal may see (`canSeeLine`).
  */
 @WebSocketGateway({ namespace: '/supervisors', cors: { origin: true }, maxHttpBufferSize: 16 * 1024 })
-export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+export class SupervisorsGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
+{
   private readonly logger = new Logger(SupervisorsGateway.name);
   @WebSocketServer() private namespace!: SupervisorNamespace;
   private unsubscribe?: () => void;
   private snapshotTimer?: NodeJS.Timeout;
   private liveTimer?: NodeJS.Timeout;
+  private readonly pusher: LiveViewPusher;
 
   constructor(
     private readonly secrets: SecretsService,
@@ -55,10 +94,13 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     private readonly bus: EventBus,
     private readonly lines: LineDirectory,
     private readonly handshakes: HandshakeLimiter,
-    private readonly reports: ReportService,
+    private readonly liveView: LiveViewService,
+    private readonly actions: SupervisorActionsService,
     private readonly userTokens: UserTokenService,
     private readonly agentTokens: AgentTokenService,
-  ) {}
+  ) {
+    this.pusher = new LiveViewPusher(liveView, () => lines.names());
+  }
 
   afterInit(namespace: SupervisorNamespace): void {
     // the admin token is checked first, then the handshake lands in its bucket: a refused one in its address's
@@ -80,10 +122,12 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
     // read only while someone watches: a gateway without supervisors costs the database nothing
     this.liveTimer = setInterval(() => {
       if (this.namespace.sockets.size === 0) return;
-      this.reports
-        .live()
+      this.liveView
+        .liveMetrics(true)
         .then((live) => this.namespace.emit('metrics:live', live))
         .catch((error: Error) => this.logger.warn(`live metrics failed: ${error.message}`));
+      // waits grow and today's figures move without an event: the view follows at this pace too
+      this.pusher.changed();
     }, LIVE_METRICS_MS);
     this.liveTimer.unref();
   }
@@ -104,22 +148,82 @@ export class SupervisorsGateway implements OnGatewayInit, OnGatewayConnection, O
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    this.pusher.stop();
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     if (this.liveTimer) clearInterval(this.liveTimer);
   }
 
   async handleConnection(socket: SupervisorSocket): Promise<void> {
+    socket.data.pages = new Map();
+    this.bindClientEvents(socket);
+    this.pusher.add(socket);
     try {
       socket.emit('agents', await this.agents.list());
       socket.emit('queue', await this.queue.snapshot(await this.lines.names()));
-      socket.emit('metrics:live', await this.reports.live());
+      socket.emit('metrics:live', await this.liveView.liveMetrics(true));
     } catch (error) {
       this.logger.warn(`supervisor connect failed: ${(error as Error).message}`);
     }
   }
 
+  handleDisconnect(socket: SupervisorSocket): void {
+    this.pusher.remove(socket);
+  }
+
+  /** Each client event: its DTO validates the payload, one call into libs/supervision, the answer in the ack. */
+  private bindClientEvents(socket: SupervisorSocket): void {
+    const acked =
+      <A>(handle: (payload: unknown) => Promise<A>) =>
+      (payload: unknown, ack: (response: A | AckError) => void): void => {
+        void handle(payload).then((response) => typeof ack === 'function' && ack(response));
+      };
+    const principal = () => socket.data.principal;
+    socket.on(
+      'live:page',
+      acked((payload) =>
+        answer(LivePageDto, payload, async ({ line, page }) => {
+          if (!canSeeLine(principal(), line) || !(await this.lines.find(line)))
+            throw new ValidationFailed(`line: ${line} is not a line you supervise`);
+          socket.data.pages!.set(line, page);
+          this.pusher.refresh(socket);
+          return {};
+        }),
+      ),
+    );
+    socket.on(
+      'contact:assign',
+      acked((payload) =>
+        answer(ContactAssignDto, payload, ({ contactId, agentId }) =>
+          this.actions.assign(principal(), contactId, agentId),
+        ),
+      ),
+    );
+    socket.on(
+      'agent:status',
+      acked((payload) =>
+        answer(SupervisorAgentStatusDto, payload, ({ agentId, status }) =>
+          this.actions.setAgentStatus(principal(), agentId, status),
+        ),
+      ),
+    );
+    socket.on(
+      'case:reassign',
+      acked((payload) =>
+        answer(CaseReassignDto, payload, ({ caseId, ownerId }) =>
+          this.actions.reassignCase(principal(), caseId, ownerId),
+        ),
+      ),
+    );
+  }
+
   private onBusEvent(event: TetherEvent): void {
-    if (event.type === 'agent.presence') {
+    if (LIVE_VIEW_TRIGGERS.has(event.type)) this.pusher.changed();
+    if (event.type === 'supervisor.action') {
+      // at once, to every supervisor on this gateway who can see one of the lines concerned
+      for (const socket of this.namespace.sockets.values())
+        if (event.lines.some((line) => canSeeLine(socket.data.principal, line)))
+          socket.emit('supervisor:action', event.action);
+    } else if (event.type === 'agent.presence') {
       this.namespace.emit('agent:presence', {
         agentId: event.agentId,
         state: event.state,
