@@ -17,6 +17,8 @@ interface DemoCall {
   state: CallState;
   placedAt: number;
   hangupTimer?: NodeJS.Timeout;
+  /** false for a call someone else placed (by hand, say) that a demo agent was offered: not counted */
+  own: boolean;
 }
 
 /** Each line's number as the IVR dials it. */
@@ -97,7 +99,8 @@ export class DemoFloor implements AgentListener {
   }
 
   summary(): string {
-    const count = (state: CallState) => [...this.calls.values()].filter((c) => c.state === state).length;
+    const count = (state: CallState) =>
+      [...this.calls.values()].filter((c) => c.own && c.state === state).length;
     return (
       `placed ${this.placed} · waiting ${count('waiting')} · talking ${count('talking') + count('wrapping')} · ` +
       `completed ${count('done')} · abandoned ${count('abandoned')} · rejected offers ${this.rejects} · ` +
@@ -131,6 +134,7 @@ export class DemoFloor implements AgentListener {
       from,
       state: 'waiting',
       placedAt: Date.now(),
+      own: true,
     };
     this.calls.set(call.callId, call);
     const body = JSON.stringify({
@@ -207,12 +211,31 @@ export class DemoFloor implements AgentListener {
     });
   }
 
-  private callOf(contactId: string): DemoCall | undefined {
-    return this.byContact.get(contactId);
+  /** The call an offer is for: by its call id, which the offer carries (it may beat the webhook's answer here). */
+  private callOfOffer(offer: OfferPayload): DemoCall {
+    let call = this.calls.get(offer.contact.callId);
+    if (!call) {
+      // not one of ours (placed by hand meanwhile): the demo's caller side still ends it, or its agent would wait
+      call = {
+        callId: offer.contact.callId,
+        label: `call ${offer.contact.callId}`,
+        line: offer.contact.line as DemoLine,
+        from: '',
+        state: 'waiting',
+        placedAt: Date.parse(offer.contact.enqueuedAt),
+        own: false,
+      };
+      this.calls.set(call.callId, call);
+    }
+    if (call && !call.contactId) {
+      call.contactId = offer.contact.id;
+      this.byContact.set(offer.contact.id, call);
+    }
+    return call;
   }
 
-  private labelOf(contactId: string): string {
-    return this.callOf(contactId)?.label ?? `contact ${shortId(contactId)}`;
+  private labelOf(offer: OfferPayload): string {
+    return this.callOfOffer(offer).label;
   }
 
   // ---- what the agents do (AgentListener)
@@ -225,23 +248,19 @@ export class DemoFloor implements AgentListener {
         : offer.reason === 'case_owner'
           ? "case owner: it is this customer's open case"
           : offer.reason;
-    this.printer.event('offer', `${this.labelOf(offer.contact.id)} → ${agent.name} (${why})`);
+    this.printer.event('offer', `${this.labelOf(offer)} → ${agent.name} (${why})`);
   }
 
   rejected(agent: SimulatedAgent, offer: OfferPayload, reason: string): void {
     this.rejects++;
-    this.printer.event(
-      'reject',
-      `${agent.name} declines ${this.labelOf(offer.contact.id)} ("${reason}"): routed on`,
-    );
+    this.printer.event('reject', `${agent.name} declines ${this.labelOf(offer)} ("${reason}"): routed on`);
   }
 
   accepted(agent: SimulatedAgent, offer: OfferPayload): void {
-    const call = this.callOf(offer.contact.id);
+    const call = this.callOfOffer(offer);
     this.printer.event(
       'accept',
-      `${agent.name} takes ${this.labelOf(offer.contact.id)}` +
-        (call ? ` after ${seconds(call.placedAt)} s` : ''),
+      `${agent.name} takes ${this.labelOf(offer)}` + (call ? ` after ${seconds(call.placedAt)} s` : ''),
     );
     if (!call || call.state !== 'waiting') return;
     call.state = 'talking';
@@ -253,10 +272,13 @@ export class DemoFloor implements AgentListener {
   }
 
   completed(agent: SimulatedAgent, contactId: string, resolution: string, wrapUpUntil: string | null): void {
-    const call = this.callOf(contactId);
+    const call = this.byContact.get(contactId);
     if (call) call.state = 'done';
     const wrap = wrapUpUntil ? `, wrap-up until ${wrapUpUntil.slice(11, 19)}` : '';
-    this.printer.event('done', `${agent.name} completes ${this.labelOf(contactId)}: ${resolution}${wrap}`);
+    this.printer.event(
+      'done',
+      `${agent.name} completes ${call?.label ?? `contact ${shortId(contactId)}`}: ${resolution}${wrap}`,
+    );
   }
 
   presence(agent: SimulatedAgent, text: string): void {
