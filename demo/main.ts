@@ -28,7 +28,11 @@ async function main(): Promise<number> {
 
   let interrupts = 0;
   let wake: () => void = () => undefined;
+  let lastInterrupt = 0;
   process.on('SIGINT', () => {
+    // under `npm run`, one Ctrl-C arrives twice (from the terminal, and forwarded by npm): count it once
+    if (Date.now() - lastInterrupt < 1_000) return;
+    lastInterrupt = Date.now();
     interrupts++;
     if (interrupts === 1)
       printer.event(

@@ -76,10 +76,13 @@ agent
   });
 agent.connect();
 
-let stopping = false;
+let stoppingSince = 0;
 process.on('SIGINT', () => {
-  if (stopping) process.exit(130);
-  stopping = true;
+  // under `npm run`, one Ctrl-C arrives twice (from the terminal, and forwarded by npm): a second one within a
+  // second is the same; a later one means "now"
+  if (stoppingSince && Date.now() - stoppingSince > 1_000) process.exit(130);
+  if (stoppingSince) return;
+  stoppingSince = Date.now();
   log('leaving: completing what is in hand, going offline');
   void Promise.allSettled([...inHand.keys()].map((contactId) => complete(contactId)))
     .then(() => agent.close())
