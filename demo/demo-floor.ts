@@ -110,7 +110,8 @@ export class DemoFloor implements AgentListener {
   }
 
   counts(): { placed: number; completed: number; abandoned: number; failed: number } {
-    const count = (state: CallState) => [...this.calls.values()].filter((c) => c.state === state).length;
+    const count = (state: CallState) =>
+      [...this.calls.values()].filter((c) => c.own && c.state === state).length;
     return {
       placed: this.placed,
       completed: count('done'),
