@@ -47,7 +47,13 @@ async function complete(contactId: string): Promise<void> {
 
 agent
   .onReady((reconnected) => log(reconnected ? 'reconnected, available again' : 'connected, available'))
-  .onDisconnect((reason) => log(`disconnected (${reason}); reconnecting with backoff`))
+  .onDisconnect((reason) =>
+    log(
+      reason === 'io client disconnect'
+        ? 'signed out'
+        : `disconnected (${reason}); reconnecting with backoff`,
+    ),
+  )
   .onFatal((reason) => {
     console.error(`refused: ${reason}`);
     process.exit(1);
