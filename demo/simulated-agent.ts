@@ -59,7 +59,10 @@ export class SimulatedAgent {
 
   /** Connects and resolves once signed in and available. */
   start(): Promise<void> {
-    const ready = new Promise<void>((done) => this.client.onReady(() => done()));
+    const ready = new Promise<void>((done, fail) => {
+      this.client.onReady(() => done());
+      this.client.onFatal((reason) => fail(new Error(`${this.name} could not sign in: ${reason}`)));
+    });
     this.client.connect();
     this.scheduleBreak();
     return ready;
