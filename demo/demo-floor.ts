@@ -208,7 +208,7 @@ export class DemoFloor implements AgentListener {
         'x-tether-signature': signatureHeader(this.tether.webhookSecret, { method, path, rawBody: body }),
       },
       body,
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(30_000),
     });
   }
 

@@ -97,7 +97,10 @@ describe('the first fifteen minutes', () => {
       const placed = Number(/Demo over: (\d+) of (\d+) calls completed/.exec(output)?.[2]);
       const completed = Number(/Demo over: (\d+) of/.exec(output)?.[1]);
       expect(placed).toBeGreaterThanOrEqual(5); // 12 a minute for 60 s: a handful at least
-      expect(completed).toBe(placed);
+      // on a failure, the demo's own story says which call did not finish and why
+      expect(`${completed} of ${placed}${completed === placed ? '' : `\n${demo.logs()}`}`).toBe(
+        `${placed} of ${placed}`,
+      );
       const contacts = await queryDatabase<{ status: string; resolution: string | null; completed: boolean }>(
         tether.databaseUrl,
         `SELECT status, resolution, completed_at IS NOT NULL AS completed FROM contacts WHERE external_id LIKE 'demo-%'`,
