@@ -17,6 +17,8 @@ interface DemoCall {
   state: CallState;
   placedAt: number;
   hangupTimer?: NodeJS.Timeout;
+  /** an agent declined it once already */
+  declined?: boolean;
   /** false for a call someone else placed (by hand, say) that a demo agent was offered: not counted */
   own: boolean;
 }
@@ -58,7 +60,15 @@ export class DemoFloor implements AgentListener {
     private readonly printer: DemoPrinter,
     /** calls per minute */
     private readonly rate: number,
+    /** how many demo agents serve each line: calls go only to lines someone serves */
+    private readonly agentsPerLine: Record<DemoLine, number>,
   ) {}
+
+  /** One decline per call, and only where another agent serves the line: nobody is left waiting for no one. */
+  mayDecline(offer: OfferPayload): boolean {
+    const call = this.callOfOffer(offer);
+    return this.placing && !call.declined && (this.agentsPerLine[call.line] ?? 0) >= 2;
+  }
 
   /** Starts placing calls: the first at once, then at random intervals averaging 60/rate seconds. */
   startCalling(): void {
@@ -123,7 +133,7 @@ export class DemoFloor implements AgentListener {
   // ---- the telephony platform's side
 
   private async placeCall(): Promise<void> {
-    const line = pickLine();
+    const line = pickLine((l) => this.agentsPerLine[l] > 0);
     const intents = Object.keys(DEMO_INTENTS[line]);
     const intent = Math.random() < 0.1 ? undefined : intents[randomInt(intents.length)];
     const from = this.pickCaller();
@@ -254,6 +264,7 @@ export class DemoFloor implements AgentListener {
 
   rejected(agent: SimulatedAgent, offer: OfferPayload, reason: string): void {
     this.rejects++;
+    this.callOfOffer(offer).declined = true;
     this.printer.event('reject', `${agent.name} declines ${this.labelOf(offer)} ("${reason}"): routed on`);
   }
 
@@ -291,13 +302,14 @@ export class DemoFloor implements AgentListener {
   }
 }
 
-function pickLine(): DemoLine {
-  let roll = Math.random();
-  for (const [line, weight] of LINE_WEIGHTS) {
+function pickLine(served: (line: DemoLine) => boolean): DemoLine {
+  const weights = LINE_WEIGHTS.filter(([line]) => served(line));
+  let roll = Math.random() * weights.reduce((sum, [, weight]) => sum + weight, 0);
+  for (const [line, weight] of weights) {
     roll -= weight;
     if (roll < 0) return line;
   }
-  return DEMO_LINES[0];
+  return weights[0]?.[0] ?? DEMO_LINES[0];
 }
 
 function seconds(since: number): number {

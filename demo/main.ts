@@ -60,7 +60,10 @@ async function main(): Promise<number> {
       `${seeded.agents.length} agents (${seeded.agentsCreated} new), ${seeded.intentsAdded} intents added, ` +
         `${seeded.customersCreated} customers new (the rest reused from an earlier run)`,
     );
-    const floor = new DemoFloor(tether, printer, options.rate);
+    const agentsPerLine = Object.fromEntries(
+      DEMO_LINES.map((line) => [line, seeded.agents.filter((a) => a.lines.includes(line)).length]),
+    ) as Record<(typeof DEMO_LINES)[number], number>;
+    const floor = new DemoFloor(tether, printer, options.rate, agentsPerLine);
     for (const agent of seeded.agents) {
       const { token } = await admin.expect<{ token: string }>('POST', `/v1/agents/${agent.id}/tokens`, [201]);
       agents.push(new SimulatedAgent(agent, tether.gatewayUrl, token, floor));

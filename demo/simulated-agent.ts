@@ -4,6 +4,8 @@ import type { DemoAgent } from './demo-seed';
 
 /** What the floor needs to hear from an agent, to tell the story and to play the caller's side. */
 export interface AgentListener {
+  /** whether declining would still leave someone to take the call (a declined contact never comes back) */
+  mayDecline(offer: OfferPayload): boolean;
   offered(agent: SimulatedAgent, offer: OfferPayload): void;
   rejected(agent: SimulatedAgent, offer: OfferPayload, reason: string): void;
   accepted(agent: SimulatedAgent, offer: OfferPayload): void;
@@ -81,7 +83,7 @@ export class SimulatedAgent {
   private async consider(offer: OfferPayload): Promise<void> {
     this.listener.offered(this, offer);
     await sleep(between(800, 3_000)); // reading the customer card
-    if (!this.stopping && Math.random() < this.rejectRate) {
+    if (!this.stopping && Math.random() < this.rejectRate && this.listener.mayDecline(offer)) {
       const reason = REJECT_REASONS[Math.floor(Math.random() * REJECT_REASONS.length)];
       const ack = await this.client
         .reject(offer.offerId, reason)
