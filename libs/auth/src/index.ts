@@ -4,3 +4,4 @@ export * from './agent-token-keys';
 export * from './admin-token-file';
 export * from './auth.module';
 export * from './principal';
+export * from './development-secrets';

@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import { Client } from 'pg';
-import { TetherConfig, loadConfigOrExit } from '@tether/config';
-import { embeddedPostgresUrl, startEmbeddedPostgres } from '@tether/persistence';
-import { adminTokenFilePath } from '../admin-token-file';
+import { loadConfigOrExit } from '@tether/config';
+import { adminTokenWhereabouts, readGeneratedWebhookSecret } from '../development-secrets';
 
 /**
  * `npm run secrets`: what a newcomer needs to drive the Tether `npm start` runs on this machine, read from the same
@@ -13,7 +10,7 @@ import { adminTokenFilePath } from '../admin-token-file';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const onlyWebhookSecret = process.argv.includes('--webhook-secret');
-  const webhook = config.webhookSecret ? undefined : await generatedWebhookSecret(config);
+  const webhook = config.webhookSecret ? undefined : await readGeneratedWebhookSecret(config);
   if (onlyWebhookSecret) {
     if (config.webhookSecret) fail('TETHER_WEBHOOK_SECRET is set in your environment: that is the secret');
     if (!webhook?.value) fail(webhook?.why ?? 'no webhook secret found');
@@ -30,54 +27,6 @@ async function main(): Promise<void> {
   else lines.push(`  webhook secret: ${webhook?.why ?? 'not found'}`);
   lines.push(`  admin token:    ${adminTokenWhereabouts(config)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/** The generated webhook secret from `settings`, or why there is none to read. */
-async function generatedWebhookSecret(config: TetherConfig): Promise<{ value?: string; why?: string }> {
-  const url = config.databaseUrl ?? embeddedPostgresUrl(config.dataDir, config.embeddedPgPort);
-  if (!url)
-    return {
-      why: `no database in ${config.dataDir} yet: start Tether once (npm start), then run this again`,
-    };
-  const read = async (databaseUrl: string) => {
-    const client = new Client({ connectionString: databaseUrl, application_name: 'tether-secrets' });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const result = await client.query<{ value: string }>(
-        `SELECT value FROM settings WHERE key = 'webhook_secret'`,
-      );
-      return result.rows[0]?.value;
-    } finally {
-      await client.end();
-    }
-  };
-  let value: string | undefined;
-  try {
-    value = await read(url);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === '42P01') return { why: 'the database has no settings yet: start Tether once (npm start)' };
-    if (config.databaseUrl || code !== 'ECONNREFUSED') throw error;
-    // npm start is not running: start its embedded PostgreSQL for the moment it takes to read
-    const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
-    try {
-      value = await read(embedded.url);
-    } finally {
-      await embedded.stop();
-    }
-  }
-  return value ? { value } : { why: 'none generated yet: start Tether once (npm start)' };
-}
-
-function adminTokenWhereabouts(config: TetherConfig): string {
-  if (config.adminToken) return 'TETHER_ADMIN_TOKEN, set in your environment';
-  const file = adminTokenFilePath(config.dataDir);
-  if (existsSync(file)) return `in ${file} (readable only by its owner: cat it)`;
-  return (
-    'shown on the terminal at the first start (only its hash is kept). Lost it? Start with ' +
-    'TETHER_ADMIN_TOKEN=<your own, at least 16 characters>: that one is accepted instead'
-  );
 }
 
 function fail(message: string): never {
