@@ -1,20 +1,7 @@
 import { expect } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { type Tether, TestFloor, startTether } from '@tether/testing';
 import { ConsoleBrowser } from './support/console-browser';
-
-/**
- * The supervisors' live view (`live:view`, `contact:assign`, ...: the live-view contract of issue 16) is another
- * branch's. Its force-assign test runs once its events are in the supervisor event map; until then it is skipped
- * (and says so). To run it regardless, set CONSOLE_LIVE_VIEW=1.
- */
-const LIVE_VIEW_EVENTS = join(__dirname, '..', 'libs', 'realtime', 'src', 'supervisor-socket-events.ts');
-const HAS_LIVE_VIEW =
-  process.env.CONSOLE_LIVE_VIEW === '1' ||
-  (existsSync(LIVE_VIEW_EVENTS) && readFileSync(LIVE_VIEW_EVENTS, 'utf8').includes("'live:view'"));
-const itWithLiveView = HAS_LIVE_VIEW ? it : it.skip;
 
 /** The part of a browser's canvas the reports test reads (the test's types know no DOM). */
 interface PlotCanvas {
@@ -147,27 +134,24 @@ describe('console', () => {
     });
   });
 
-  itWithLiveView(
-    'supervisor board (live view): force-assign offers a waiting contact to the chosen agent',
-    async () => {
-      // the contact waits for a billing 7 the agent lacks: only a supervisor's force-assign gets it to them
-      await floor.rules('presales', { intents: { billing: { skills: { billing: 7 } } } });
-      const chosen = await floor.agent({ lines: ['presales'], name: 'Chosen Agent', skills: { billing: 1 } });
-      await browser.step(page, 'force-assign', async () => {
-        await open('board');
-        await signIn('staff', tether.adminToken);
-        await page.getByTestId('board-mode').filter({ hasText: 'live view' }).waitFor();
-        const call = await floor.call('presales', { ivr: { intent: 'billing' } });
-        await chosen.expectNoOffer(500);
-        const row = page.locator(`[data-testid=waiting-contact][data-contact-id="${call.contactId}"]`);
-        await row.getByTestId('assign-agent').selectOption(chosen.agentId);
-        await row.getByTestId('assign').click();
-        expect((await chosen.nextOffer()).contact.id).toBe(call.contactId);
-        await page.getByTestId('board-results').filter({ hasText: 'done' }).waitFor();
-        await page.getByTestId('board-actions').filter({ hasText: 'contact:assign' }).waitFor();
-      });
-    },
-  );
+  it('supervisor board (live view): force-assign offers a waiting contact to the chosen agent', async () => {
+    // the contact waits for a billing 7 the agent lacks: only a supervisor's force-assign gets it to them
+    await floor.rules('presales', { intents: { billing: { skills: { billing: 7 } } } });
+    const chosen = await floor.agent({ lines: ['presales'], name: 'Chosen Agent', skills: { billing: 1 } });
+    await browser.step(page, 'force-assign', async () => {
+      await open('board');
+      await signIn('staff', tether.adminToken);
+      await page.getByTestId('board-mode').filter({ hasText: 'live view' }).waitFor();
+      const call = await floor.call('presales', { ivr: { intent: 'billing' } });
+      await chosen.expectNoOffer(500);
+      const row = page.locator(`[data-testid=waiting-contact][data-contact-id="${call.contactId}"]`);
+      await row.getByTestId('assign-agent').selectOption(chosen.agentId);
+      await row.getByTestId('assign').click();
+      expect((await chosen.nextOffer()).contact.id).toBe(call.contactId);
+      await page.getByTestId('board-results').filter({ hasText: 'done' }).waitFor();
+      await page.getByTestId('board-actions').filter({ hasText: 'contact:assign' }).waitFor();
+    });
+  });
 
   it('rules: an invalid rule is refused with its error at its JSON path and line; fixed, it saves; the simulator answers', async () => {
     await floor.rules('service', {}); // restored after the test
