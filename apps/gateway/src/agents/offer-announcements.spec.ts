@@ -92,12 +92,50 @@ describe('OfferAnnouncements', () => {
         return Promise.resolve(ids.filter((id) => id !== 'ended').map(payload));
       },
     });
-    announcements.announce('a', 'lost');
+    announcements.announce('a', 'first');
     await announcements.settled();
     expect(errors.map((e) => e.message)).toEqual(['connection reset']);
     announcements.announce('a', 'ended');
     announcements.announce('a', 'live');
     await announcements.settled();
-    expect(delivered).toEqual([['a', 'live']]);
+    // the failed batch was read again (still pending: delivered), with what was announced meanwhile
+    expect(delivered).toEqual([
+      ['a', 'first'],
+      ['a', 'live'],
+    ]);
+  });
+
+  it('a failed read is tried again after a delay that doubles, until one works', async () => {
+    jest.useFakeTimers();
+    try {
+      let failures = 3;
+      const { announcements, reads, delivered } = setup({
+        read: (ids) =>
+          failures-- > 0 ? Promise.reject(new Error('ECONNRESET')) : Promise.resolve(ids.map(payload)),
+      });
+      announcements.announce('a', 'o1');
+      await jest.advanceTimersByTimeAsync(0); // the first read, at once: fails
+      expect(reads).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(99);
+      expect(reads).toHaveLength(1); // not before 100 ms
+      await jest.advanceTimersByTimeAsync(1);
+      expect(reads).toHaveLength(2); // fails again: next after 200 ms
+      await jest.advanceTimersByTimeAsync(199);
+      expect(reads).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(reads).toHaveLength(3); // and after 400 ms the fourth works
+      await jest.advanceTimersByTimeAsync(400);
+      expect(reads).toEqual([['o1'], ['o1'], ['o1'], ['o1']]);
+      expect(delivered).toEqual([['a', 'o1']]);
+      // a read that worked resets the delay: the next announcement is read at once
+      announcements.announce('a', 'o2');
+      await jest.advanceTimersByTimeAsync(0);
+      expect(delivered).toEqual([
+        ['a', 'o1'],
+        ['a', 'o2'],
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
