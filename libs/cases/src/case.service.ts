@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationFailed } from '@tether/errors';
 import { inTransaction, one, rows, Sql } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
+import type { Line } from '@tether/routing';
 import {
   CASE_STORY_CONTACTS,
   CaseChanges,
@@ -325,20 +326,20 @@ export class CaseService {
     const { caseId } = job.payload;
     const outcome = await inTransaction(this.dataSource, async (tx) => {
       await this.scheduler.fence(tx, job);
-      const k = await one<{ owner_id: string | null }>(
+      const k = await one<{ owner_id: string | null; line: Line }>(
         tx,
-        `SELECT owner_id FROM cases WHERE id = $1 AND status = ANY ($2::text[]) AND due_at <= now()`,
+        `SELECT owner_id, line FROM cases WHERE id = $1 AND status = ANY ($2::text[]) AND due_at <= now()`,
         [caseId, OPEN_CASE_STATUSES],
       );
       if (!k) return undefined;
       const noticeId = k.owner_id
         ? await this.recordNotice(tx, k.owner_id, caseId, 'case_overdue', null, null)
         : undefined;
-      return { ownerId: k.owner_id, noticeId };
+      return { ownerId: k.owner_id, line: k.line, noticeId };
     });
     if (!outcome) return;
     this.logger.log({ caseId, ownerId: outcome.ownerId }, 'case overdue');
-    await this.bus.publish({ type: 'case.overdue', caseId, ownerId: outcome.ownerId });
+    await this.bus.publish({ type: 'case.overdue', caseId, ownerId: outcome.ownerId, line: outcome.line });
     if (outcome.ownerId) {
       await this.bus.publish({
         type: 'case.updated',

@@ -205,7 +205,8 @@ export type TetherEvent =
       reason: string;
     }
   /** a case passed its due time still open: supervisors are told */
-  | { type: 'case.overdue'; caseId: string; ownerId: string | null }
+  /** `line`: the case's, so only supervisors of that line are told */
+  | { type: 'case.overdue'; caseId: string; ownerId: string | null; line: Line }
   /** a customer's message joined a conversation this agent holds: their gateway reads and sends it */
   | { type: 'message.received'; agentId: string; contactId: string; messageId: string }
   /** a callback is due soon and still waiting: its owner is reminded */

@@ -8,7 +8,14 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AgentRepository } from '@tether/agents';
-import { AgentTokenService, canSeeLine, Principal, SecretsService, bootstrapAdmin } from '@tether/auth';
+import {
+  AgentTokenService,
+  canSeeLine,
+  Principal,
+  SecretsService,
+  bootstrapAdmin,
+  visibleLines,
+} from '@tether/auth';
 import { QueueSnapshotService } from '@tether/contacts';
 import { ValidationFailed } from '@tether/errors';
 import { LineDirectory } from '@tether/lines';
@@ -16,6 +23,7 @@ import {
   AckError,
   EventBus,
   SupervisorClientToServerEvents,
+  SupervisorLiveMetricsPayload,
   SupervisorServerToClientEvents,
   TetherEvent,
 } from '@tether/realtime';
@@ -49,6 +57,9 @@ type SupervisorNamespace = Namespace<
   Record<string, never>,
   SupervisorSocketData
 >;
+
+/** How long an agent's lines are remembered to scope their presence changes (an admin's change shows within this). */
+const AGENT_LINES_TTL_MS = 10_000;
 
 /** How often connected supervisors get `metrics:live`. */
 const LIVE_METRICS_MS = 5000;
@@ -85,6 +96,7 @@ export class SupervisorsGateway
   private unsubscribe?: () => void;
   private snapshotTimer?: NodeJS.Timeout;
   private liveTimer?: NodeJS.Timeout;
+  private readonly agentLines = new Map<string, { lines: Line[]; until: number }>();
   private readonly pusher: LiveViewPusher;
 
   constructor(
@@ -124,7 +136,10 @@ export class SupervisorsGateway
       if (this.namespace.sockets.size === 0) return;
       this.liveView
         .liveMetrics(true)
-        .then((live) => this.namespace.emit('metrics:live', live))
+        .then((live) => {
+          for (const socket of this.namespace.sockets.values())
+            socket.emit('metrics:live', scopedLive(socket, live));
+        })
         .catch((error: Error) => this.logger.warn(`live metrics failed: ${error.message}`));
       // waits grow and today's figures move without an event: the view follows at this pace too
       this.pusher.changed();
@@ -158,9 +173,15 @@ export class SupervisorsGateway
     this.bindClientEvents(socket);
     this.pusher.add(socket);
     try {
-      socket.emit('agents', await this.agents.list());
-      socket.emit('queue', await this.queue.snapshot(await this.lines.names()));
-      socket.emit('metrics:live', await this.liveView.liveMetrics(true));
+      // a supervisor sees the agents, queues and figures of their lines only (an admin: every line)
+      const principal = socket.data.principal;
+      const agents = await this.agents.list();
+      socket.emit(
+        'agents',
+        agents.filter((agent) => agent.lines.some((line) => canSeeLine(principal, line))),
+      );
+      socket.emit('queue', await this.queue.snapshot(visibleLines(principal, await this.lines.names())));
+      socket.emit('metrics:live', scopedLive(socket, await this.liveView.liveMetrics(true)));
     } catch (error) {
       this.logger.warn(`supervisor connect failed: ${(error as Error).message}`);
     }
@@ -224,35 +245,87 @@ export class SupervisorsGateway
         if (event.lines.some((line) => canSeeLine(socket.data.principal, line)))
           socket.emit('supervisor:action', event.action);
     } else if (event.type === 'agent.presence') {
-      this.namespace.emit('agent:presence', {
-        agentId: event.agentId,
-        state: event.state,
-        reason: event.reason,
-      });
+      const payload = { agentId: event.agentId, state: event.state, reason: event.reason };
+      void this.toAgentsSupervisors(event.agentId, (socket) => socket.emit('agent:presence', payload));
     } else if (event.type === 'contact.connected') {
-      this.namespace.emit('contact:connected', {
-        agentId: event.agentId,
-        contactId: event.contactId,
-        line: event.line,
-      });
+      const payload = { agentId: event.agentId, contactId: event.contactId, line: event.line };
+      for (const socket of this.socketsSeeing([event.line])) socket.emit('contact:connected', payload);
     } else if (event.type === 'case.overdue') {
-      this.namespace.emit('case:overdue', { caseId: event.caseId, ownerId: event.ownerId });
+      const payload = { caseId: event.caseId, ownerId: event.ownerId };
+      for (const socket of this.socketsSeeing([event.line])) socket.emit('case:overdue', payload);
     } else if (event.type === 'callback.missed') {
-      this.namespace.emit('callback:missed', {
+      const payload = {
         callbackId: event.callbackId,
         contactId: event.contactId,
         line: event.line,
         ownerId: event.ownerId,
-      });
+      };
+      for (const socket of this.socketsSeeing([event.line])) socket.emit('callback:missed', payload);
     } else if (event.type === 'queue.changed' && !this.snapshotTimer && this.namespace.sockets.size > 0) {
       this.snapshotTimer = setTimeout(() => {
         this.snapshotTimer = undefined;
-        void this.lines
-          .names()
-          .then((lines) => this.queue.snapshot(lines))
-          .then((snapshot) => this.namespace.emit('queue', snapshot))
-          .catch(() => undefined);
+        void this.sendQueues().catch(() => undefined);
       }, 500);
     }
   }
+
+  /** The supervisor sockets on this gateway whose principal sees one of `lines`. */
+  private socketsSeeing(lines: readonly Line[]): SupervisorSocket[] {
+    return [...this.namespace.sockets.values()].filter(
+      (socket) => socket.data.principal && lines.some((line) => canSeeLine(socket.data.principal, line)),
+    );
+  }
+
+  /** Each socket's queue of its lines: one snapshot per distinct scope (every admin shares one). */
+  private async sendQueues(): Promise<void> {
+    const all = await this.lines.names();
+    const byScope = new Map<string, SupervisorSocket[]>();
+    for (const socket of this.namespace.sockets.values()) {
+      if (!socket.data.principal) continue;
+      const key = visibleLines(socket.data.principal, all).join(',');
+      byScope.set(key, [...(byScope.get(key) ?? []), socket]);
+    }
+    await Promise.all(
+      [...byScope].map(async ([key, sockets]) => {
+        const snapshot = await this.queue.snapshot(key === '' ? [] : (key.split(',')));
+        for (const socket of sockets) socket.emit('queue', snapshot);
+      }),
+    );
+  }
+
+  /**
+   * An agent's presence goes to the supervisors of one of the agent's lines: admins at once; for a supervisor scoped
+   * to some lines, the agent's lines are read (and remembered for AGENT_LINES_TTL_MS) first.
+   */
+  private async toAgentsSupervisors(
+    agentId: string,
+    send: (socket: SupervisorSocket) => void,
+  ): Promise<void> {
+    const sockets = [...this.namespace.sockets.values()].filter((socket) => socket.data.principal);
+    const scoped = sockets.filter((socket) => socket.data.principal.lines !== 'all');
+    for (const socket of sockets) if (socket.data.principal.lines === 'all') send(socket);
+    if (scoped.length === 0) return;
+    const lines = await this.linesOfAgent(agentId).catch(() => [] as Line[]);
+    for (const socket of scoped)
+      if (lines.some((line) => canSeeLine(socket.data.principal, line))) send(socket);
+  }
+
+  private async linesOfAgent(agentId: string): Promise<Line[]> {
+    const known = this.agentLines.get(agentId);
+    if (known && known.until > Date.now()) return known.lines;
+    const lines = (await this.agents.find(agentId))?.lines ?? [];
+    if (this.agentLines.size > 10_000) this.agentLines.clear();
+    this.agentLines.set(agentId, { lines, until: Date.now() + AGENT_LINES_TTL_MS });
+    return lines;
+  }
+}
+
+/** The live figures of the lines this socket's principal sees. */
+function scopedLive(
+  socket: SupervisorSocket,
+  live: SupervisorLiveMetricsPayload,
+): SupervisorLiveMetricsPayload {
+  const principal = socket.data.principal;
+  if (!principal || principal.lines === 'all') return live;
+  return { ...live, lines: live.lines.filter((entry) => canSeeLine(principal, entry.line)) };
 }
