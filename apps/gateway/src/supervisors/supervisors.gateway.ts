@@ -287,7 +287,7 @@ export class SupervisorsGateway
     }
     await Promise.all(
       [...byScope].map(async ([key, sockets]) => {
-        const snapshot = await this.queue.snapshot(key === '' ? [] : (key.split(',')));
+        const snapshot = await this.queue.snapshot(key === '' ? [] : key.split(','));
         for (const socket of sockets) socket.emit('queue', snapshot);
       }),
     );
