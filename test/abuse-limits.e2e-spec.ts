@@ -380,6 +380,7 @@ describe('abuse limits behind a trusted proxy', () => {
 describe('abuse limits at their edge', () => {
   let tether: Tether;
   let admin: AdminClient;
+  let db: Client;
 
   beforeAll(async () => {
     tether = await startTether({
@@ -390,8 +391,13 @@ describe('abuse limits at their edge', () => {
       },
     });
     admin = tether.admin();
+    db = new Client({ connectionString: tether.databaseUrl });
+    await db.connect();
   });
-  afterAll(() => tether?.stop());
+  afterAll(async () => {
+    await db?.end();
+    await tether?.stop();
+  });
 
   it('without TETHER_TRUSTED_PROXIES nobody picks their own bucket: X-Forwarded-For is ignored', async () => {
     const statuses = [];
@@ -427,6 +433,19 @@ describe('abuse limits at their edge', () => {
     } finally {
       socket.close();
     }
+    // refused handshakes are audited like refused requests: the first of each status at once, the rest of the
+    // minute as one row when it closes; the accepted handshake writes none
+    const audited = await waitFor(
+      async () => {
+        const { rows } = await db.query<{ actor: string; status: number; address: string | null }>(
+          `SELECT DISTINCT actor, status, address FROM audit_log WHERE action = 'socket /supervisors handshake'`,
+        );
+        return rows.length >= 2 && rows;
+      },
+      { what: 'audit rows of the refused supervisor handshakes' },
+    );
+    expect(audited.map((row) => row.status).sort()).toEqual([401, 429]);
+    for (const row of audited) expect(row).toMatchObject({ actor: 'anonymous', address: expect.any(String) });
   });
 
   it('agents: handshakes past the per-address budget are refused saying why', async () => {

@@ -360,4 +360,75 @@ describe('supervisors: live view and actions', () => {
       { action: 'socket case:reassign', status: 200 },
     ]);
   });
+
+  it('a supervisor of sales sees and acts on sales only: view, roster, queue, figures, presence and actions; an admin sees both', async () => {
+    const admin = tether.admin();
+    const user = await admin.request<{ id: string }>('POST', '/v1/users', {
+      name: `Sales lead ${randomUUID().slice(0, 8)}`,
+      role: 'supervisor',
+      lines: ['sales'],
+    });
+    expect(user.status).toBe(201);
+    const issued = await admin.request<{ token: string }>('POST', `/v1/users/${user.body.id}/tokens`);
+    expect(issued.status).toBe(201);
+
+    const salesAgent = await floor.agent({ lines: ['sales'], status: 'away' });
+    const serviceAgent = await floor.agent({ lines: ['service'], status: 'away' });
+    const salesCall = await floor.call('sales');
+    const serviceCall = await floor.call('service');
+
+    // the roster on connect, then the view: sales only (the control: the admin's view has both)
+    const roster = new Promise<{ id: string; lines: string[] }[]>((resolve) => {
+      const socket = io(`${tether.urls.gateway}/supervisors`, {
+        auth: { token: issued.body.token },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      socket.once('agents', (agents: { id: string; lines: string[] }[]) => {
+        socket.close();
+        resolve(agents);
+      });
+    });
+    const listed = await roster;
+    expect(listed.map((a) => a.id)).toContain(salesAgent.agentId);
+    expect(listed.map((a) => a.id)).not.toContain(serviceAgent.agentId);
+
+    const lead = new Supervisor(tether.urls.gateway, issued.body.token);
+    supervisors.push(lead);
+    const seen = await lead.view((v) =>
+      v.lines.some((l) => l.waiting.contacts.some((c) => c.contactId === salesCall.contactId)),
+    );
+    expect(seen.lines.map((l) => l.line)).toEqual(['sales']);
+    expect(seen.agents.map((a) => a.agentId)).toContain(salesAgent.agentId);
+    expect(seen.agents.map((a) => a.agentId)).not.toContain(serviceAgent.agentId);
+    const boss = await supervisor();
+    const both = await boss.view((v) =>
+      line(v, 'service')?.waiting.contacts.some((c) => c.contactId === serviceCall.contactId),
+    );
+    expect(both.lines.map((l) => l.line)).toEqual(expect.arrayContaining(['sales', 'service']));
+
+    // acting on service is refused; on sales it works
+    const refused = await lead.emit('contact:assign', {
+      contactId: serviceCall.contactId,
+      agentId: serviceAgent.agentId,
+    });
+    expect(refused.ok).toBe(false);
+    expect(
+      await lead.emit('agent:status', { agentId: serviceAgent.agentId, status: 'available' }),
+    ).toMatchObject({
+      ok: false,
+    });
+    expect(
+      await lead.emit('contact:assign', { contactId: salesCall.contactId, agentId: salesAgent.agentId }),
+    ).toEqual({ ok: true, offerId: expect.any(String) });
+    expect((await salesAgent.nextOffer()).contact.id).toBe(salesCall.contactId);
+    await serviceAgent.expectNoOffer(300);
+    // audited with the user, not the bootstrap token
+    expect(
+      await db.query(
+        `SELECT actor, status FROM audit_log WHERE target = $1 AND action = 'socket contact:assign'`,
+        [salesCall.contactId],
+      ),
+    ).toEqual([{ actor: `user:${user.body.id}`, status: 200 }]);
+  });
 });

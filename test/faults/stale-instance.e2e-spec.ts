@@ -298,7 +298,8 @@ describe('faults: a stale instance (partitioned from PostgreSQL past its leases,
       const [{ n: offerCount }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM offers`);
       const timersLeft = () =>
         db.query<{ kind: string; n: number }>(
-          `SELECT kind, count(*)::int AS n FROM scheduled_jobs WHERE kind <> 'routing.sticky-wait' GROUP BY 1`,
+          `SELECT kind, count(*)::int AS n FROM scheduled_jobs
+            WHERE kind NOT IN ('routing.sticky-wait', 'reports.rollup') GROUP BY 1`,
         );
       // a timer set near the end (an agent's socket that dropped under this load leaves a disconnect grace of 15 s)
       // is not late: wait for the timers to fire, then look at what is left
@@ -341,9 +342,10 @@ describe('faults: a stale instance (partitioned from PostgreSQL past its leases,
       const lateCompletions = logged(victim, 'job completed after its lease ran out');
       // a completion under a token that had been superseded: the fence's whole point is that there are none
       const staleEffects = lateCompletions.filter((e) => heldIds.has(`${e.jobId}@${e.claimToken}`));
-      const survivorRefusals = cluster.processes
+      const survivorLost = cluster.processes
         .filter((p) => p !== victim)
-        .reduce((n, p) => n + logged(p, 'job claim lost').length, 0);
+        .flatMap((p) => logged(p, 'job claim lost'));
+      const survivorRefusals = survivorLost.length;
       const byWhat = new Map<string, number>();
       for (const e of refused) {
         const what = `${e.kind}: ${(e.msg ?? '').split(': ').pop()}`;
@@ -371,7 +373,10 @@ describe('faults: a stale instance (partitioned from PostgreSQL past its leases,
           'victim: completions after its lease (of lost claims)',
           `${lateCompletions.length} (${staleEffects.length})`,
         ],
-        ['survivors: stale claims refused', survivorRefusals],
+        [
+          'survivors: stale claims refused',
+          `${survivorRefusals} ${survivorLost.map((e) => `[${e.kind}: ${(e.msg ?? '').split(': ').pop()}]`).join(' ')}`,
+        ],
         [
           'double offers / shared offers / doubly accepted (DB / acks)',
           `${doubleOffers.length} / ${sharedOffers.length} / ${doubleAccepted.length} / ${multiAgent.length}`,

@@ -17,6 +17,8 @@ export interface RollupStep {
   more: boolean;
 }
 
+/** How long a rollup step's claim is held (a step that dies is taken over after this). */
+const ROLLUP_HOLD_MS = 30_000;
 const floorToQuarter = (ms: number): Date => new Date(Math.floor(ms / QUARTER_MS) * QUARTER_MS);
 
 /**
@@ -61,7 +63,10 @@ export class ReportRollupService implements OnApplicationBootstrap {
   @OnJob('reports.rollup')
   async rollup(job: DueJob<'reports.rollup'>): Promise<void> {
     const run = await inTransaction(this.db, async (tx) => {
-      await this.scheduler.fence(tx, job);
+      // a step may wait for the watermark's lock and fold a day of contacts: longer than the scheduler's 5 s lease.
+      // The claim is held for ROLLUP_HOLD_MS, or the next poll anywhere would claim the job again the moment this
+      // transaction commits, and run the step twice (harmless, but a lost claim) while this completion is discarded
+      await this.scheduler.fence(tx, job, { holdMs: ROLLUP_HOLD_MS });
       const step = await this.step(tx);
       const next = step.more
         ? new Date()

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { adminActorOf } from '../auth/admin-identity';
-import { Refusal, RefusalAggregator } from './refusal-aggregator';
+import { Refusal, RefusalAggregator } from '@tether/observability';
 
 /** One audit_log row. */
 export interface AuditEntry {

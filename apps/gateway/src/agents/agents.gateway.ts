@@ -155,7 +155,7 @@ export class AgentsGateway
     } catch (error) {
       // only a refused credential counts against the address: a database outage must not lock an office out
       if (!(error instanceof DomainError)) return new Error('authentication failed: try again');
-      return this.handshakes.refuse(address, error.message);
+      return this.handshakes.refuse(address, error.message, '/agents');
     }
     const limited = await this.handshakes.admit(address);
     if (limited) return limited;

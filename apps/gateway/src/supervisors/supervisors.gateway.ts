@@ -123,7 +123,13 @@ export class SupervisorsGateway
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       void this.principalOf(token)
         .then((found) => {
-          if (typeof found === 'string') return this.handshakes.refuse(address, found);
+          if (typeof found === 'string')
+            return this.handshakes.refuse(
+              address,
+              found,
+              '/supervisors',
+              found.startsWith('forbidden') ? 403 : 401,
+            );
           socket.data.principal = found;
           return this.handshakes.admit(address);
         })

@@ -1,4 +1,4 @@
-/** A refused admin request, as the audit log records it. */
+/** A refused request (an admin request, a socket handshake), as the audit log records it. */
 export interface Refusal {
   /** the client's address (behind trusted proxies) */
   address: string;
