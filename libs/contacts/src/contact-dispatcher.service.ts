@@ -304,40 +304,79 @@ export function toEngineInput(
   snapshot: RoutingSnapshot,
 ): { contacts: WaitingContact[]; agents: AgentCandidate[]; agentsComplete: boolean } {
   return {
-    agents: snapshot.agents.map((a) => ({
-      id: a.id,
-      presence: a.state,
-      connected: a.connected,
-      lines: a.lines,
-      skills: a.skills,
-      capacity: a.capacity,
-      load: a.load,
-      idleSince: new Date(a.idleSince),
-      wrapUpUntil: a.wrapUpUntil ? new Date(a.wrapUpUntil) : null,
-      team: a.team,
-    })),
+    agents: snapshot.agents.map(toEngineAgent),
     agentsComplete: snapshot.agentsComplete,
-    contacts: snapshot.contacts.map((c) => ({
-      id: c.id,
-      line,
-      channel: c.channel,
-      priority: c.priority,
-      enqueuedAt: new Date(c.enqueuedAt),
-      requiredSkills: c.requiredSkills,
-      relations: {
-        lastAgent:
-          c.lastAgentId && c.lastAgentAt
-            ? { agentId: c.lastAgentId, connectedAt: new Date(c.lastAgentAt) }
-            : null,
-        caseOwnerId: c.case?.ownerId ?? null,
-        caseId: c.case?.id ?? null,
-        caseDeputyId: c.case?.deputyId ?? null,
-        caseTeam: c.case?.team ?? null,
-        transfer: c.transfer ? { kind: c.transfer.kind, agentId: c.transfer.agentId } : null,
-      },
-      excludedAgentIds: c.excludedAgentIds,
-      plan: c.plan ?? null,
-    })),
+    contacts: snapshot.contacts.map((c) => toEngineContact(line, c)),
+  };
+}
+
+/** An agent's facts as a snapshot row carries them (the supervisors' live view reads the same). */
+export interface AgentFactsRow {
+  id: string;
+  state: AgentCandidate['presence'];
+  connected: boolean;
+  lines: Line[];
+  skills: AgentCandidate['skills'];
+  capacity: AgentCandidate['capacity'];
+  load: AgentCandidate['load'];
+  idleSince: string;
+  wrapUpUntil: string | null;
+  team: string | null;
+}
+
+/** A waiting contact's facts as a snapshot row carries them (the supervisors' live view reads the same). */
+export interface ContactFactsRow {
+  id: string;
+  channel: WaitingContact['channel'];
+  priority: number;
+  enqueuedAt: string;
+  requiredSkills: WaitingContact['requiredSkills'];
+  lastAgentId: string | null;
+  lastAgentAt: string | null;
+  case: { id: string; ownerId: string | null; deputyId: string | null; team: string | null } | null;
+  transfer: { kind: 'agent' | 'line' | 'case_owner'; agentId: string | null } | null;
+  excludedAgentIds: string[];
+  plan?: WaitingContact['plan'];
+}
+
+/** One agent row as the engine's candidate. */
+export function toEngineAgent(a: AgentFactsRow): AgentCandidate {
+  return {
+    id: a.id,
+    presence: a.state,
+    connected: a.connected,
+    lines: a.lines,
+    skills: a.skills,
+    capacity: a.capacity,
+    load: a.load,
+    idleSince: new Date(a.idleSince),
+    wrapUpUntil: a.wrapUpUntil ? new Date(a.wrapUpUntil) : null,
+    team: a.team,
+  };
+}
+
+/** One contact row as the engine's waiting contact on `line`. */
+export function toEngineContact(line: Line, c: ContactFactsRow): WaitingContact {
+  return {
+    id: c.id,
+    line,
+    channel: c.channel,
+    priority: c.priority,
+    enqueuedAt: new Date(c.enqueuedAt),
+    requiredSkills: c.requiredSkills,
+    relations: {
+      lastAgent:
+        c.lastAgentId && c.lastAgentAt
+          ? { agentId: c.lastAgentId, connectedAt: new Date(c.lastAgentAt) }
+          : null,
+      caseOwnerId: c.case?.ownerId ?? null,
+      caseId: c.case?.id ?? null,
+      caseDeputyId: c.case?.deputyId ?? null,
+      caseTeam: c.case?.team ?? null,
+      transfer: c.transfer ? { kind: c.transfer.kind, agentId: c.transfer.agentId } : null,
+    },
+    excludedAgentIds: c.excludedAgentIds,
+    plan: c.plan ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { LineRoutingRepository } from '@tether/contacts';
+import { LineRoutingRepository, toEngineAgent, toEngineContact } from '@tether/contacts';
 import { one } from '@tether/persistence';
 import type {
   LiveLineToday,
@@ -11,8 +11,8 @@ import type {
   SupervisorLiveMetricsPayload,
 } from '@tether/realtime';
 import { ReportService } from '@tether/reports';
-import { AgentCandidate, Line, waitingReason, WaitingContact } from '@tether/routing';
-import type { LiveAgentFacts, LiveContactFacts, LivePageRequest, LiveViewFacts } from './live-view.types';
+import { Line, waitingReason } from '@tether/routing';
+import type { LivePageRequest, LiveViewFacts } from './live-view.types';
 
 /** Waiting contacts per line and page in `live:view`: the view's size does not grow with the queue. */
 export const LIVE_PAGE_SIZE = 25;
@@ -128,7 +128,7 @@ export class LiveViewService {
     metrics: SupervisorLiveMetricsPayload,
   ): Promise<PreparedLiveView> {
     const now = new Date(facts.now);
-    const candidates = facts.agents.map(toCandidate);
+    const candidates = facts.agents.map(toEngineAgent);
     const pages = new Map<string, LiveWaitingContact[]>();
     for (const { line, page, contacts } of facts.pages) {
       const rules = await this.rules.cached(line);
@@ -140,7 +140,7 @@ export class LiveViewService {
             line,
             now,
             rules,
-            contact: toWaitingContact(line, contact),
+            contact: toEngineContact(line, contact),
             agents,
             notBefore: contact.notBefore ? new Date(contact.notBefore) : null,
           });
@@ -196,44 +196,4 @@ const EMPTY_TODAY: LiveLineToday = {
 
 function pageKey(line: Line, page: number): string {
   return `${page}:${line}`;
-}
-
-function toCandidate(agent: LiveAgentFacts): AgentCandidate {
-  return {
-    id: agent.id,
-    presence: agent.state,
-    connected: agent.connected,
-    lines: agent.lines,
-    skills: agent.skills,
-    capacity: agent.capacity,
-    load: agent.load,
-    idleSince: new Date(agent.idleSince),
-    wrapUpUntil: agent.wrapUpUntil ? new Date(agent.wrapUpUntil) : null,
-    team: agent.team,
-  };
-}
-
-/** The live view's contact facts as the engine's input (as the dispatcher's `toEngineInput` builds it). */
-function toWaitingContact(line: Line, c: LiveContactFacts): WaitingContact {
-  return {
-    id: c.id,
-    line,
-    channel: c.channel,
-    priority: c.priority,
-    enqueuedAt: new Date(c.enqueuedAt),
-    requiredSkills: c.requiredSkills,
-    relations: {
-      lastAgent:
-        c.lastAgentId && c.lastAgentAt
-          ? { agentId: c.lastAgentId, connectedAt: new Date(c.lastAgentAt) }
-          : null,
-      caseOwnerId: c.case?.ownerId ?? null,
-      caseId: c.case?.id ?? null,
-      caseDeputyId: c.case?.deputyId ?? null,
-      caseTeam: c.case?.team ?? null,
-      transfer: c.transfer,
-    },
-    excludedAgentIds: c.excludedAgentIds,
-    plan: c.plan,
-  };
 }
