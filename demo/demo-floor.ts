@@ -19,6 +19,8 @@ interface DemoCall {
   hangupTimer?: NodeJS.Timeout;
   /** an agent declined it once already */
   declined?: boolean;
+  /** the IVR intent it was placed with */
+  intent?: string;
   /** false for a call someone else placed (by hand, say) that a demo agent was offered: not counted */
   own: boolean;
 }
@@ -62,12 +64,18 @@ export class DemoFloor implements AgentListener {
     private readonly rate: number,
     /** how many demo agents serve each line: calls go only to lines someone serves */
     private readonly agentsPerLine: Record<DemoLine, number>,
+    /** how many demo agents serve the line with the skills the intent needs */
+    private readonly qualified: (line: DemoLine, intent: string | undefined) => number = (line) =>
+      agentsPerLine[line] ?? 0,
   ) {}
 
-  /** One decline per call, and only where another agent serves the line: nobody is left waiting for no one. */
+  /**
+   * One decline per call, and only where another agent could take it (serves the line with the intent's skills): a
+   * declined contact never comes back to the agent who declined it, so nobody is left waiting for no one.
+   */
   mayDecline(offer: OfferPayload): boolean {
     const call = this.callOfOffer(offer);
-    return this.placing && !call.declined && (this.agentsPerLine[call.line] ?? 0) >= 2;
+    return this.placing && !call.declined && this.qualified(call.line, call.intent) >= 2;
   }
 
   /** Starts placing calls: the first at once, then at random intervals averaging 60/rate seconds. */
@@ -146,6 +154,7 @@ export class DemoFloor implements AgentListener {
       state: 'waiting',
       placedAt: Date.now(),
       own: true,
+      intent,
     };
     this.calls.set(call.callId, call);
     const body = JSON.stringify({

@@ -7,6 +7,18 @@ export interface DemoAgent {
   id: string;
   name: string;
   lines: DemoLine[];
+  /** the skills the demo gave it (its profile's; an agent kept from an earlier run has its profile's too) */
+  skills: Record<string, number>;
+}
+
+/** Whether an agent with these skills may take a call with this intent on this line (no intent: anyone). */
+export function qualifiesFor(
+  skills: Record<string, number>,
+  line: DemoLine,
+  intent: string | undefined,
+): boolean {
+  const needed = intent ? DEMO_INTENTS[line][intent]?.skills : undefined;
+  return Object.entries(needed ?? {}).every(([skill, level]) => (skills[skill] ?? 0) >= level);
 }
 
 /** First names for the simulated agents; the demo's agents are recognised by the ` (demo)` suffix. */
@@ -73,7 +85,7 @@ export async function seedDemo(admin: AdminApi, agentCount: number): Promise<See
     const profile = PROFILES[i % PROFILES.length];
     const found = existing.find((agent) => agent.name === name);
     if (found) {
-      agents.push({ id: found.id, name, lines: found.lines.filter(isDemoLine) });
+      agents.push({ id: found.id, name, lines: found.lines.filter(isDemoLine), skills: profile.skills });
       continue;
     }
     const created = await admin.expect<{ id: string }>('POST', '/v1/agents', [201], {
@@ -83,7 +95,7 @@ export async function seedDemo(admin: AdminApi, agentCount: number): Promise<See
       capacity: { voice: 1 },
     });
     agentsCreated++;
-    agents.push({ id: created.id, name, lines: profile.lines });
+    agents.push({ id: created.id, name, lines: profile.lines, skills: profile.skills });
   }
 
   let intentsAdded = 0;

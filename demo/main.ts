@@ -3,7 +3,7 @@ import { AdminApi } from './admin-api';
 import { DEMO_USAGE, parseDemoOptions } from './demo-options';
 import { DemoFloor } from './demo-floor';
 import { DemoPrinter } from './demo-printer';
-import { DEMO_LINES, seedDemo } from './demo-seed';
+import { DEMO_LINES, qualifiesFor, seedDemo } from './demo-seed';
 import { SimulatedAgent } from './simulated-agent';
 import { connectOrStartTether, type TetherTarget } from './tether-target';
 
@@ -63,7 +63,14 @@ async function main(): Promise<number> {
     const agentsPerLine = Object.fromEntries(
       DEMO_LINES.map((line) => [line, seeded.agents.filter((a) => a.lines.includes(line)).length]),
     ) as Record<(typeof DEMO_LINES)[number], number>;
-    const floor = new DemoFloor(tether, printer, options.rate, agentsPerLine);
+    const floor = new DemoFloor(
+      tether,
+      printer,
+      options.rate,
+      agentsPerLine,
+      (line, intent) =>
+        seeded.agents.filter((a) => a.lines.includes(line) && qualifiesFor(a.skills, line, intent)).length,
+    );
     for (const agent of seeded.agents) {
       const { token } = await admin.expect<{ token: string }>('POST', `/v1/agents/${agent.id}/tokens`, [201]);
       agents.push(new SimulatedAgent(agent, tether.gatewayUrl, token, floor));
