@@ -164,6 +164,48 @@ describe('CustomerPrivacyService (real PostgreSQL)', () => {
       await expect(service.erase('not-a-uuid')).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('after merges, the survivor is erased by its id or any merged-away id, and the merged-away ids go with it', async () => {
+      const { service, source } = await instance('erase-merged');
+      const repository = new CustomerRepository(source);
+      const [survivor, middle, first] = [
+        await customerWithHistory(),
+        await customerWithHistory(),
+        await customerWithHistory(),
+      ];
+      // a chain: first → middle, then middle → survivor
+      await repository.merge(middle.customerId, first.customerId);
+      await repository.merge(survivor.customerId, middle.customerId);
+      const personal = [survivor, middle, first].flatMap((c) => [c.phone, c.email, c.name, c.note]);
+
+      // the oldest id is the same person: erasing by it erases the survivor, with every contact of the three
+      expect(await service.erase(first.customerId)).toEqual({ contacts: 6 });
+
+      expect(await findTextInDatabase(db, personal)).toEqual([]);
+      const ids = [survivor.customerId, middle.customerId, first.customerId];
+      expect(await db.query(`SELECT id FROM customers WHERE id = ANY($1)`, [ids])).toEqual([]);
+      for (const id of ids) {
+        await expect(repository.get(id)).rejects.toBeInstanceOf(NotFoundError);
+        await expect(service.erase(id)).rejects.toBeInstanceOf(NotFoundError);
+      }
+    });
+
+    it('a survivor erased by its own id takes its merged-away ids along (no foreign key left to refuse it)', async () => {
+      const { service, source } = await instance('erase-survivor');
+      const repository = new CustomerRepository(source);
+      const survivor = await customerWithHistory();
+      const merged = await customerWithHistory();
+      await repository.merge(survivor.customerId, merged.customerId);
+
+      expect(await service.erase(survivor.customerId)).toEqual({ contacts: 4 });
+
+      expect(
+        await db.query(`SELECT id FROM customers WHERE id = ANY($1)`, [
+          [survivor.customerId, merged.customerId],
+        ]),
+      ).toEqual([]);
+      expect(await findTextInDatabase(db, [merged.phone, merged.name, survivor.phone])).toEqual([]);
+    });
+
     it('refuses (409) while a contact of the customer is in progress, changing nothing', async () => {
       const { service } = await instance('erase-live');
       const c = await customerWithHistory();
@@ -273,6 +315,23 @@ describe('CustomerPrivacyService (real PostgreSQL)', () => {
       const json = JSON.stringify(exported);
       expect(json).not.toContain(other.phone);
       expect(json).not.toContain(other.name);
+    });
+
+    it('by a merged-away id: the survivor, with the merged customer’s identities and contacts', async () => {
+      const { service, source } = await instance('export-merged');
+      const survivor = await customerWithHistory();
+      const merged = await customerWithHistory();
+      await new CustomerRepository(source).merge(survivor.customerId, merged.customerId);
+
+      const exported = await service.export(merged.customerId);
+
+      expect(exported.customer.id).toBe(survivor.customerId);
+      expect(exported.identities.map((i) => i.value)).toEqual(
+        expect.arrayContaining([survivor.phone, merged.phone]),
+      );
+      expect(exported.contacts.map((x) => x.id).sort()).toEqual(
+        [...survivor.contacts, ...merged.contacts].sort(),
+      );
     });
   });
 

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '@tether/errors';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import type { ContactExport, CustomerExport } from './customer-export.types';
+import { deleteWithMergedAway, survivorOf } from './merged-customers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,9 +41,11 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
    * Erases the customer: identities, name and external ref deleted, their contacts' caller numbers, numbers called,
    * IVR input and notes nulled. Refused (409 `customer_has_live_contact`) while one of their contacts is in progress.
    */
-  async erase(id: string): Promise<{ contacts: number }> {
-    if (!UUID.test(id)) throw new NotFoundError('Customer', id);
+  async erase(requested: string): Promise<{ contacts: number }> {
+    if (!UUID.test(requested)) throw new NotFoundError('Customer', requested);
     const erased = await inTransaction(this.dataSource, async (tx) => {
+      // a merged-away id is the same person: the survivor is erased, and every id merged into it with it
+      const id = (await survivorOf(tx, requested)) ?? requested;
       // CustomerRepository.create's lock order: identities, then the customer
       await tx.query(
         `SELECT 1 FROM customer_identities WHERE customer_id = $1 ORDER BY kind, value FOR UPDATE`,
@@ -52,10 +55,10 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
       // foreign key holds the row FOR KEY SHARE), so that contact is erased too
       const customer = await one<{ created_at: Date }>(
         tx,
-        `SELECT created_at FROM customers WHERE id = $1 AND erased_at IS NULL FOR UPDATE`,
+        `SELECT created_at FROM customers WHERE id = $1 AND erased_at IS NULL AND merged_into IS NULL FOR UPDATE`,
         [id],
       );
-      if (!customer) throw new NotFoundError('Customer', id);
+      if (!customer) throw new NotFoundError('Customer', requested);
       const tombstone = await one<{ id: string }>(
         tx,
         `INSERT INTO customers (known, created_at, erased_at) VALUES (false, $1, now()) RETURNING id`,
@@ -81,18 +84,20 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
           FROM incident_notices n WHERE n.outbound_id = w.id AND n.customer_id = $1`,
         [id],
       );
-      await tx.query(`DELETE FROM customers WHERE id = $1`, [id]);
+      await deleteWithMergedAway(tx, id);
       return { contacts: result!.erased };
     });
     // never the tombstone's id: it would link the anonymous history back to the erased customer
-    this.logger.log({ customerId: id, contacts: erased.contacts }, 'customer erased');
+    this.logger.log({ customerId: requested, contacts: erased.contacts }, 'customer erased');
     return erased;
   }
 
   /** Everything Tether holds about the customer, read in one snapshot. */
-  async export(id: string): Promise<CustomerExport> {
-    if (!UUID.test(id)) throw new NotFoundError('Customer', id);
+  async export(requested: string): Promise<CustomerExport> {
+    if (!UUID.test(requested)) throw new NotFoundError('Customer', requested);
     return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
+      // a merged-away id is the same person: what is held is held on the survivor
+      const id = (await survivorOf(tx, requested)) ?? requested;
       const customer = await one<{
         id: string;
         name: string | null;
@@ -105,10 +110,10 @@ export class CustomerPrivacyService implements OnApplicationBootstrap {
       }>(
         tx,
         `SELECT id, name, known, external_ref, attributes, notice_channel, created_at, updated_at FROM customers
-          WHERE id = $1 AND erased_at IS NULL`,
+          WHERE id = $1 AND erased_at IS NULL AND merged_into IS NULL`,
         [id],
       );
-      if (!customer) throw new NotFoundError('Customer', id);
+      if (!customer) throw new NotFoundError('Customer', requested);
       const identities = await rows<{ kind: string; value: string; created_at: Date }>(
         tx,
         `SELECT kind, value, created_at FROM customer_identities WHERE customer_id = $1 ORDER BY created_at, kind, value`,

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailed } from '@tether/errors';
 import { one, rows, Sql } from '@tether/persistence';
 import { Customer, ContactHistoryEntry, NewCustomer, NoticeChannel } from './customer.types';
+import { survivorOf } from './merged-customers';
 import { normalizeEmail, normalizeHandle, normalizePhone } from './phone-number';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -130,7 +131,7 @@ export class CustomerRepository {
 
   async find(sql: Sql, id: string, historyLimit = HISTORY_LIMIT): Promise<Customer | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    id = (await this.survivorOf(sql, id)) ?? id;
+    id = (await survivorOf(sql, id)) ?? id;
     const row = await one<{
       id: string;
       name: string | null;
@@ -265,21 +266,6 @@ export class CustomerRepository {
       await this.moveInto(tx, fromId, intoId);
     });
     return this.get(intoId);
-  }
-
-  /** The customer `id` was merged into (following a chain of merges), or undefined when it was not merged. */
-  private async survivorOf(sql: Sql, id: string): Promise<string | undefined> {
-    const row = await one<{ id: string }>(
-      sql,
-      `WITH RECURSIVE chain(id, depth) AS (
-         SELECT merged_into, 1 FROM customers WHERE id = $1 AND merged_into IS NOT NULL
-         UNION ALL
-         SELECT c.merged_into, chain.depth + 1 FROM chain JOIN customers c ON c.id = chain.id
-          WHERE c.merged_into IS NOT NULL AND chain.depth < 20)
-       SELECT id FROM chain ORDER BY depth DESC LIMIT 1`,
-      [id],
-    );
-    return row?.id;
   }
 
   /** Locks the customers' rows in id order; 404 (naming `fields[i]`'s id) for one unknown, erased or merged away. */

@@ -76,7 +76,7 @@ export class CustomersController {
   @AuditedRead()
   @ApiOperation({
     summary:
-      'Everything Tether holds about the customer: profile, identities, every contact with its numbers, IVR input, notes, resolution, times and offers',
+      'Everything Tether holds about the customer: profile, identities, every contact with its numbers, IVR input, notes, resolution, times and offers. A merged-away id exports the customer it was merged into',
   })
   export(@Param('id') id: string): Promise<CustomerExport> {
     return this.privacy.export(id);
@@ -86,7 +86,7 @@ export class CustomersController {
   @HttpCode(204)
   @ApiOperation({
     summary:
-      'Erase the customer: name, external ref and identities deleted; their contacts keep line, channel, times and resolution but lose caller number, number called, IVR input and notes. 409 while one of their contacts is in progress; 404 for an unknown or already erased id',
+      'Erase the customer: name, external ref and identities deleted; their contacts keep line, channel, times and resolution but lose caller number, number called, IVR input and notes. 409 while one of their contacts is in progress; 404 for an unknown or already erased id. A merged-away id erases the customer it was merged into; every id merged into an erased customer goes with it',
   })
   async erase(@Param('id') id: string): Promise<void> {
     await this.privacy.erase(id);
