@@ -326,6 +326,33 @@ describe('routing rules', () => {
     expect((bad.body as ErrorBody).message).toMatch(/neverMatch\[0\]\.customerId: unknown customer/);
   });
 
+  it('a never-match pair follows its customer through a merge (a new rules version names the survivor)', async () => {
+    const [phone, survivorPhone] = [uniquePhone(), uniquePhone()];
+    const merged = await floor.admin.createCustomer({ name: 'Mara Merged', phones: [phone] });
+    const survivor = await floor.admin.createCustomer({ name: 'Mara Survivor', phones: [survivorPhone] });
+    const longest = await floor.agent({ lines: ['service'] });
+    const other = await floor.agent({ lines: ['service'] });
+    await floor.rules('service', { neverMatch: [{ agentId: longest.agentId, customerId: merged.id }] });
+    const before = await floor.admin.getRouting('service');
+
+    const merge = await floor.admin.request('POST', `/v1/customers/${survivor.id}/merge`, { from: merged.id });
+    expect(merge.status).toBe(200);
+
+    const after = await floor.admin.getRouting('service');
+    expect(after.version).toBe(before.version + 1);
+    expect(after.neverMatch).toEqual([{ agentId: longest.agentId, customerId: survivor.id }]);
+    const versions = await floor.admin.request<{ source: string; author: string }[]>(
+      'GET',
+      '/v1/lines/service/routing/versions?limit=1',
+    );
+    expect(versions.body[0]).toEqual(expect.objectContaining({ source: 'merge' }));
+    // the merged customer's number is the survivor's now: the pair still keeps `longest` away from this person
+    const call = await floor.call('service', { from: phone });
+    expect(call.customer.id).toBe(survivor.id);
+    await take(other, call);
+    await longest.expectNoOffer(300);
+  });
+
   it('a preferred stage: the simulator and the real call both go to the customer’s last agent, skills aside', async () => {
     const phone = uniquePhone();
     const last = await floor.agent({ lines: ['sales'] });

@@ -14,6 +14,7 @@ import { ContactLifecycleService } from './contact-lifecycle.service';
 import { ContactTransferService } from './contact-transfer.service';
 import { ContactsWarmUp } from './contacts-warm-up.service';
 import { ForcedOfferService } from './forced-offer.service';
+import { CustomerMergeService } from './customer-merge.service';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
 import { OfferPayloadBuilder } from './offer-payload.builder';
@@ -39,6 +40,7 @@ export const CONTACTS_SERVICES = [
   AgentResyncService,
   QueueSnapshotService,
   ForcedOfferService,
+  CustomerMergeService,
 ] as const;
 
 /** Contacts from arrival to completion, and the dispatcher that hands them to agents. */

@@ -19,3 +19,4 @@ export * from './routing-simulator.service';
 export type * from './routing-snapshot.types';
 export * from './contacts-warm-up.service';
 export * from './forced-offer.service';
+export * from './customer-merge.service';

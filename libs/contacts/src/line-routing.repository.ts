@@ -2,13 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { inTransaction, one, rows, Sql } from '@tether/persistence';
-import { Line, RoutingRules, RoutingRulesChange, diffRoutingRules, mergeRoutingRules } from '@tether/routing';
+import {
+  Line,
+  NeverMatchPair,
+  RoutingRules,
+  RoutingRulesChange,
+  diffRoutingRules,
+  mergeRoutingRules,
+} from '@tether/routing';
 import { RoutingDraftNotFound, RoutingVersionNotFound, RoutingVersionStale } from './contact.errors';
 
 export type VersionedRules = RoutingRules & { version: number; updatedAt: string };
 
 /** How a version of a line's rules came to be. */
-export type RoutingVersionSource = 'initial' | 'put' | 'rollback';
+export type RoutingVersionSource = 'initial' | 'put' | 'rollback' | 'merge';
 
 /** One entry of a line's routing history (`line_routing_versions`). */
 export interface RoutingVersionEntry {
@@ -181,6 +188,48 @@ export class LineRoutingRepository {
     return this.write(line, null, write, 'put', null);
   }
 
+  /**
+   * A customer merge, in its transaction: every line whose live rules pair an agent with the customer merged away
+   * (`neverMatch`) gets a new version (source `merge`, by `author`) naming the survivor instead, so the pair keeps
+   * holding for the person (whose contacts now arrive under the survivor's id); drafts are rewritten in place. Pairs
+   * that become duplicates are kept once. Answers the lines whose live rules changed; `forget` them after the commit.
+   */
+  async replaceNeverMatchCustomer(tx: Sql, fromId: string, intoId: string, author: string): Promise<Line[]> {
+    const named = JSON.stringify([{ customerId: fromId }]);
+    const live = await rows<{ line: Line; rules: Partial<RoutingRules> }>(
+      tx,
+      `SELECT line, rules FROM line_routing WHERE rules->'neverMatch' @> $1::jsonb ORDER BY line FOR UPDATE`,
+      [named],
+    );
+    for (const { line, rules } of live) {
+      const merged = mergeRoutingRules({ ...rules, neverMatch: pairsFor(rules.neverMatch, fromId, intoId) });
+      await tx.query(
+        `WITH up AS (
+           UPDATE line_routing SET rules = $2, version = version + 1, updated_at = now() WHERE line = $1
+           RETURNING version, updated_at)
+         INSERT INTO line_routing_versions (line, version, rules, author, created_at, source)
+           SELECT $1, up.version, $2, $3, up.updated_at, 'merge' FROM up`,
+        [line, JSON.stringify(merged), author],
+      );
+    }
+    const drafts = await rows<{ line: Line; rules: Partial<RoutingRules> }>(
+      tx,
+      `SELECT line, rules FROM line_routing_drafts WHERE rules->'neverMatch' @> $1::jsonb FOR UPDATE`,
+      [named],
+    );
+    for (const { line, rules } of drafts)
+      await tx.query(`UPDATE line_routing_drafts SET rules = $2 WHERE line = $1`, [
+        line,
+        JSON.stringify({ ...rules, neverMatch: pairsFor(rules.neverMatch, fromId, intoId) }),
+      ]);
+    return live.map((row) => row.line);
+  }
+
+  /** Drops this process's copy of the lines' rules (the next decision reads them). */
+  forget(lines: readonly Line[]): void {
+    for (const line of lines) this.cache.delete(line);
+  }
+
   /** `rules` null: the line's draft, which the same transaction deletes (RoutingDraftNotFound without one) */
   private async write(
     line: Line,
@@ -229,4 +278,18 @@ export class LineRoutingRepository {
     this.cache.delete(line);
     return version;
   }
+}
+
+/** The pairs with `fromId` replaced by `intoId`, each pair once. */
+function pairsFor(pairs: NeverMatchPair[] | undefined, fromId: string, intoId: string): NeverMatchPair[] {
+  const seen = new Set<string>();
+  const out: NeverMatchPair[] = [];
+  for (const pair of pairs ?? []) {
+    const customerId = pair.customerId === fromId ? intoId : pair.customerId;
+    const key = `${pair.agentId}/${customerId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ agentId: pair.agentId, customerId });
+  }
+  return out;
 }

@@ -256,14 +256,16 @@ export class CustomerRepository {
    * by any of the identities finds the survivor with the whole history (last agent, case owner). The survivor keeps
    * its profile, filling what it lacks from the other's. `fromId` stays as a pointer (`merged_into`) with nothing on
    * it: its id still resolves to the survivor. 400 for the same id twice, 404 for an unknown, erased or merged-away
-   * one.
+   * one. `alsoWithin` runs in the merge's transaction, after the move.
    */
-  async merge(intoId: string, fromId: string): Promise<Customer> {
+  async merge(intoId: string, fromId: string, alsoWithin?: (tx: Sql) => Promise<void>): Promise<Customer> {
     if (intoId === fromId)
       throw new ValidationFailed('from must be another customer than the one merged into');
     await this.dataSource.transaction(async (tx) => {
       await this.lockLive(tx, [intoId, fromId], ['id', 'from']);
       await this.moveInto(tx, fromId, intoId);
+      // what other parts keep about the merged-away id (e.g. the lines' never-match pairs), in the same transaction
+      await alsoWithin?.(tx);
     });
     return this.get(intoId);
   }

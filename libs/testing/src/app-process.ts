@@ -3,6 +3,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { e2eChildren } from './e2e-globals';
 
+/**
+ * How long a test waits for a started system's /health: a start takes seconds, but on a 2-core machine loaded by other
+ * suites (warm-up included) it has taken over 30 s; test/support/e2e-setup.ts keeps jest's hook timeout above this.
+ */
+export const START_TIMEOUT_MS = 60_000;
+
 /** Output kept per process; a runaway logger must not eat the test runner's memory. */
 const MAX_OUTPUT_CHARS = 1_000_000;
 
@@ -79,7 +85,7 @@ export class AppProcess {
   static async start(options: StartAppOptions): Promise<AppProcess> {
     const app = AppProcess.spawn(options);
     try {
-      await app.waitHealthy(options.healthUrls, options.startTimeoutMs ?? 30_000);
+      await app.waitHealthy(options.healthUrls, options.startTimeoutMs ?? START_TIMEOUT_MS);
       return app;
     } catch (error) {
       await app.stop();

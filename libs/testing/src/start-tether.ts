@@ -1,6 +1,6 @@
 import { AdminClient } from './admin-client';
 import { AgentClient } from './agent-client';
-import { AppProcess } from './app-process';
+import { AppProcess, START_TIMEOUT_MS } from './app-process';
 import { e2eFailureCount } from './e2e-globals';
 import { freePort } from './free-port';
 import { TelephonyClient } from './telephony-client';
@@ -112,7 +112,7 @@ export class Tether {
     const database = await createTestDatabase();
     const appDatabaseUrl = options.appDatabaseUrl ? options.appDatabaseUrl(database.url) : database.url;
     const env = { ...DEFAULT_ENV, DATABASE_URL: appDatabaseUrl, ...options.env };
-    const timeout = options.startTimeoutMs ?? 30_000;
+    const timeout = options.startTimeoutMs ?? START_TIMEOUT_MS;
     try {
       if (!options.apps) {
         const urls: Partial<Record<TetherApp, string>> = {};

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   Customer,
@@ -8,8 +8,11 @@ import {
   IDENTITY_KINDS,
   IdentityKind,
 } from '@tether/customers';
+import { CustomerMergeService } from '@tether/contacts';
 import { ValidationFailed } from '@tether/errors';
+import type { FastifyRequest } from 'fastify';
 import { AuditedRead } from '../audit/audit-log.interceptor';
+import { adminActorOf } from '../auth/admin-identity';
 import { CreateCustomerDto, CustomerIdentityDto, MergeCustomerDto } from './create-customer.dto';
 
 @ApiTags('customers')
@@ -19,6 +22,7 @@ export class CustomersController {
   constructor(
     private readonly customers: CustomerRepository,
     private readonly privacy: CustomerPrivacyService,
+    private readonly merger: CustomerMergeService,
   ) {}
 
   @Post()
@@ -66,10 +70,15 @@ export class CustomersController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      "Merge another customer into this one, in one transaction: identities, contacts and their messages, cases, callbacks, notices, events and surveys become this customer's (the next contact by any identity routes by the whole history: last agent, case owner); the other id stays as a pointer and resolves to this one. 400 for the same id, 404 for an unknown, erased or merged-away one. Audited",
+      "Merge another customer into this one, in one transaction: identities, contacts and their messages, cases, callbacks, notices, events and surveys become this customer's (the next contact by any identity routes by the whole history: last agent, case owner); the other id stays as a pointer and resolves to this one. Every line's never-match pairs naming the other customer name this one from then on (a new rules version, source merge). 400 for the same id, 404 for an unknown, erased or merged-away one. Audited",
   })
-  merge(@Param('id') id: string, @Body() body: MergeCustomerDto): Promise<Customer> {
-    return this.customers.merge(id, body.from);
+  merge(
+    @Param('id') id: string,
+    @Body() body: MergeCustomerDto,
+    @Req() request: FastifyRequest,
+  ): Promise<Customer> {
+    // the admin guard has identified every request that gets here
+    return this.merger.merge(id, body.from, adminActorOf(request) ?? 'unknown');
   }
 
   @Get(':id/export')
