@@ -10,8 +10,11 @@
  * to the last, and after a final drain what is left in the database (scheduled_jobs, pending offers, agent slots
  * still in use) and the size of the hot tables. Nothing is asserted: it prints figures.
  *
- * Run through `npm run bench -- soak` (never part of a plain `npm run bench`). Options: --soak-minutes 10,
- * --soak-rate 100, --soak-agents 200, --soak-window-seconds 30, --drain-seconds 15.
+ * Drift: per block of --drift-minutes (5) the webhook->offer p50/p99 and webhook p99 of the calls sent in it and
+ * Tether's RSS at its end, and the first block against the last (x1.00 = no drift).
+ *
+ * Run through `npm run bench -- soak` (never part of a plain `npm run bench`). Options: --soak-minutes 10 (or
+ * --minutes 30), --soak-rate 100, --soak-agents 200, --soak-window-seconds 30, --drift-minutes 5, --drain-seconds 15.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +22,7 @@ import { join } from 'node:path';
 import { BenchArgs, header, sleep, writeJson } from '../common/bench-cli';
 import { runBench } from '../common/bench-main';
 import { BenchDatabase } from '../common/bench-database';
-import { fmt, printTable, round } from '../common/stats';
+import { fmt, printTable, round, summarize } from '../common/stats';
 import { BENCH_SECRETS } from '../common/tether-processes';
 import { CallLedger, settled } from '../load/call-ledger';
 import { CallbackReceiver } from '../load/callback-receiver';
@@ -27,7 +30,10 @@ import { StepResult, waitFor } from '../load/load-run';
 import { CurrentLedger, startScenario, stopScenario, TableSize, tableSizes } from '../load/tether-scenario';
 
 const args = new BenchArgs();
-const MINUTES = args.number('soak-minutes', 10);
+/** `--minutes` is the same option (the issue's `--minutes 30`); `--soak-minutes` wins when both are given */
+const MINUTES = args.number('soak-minutes', args.number('minutes', 10));
+/** the drift table's blocks: p99 and RSS per this many minutes, first block against the last */
+const DRIFT_MINUTES = args.number('drift-minutes', 5);
 const RATE = args.number('soak-rate', 100);
 const AGENTS = args.number('soak-agents', 200);
 const WINDOW_SECONDS = Math.min(args.number('soak-window-seconds', 30), MINUTES * 60);
@@ -112,6 +118,40 @@ function printWindows(windows: readonly StepResult[]): void {
   ]);
 }
 
+/** p99 and RSS per block of DRIFT_MINUTES (the windows that end in it), from the calls themselves */
+interface DriftBlock {
+  block: string;
+  calls: number;
+  webhookP99: number | null;
+  webhookToOfferP99: number | null;
+  webhookToOfferP50: number | null;
+  rssMb: number;
+}
+
+function driftBlocks(windows: readonly StepResult[], ledger: CallLedger): DriftBlock[] {
+  const perBlock = Math.max(1, Math.round((DRIFT_MINUTES * 60) / WINDOW_SECONDS));
+  const blocks: DriftBlock[] = [];
+  for (let from = 0; from < windows.length; from += perBlock) {
+    const indexes = windows.slice(from, from + perBlock).map((_, i) => from + i);
+    const records = indexes.flatMap((i) => ledger.forStep(i));
+    const toOffer = summarize(
+      records.flatMap((r) => (r.offers.length > 0 ? [r.offers[0].at - r.sentAt] : [])),
+    );
+    const webhook = summarize(
+      records.filter((r) => r.respondedAt !== undefined).map((r) => r.respondedAt! - r.sentAt),
+    );
+    blocks.push({
+      block: `${mmss(from * WINDOW_SECONDS)}-${mmss((from + indexes.length) * WINDOW_SECONDS)}`,
+      calls: records.length,
+      webhookP99: webhook.p99,
+      webhookToOfferP99: toOffer.p99,
+      webhookToOfferP50: toOffer.p50,
+      rssMb: windows[indexes[indexes.length - 1]].rssMb.target,
+    });
+  }
+  return blocks;
+}
+
 function printTables(tables: readonly TableSize[]): void {
   printTable([
     ['table', 'live rows', 'dead rows', 'MB'],
@@ -189,6 +229,16 @@ async function main(): Promise<void> {
       },
     };
     const jobs = left.scheduledJobs.reduce((n, j) => n + j.rows, 0);
+    const blocks = driftBlocks(windows, soak.run.ledger);
+    const firstBlock = blocks[0];
+    const lastBlock = blocks[blocks.length - 1];
+    const blockDrift = {
+      minutes: DRIFT_MINUTES,
+      webhookToOfferP99: drift(firstBlock.webhookToOfferP99, lastBlock.webhookToOfferP99),
+      webhookP99: drift(firstBlock.webhookP99, lastBlock.webhookP99),
+      rss: drift(firstBlock.rssMb, lastBlock.rssMb),
+      rssGrowthMb: lastBlock.rssMb - firstBlock.rssMb,
+    };
 
     header('soak summary');
     console.log(
@@ -205,6 +255,22 @@ async function main(): Promise<void> {
       `p99 drift first -> last window: webhook ${pair(p99Drift.webhook.firstMs, p99Drift.webhook.lastMs)} ms ` +
         `(x${fmt(p99Drift.webhook.factor, 2)}), webhook->offer ${pair(p99Drift.webhookToOffer.firstMs, p99Drift.webhookToOffer.lastMs)} ms ` +
         `(x${fmt(p99Drift.webhookToOffer.factor, 2)})`,
+    );
+    console.log(`\ndrift per ${fmt(DRIFT_MINUTES)} min (calls sent in the block; RSS at its end):`);
+    printTable([
+      ['block', 'calls', 'webhook->offer p50 / p99 ms', 'webhook p99 ms', 'tether RSS MB'],
+      ...blocks.map((b) => [
+        b.block,
+        String(b.calls),
+        pair(b.webhookToOfferP50, b.webhookToOfferP99),
+        fmt(b.webhookP99),
+        String(b.rssMb),
+      ]),
+    ]);
+    console.log(
+      `drift first -> last block: webhook->offer p99 x${fmt(blockDrift.webhookToOfferP99, 2)}, ` +
+        `webhook p99 x${fmt(blockDrift.webhookP99, 2)}, RSS x${fmt(blockDrift.rss, 2)} ` +
+        `(${blockDrift.rssGrowthMb >= 0 ? '+' : ''}${blockDrift.rssGrowthMb} MB)`,
     );
     console.log(
       `after the final drain (${drainSeconds} s): ${jobs} scheduled_jobs rows` +
@@ -231,6 +297,8 @@ async function main(): Promise<void> {
       totals,
       rssGrowth,
       p99Drift,
+      blocks,
+      blockDrift,
       afterDrain: { seconds: drainSeconds, ...left },
       tablesBefore,
       tables,
