@@ -11,26 +11,16 @@
  *
  * Run through `npm run bench -- agents`. Options: --connections 10000, --swarms 4, --settle-seconds 5.
  */
-import { join } from 'node:path';
-import {
-  BenchArgs,
-  header,
-  REPO_ROOT,
-  redisUrl,
-  serverDatabaseUrl,
-  sleep,
-  writeJson,
-} from '../common/bench-cli';
+import { BenchArgs, header, redisUrl, serverDatabaseUrl, sleep, writeJson } from '../common/bench-cli';
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
-import { startNode, StartedProcess } from '../common/child-process';
 import { monotonicMicros } from '../common/cpu-profile';
 import { rssBytes } from '../common/proc-stats';
 import { fmt, round, summarize } from '../common/stats';
 import { signTether } from '../common/tether-signature';
 import { BENCH_SECRETS, createAgents, startApp } from '../common/tether-processes';
 import { startBareTransport } from '../transport/start-bare-transport';
-import type { SwarmCommand, SwarmReport } from './socket-swarm.worker';
+import { Swarm } from './swarm';
 
 const args = new BenchArgs();
 const CONNECTIONS = args.number('connections', 10_000);
@@ -44,43 +34,6 @@ interface Measurement {
   rssAfterMb: number;
   perAgentKb: number;
   fanOut: { allReceivedMs: number; p50Ms: number | null; p99Ms: number | null; missing: number };
-}
-
-class Swarm {
-  private readonly waiters: ((report: SwarmReport) => void)[] = [];
-
-  private constructor(readonly process: StartedProcess) {
-    process.child.on('message', (report: SwarmReport) => this.waiters.shift()?.(report));
-  }
-
-  static start(index: number): Swarm {
-    return new Swarm(
-      startNode(`swarm ${index + 1}`, join(REPO_ROOT, 'dist/bench/agents/socket-swarm.worker.js'), {
-        ipc: true,
-      }),
-    );
-  }
-
-  command(command: SwarmCommand): void {
-    this.process.child.send(command);
-  }
-
-  next<T extends SwarmReport['type']>(
-    type: T,
-    timeoutMs: number,
-  ): Promise<Extract<SwarmReport, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${this.process.label}: no "${type}" report within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.waiters.push((report) => {
-        clearTimeout(timer);
-        if (report.type === type) resolve(report as Extract<SwarmReport, { type: T }>);
-        else reject(new Error(`${this.process.label}: expected "${type}", got "${report.type}"`));
-      });
-    });
-  }
 }
 
 const mb = (bytes: number): number => round(bytes / 1048576, 1);
