@@ -12,7 +12,8 @@
  * /var/lib/tether/<checkout>-<hash> npm start picks, which the `postgres` user can reach), kept across restarts. Redis: REDIS_URL, or Debian's redis-server (installed with apt-get when missing) on port P+99,
  * nothing persisted. Both come from scripts/lib/local-services.mjs, the lifecycle from scripts/lib/process-group.mjs
  * (shared with run-tests.mjs and run-bench.mjs): every instance runs in its own process group and Ctrl-C stops
- * everything it started, newest first. Options: --instances N, --base-port P (first internal port, default 4000).
+ * everything it started, newest first. Options: --instances N, --base-port P (first internal port, default 4000),
+ * --public-port Q (the proxies on Q..Q+5 instead of 3000-3005, in the same order).
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -35,6 +36,8 @@ const option = (name, fallback) => {
 };
 const instances = option('instances', 2);
 const basePort = option('base-port', 4000);
+// where the proxies listen: the contract's 3000-3005 unless moved as a block (the bench uses free ports)
+const publicPort = option('public-port', 3000);
 // The fixed apps and the default lines (rows of the `lines` table); another line: its name, port and built entry point.
 const APPS = [
   ['admin', 3000],
@@ -153,7 +156,7 @@ try {
   await Promise.all(Object.values(ports).flat().map(healthy));
   for (const [app, port] of APPS) {
     await bailIfStopping();
-    servers.push(await proxyFor(app, port, ports[app]));
+    servers.push(await proxyFor(app, port - 3000 + publicPort, ports[app]));
   }
   console.log(
     // a REDIS_URL's password stays off the terminal
@@ -161,7 +164,7 @@ try {
   );
   for (const [app, port] of APPS)
     console.log(
-      `  ${app.padEnd(9)} http://localhost:${port}  ->  ${ports[app].map((p) => `:${p}`).join(' ')}`,
+      `  ${app.padEnd(9)} http://localhost:${port - 3000 + publicPort}  ->  ${ports[app].map((p) => `:${p}`).join(' ')}`,
     );
   console.log('');
 } catch (error) {

@@ -63,6 +63,25 @@ export function postmasterProcesses(postmaster: number): () => number[] {
   };
 }
 
+/**
+ * A process and its children whose command name is `name` (e.g. `node`: a cluster script and the app instances it
+ * spawned, not the Redis it also started), read afresh on every call (instances may be restarted).
+ */
+export function processTree(root: number, name: string): () => number[] {
+  return () => {
+    const pids = [root];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || parentOf(Number(entry)) !== root) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return pids;
+  };
+}
+
 function machineTicks(): { busy: number; total: number } {
   const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
   const values = cpu.trim().split(/\s+/).slice(1).map(Number);

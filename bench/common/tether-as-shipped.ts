@@ -32,6 +32,13 @@ export interface ShippedTether extends Standalone {
   postgresPids: () => number[];
   /** from spawning the process to all five apps answering /health */
   startMs: number;
+  /** every process whose CPU counts as Tether's, when more than `process` (the cluster) */
+  pids?: () => number[];
+  /**
+   * the embedded database as its superuser (`postgres`, the password Tether generated beside it), for a bench
+   * fixture; not how Tether itself connects (it uses the `tether_app` role)
+   */
+  superuserUrl?: string;
 }
 
 const run = promisify(execFile);
@@ -90,11 +97,13 @@ export async function startAsShipped(options: {
   const postmaster = Number(
     readFileSync(join(options.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
   );
+  const password = readFileSync(join(options.dataDir, 'postgres.password'), 'utf8').trim();
   return {
     ...system,
     adminToken,
     webhookSecret: stdout.trim(),
     postgresPids: postmasterProcesses(postmaster),
     startMs,
+    superuserUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgres}/tether`,
   };
 }

@@ -13,6 +13,8 @@ export interface LoadTarget {
   pid: number;
   /** the PostgreSQL server's processes, when the target uses one */
   postgresPids?: () => number[];
+  /** every process of the target whose CPU is reported, when it is more than `pid` (a cluster: its instances) */
+  pids?: () => number[];
   secret: string;
 }
 
@@ -131,7 +133,11 @@ export class LoadRun {
   readonly steps: StepResult[] = [];
   private readonly client: WebhookClient;
   private stepIndex = 0;
-  private phoneSeq = 0;
+  private phoneSeq: number;
+  /** how many caller numbers this run used (the next run on the same server starts after them) */
+  get callersUsed(): number {
+    return this.phoneSeq;
+  }
 
   constructor(
     private readonly target: LoadTarget,
@@ -139,7 +145,13 @@ export class LoadRun {
     private readonly fleet: { size: number; counters: FleetCounters },
     /** the line's offer timeout, to tell offers that arrived after their expiry */
     private readonly offerTimeoutMs = 20_000,
+    /**
+     * the first caller number's sequence: a second run on the same server starts past the first's callers, so its
+     * calls are first-time callers too (a known number would be routed sticky to the agent it last spoke to)
+     */
+    firstCaller = 0,
   ) {
+    this.phoneSeq = firstCaller;
     this.client = new WebhookClient(target.lineUrl, target.secret);
   }
 
@@ -190,7 +202,7 @@ export class LoadRun {
   /** Sends one step's calls open-loop, metering CPU and RSS over the sending window. */
   private async sendStep(options: StepOptions): Promise<SentStep> {
     const step = this.stepIndex++;
-    const targetCpu = new CpuMeter(() => [this.target.pid]);
+    const targetCpu = new CpuMeter(this.target.pids ?? (() => [this.target.pid]));
     const postgresCpu = new CpuMeter(this.target.postgresPids ?? (() => []));
     const machineCpu = new MachineCpuMeter();
     const rss = new RssSampler(this.target.pid);
