@@ -8,7 +8,9 @@
  *   transport  bare-transport floor: node:http + socket.io, same load generator    bench/transport/
  *   lifecycle  full lifecycle throughput and latency of Tether (standalone)        bench/lifecycle/
  *   agents     10,000 idle connected agents on one gateway vs a bare socket.io     bench/agents/
- *   shipped    Tether as `npm start` starts it: first seconds, steady state, 3 runs bench/shipped/
+ *   shipped    Tether as `npm start` starts it and as start:cluster runs it: first    bench/shipped/
+ *              seconds, steady state (1,000 agents too), ramp, connect storm, targets
+ *   history    shipped on 1,000,000 stored contacts vs empty, same run (when named)  bench/shipped/
  *   soak       Tether (standalone) at a constant rate for a long time, in windows    bench/soak/
  *   reports    reports over ~1,000,000 events; the lifecycle's cost of writing them bench/reports/
  *   messages   messages/s with 1,000 agents holding 3 chats each (only when named)   bench/messages/
@@ -51,8 +53,16 @@ const PARTS = {
   transport: { script: 'dist/bench/transport/transport-floor.bench.js', services: [] },
   lifecycle: { script: 'dist/bench/lifecycle/lifecycle.bench.js', services: ['postgres'] },
   agents: { script: 'dist/bench/agents/connected-agents.bench.js', services: ['postgres', 'redis'] },
-  // Tether as `npm start` starts it (its own embedded PostgreSQL); the runner's PostgreSQL is the durable floor's
-  shipped: { script: 'dist/bench/shipped/as-shipped.bench.js', services: ['postgres'] },
+  // Tether as `npm start` starts it (its own embedded PostgreSQL) and as `npm run start:cluster` runs it (the runner's
+  // PostgreSQL, its own Redis); the runner's PostgreSQL is also the durable floor's
+  shipped: { script: 'dist/bench/shipped/as-shipped.bench.js', services: ['postgres', 'redis-server'] },
+  // the shipped part on 1,000,000 stored contacts beside an empty database (`--history`); only when named
+  history: {
+    script: 'dist/bench/shipped/as-shipped.bench.js',
+    args: ['--history'],
+    services: ['postgres'],
+    onlyWhenNamed: true,
+  },
   reports: { script: 'dist/bench/reports/reports.bench.js', services: ['postgres', 'pgbench'] },
   live: { script: 'dist/bench/live/live-view.bench.js', services: ['postgres'] },
   // 10 minutes by default: only when named (`npm run bench -- soak`), never in the default set
@@ -131,6 +141,8 @@ async function services(needed) {
   const started = performance.now();
   const notes = [];
   if (needed.has('pgbench') && !commandExists('pgbench')) aptInstall('postgresql-client');
+  // start-cluster.mjs (the shipped part's production layout) starts Debian's redis-server itself
+  if (needed.has('redis-server') && !commandExists('redis-server')) aptInstall('redis-server');
   const externalPg = env.BENCH_DATABASE_URL ?? env.DATABASE_URL;
   const externalRedis = env.BENCH_REDIS_URL ?? env.REDIS_URL;
   const [postgres, redis] = await Promise.all([
@@ -210,6 +222,7 @@ function summarize(results, runId) {
   const agents = same('agents');
   const engine = same('engine');
   const soak = same('soak');
+  const shippedParts = ['shipped', 'history'].map(same).filter(Boolean);
   const summary = { runId, ratios: {}, targets: [] };
   const target = (name, met, detail) => summary.targets.push({ name, met, detail });
 
@@ -264,6 +277,13 @@ function summarize(results, runId) {
       r !== null && r <= 1.5,
       `${fmt(agents.tether.perAgentKb)} KB vs ${fmt(agents.bare.perAgentKb)} KB = ${fmt(r, 2)}x`,
     );
+    const connect = ratio(agents.tether.connectSeconds, agents.bare.connectSeconds);
+    summary.ratios.connectStormVsBare = connect;
+    target(
+      `connect storm (agents part: gateway over PostgreSQL + Redis, bench settings) <= 2x bare socket.io`,
+      connect !== null && connect <= 2,
+      `${agents.connections} agents in ${fmt(agents.tether.connectSeconds)} s vs ${fmt(agents.bare.connectSeconds)} s = ${fmt(connect, 2)}x`,
+    );
   }
   if (engine) {
     const slowest = Math.min(...engine.scenarios.map((s) => s.decisionsPerSecond));
@@ -281,7 +301,17 @@ function summarize(results, runId) {
       `${totals.lost} lost, ${totals.doubleOffers} double offers over ${totals.sent} calls; ` +
         `${afterDrain.slotsInUse} slots in use after the drain; RSS ${rssGrowth.firstWindowMb} -> ${rssGrowth.lastWindowMb} MB`,
     );
+    if (soak.blockDrift)
+      target(
+        `soak: no drift (first vs last ${soak.blockDrift.minutes}-minute block, <= 1.2x)`,
+        (soak.blockDrift.webhookToOfferP99 ?? Infinity) <= 1.2 && (soak.blockDrift.rss ?? Infinity) <= 1.2,
+        `webhook->offer p99 x${fmt(soak.blockDrift.webhookToOfferP99, 2)}, RSS x${fmt(soak.blockDrift.rss, 2)} over ${settings.minutes} min`,
+      );
   }
+  // the shipped part's (and history part's) own target lines: figure, floor, ratio, met (null: not measured there)
+  for (const part of shippedParts)
+    for (const line of part.targets ?? [])
+      target(line.target, line.met, `${line.figure}; floor ${line.floor}; ratio ${line.ratio}`);
   return summary;
 }
 
@@ -289,7 +319,8 @@ function printSummary(summary) {
   header('summary (ratios and targets from parts measured in this run)');
   for (const [name, value] of Object.entries(summary.ratios))
     console.log(`  ${name.padEnd(34)} ${fmt(value, 2)}`);
-  for (const t of summary.targets) console.log(`  [${t.met ? 'met' : 'NOT MET'}] ${t.name}: ${t.detail}`);
+  for (const t of summary.targets)
+    console.log(`  [${t.met === null ? 'n/a' : t.met ? 'met' : 'NOT MET'}] ${t.name}: ${t.detail}`);
 }
 
 // ---------------------------------------------------------------- main
@@ -325,7 +356,15 @@ for (const part of parts) {
   const code = await run(
     part,
     process.execPath,
-    [join(root, PARTS[part].script), '--json', out, '--results-dir', resultsDir, ...forwarded],
+    [
+      join(root, PARTS[part].script),
+      '--json',
+      out,
+      '--results-dir',
+      resultsDir,
+      ...(PARTS[part].args ?? []),
+      ...forwarded,
+    ],
     env,
   );
   if (lifecycle.shuttingDown) await new Promise(() => {});
