@@ -4,17 +4,20 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './bench-cli';
-import { freePort, startNode, waitHealthy } from './child-process';
+import { startNode, waitHealthy } from './child-process';
 import { processTree } from './proc-stats';
 import { AS_SHIPPED_LIFTED_LIMITS, ShippedTether } from './tether-as-shipped';
 
 const run = promisify(execFile);
 
-/** A block of `size` consecutive ports that are free now (a free port, rounded down to a multiple of 100). */
+/**
+ * A block of `size` consecutive ports that are free now, below Linux's ephemeral range (32768-60999): a port picked
+ * there can be taken by any outgoing connection before the instance binds it (it happened: EADDRINUSE on a
+ * gateway instance).
+ */
 async function freeBlock(size: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = Math.floor((await freePort()) / 100) * 100;
-    if (base < 10_000 || base + size > 65_000) continue;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 10_000 + Math.floor(Math.random() * 220) * 100;
     const probes = await Promise.all(Array.from({ length: size }, (_, i) => isFree(base + i)));
     if (probes.every(Boolean)) return base;
   }
@@ -51,7 +54,8 @@ export async function startCluster(options: {
   instances: number;
 }): Promise<ShippedTether & { instances: number }> {
   const basePort = await freeBlock(100);
-  const publicPort = await freeBlock(6);
+  let publicPort = await freeBlock(6);
+  while (publicPort >= basePort && publicPort < basePort + 100) publicPort = await freeBlock(6);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,

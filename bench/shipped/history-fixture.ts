@@ -10,7 +10,7 @@
  *   - `contacts` voice and chat contacts over the 30 days before the last day (so the reports' rollup can fold all
  *     of them), about 5 per customer, 85% answered (an accepted offer, connected, ended, completed: resolved) and 15%
  *     abandoned in the queue; their contact_events are written by Tether's own triggers as the rows go in (queued,
- *     offered, connected, ended, completed / abandoned: ~4.4 events per contact);
+ *     offered, connected, ended, completed / abandoned: ~3.7 events per contact);
  *   - then VACUUM ANALYZE and the reports' rollup folded up to its watermark (`tether_fold_contact_outcomes`, as the
  *     `reports.rollup` job would have folded it day by day), so the process starts on a history it has caught up with.
  *
