@@ -12,3 +12,6 @@ export { isTimeZone } from './business-calendar';
 export * from './routing-explainer';
 export * from './channel-rules.validator';
 export * from './waiting-reason';
+export * from './replay/replay.types';
+export * from './replay/replay-simulator';
+export * from './replay/replay-report';
