@@ -22,11 +22,13 @@ import { OfferService } from './offer.service';
 import { QueueSnapshotService } from './queue-snapshot.service';
 import { RoutingRulesService } from './routing-rules.service';
 import { RoutingSimulator } from './routing-simulator.service';
+import { RoutingReplayService } from './routing-replay.service';
 
 /** What other libs and apps may use of the contacts lib (the runtime bridges exactly these to every app). */
 export const CONTACTS_SERVICES = [
   RoutingRulesService,
   RoutingSimulator,
+  RoutingReplayService,
   AgentRosterService,
   LineRoutingRepository,
   OfferPayloadBuilder,

@@ -16,6 +16,7 @@ export * from './contacts.module';
 export * from './sql-outcomes';
 export * from './routing-rules.service';
 export * from './routing-simulator.service';
+export * from './routing-replay.service';
 export type * from './routing-snapshot.types';
 export * from './contacts-warm-up.service';
 export * from './forced-offer.service';

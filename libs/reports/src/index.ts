@@ -6,3 +6,4 @@ export * from './report-rollup.service';
 export * from './survey.service';
 export * from './reports.module';
 export * from './live-gauges';
+export * from './presence-history';

@@ -16,7 +16,9 @@ import {
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  ReplayReport,
   RoutingDraft,
+  RoutingReplayService,
   RoutingRulesService,
   RoutingSimulator,
   RoutingVersionEntry,
@@ -30,6 +32,7 @@ import { LineParamPipe } from './line-param.pipe';
 import { Roles } from '../auth/roles.decorator';
 import { RoutingRulesDto } from './routing-rules.dto';
 import { SimulateRoutingDto } from './simulate-routing.dto';
+import { ReplayRoutingDto } from './replay-routing.dto';
 import { ListRoutingVersionsDto, ROUTING_VERSIONS_DEFAULT, RollbackRoutingDto } from './routing-versions.dto';
 
 const IF_MATCH = {
@@ -51,6 +54,7 @@ export class LinesController {
   constructor(
     private readonly rules: RoutingRulesService,
     private readonly simulator: RoutingSimulator,
+    private readonly replayer: RoutingReplayService,
   ) {}
 
   @Get()
@@ -122,6 +126,23 @@ export class LinesController {
       at: body.at === undefined ? undefined : new Date(body.at),
       version: body.version,
       draft: body.draft,
+    });
+  }
+
+  @Post('replay')
+  @Roles('admin', 'supervisor')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Replay the line's recorded contacts of a period (arrivals, agents' presence over time) under the live rules and under the draft (or a version): how many contacts the draft sends elsewhere, by rule and stage, and the change in waits, service level, sticky and case-owner hits and abandons, beside what was recorded. Nothing is written.",
+  })
+  replay(@Param('line', LineParamPipe) line: Line, @Body() body: ReplayRoutingDto): Promise<ReplayReport> {
+    return this.replayer.replay(line, {
+      from: new Date(body.from),
+      to: new Date(body.to),
+      draft: body.draft,
+      version: body.version,
+      serviceLevelSeconds: body.serviceLevelSeconds,
     });
   }
 

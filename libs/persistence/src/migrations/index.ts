@@ -28,6 +28,7 @@ import { Users1764004000000 } from './1764004000000-users';
 import { ContactRedirect1764004200000 } from './1764004200000-contact-redirect';
 import { ReportRollups1764004300000 } from './1764004300000-report-rollups';
 import { CustomerMerge1764004400000 } from './1764004400000-customer-merge';
+import { ContactArrivalsBrin1764004500000 } from './1764004500000-contact-arrivals-brin';
 import { RoutingVersionMergeSource1764004900000 } from './1764004900000-routing-version-merge-source';
 
 /**
@@ -65,5 +66,6 @@ export const MIGRATIONS = [
   ContactRedirect1764004200000,
   ReportRollups1764004300000,
   CustomerMerge1764004400000,
+  ContactArrivalsBrin1764004500000,
   RoutingVersionMergeSource1764004900000,
 ];
