@@ -15,6 +15,7 @@
  *   reports    reports over ~1,000,000 events; the lifecycle's cost of writing them bench/reports/
  *   messages   messages/s with 1,000 agents holding 3 chats each (only when named)   bench/messages/
  *   live       supervisors' live view with 1,000 waiting: change → live:view latency  bench/live/
+ *   replay     routing replay of a recorded day, 50,000 contacts (only when named)   bench/replay/
  *
  * No part named: all of them but the long ones (`soak`, which runs only when named), about 8-10 minutes on 2
  * cores; `all` is the same set. `floors` = pgbench + transport. Other `--name value` options are passed to every
@@ -69,6 +70,8 @@ const PARTS = {
   soak: { script: 'dist/bench/soak/soak.bench.js', services: ['postgres'], onlyWhenNamed: true },
   // 1,000 agents holding 3 chats each; only when named
   messages: { script: 'dist/bench/messages/messages.bench.js', services: ['postgres'], onlyWhenNamed: true },
+  // a recorded day of 50,000 contacts replayed through POST /v1/lines/sales/routing/replay; only when named
+  replay: { script: 'dist/bench/replay/replay.bench.js', services: ['postgres'], onlyWhenNamed: true },
 };
 const DEFAULT_PARTS = Object.keys(PARTS).filter((part) => !PARTS[part].onlyWhenNamed);
 const ALIASES = { floors: ['pgbench', 'transport'], all: DEFAULT_PARTS };

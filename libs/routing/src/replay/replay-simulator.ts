@@ -22,12 +22,15 @@ type SimEvent =
   | { kind: 'abandon'; contact: number }
   | { kind: 'wake' };
 
+/**
+ * An agent through the run: `candidate` is what the engine is given, changed in place as the simulated clock moves
+ * (`load` is the same object as the candidate's), so a pass costs no copy of the agents.
+ */
 interface SimAgent {
   candidate: AgentCandidate;
-  presence: PresenceState;
   load: Partial<Record<Channel, number>>;
-  idleSince: Date;
-  wrapUpUntil: Date | null;
+  /** channel -> capacity, for the per-event readiness check */
+  capacities: [Channel, number][];
 }
 
 interface Waiting {
@@ -60,20 +63,21 @@ export class ReplaySimulator {
     const { traffic } = this;
     const compiled = CompiledRuleSet.for(rules);
     const agentIndex = new Map(traffic.agents.map((agent, i) => [agent.id, i]));
-    const agents: SimAgent[] = traffic.agents.map((agent) => ({
-      candidate: {
-        ...agent,
-        presence: 'offline',
-        connected: false,
-        load: {},
-        idleSince: traffic.from,
-        wrapUpUntil: null,
-      },
-      presence: 'offline',
-      load: {},
-      idleSince: traffic.from,
-      wrapUpUntil: null,
-    }));
+    const agents: SimAgent[] = traffic.agents.map((agent) => {
+      const load: Partial<Record<Channel, number>> = {};
+      return {
+        candidate: {
+          ...agent,
+          presence: 'offline',
+          connected: false,
+          load,
+          idleSince: traffic.from,
+          wrapUpUntil: null,
+        },
+        load,
+        capacities: Object.entries(agent.capacity).map(([channel, n]) => [channel as Channel, n ?? 0]),
+      };
+    });
     const handling = medianHandling(traffic);
     const outcomes: (ReplayOutcome | null)[] = traffic.contacts.map(() => null);
     const heap = new EventHeap<SimEvent>();
@@ -117,9 +121,10 @@ export class ReplaySimulator {
         const event = heap.pop();
         switch (event.kind) {
           case 'presence': {
-            const agent = agents[event.agent];
+            const agent = agents[event.agent].candidate;
             if (agent.presence !== 'available' && event.state === 'available') agent.idleSince = now;
             agent.presence = event.state;
+            agent.connected = event.state !== 'offline';
             changed = true;
             break;
           }
@@ -132,10 +137,10 @@ export class ReplaySimulator {
           case 'release': {
             const agent = agents[event.agent];
             agent.load[event.channel] = Math.max(0, (agent.load[event.channel] ?? 0) - 1);
-            agent.idleSince = now;
+            agent.candidate.idleSince = now;
             const wrap = rules.channels?.[event.channel]?.wrapUpSeconds ?? rules.wrapUpSeconds;
             if (wrap > 0) {
-              agent.wrapUpUntil = new Date(nowMs + wrap * 1000);
+              agent.candidate.wrapUpUntil = new Date(nowMs + wrap * 1000);
               wake(nowMs + wrap * 1000);
             }
             changed = true;
@@ -200,30 +205,59 @@ export class ReplaySimulator {
             break;
         }
       }
-      if (!changed || queue.length === 0 || !agents.some((agent) => mayTakeAny(agent, nowMs))) continue;
+      if (!changed || queue.length === 0) continue;
 
-      const candidates: AgentCandidate[] = [];
-      for (const agent of agents) {
-        if (agent.presence === 'offline') continue;
-        candidates.push({
-          ...agent.candidate,
-          presence: agent.presence,
-          connected: true,
-          load: { ...agent.load },
-          idleSince: agent.idleSince,
-          wrapUpUntil: agent.wrapUpUntil,
-        });
-      }
+      // as the live snapshot reads them: the longest-idle ready agents the engine says it needs, and every agent
+      // related to a waiting contact; all of them when the engine asks (needsAllAgents)
       const head = queue.slice(0, this.options.contactsPerPass);
-      passes++;
-      const result = this.engine.decide({
-        line: traffic.line,
-        now,
-        rules,
-        contacts: head.map((waiting) => waiting.contact),
-        agents: candidates,
-        agentsComplete: true,
-      });
+      const related = new Set<string>();
+      const teams = new Set<string>();
+      for (const { contact } of head) {
+        const r = contact.relations;
+        if (r.lastAgent) related.add(r.lastAgent.agentId);
+        if (r.caseOwnerId) related.add(r.caseOwnerId);
+        if (r.caseDeputyId) related.add(r.caseDeputyId);
+        if (r.caseTeam) teams.add(r.caseTeam);
+      }
+      const ready: AgentCandidate[] = [];
+      const others: AgentCandidate[] = [];
+      for (const agent of agents) {
+        const candidate = agent.candidate;
+        if (candidate.presence === 'offline') continue;
+        if (mayTakeAny(agent, nowMs)) ready.push(candidate);
+        else if (related.has(candidate.id) || (candidate.team && teams.has(candidate.team)))
+          others.push(candidate);
+      }
+      if (ready.length === 0) continue;
+      const contacts = head.map((waiting) => waiting.contact);
+      const cap = RoutingEngine.readyAgentsToRead(contacts.length);
+      const decide = (complete: boolean) => {
+        passes++;
+        let input = ready;
+        if (!complete) {
+          // the cap-th longest idle time: agents as idle as it are read too (the engine breaks ties by id, not by
+          // where a read stopped)
+          const idle = new Float64Array(ready.length);
+          for (let i = 0; i < ready.length; i++) idle[i] = ready[i].idleSince.getTime();
+          const lastIdle = idle.sort()[cap - 1];
+          input = ready.filter(
+            (candidate) =>
+              candidate.idleSince.getTime() <= lastIdle ||
+              related.has(candidate.id) ||
+              (candidate.team ? teams.has(candidate.team) : false),
+          );
+        }
+        return this.engine.decide({
+          line: traffic.line,
+          now,
+          rules,
+          contacts,
+          agents: [...input, ...others],
+          agentsComplete: complete,
+        });
+      };
+      let result = decide(ready.length <= cap);
+      if (result.needsAllAgents) result = decide(true);
       for (const assignment of result.assignments) {
         const waiting = byId.get(assignment.contactId)!;
         leave(waiting);
@@ -268,11 +302,10 @@ export class ReplaySimulator {
 }
 
 /** Whether an agent could be offered anything now: available, out of wrap-up, a free slot on some channel. */
-function mayTakeAny(agent: SimAgent, nowMs: number): boolean {
-  if (agent.presence !== 'available') return false;
-  if (agent.wrapUpUntil !== null && agent.wrapUpUntil.getTime() > nowMs) return false;
-  for (const [channel, capacity] of Object.entries(agent.candidate.capacity))
-    if ((capacity ?? 0) > (agent.load[channel as Channel] ?? 0)) return true;
+function mayTakeAny({ candidate, load, capacities }: SimAgent, nowMs: number): boolean {
+  if (candidate.presence !== 'available') return false;
+  if (candidate.wrapUpUntil !== null && candidate.wrapUpUntil.getTime() > nowMs) return false;
+  for (const [channel, capacity] of capacities) if (capacity > (load[channel] ?? 0)) return true;
   return false;
 }
 
