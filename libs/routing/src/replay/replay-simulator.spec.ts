@@ -204,6 +204,72 @@ describe('ReplaySimulator', () => {
   });
 });
 
+describe('ReplaySimulator: agents read as the snapshot reads them', () => {
+  it('property: the longest-idle agents the engine asks for (ties included) decide as every agent does', () => {
+    const rules = mergeRoutingRules({
+      rules: [
+        {
+          name: 'billing',
+          when: { intent: ['billing'] },
+          stages: [{ seconds: 20, skills: { billing: 7 } }, {}],
+        },
+      ],
+    });
+    const arb = fc.record({
+      arrivals: fc.array(
+        fc.record({
+          at: fc.integer({ min: 0, max: 300 }),
+          intent: fc.constantFrom('billing', 'other'),
+          handling: fc.integer({ min: 1, max: 400 }),
+          last: fc.option(fc.integer({ min: 0, max: 19 }), { nil: null }),
+        }),
+        { maxLength: 60 },
+      ),
+      // few distinct sign-in times (many agents equally idle), few experts: a stage of experts reads past the first few
+      agents: fc.array(
+        fc.record({ billing: fc.constantFrom(3, 3, 3, 8), on: fc.constantFrom(0, 0, 0, 10) }),
+        {
+          minLength: 9,
+          maxLength: 20,
+        },
+      ),
+    });
+    fc.assert(
+      fc.property(arb, ({ arrivals, agents }) => {
+        const contacts = arrivals
+          .map((a, i) =>
+            contact(`c${String(i).padStart(2, '0')}`, a.at, {
+              facts: {
+                channel: 'voice',
+                ivr: { intent: a.intent },
+                from: null,
+                at: at(a.at),
+                customer: null,
+              },
+              handlingSeconds: a.handling,
+              relations: {
+                lastAgent: a.last === null ? null : { agentId: `a${a.last}`, connectedAt: at(-60) },
+                caseOwnerId: null,
+              },
+            }),
+          )
+          .sort((x, y) => x.arrivedAt.getTime() - y.arrivedAt.getTime());
+        const input = traffic(
+          contacts,
+          agents.map((a, i) => agent(`a${i}`, { skills: { billing: a.billing } })),
+          agents.map((a, i) => ({ at: at(a.on), agentId: `a${i}`, state: 'available' as const })),
+        );
+        const bounded = new ReplaySimulator(input, { contactsPerPass: 200 }).run(rules).outcomes;
+        const full = new ReplaySimulator(input, { contactsPerPass: 200, allAgents: true }).run(
+          rules,
+        ).outcomes;
+        expect(bounded).toEqual(full);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('compareReplays', () => {
   it('a VIP rule answers the VIP first: counted by rule, with the change in waits', () => {
     const vip = contact('vip', 20, {

@@ -12,6 +12,8 @@ export const DEFAULT_HANDLING_SECONDS = 180;
 export interface ReplayOptions {
   /** how many waiting contacts one pass reads, head of the queue first (the live snapshot's CONTACTS_PER_PASS) */
   contactsPerPass: number;
+  /** give every signed-in agent to every pass (the reference the bounded read is tested against) */
+  allAgents?: boolean;
 }
 
 type SimEvent =
@@ -256,7 +258,7 @@ export class ReplaySimulator {
           agentsComplete: complete,
         });
       };
-      let result = decide(ready.length <= cap);
+      let result = decide(this.options.allAgents === true || ready.length <= cap);
       if (result.needsAllAgents) result = decide(true);
       for (const assignment of result.assignments) {
         const waiting = byId.get(assignment.contactId)!;
