@@ -42,6 +42,7 @@ interface Report {
   baseline: Figures;
   draft: Figures;
   recorded: Figures;
+  calibration: { meanWaitSeconds: number | null; serviceLevel: number | null; sameAgent: number | null };
   sample: { contactId: string; baseline: Outcome; draft: Outcome }[];
   baselineVersion: number;
   draftVersion: number | null;
@@ -146,6 +147,8 @@ describe('routing replay', () => {
     expect(report.recorded.answered).toBe(3);
     // calibration: the baseline simulation is close to what was recorded (offers accepted at once in simulation)
     expect(Math.abs(report.baseline.waitSeconds!.max - report.recorded.waitSeconds!.max)).toBeLessThan(2);
+    expect(report.calibration.sameAgent).toBe(1);
+    expect(Math.abs(report.calibration.meanWaitSeconds!)).toBeLessThan(2);
     expect(report.draft.waitSeconds!.max).toBeGreaterThanOrEqual(report.baseline.waitSeconds!.max - 0.5);
     expect(report.assumptions.length).toBeGreaterThan(0);
     // no personal data in the answer

@@ -149,6 +149,8 @@ describe('RoutingReplayService over a scripted morning', () => {
       stickyHits: 1,
       waitSeconds: { mean: 0, max: 0 },
     });
+    // calibration: the baseline gives k1 to A and k4 to B, as happened; its waits are 6 s shorter on average
+    expect(report.calibration).toEqual({ meanWaitSeconds: -6, serviceLevel: 0.3, sameAgent: 1 });
     // the draft: k1's customer has an open service case at 09:00 (the sales case was resolved at 08:30): rule
     // open-service; everything else as the baseline
     expect(report.changed).toBe(1);

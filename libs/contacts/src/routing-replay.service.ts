@@ -95,6 +95,7 @@ interface ContactRow {
   last_contact_at: Date | null;
   open_case_lines: string[] | null;
   answered_at: Date | null;
+  answered_by: string | null;
   reason: OfferReason | null;
   completed_at: Date | null;
   ended_at: Date | null;
@@ -117,12 +118,12 @@ const CONTACTS_PAGE = `
                                   WHERE k2.customer_id = c.customer_id AND k2.created_at <= c.created_at
                                     AND coalesce(least(k2.resolved_at, k2.closed_at), 'infinity') > c.created_at)
          END AS open_case_lines,
-         a.resolved_at AS answered_at, a.reason, c.completed_at, c.ended_at, c.end_reason
+         a.resolved_at AS answered_at, a.agent_id AS answered_by, a.reason, c.completed_at, c.ended_at, c.end_reason
     FROM contacts c
     LEFT JOIN customers cu ON cu.id = c.customer_id
     LEFT JOIN cases k ON k.id = c.case_id
     LEFT JOIN agents o ON o.id = k.owner_id
-    LEFT JOIN LATERAL (SELECT f.resolved_at, f.reason FROM offers f
+    LEFT JOIN LATERAL (SELECT f.resolved_at, f.agent_id, f.reason FROM offers f
                         WHERE f.contact_id = c.id AND f.state = 'accepted'
                         ORDER BY f.resolved_at LIMIT 1) a ON true
    WHERE c.created_at >= $2 AND c.created_at < $3 AND c.direction = 'inbound'
@@ -291,6 +292,7 @@ function toReplayContact(line: Line, row: ContactRow, needsCustomer: boolean): R
     recorded: {
       waitSeconds: answered === null ? null : Math.max(0, (answered.getTime() - arrivedMs) / 1000),
       reason: row.reason,
+      agentId: row.answered_by,
       abandoned,
       otherLine,
     },

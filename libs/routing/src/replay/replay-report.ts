@@ -53,6 +53,16 @@ export interface ReplayComparison {
   draft: ReplayFigures;
   /** the same figures of what happened (a calibration: how close the baseline simulation is to reality) */
   recorded: ReplayFigures;
+  /**
+   * how close the baseline simulation is to what happened: its mean wait and service level minus the recorded ones,
+   * and the share of the contacts answered both in reality and in the baseline that the baseline gives the agent who
+   * really answered them (null when there are none)
+   */
+  calibration: {
+    meanWaitSeconds: number | null;
+    serviceLevel: number | null;
+    sameAgent: number | null;
+  };
   /** draft minus baseline */
   delta: {
     meanWaitSeconds: number | null;
@@ -111,10 +121,19 @@ export function compareReplays(
     cell.changed++;
     if (sample.length < sampleSize) sample.push({ contactId: contact.id, baseline: b, draft: d });
   });
+  let bothAnswered = 0;
+  let sameAgent = 0;
+  contacts.forEach((contact, i) => {
+    const b = baseline.outcomes[i];
+    if (b.kind !== 'answered' || contact.recorded.agentId === null) return;
+    bothAnswered++;
+    if (b.agentId === contact.recorded.agentId) sameAgent++;
+  });
   const baseFigures = figuresOf(baseline.outcomes, serviceLevelSeconds);
+  const recordedFigures = figuresOf(contacts.map(recordedOutcome), serviceLevelSeconds);
   const draftFigures = figuresOf(draft.outcomes, serviceLevelSeconds);
-  const minus = (a: number | null | undefined, b: number | null | undefined) =>
-    a === null || a === undefined || b === null || b === undefined ? null : round(a - b);
+  const minus = (a: number | null | undefined, b: number | null | undefined, digits = 1) =>
+    a === null || a === undefined || b === null || b === undefined ? null : round(a - b, digits);
   return {
     contacts: contacts.length,
     changed,
@@ -122,11 +141,16 @@ export function compareReplays(
     byRuleAndStage: [...cells.values()].sort((a, b) => b.changed - a.changed || b.contacts - a.contacts),
     baseline: baseFigures,
     draft: draftFigures,
-    recorded: figuresOf(contacts.map(recordedOutcome), serviceLevelSeconds),
+    recorded: recordedFigures,
+    calibration: {
+      meanWaitSeconds: minus(baseFigures.waitSeconds?.mean, recordedFigures.waitSeconds?.mean),
+      serviceLevel: minus(baseFigures.serviceLevel, recordedFigures.serviceLevel, 4),
+      sameAgent: bothAnswered === 0 ? null : round(sameAgent / bothAnswered, 4),
+    },
     delta: {
       meanWaitSeconds: minus(draftFigures.waitSeconds?.mean, baseFigures.waitSeconds?.mean),
       p90WaitSeconds: minus(draftFigures.waitSeconds?.p90, baseFigures.waitSeconds?.p90),
-      serviceLevel: minus(draftFigures.serviceLevel, baseFigures.serviceLevel),
+      serviceLevel: minus(draftFigures.serviceLevel, baseFigures.serviceLevel, 4),
       stickyHits: draftFigures.stickyHits - baseFigures.stickyHits,
       caseOwnerHits: draftFigures.caseOwnerHits - baseFigures.caseOwnerHits,
       abandoned: draftFigures.abandoned - baseFigures.abandoned,
@@ -150,7 +174,7 @@ function recordedOutcome(contact: ReplayContact): ReplayOutcome {
     kind,
     rule: null,
     stage: null,
-    agentId: null,
+    agentId: r.agentId,
     reason: r.reason,
     waitSeconds:
       kind === 'answered'

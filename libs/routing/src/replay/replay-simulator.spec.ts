@@ -20,7 +20,7 @@ function contact(id: string, arrival: number, overrides: Partial<ReplayContact> 
     redirectedIn: false,
     handlingSeconds: 60,
     abandonAt: null,
-    recorded: { waitSeconds: 0, reason: 'skills', abandoned: false, otherLine: null },
+    recorded: { waitSeconds: 0, reason: 'skills', agentId: 'a', abandoned: false, otherLine: null },
     ...overrides,
   };
 }
@@ -309,6 +309,8 @@ describe('compareReplays', () => {
     expect(report.sample[0].contactId).toBe('vip');
     expect(report.baseline.serviceLevel).toBe(0.3333);
     expect(report.recorded.answered).toBe(3);
+    // calibration: recorded waits 0 (the helper's), all answered by a, as in the baseline
+    expect(report.calibration).toEqual({ meanWaitSeconds: 50, serviceLevel: -0.6667, sameAgent: 1 });
   });
 
   it('property: a draft equal to the live rules changes nothing, whatever the traffic', () => {

@@ -36,6 +36,8 @@ export interface RecordedOutcome {
   waitSeconds: number | null;
   /** the accepted offer's reason (sticky, case_owner, skills, ...) */
   reason: OfferReason | null;
+  /** who answered it (the first accepted offer's agent) */
+  agentId: string | null;
   abandoned: boolean;
   /** the line it waited on, when a redirect or overflow sent it to another one */
   otherLine: Line | null;
