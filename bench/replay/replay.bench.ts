@@ -149,6 +149,11 @@ async function main(): Promise<void> {
         baseline: { waitSeconds: { mean: number; p90: number } | null; serviceLevel: number | null };
         draft: { waitSeconds: { mean: number; p90: number } | null; serviceLevel: number | null };
         recorded: { waitSeconds: { mean: number; p90: number } | null; serviceLevel: number | null };
+        calibration: {
+          meanWaitSeconds: number | null;
+          serviceLevel: number | null;
+          sameAgent: number | null;
+        };
         elapsedMs: number;
       }>(tether.adminUrl, 'POST', '/v1/lines/sales/routing/replay', {
         from: DAY,
@@ -171,7 +176,8 @@ async function main(): Promise<void> {
         `run ${run}: waits mean/p90 recorded ${JSON.stringify(report.recorded.waitSeconds)}, baseline ` +
           `${JSON.stringify(report.baseline.waitSeconds)}, draft ${JSON.stringify(report.draft.waitSeconds)}; ` +
           `service level recorded ${report.recorded.serviceLevel}, baseline ${report.baseline.serviceLevel}, ` +
-          `draft ${report.draft.serviceLevel}; changed by ${JSON.stringify(report.changedBy)}`,
+          `draft ${report.draft.serviceLevel}; changed by ${JSON.stringify(report.changedBy)}; ` +
+          `calibration ${JSON.stringify(report.calibration)}`,
       );
       results.push({ run, seconds, contactsPerSecond: report.contacts / seconds, peakRssMb, report });
     }
