@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import { mergeRoutingRules, requiredSkillsFor } from './routing-rules';
-import { CompiledRuleSet, NO_CUSTOMER, planOf } from './rule-set.compiler';
+import { CompiledRuleSet, NO_CUSTOMER, planOf, stageEndActionDueSeconds } from './rule-set.compiler';
 import type { RoutingRules } from './routing.types';
 import type {
   ArrivalDecision,
@@ -205,6 +205,22 @@ describe('CompiledRuleSet', () => {
         { untilSeconds: null },
       ],
     });
+  });
+
+  it('a stage end action goes with the plan, due when the last stage ends; none: no action', () => {
+    const plan = planOf({
+      name: 'r',
+      stages: [{ seconds: 2, skills: { billing: 7 } }, { seconds: 3 }],
+      afterStages: { line: 'service', reason: 'busy' },
+    });
+    expect(plan).toEqual({
+      rule: 'r',
+      stages: [{ untilSeconds: 2, skills: { billing: 7 } }, { untilSeconds: 5 }],
+      afterStages: { line: 'service', reason: 'busy' },
+    });
+    expect(stageEndActionDueSeconds(plan)).toBe(5);
+    expect(stageEndActionDueSeconds(planOf({ name: 'r', stages: [{ seconds: 2 }, {}] }))).toBeNull();
+    expect(stageEndActionDueSeconds(null)).toBeNull();
   });
 });
 

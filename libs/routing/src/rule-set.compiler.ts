@@ -186,6 +186,15 @@ function compileCondition(when: RuleCondition, calendar: CompiledCalendar | null
 }
 
 /**
+ * When a plan's stage end action is due: the end of its last stage, in seconds after arrival; null when the plan has
+ * no action (or its last stage never ends).
+ */
+export function stageEndActionDueSeconds(plan: RoutingPlan | null | undefined): number | null {
+  if (plan?.afterStages === undefined || plan.stages.length === 0) return null;
+  return plan.stages[plan.stages.length - 1].untilSeconds;
+}
+
+/**
  * A rule's stages with each one's end as seconds after arrival, and its priority growth; null when it has neither
  * (the contact routes as without rules).
  */
@@ -196,6 +205,7 @@ export function planOf(rule: RoutingRule): RoutingPlan | null {
   return {
     rule: rule.name,
     ...(rule.priorityGrowth !== undefined ? { priorityGrowth: { ...rule.priorityGrowth } } : {}),
+    ...(rule.afterStages !== undefined ? { afterStages: { ...rule.afterStages } } : {}),
     stages: (rule.stages ?? []).map((stage) => {
       const end = stage.seconds === undefined ? null : (untilSeconds += stage.seconds);
       return {
