@@ -240,7 +240,8 @@ export class ContactMessagingService {
           id: string;
           seq: number;
           text: string | null;
-          agent_id: string;
+          /** null: an automatic reply (a rule's stage end announcement) */
+          agent_id: string | null;
           conversation_id: string;
           channel: string;
           line: string;
