@@ -194,6 +194,8 @@ export interface LineRule {
   redirect?: { line: Line; reason: string };
   queueLimit?: LineQueueLimit;
   offerCallback?: true;
+  /** when the last stage ends and the contact still waits (README, "Routing rules") */
+  afterStages?: { line?: Line; callback?: true; announcement?: string; reason?: string };
 }
 
 export interface LineQueueLimit {

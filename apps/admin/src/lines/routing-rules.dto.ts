@@ -215,13 +215,19 @@ export class RoutingRulesDto {
 
   @ApiPropertyOptional({
     description:
-      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Actions: `priority`, `skills`, `stages`, `announcement`, `priorityGrowth` `{ by, everySeconds, max? }`, `redirect` `{ line, reason }` (waits on another line’s queue, decided by its rules; the webhook answers `redirect`), `queueLimit` (as the line’s), `offerCallback: true`. Conditions include `openCaseOn: [lines]`. Validated as a whole: a problem is a 400 naming its JSON path',
+      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Actions: `priority`, `skills`, `stages`, `announcement`, `priorityGrowth` `{ by, everySeconds, max? }`, `redirect` `{ line, reason }` (waits on another line’s queue, decided by its rules; the webhook answers `redirect`), `queueLimit` (as the line’s), `offerCallback: true`, `afterStages` (when the last stage, which then has `seconds`, ends and the contact still waits: `{ line, reason }` overflows to that line’s queue, `{ callback: true, reason? }` offers a callback, `{ announcement }` plays it and keeps waiting; the telephony callback URL gets `contact.redirected` / `contact.callback_offered` / `contact.announcement`). Conditions include `openCaseOn: [lines]`. Validated as a whole: a problem is a 400 naming its JSON path',
     example: [
       { name: 'vip', when: { attributes: { segment: ['vip'] } }, priority: 10 },
       {
         name: 'billing',
         when: { intent: ['billing'] },
         stages: [{ seconds: 30, preferred: true }, { seconds: 60, skills: { billing: 7 } }, {}],
+      },
+      {
+        name: 'tech',
+        when: { intent: ['tech'] },
+        stages: [{ seconds: 30, skills: { tech: 7 } }, { seconds: 60 }],
+        afterStages: { line: 'service', reason: 'all sales agents are busy' },
       },
       {
         name: 'after-hours',
