@@ -72,6 +72,12 @@ export interface RoutingRule {
    * another line, a callback is offered, or an announcement is played (and it keeps waiting in its last stage)
    */
   afterStages?: StageEndAction;
+  /**
+   * while the line's calendar is closed, a contact this rule decides is kept but not routed until the calendar next
+   * opens (then it waits as any contact, its arrival kept); for a call it means a callback offered at once
+   * (`callbackOffered: true`, as `offerCallback`)
+   */
+  holdUntilOpen?: true;
 }
 
 /**
@@ -193,6 +199,8 @@ export interface ArrivalDecision {
   queueLimit: QueueLimit | null;
   /** the rule offers a callback at once */
   offerCallback: boolean;
+  /** the rule holds the contact until the line's calendar next opens (`holdUntilOpen` while closed), or null */
+  holdUntil: Date | null;
 }
 
 /** An agent and a customer who must never be matched on this line (a conflict of interest, a complaint, ...). */

@@ -159,6 +159,27 @@ describe('validateRuleSet', () => {
     ]);
   });
 
+  it('holdUntilOpen: true, only on a line with a calendar, not with a redirect', () => {
+    const known: KnownNames = { ...KNOWN, lines: new Set(['sales', 'service']), line: 'sales' };
+    const night = { name: 'night', when: { businessHours: 'closed' }, holdUntilOpen: true };
+    expect(validateRuleSet([night], CALENDAR, known)).toEqual([]);
+    expect(
+      validateRuleSet(
+        [
+          { name: 'a', when: { intent: ['a'] }, holdUntilOpen: true },
+          { name: 'b', when: { intent: ['b'] }, holdUntilOpen: 'yes' },
+        ],
+        undefined,
+        known,
+      ).map((p) => p.path),
+    ).toEqual(['rules[0].holdUntilOpen', 'rules[1].holdUntilOpen']);
+    expect(
+      validateRuleSet([{ ...night, redirect: { line: 'service', reason: 'x' } }], CALENDAR, known).map(
+        (p) => p.path,
+      ),
+    ).toEqual(['rules[0].holdUntilOpen']);
+  });
+
   it('names the JSON path of every problem', () => {
     expect(
       paths([

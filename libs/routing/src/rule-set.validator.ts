@@ -48,6 +48,7 @@ const RULE_FIELDS = [
   'queueLimit',
   'offerCallback',
   'afterStages',
+  'holdUntilOpen',
 ];
 const AFTER_STAGES_FIELDS = ['line', 'callback', 'announcement', 'reason'];
 const GROWTH_FIELDS = ['by', 'everySeconds', 'max'];
@@ -121,10 +122,23 @@ export function validateRuleSet(rules: unknown, calendar: unknown, known: KnownN
       validateQueueLimit(rule.queueLimit, `${at}.queueLimit`, known, problem);
     if (rule.offerCallback !== undefined && rule.offerCallback !== true)
       problem(`${at}.offerCallback`, 'must be true (leave it out otherwise)');
+    if (rule.holdUntilOpen !== undefined) {
+      if (rule.holdUntilOpen !== true)
+        problem(`${at}.holdUntilOpen`, 'must be true (leave it out otherwise)');
+      else if (calendar === undefined || calendar === null)
+        problem(`${at}.holdUntilOpen`, 'needs the line to have a calendar: it holds contacts until it opens');
+    }
     if (rule.afterStages !== undefined)
       validateAfterStages(rule.afterStages, rule.stages, at, known, problem);
     if (rule.redirect !== undefined)
-      for (const field of ['stages', 'skills', 'priorityGrowth', 'queueLimit', 'afterStages'] as const)
+      for (const field of [
+        'stages',
+        'skills',
+        'priorityGrowth',
+        'queueLimit',
+        'afterStages',
+        'holdUntilOpen',
+      ] as const)
         if (rule[field] !== undefined)
           problem(`${at}.${field}`, "a redirected contact is decided by the other line's rules");
   });
