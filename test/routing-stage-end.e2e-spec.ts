@@ -13,17 +13,20 @@ import {
 /**
  * Stage end actions (issue #15): when a rule's last stage ends and the contact still waits, it overflows to another
  * line, is offered a callback, or is played an announcement; the telephony platform is told by a signed callback.
+ * After hours for messages: a conversation arriving while the line is closed is held until its calendar opens.
  */
-describe('routing: stage end actions', () => {
+describe('routing: stage end actions, after hours for messages', () => {
   let receiver: CallbackReceiver;
+  let channel: CallbackReceiver;
   let tether: Tether;
   let floor: TestFloor;
 
   beforeAll(async () => {
     receiver = await CallbackReceiver.start();
+    channel = await CallbackReceiver.start();
     // a shared machine can be slow to start five processes
     tether = await startTether({
-      env: { TETHER_TELEPHONY_CALLBACK_URL: receiver.url },
+      env: { TETHER_TELEPHONY_CALLBACK_URL: receiver.url, TETHER_CHANNEL_URL: channel.url },
       startTimeoutMs: 90_000,
     });
     floor = new TestFloor(tether);
@@ -32,6 +35,7 @@ describe('routing: stage end actions', () => {
   afterAll(async () => {
     await tether?.stop();
     await receiver?.close();
+    await channel?.close();
   });
 
   const event = (name: string, contactId: string) => (callback: ReceivedCallback) => {
@@ -260,4 +264,79 @@ describe('routing: stage end actions', () => {
     expect(message).toMatch(/rules\[2\]\.afterStages\.line: must be another line/);
     expect((await floor.admin.getRouting('sales')).version).toBe(current.version);
   });
+
+  it('after hours, a chat is held (with the announcement as an automatic reply) and offered when the calendar opens; a call is offered a callback', async () => {
+    // the line opens at the next whole minute (UTC), at least 5 s from now
+    const opening = new Date(Math.ceil((Date.now() + 5_000) / 60_000) * 60_000);
+    const weekday = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][opening.getUTCDay()];
+    const hhmm = opening.toISOString().slice(11, 16);
+    const agent = await floor.agent({ lines: ['service'], capacity: { voice: 1, chat: 2 } });
+    await floor.rules('service', {
+      calendar: { timeZone: 'UTC', weekly: { [weekday]: [[hhmm, '24:00']] } },
+      rules: [
+        {
+          name: 'night-chat',
+          when: { businessHours: 'closed', channel: ['chat'] },
+          holdUntilOpen: true,
+          announcement: 'We are closed; an agent answers when we open.',
+        },
+        { name: 'night-call', when: { businessHours: 'closed' }, holdUntilOpen: true },
+      ],
+    });
+
+    const posted = await floor.line('service').postMessage({
+      channel: 'chat',
+      conversationId: `conv-${Date.now()}`,
+      messageId: `msg-${Date.now()}`,
+      from: { email: 'night-owl@example.com' },
+      text: 'Is anyone there?',
+    });
+    expect(posted.status).toBe(201);
+    expect(posted.body.status).toBe('queued');
+    const contactId = posted.body.contactId;
+
+    // the automatic reply goes out at once, without an agent
+    const reply = await channel.next({
+      matching: (c) => (c.body as { contactId?: string }).contactId === contactId,
+      timeoutMs: 5_000,
+    });
+    expect(reply.body).toEqual(
+      expect.objectContaining({
+        event: 'message.send',
+        contactId,
+        agentId: null,
+        seq: 2,
+        text: 'We are closed; an agent answers when we open.',
+      }),
+    );
+
+    // a call after hours is not held: the webhook offers a callback at once
+    const call = await floor.call('service');
+    expect(call.callbackOffered).toBe(true);
+    const callOffer = await agent.nextOffer(5_000);
+    expect(callOffer.contact.id).toBe(call.contactId);
+    expect((await agent.reject(callOffer.offerId)).ok).toBe(true);
+
+    // the available agent gets nothing while the line is closed ...
+    await agent.expectNoOffer(Math.max(0, opening.getTime() - Date.now() - 1_000));
+    // ... and the chat when it opens, with the conversation so far
+    const offer = await agent.nextOffer(15_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(opening.getTime() - 1_000);
+    expect(offer.contact).toMatchObject({
+      id: contactId,
+      channel: 'chat',
+      messages: [
+        { seq: 1, direction: 'in', text: 'Is anyone there?' },
+        { seq: 2, direction: 'out', text: 'We are closed; an agent answers when we open.' },
+      ],
+    });
+    expect(await trace(contactId)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(`rule night-chat: the line is closed; held until it opens at ${opening.toISOString()}`),
+        ),
+      ]),
+    );
+    expect((await agent.accept(offer.offerId)).ok).toBe(true);
+  }, 120_000);
 });

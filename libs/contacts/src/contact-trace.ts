@@ -22,6 +22,8 @@ export const ContactTrace = {
   ): string =>
     `rule ${rule}: the last stage ended; overflowed from line ${from} to line ${to}: ${why}` +
     (decidedBy === null ? '' : `; on line ${to}, rule ${decidedBy} matched`),
+  heldUntilOpen: (rule: string, until: Date): string =>
+    `rule ${rule}: the line is closed; held until it opens at ${until.toISOString()}`,
   stageEndCallback: (rule: string): string => `rule ${rule}: the last stage ended; a callback is offered`,
   stageEndAnnouncement: (rule: string): string =>
     `rule ${rule}: the last stage ended; the announcement is played, the contact keeps waiting`,

@@ -78,6 +78,8 @@ export interface Simulation {
    * (for an overflow, the agent and stages above are this line's reading, not the other line's)
    */
   afterStages: (StageEndAction & { atSeconds: number; due: boolean }) | null;
+  /** the rule holds the contact until the line's calendar opens then (`holdUntilOpen` while closed), or null */
+  heldUntilOpen: string | null;
 }
 
 const SIMULATED_ID = 'simulated';
@@ -209,6 +211,7 @@ export class RoutingSimulator {
       redirect: decision.redirect,
       offerCallback: decision.offerCallback,
       afterStages: afterStagesOf(decision.plan, outcome.now, contact.at ?? outcome.now),
+      heldUntilOpen: decision.holdUntil?.toISOString() ?? null,
     };
   }
 }

@@ -196,6 +196,8 @@ export interface LineRule {
   offerCallback?: true;
   /** when the last stage ends and the contact still waits (README, "Routing rules") */
   afterStages?: { line?: Line; callback?: true; announcement?: string; reason?: string };
+  /** while the line's calendar is closed: a message contact held until it opens, a call offered a callback */
+  holdUntilOpen?: true;
 }
 
 export interface LineQueueLimit {
