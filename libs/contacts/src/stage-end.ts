@@ -10,6 +10,7 @@ import {
 } from '@tether/routing';
 import { ContactTrace } from './contact-trace';
 import { customerFacts, relationsFor } from './customer-facts';
+import type { StageEndOutcome } from './sql-outcomes';
 import type { RoutingSnapshot } from './routing-snapshot.types';
 
 /** A stage end action `tether_stage_end` applied in a routing pass (after the commit: who to tell, what to route). */
@@ -66,7 +67,7 @@ export async function applyStageEnds(
     } else if (action.callback === true) trace = ContactTrace.stageEndCallback(plan.rule);
     else trace = ContactTrace.stageEndAnnouncement(plan.rule);
     const result = await one<{
-      outcome: string;
+      outcome: StageEndOutcome;
       action: AppliedStageEnd['action'] | null;
       callback_id: string | null;
     }>(tx, `SELECT outcome, action, callback_id FROM tether_stage_end($1, $2, $3, $4, $5, $6)`, [
