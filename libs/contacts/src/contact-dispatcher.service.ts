@@ -19,6 +19,7 @@ import { announceReturnedTransfer, ReturnedTransfer, returnTransfer } from './tr
 import { ContactTrace } from './contact-trace';
 import { LineRoutingRepository } from './line-routing.repository';
 import { OfferExpiryClock } from './offer-expiry.clock';
+import { AppliedStageEnd, applyStageEnds, dueStageEnds } from './stage-end';
 import type { RoutingSnapshot } from './routing-snapshot.types';
 
 /**
@@ -149,10 +150,11 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async pass(line: Line): Promise<void> {
-    const { made, returned, observed } = await inTransaction(this.dataSource, (tx) =>
+    const { made, returned, observed, stageEnds } = await inTransaction(this.dataSource, (tx) =>
       this.decideAndCommit(tx, line),
     );
     this.observe(line, observed);
+    if (stageEnds !== undefined && stageEnds.length > 0) await this.announceStageEnds(line, stageEnds);
     for (const back of returned) {
       this.logger.log({ line, contactId: back.contactId, transferId: back.transferId }, 'transfer came back');
       await announceReturnedTransfer(this.bus, back);
@@ -178,17 +180,65 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async decideAndCommit(
     tx: EntityManager,
     line: Line,
-  ): Promise<{ made: CommittedOfferRow[]; returned: ReturnedTransfer[]; observed?: PassFigures }> {
+  ): Promise<{
+    made: CommittedOfferRow[];
+    returned: ReturnedTransfer[];
+    observed?: PassFigures;
+    stageEnds?: AppliedStageEnd[];
+  }> {
     let rules = await this.rules.cached(line);
     let snapshot = await this.snapshot(tx, line, false);
     if (snapshot.version !== rules.version) rules = await this.rules.load(line, tx);
     if (snapshot.contacts.length === 0) return { made: [], returned: [] };
     // the database's clock, not this process's: every instance decides on the same time
     const now = new Date(snapshot.now);
+    // contacts whose rule's last stage ended: its action first (an overflowed contact is no longer this line's)
+    const due = dueStageEnds(snapshot, now);
+    const stageEnds =
+      due.length === 0
+        ? []
+        : await applyStageEnds(tx, line, due, now, (other) => this.rules.cached(other), {
+            callbackUrl: this.config.telephonyCallbackUrl ?? null,
+            channelDelivery: this.config.channelUrl !== undefined,
+          });
+    const moved = new Set(stageEnds.filter((s) => s.action === 'line').map((s) => s.contactId));
+    if (moved.size > 0) snapshot = withoutContacts(snapshot, moved);
+    const decided = await this.decideOn(tx, line, rules, snapshot, now);
+    return { ...decided, stageEnds };
+  }
+
+  /**
+   * After the commit: the lines overflowed contacts now wait on are routed, supervisors see both queues change, and
+   * the platform's callbacks (and automatic replies) written with the actions are delivered (their jobs are due).
+   */
+  private async announceStageEnds(line: Line, applied: AppliedStageEnd[]): Promise<void> {
+    const lines = new Set<Line>([line]);
+    for (const end of applied) {
+      this.logger.log(
+        { line, contactId: end.contactId, action: end.action, to: end.toLine },
+        'stage end action',
+      );
+      if (end.toLine !== null) lines.add(end.toLine);
+    }
+    this.scheduler.wake(new Date());
+    await this.bus.publish({ type: 'queue.changed', lines: [...lines] });
+    for (const other of lines) if (other !== line) this.request(other);
+  }
+
+  private async decideOn(
+    tx: EntityManager,
+    line: Line,
+    rules: Awaited<ReturnType<LineRoutingRepository['cached']>>,
+    initial: RoutingSnapshot,
+    now: Date,
+  ): Promise<{ made: CommittedOfferRow[]; returned: ReturnedTransfer[]; observed?: PassFigures }> {
+    let snapshot = initial;
+    if (snapshot.contacts.length === 0) return { made: [], returned: [] };
     let result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     if (result.needsAllAgents) {
       // the engine's bound on the agents it needs did not hold for this queue: decide again with every one
       snapshot = await this.snapshot(tx, line, true);
+      // read after this pass's stage end actions: an overflowed contact is on its new line's queue already
       result = this.engine.decide({ line, now, rules, ...toEngineInput(line, snapshot) });
     }
     // transfers to a named agent who cannot take them go back to whoever made them, in this transaction
@@ -291,6 +341,11 @@ function passFigures(
         };
       }),
   };
+}
+
+/** The snapshot without these contacts (moved to another line by a stage end action in this pass). */
+function withoutContacts(snapshot: RoutingSnapshot, ids: ReadonlySet<string>): RoutingSnapshot {
+  return { ...snapshot, contacts: snapshot.contacts.filter((c) => !ids.has(c.id)) };
 }
 
 /** One hold timer per contact and end time: a later pass that holds the same contact until then adds nothing. */

@@ -161,7 +161,10 @@ export class ContactLifecycleService {
       at: new Date(),
       customer,
     };
-    const decision = compiled.decide(facts);
+    const decided = compiled.decide(facts);
+    // a call is not held overnight: holdUntilOpen offers it a callback at once (the IVR asks for a window from the
+    // opening), as offerCallback does
+    const decision = { ...decided, offerCallback: decided.offerCallback || decided.holdUntil !== null };
     const neverMatched = compiled.neverMatchedWith(customer);
     if (
       decision.plan === null &&

@@ -1,17 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { normalizeEmail, normalizeHandle, normalizePhone } from '@tether/customers';
 import { ValidationFailed } from '@tether/errors';
 import { inTransaction, one, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
-import { Channel, Line, requiredSkillsFor } from '@tether/routing';
+import { ArrivalDecision, Channel, CompiledRuleSet, Line } from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob, RetryJobLater } from '@tether/scheduler';
 import { SIGNATURE_HEADER, postJson, signatureHeader } from '@tether/telephony';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { ContactNotAssignedToAgent } from './contact.errors';
+import { ContactTrace } from './contact-trace';
+import { customerFacts } from './customer-facts';
 import { LineRoutingRepository } from './line-routing.repository';
 import { releaseSlot } from './slot-release';
 import type { ReceiveMessageOutcome } from './sql-outcomes';
@@ -78,48 +80,52 @@ export class ContactMessagingService {
     const from = this.sender(message.from);
     let rules = await this.rules.cached(line);
     for (let attempt = 1; ; attempt++) {
-      const { skills, priority } = requiredSkillsFor(rules, undefined);
-      const row = await one<{
-        outcome: ReceiveMessageOutcome;
-        contact_id: string | null;
-        message_id: string | null;
-        seq: number | null;
-        status: string | null;
-        agent_id: string | null;
-        customer_id: string | null;
-        known: boolean | null;
-      }>(
-        this.dataSource.manager,
-        `SELECT * FROM tether_receive_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          line,
-          message.channel,
-          message.conversationId,
-          message.messageId,
-          from.kind,
-          from.value,
-          message.text,
-          JSON.stringify(message.attachments ?? []),
-          priority,
-          JSON.stringify(skills),
-          rules.version,
-          rules.sticky.acrossChannels,
-          `${message.channel} conversation arrived on line ${line}`,
-        ],
-      );
+      // the line's rules decide a new conversation's contact as they decide a call (no IVR: intents do not apply)
+      const compiled = CompiledRuleSet.for(rules);
+      const customer = compiled.needsCustomer
+        ? await customerFacts(this.dataSource.manager, line, from.value, from.kind)
+        : null;
+      const decision = compiled.decide({
+        channel: message.channel,
+        ivr: null,
+        from: from.kind === 'phone' ? from.value : null,
+        at: new Date(),
+        customer,
+      });
+      const neverMatched = compiled.neverMatchedWith(customer);
+      const plain =
+        decision.plan === null &&
+        decision.announcement === null &&
+        decision.holdUntil === null &&
+        neverMatched.length === 0;
+      const intake = async (tx: EntityManager) => {
+        const received = await this.intake(tx, line, message, from, rules, decision);
+        if (!plain && received?.outcome === 'created' && received.contact_id)
+          await this.applyDecision(tx, line, message.channel, received.contact_id, decision, neverMatched);
+        return received;
+      };
+      const row = plain
+        ? await intake(this.dataSource.manager)
+        : await inTransaction(this.dataSource, intake);
+      if (decision.holdUntil !== null && row?.outcome === 'created') this.scheduler.wake(decision.holdUntil);
+      if (decision.announcement !== null && row?.outcome === 'created') this.scheduler.wake();
       if (row?.outcome === 'stale_rules' && attempt < 5) {
         rules = await this.rules.load(line);
         continue;
       }
       if (!row?.contact_id) throw new Error(`message intake failed (${row?.outcome ?? 'no result'})`);
       if (row.outcome === 'created') {
-        this.logger.log({ line, channel: message.channel, contactId: row.contact_id }, 'conversation queued');
+        this.logger.log(
+          { line, channel: message.channel, contactId: row.contact_id, held: decision.holdUntil !== null },
+          decision.holdUntil === null ? 'conversation queued' : 'conversation held until the line opens',
+        );
         await this.bus.publish({ type: 'queue.changed', lines: [line] });
         this.dispatcher.request(line);
       }
       if (row.outcome !== 'duplicate') {
         // one idle job per contact, armed by its first message; later messages only move last_message_at
-        if (row.outcome === 'created') await this.armIdleTimer(row.contact_id, line, message.channel);
+        if (row.outcome === 'created')
+          await this.armIdleTimer(row.contact_id, line, message.channel, decision.holdUntil);
         if (row.outcome === 'appended' && row.agent_id && row.status === 'connected')
           await this.bus.publish({
             type: 'message.received',
@@ -135,6 +141,97 @@ export class ContactMessagingService {
         customer: { id: row.customer_id!, known: row.known! },
       };
     }
+  }
+
+  /** `tether_receive_message` with the rules' priority and skills. */
+  private intake(
+    tx: EntityManager,
+    line: Line,
+    message: IncomingMessage,
+    from: { kind: 'phone' | 'email' | 'handle'; value: string },
+    rules: Awaited<ReturnType<LineRoutingRepository['cached']>>,
+    { skills, priority, rule }: ArrivalDecision,
+  ) {
+    return one<{
+      outcome: ReceiveMessageOutcome;
+      contact_id: string | null;
+      message_id: string | null;
+      seq: number | null;
+      status: string | null;
+      agent_id: string | null;
+      customer_id: string | null;
+      known: boolean | null;
+    }>(tx, `SELECT * FROM tether_receive_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [
+      line,
+      message.channel,
+      message.conversationId,
+      message.messageId,
+      from.kind,
+      from.value,
+      message.text,
+      JSON.stringify(message.attachments ?? []),
+      priority,
+      JSON.stringify(skills),
+      rules.version,
+      rules.sticky.acrossChannels,
+      `${message.channel} conversation arrived on line ${line}` +
+        (rule === null ? '' : `; rule ${rule} matched`),
+    ]);
+  }
+
+  /**
+   * A new conversation's contact as its rule decided, in the intake's transaction (no pass sees it without): its
+   * stages, agents never matched with the customer, the announcement as an automatic reply (no agent; delivered in
+   * the conversation's order when TETHER_CHANNEL_URL is set), and a hold until the line opens: out of routing until
+   * then (`not_before`, as a callback's window), with a pass scheduled at that moment (a durable job).
+   */
+  private async applyDecision(
+    tx: EntityManager,
+    line: Line,
+    channel: Channel,
+    contactId: string,
+    decision: ArrivalDecision,
+    neverMatched: string[],
+  ): Promise<void> {
+    const traces = [
+      ...(neverMatched.length > 0 ? [ContactTrace.neverMatched(neverMatched)] : []),
+      ...(decision.holdUntil !== null
+        ? [ContactTrace.heldUntilOpen(decision.rule!, decision.holdUntil)]
+        : []),
+    ];
+    await tx.query(
+      `UPDATE contacts SET routing_plan = $2, announcement = coalesce(announcement, $3),
+              excluded_agent_ids = excluded_agent_ids || $4::uuid[], not_before = $5,
+              routing_trace = routing_trace || coalesce(
+                (SELECT jsonb_agg(e) FROM unnest($6::text[]) t, LATERAL jsonb_array_elements(tether_trace(t)) e),
+                '[]'::jsonb)
+        WHERE id = $1`,
+      [
+        contactId,
+        decision.plan === null ? null : JSON.stringify(decision.plan),
+        decision.announcement,
+        neverMatched,
+        decision.holdUntil,
+        traces,
+      ],
+    );
+    if (decision.announcement !== null) {
+      await tx.query(
+        `INSERT INTO messages (contact_id, line, channel, direction, seq, text)
+         SELECT $1, $2, $3, 'out', coalesce(max(seq), 0) + 1, $4 FROM messages WHERE contact_id = $1`,
+        [contactId, line, channel, decision.announcement],
+      );
+      if (this.config.channelUrl)
+        await this.scheduler.schedule(tx, 'channel.deliver', new Date(), { contactId }, contactId);
+    }
+    if (decision.holdUntil !== null)
+      await this.scheduler.schedule(
+        tx,
+        'routing.sticky-wait',
+        decision.holdUntil,
+        { line },
+        `open:${contactId}@${decision.holdUntil.getTime()}`,
+      );
   }
 
   /** An agent's reply: stored (ack after that), then delivered in the conversation's order. */
@@ -240,7 +337,8 @@ export class ContactMessagingService {
           id: string;
           seq: number;
           text: string | null;
-          agent_id: string;
+          /** null: an automatic reply (a rule's stage end announcement) */
+          agent_id: string | null;
           conversation_id: string;
           channel: string;
           line: string;
@@ -311,7 +409,9 @@ export class ContactMessagingService {
         now: Date;
       }>(
         tx,
-        `SELECT id, line, channel, status, agent_id, last_message_at, now() AS now
+        // held until the line opened (not_before): idle counts from then
+        `SELECT id, line, channel, status, agent_id,
+                greatest(last_message_at, coalesce(not_before, last_message_at)) AS last_message_at, now() AS now
            FROM contacts WHERE id = $1 FOR UPDATE`,
         [job.payload.contactId],
       );
@@ -362,8 +462,15 @@ export class ContactMessagingService {
   }
 
   /** The contact's one idle job (dedupe key: its id), due at the first message's idle time. */
-  private async armIdleTimer(contactId: string, line: Line, channel: Channel): Promise<void> {
-    const at = new Date(Date.now() + (await this.idleSeconds(line, channel)) * 1000);
+  private async armIdleTimer(
+    contactId: string,
+    line: Line,
+    channel: Channel,
+    heldUntil: Date | null = null,
+  ): Promise<void> {
+    // a conversation held until the line opens goes idle counting from the opening, not overnight
+    const from = Math.max(Date.now(), heldUntil?.getTime() ?? 0);
+    const at = new Date(from + (await this.idleSeconds(line, channel)) * 1000);
     await this.scheduler.schedule(this.dataSource.manager, 'conversation.idle', at, { contactId }, contactId);
     this.scheduler.wake(at);
   }

@@ -13,4 +13,18 @@ export const ContactTrace = {
     `redirected from line ${from} to line ${to}: ${why}`,
   overflowed: (line: string, what: string): string => `line ${line}'s queue limit reached: ${what}`,
   offered: (agentId: string, why: string): string => `offered to ${agentId}: ${why}`,
+  stageEndOverflowed: (
+    rule: string,
+    from: string,
+    to: string,
+    why: string,
+    decidedBy: string | null,
+  ): string =>
+    `rule ${rule}: the last stage ended; overflowed from line ${from} to line ${to}: ${why}` +
+    (decidedBy === null ? '' : `; on line ${to}, rule ${decidedBy} matched`),
+  heldUntilOpen: (rule: string, until: Date): string =>
+    `rule ${rule}: the line is closed; held until it opens at ${until.toISOString()}`,
+  stageEndCallback: (rule: string): string => `rule ${rule}: the last stage ended; a callback is offered`,
+  stageEndAnnouncement: (rule: string): string =>
+    `rule ${rule}: the last stage ended; the announcement is played, the contact keeps waiting`,
 } as const;

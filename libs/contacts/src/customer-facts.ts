@@ -7,8 +7,14 @@ import type { CustomerFacts, CustomerRelations, Line } from '@tether/routing';
  * attributes, whether they are a known customer, the lines they have an open case on (this one: `openCase`),
  * their latest contact. Null for a number not on record.
  */
-export async function customerFacts(sql: Sql, line: Line, from: string): Promise<CustomerFacts | null> {
-  const phone = normalizePhone(from);
+export async function customerFacts(
+  sql: Sql,
+  line: Line,
+  from: string,
+  /** the identity's kind: a message's sender may be known by e-mail or handle (already normalized) */
+  kind: 'phone' | 'email' | 'handle' = 'phone',
+): Promise<CustomerFacts | null> {
+  const phone = kind === 'phone' ? normalizePhone(from) : from;
   if (phone === null) return null;
   const row = await one<{
     id: string;
@@ -24,8 +30,8 @@ export async function customerFacts(sql: Sql, line: Line, from: string): Promise
             (SELECT c.created_at FROM contacts c WHERE c.customer_id = cu.id
               ORDER BY c.created_at DESC LIMIT 1) AS last_contact_at
        FROM customer_identities ci JOIN customers cu ON cu.id = ci.customer_id
-      WHERE ci.kind = 'phone' AND ci.value = $1`,
-    [phone],
+      WHERE ci.kind = $2 AND ci.value = $1`,
+    [phone, kind],
   );
   if (row === undefined) return null;
   return {

@@ -10,11 +10,14 @@ import {
   Line,
   OfferReason,
   RoutingEngine,
+  RoutingPlan,
   RoutingRules,
+  StageEndAction,
   StageExplanation,
   WaitingContact,
   compareQueueOrder,
   explainStages,
+  stageEndActionDueSeconds,
 } from '@tether/routing';
 import { ContactLifecycleService } from './contact-lifecycle.service';
 import { CONTACTS_PER_PASS, toEngineInput } from './contact-dispatcher.service';
@@ -69,6 +72,14 @@ export interface Simulation {
   redirect: { line: Line; reason: string } | null;
   /** the rule offers a callback at once */
   offerCallback: boolean;
+  /**
+   * what follows the stages (the rule's `afterStages`), or null: taken `atSeconds` after arrival if the contact still
+   * waits then; `due` when the contact (an `at` in the past) has waited that long already, so the next pass takes it
+   * (for an overflow, the agent and stages above are this line's reading, not the other line's)
+   */
+  afterStages: (StageEndAction & { atSeconds: number; due: boolean }) | null;
+  /** the rule holds the contact until the line's calendar opens then (`holdUntilOpen` while closed), or null */
+  heldUntilOpen: string | null;
 }
 
 const SIMULATED_ID = 'simulated';
@@ -199,6 +210,23 @@ export class RoutingSimulator {
         queuePosition === null ? 0 : await this.lifecycle.estimateWait(line, queuePosition),
       redirect: decision.redirect,
       offerCallback: decision.offerCallback,
+      afterStages: afterStagesOf(decision.plan, outcome.now, contact.at ?? outcome.now),
+      heldUntilOpen: decision.holdUntil?.toISOString() ?? null,
     };
   }
+}
+
+/** The plan's stage end action as the simulator states it: when (after arrival) and whether it is due already. */
+function afterStagesOf(
+  plan: RoutingPlan | null,
+  now: Date,
+  arrival: Date,
+): (StageEndAction & { atSeconds: number; due: boolean }) | null {
+  const atSeconds = stageEndActionDueSeconds(plan);
+  if (atSeconds === null || plan?.afterStages === undefined) return null;
+  return {
+    ...plan.afterStages,
+    atSeconds,
+    due: now.getTime() - arrival.getTime() >= atSeconds * 1000,
+  };
 }

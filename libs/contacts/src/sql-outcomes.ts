@@ -41,6 +41,8 @@ export const SQL_OUTCOMES = {
     'agent_offline',
     'no_capacity',
   ],
+  /** libs/contacts/sql/stage_end.sql */
+  tether_stage_end: ['applied', 'not_waiting', 'moved', 'done'],
 } as const;
 
 export type ReceiveCallOutcome = (typeof SQL_OUTCOMES.tether_receive_call)[number];
@@ -53,5 +55,6 @@ export type ReturnTransferOutcome = (typeof SQL_OUTCOMES.tether_return_transfer)
 export type ConfirmCallbackOutcome = (typeof SQL_OUTCOMES.tether_confirm_callback)[number];
 export type OutboundContactOutcome = (typeof SQL_OUTCOMES.tether_outbound_contact)[number];
 export type DialResultOutcome = (typeof SQL_OUTCOMES.tether_dial_result)[number];
+export type StageEndOutcome = (typeof SQL_OUTCOMES.tether_stage_end)[number];
 export type ReceiveMessageOutcome = (typeof SQL_OUTCOMES.tether_receive_message)[number];
 export type ForceAssignOutcome = (typeof SQL_OUTCOMES.tether_force_assign)[number];

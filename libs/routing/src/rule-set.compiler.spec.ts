@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import { mergeRoutingRules, requiredSkillsFor } from './routing-rules';
-import { CompiledRuleSet, NO_CUSTOMER, planOf } from './rule-set.compiler';
+import { CompiledRuleSet, NO_CUSTOMER, planOf, stageEndActionDueSeconds } from './rule-set.compiler';
 import type { RoutingRules } from './routing.types';
 import type {
   ArrivalDecision,
@@ -47,6 +47,7 @@ describe('CompiledRuleSet', () => {
         redirect: null,
         queueLimit: null,
         offerCallback: false,
+        holdUntil: null,
       });
     }
   });
@@ -70,6 +71,7 @@ describe('CompiledRuleSet', () => {
       redirect: null,
       queueLimit: null,
       offerCallback: false,
+      holdUntil: null,
     });
     expect(set.decide(facts({ ivr: { intent: 'billing', language: 'de' } }))).toEqual({
       rule: 'german',
@@ -80,6 +82,7 @@ describe('CompiledRuleSet', () => {
       redirect: null,
       queueLimit: null,
       offerCallback: false,
+      holdUntil: null,
     });
     expect(set.needsCustomer).toBe(true);
     expect(compile([{ name: 'de', when: { language: ['de'] } }]).needsCustomer).toBe(false);
@@ -206,6 +209,43 @@ describe('CompiledRuleSet', () => {
       ],
     });
   });
+
+  it('holdUntilOpen while the calendar is closed: held until it opens, the stages counted from then; open: no hold', () => {
+    const set = compile(
+      [
+        {
+          name: 'night',
+          when: { businessHours: 'closed' },
+          holdUntilOpen: true,
+          stages: [{ seconds: 30, preferred: true }, {}],
+        },
+        { name: 'day' },
+      ],
+      { timeZone: 'UTC', weekly: { tue: [['09:00', '17:00']] } },
+    );
+    const closed = set.decide(facts({ at: new Date('2026-12-01T08:00:00.000Z') }));
+    expect(closed.rule).toBe('night');
+    expect(closed.holdUntil?.toISOString()).toBe('2026-12-01T09:00:00.000Z');
+    expect(closed.plan?.stages.map((s) => s.untilSeconds)).toEqual([3600 + 30, null]);
+    const open = set.decide(facts({ at: new Date('2026-12-01T10:00:00.000Z') }));
+    expect(open).toEqual(expect.objectContaining({ rule: 'day', holdUntil: null }));
+  });
+
+  it('a stage end action goes with the plan, due when the last stage ends; none: no action', () => {
+    const plan = planOf({
+      name: 'r',
+      stages: [{ seconds: 2, skills: { billing: 7 } }, { seconds: 3 }],
+      afterStages: { line: 'service', reason: 'busy' },
+    });
+    expect(plan).toEqual({
+      rule: 'r',
+      stages: [{ untilSeconds: 2, skills: { billing: 7 } }, { untilSeconds: 5 }],
+      afterStages: { line: 'service', reason: 'busy' },
+    });
+    expect(stageEndActionDueSeconds(plan)).toBe(5);
+    expect(stageEndActionDueSeconds(planOf({ name: 'r', stages: [{ seconds: 2 }, {}] }))).toBeNull();
+    expect(stageEndActionDueSeconds(null)).toBeNull();
+  });
 });
 
 // ------------------------------------------------------------------ property: compiled = a straightforward reading
@@ -252,6 +292,8 @@ function interpret(rules: RoutingRules, contact: ContactFacts): ArrivalDecision 
       redirect: rule.redirect ?? null,
       queueLimit: rule.queueLimit ?? rules.queueLimit ?? null,
       offerCallback: rule.offerCallback ?? false,
+      // the generated rule sets hold nothing (holdUntilOpen has its own example above)
+      holdUntil: null,
     };
   }
   return {
@@ -262,6 +304,7 @@ function interpret(rules: RoutingRules, contact: ContactFacts): ArrivalDecision 
     redirect: null,
     queueLimit: rules.queueLimit ?? null,
     offerCallback: false,
+    holdUntil: null,
   };
 }
 

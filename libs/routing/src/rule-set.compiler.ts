@@ -24,6 +24,8 @@ type Test = (facts: ContactFacts, customer: CustomerFacts) => boolean;
 
 interface CompiledRule {
   readonly rule: RoutingRule;
+  /** the line's calendar when the rule holds contacts until it opens */
+  readonly holdBy: CompiledCalendar | null;
   readonly tests: readonly Test[];
   readonly plan: RoutingPlan | null;
 }
@@ -48,6 +50,7 @@ export class CompiledRuleSet {
     const list = rules.rules ?? [];
     this.compiled = list.map((rule) => ({
       rule,
+      holdBy: rule.holdUntilOpen === true ? calendar : null,
       tests: compileCondition(rule.when ?? {}, calendar),
       plan: planOf(rule),
     }));
@@ -83,18 +86,22 @@ export class CompiledRuleSet {
   decide(facts: ContactFacts): ArrivalDecision {
     const base = requiredSkillsFor(this.rules, facts.ivr?.intent);
     const customer = facts.customer ?? NO_CUSTOMER;
-    for (const { rule, tests, plan } of this.compiled) {
+    for (const { rule, tests, plan, holdBy } of this.compiled) {
       if (!tests.every((test) => test(facts, customer))) continue;
+      const holdUntil = holdBy === null || holdBy.isOpen(facts.at) ? null : holdBy.nextOpening(facts.at);
       return {
         rule: rule.name,
         priority: rule.priority ?? base.priority,
         skills:
           rule.skills !== undefined ? { ...rule.skills } : (rule.stages?.length ?? 0) > 0 ? {} : base.skills,
         announcement: rule.announcement ?? null,
-        plan,
+        // a held contact's stages count from the opening, not from its arrival the night before
+        plan:
+          holdUntil === null ? plan : shiftedPlan(plan, (holdUntil.getTime() - facts.at.getTime()) / 1000),
         redirect: rule.redirect === undefined ? null : { ...rule.redirect },
         queueLimit: structuredCloneOrNull(rule.queueLimit ?? this.rules.queueLimit),
         offerCallback: rule.offerCallback === true,
+        holdUntil,
       };
     }
     return {
@@ -106,8 +113,22 @@ export class CompiledRuleSet {
       redirect: null,
       queueLimit: structuredCloneOrNull(this.rules.queueLimit),
       offerCallback: false,
+      holdUntil: null,
     };
   }
+}
+
+/** A plan whose stages end `seconds` later (whole seconds, rounded up). */
+function shiftedPlan(plan: RoutingPlan | null, seconds: number): RoutingPlan | null {
+  if (plan === null) return null;
+  const by = Math.ceil(seconds);
+  return {
+    ...plan,
+    stages: plan.stages.map((stage) => ({
+      ...stage,
+      untilSeconds: stage.untilSeconds === null ? null : stage.untilSeconds + by,
+    })),
+  };
 }
 
 function structuredCloneOrNull<T>(value: T | undefined): T | null {
@@ -186,6 +207,15 @@ function compileCondition(when: RuleCondition, calendar: CompiledCalendar | null
 }
 
 /**
+ * When a plan's stage end action is due: the end of its last stage, in seconds after arrival; null when the plan has
+ * no action (or its last stage never ends).
+ */
+export function stageEndActionDueSeconds(plan: RoutingPlan | null | undefined): number | null {
+  if (plan?.afterStages === undefined || plan.stages.length === 0) return null;
+  return plan.stages[plan.stages.length - 1].untilSeconds;
+}
+
+/**
  * A rule's stages with each one's end as seconds after arrival, and its priority growth; null when it has neither
  * (the contact routes as without rules).
  */
@@ -196,6 +226,7 @@ export function planOf(rule: RoutingRule): RoutingPlan | null {
   return {
     rule: rule.name,
     ...(rule.priorityGrowth !== undefined ? { priorityGrowth: { ...rule.priorityGrowth } } : {}),
+    ...(rule.afterStages !== undefined ? { afterStages: { ...rule.afterStages } } : {}),
     stages: (rule.stages ?? []).map((stage) => {
       const end = stage.seconds === undefined ? null : (untilSeconds += stage.seconds);
       return {

@@ -67,6 +67,29 @@ export interface RoutingRule {
   queueLimit?: QueueLimit;
   /** the webhook's answer offers a callback at once (`callbackOffered: true`), e.g. after hours */
   offerCallback?: true;
+  /**
+   * what happens when the last stage (which then has `seconds`) ends and the contact still waits: it overflows to
+   * another line, a callback is offered, or an announcement is played (and it keeps waiting in its last stage)
+   */
+  afterStages?: StageEndAction;
+  /**
+   * while the line's calendar is closed, a contact this rule decides is kept but not routed until the calendar next
+   * opens (then it waits as any contact, its arrival kept); for a call it means a callback offered at once
+   * (`callbackOffered: true`, as `offerCallback`)
+   */
+  holdUntilOpen?: true;
+}
+
+/**
+ * A rule's action at the end of its last stage, exactly one of: `line` (the contact waits on that line's queue from
+ * then on, decided by that line's rules, with `reason`), `callback` (a callback is offered; `reason` optional),
+ * `announcement` (a text played / sent, the contact keeps waiting).
+ */
+export interface StageEndAction {
+  line?: string;
+  callback?: true;
+  announcement?: string;
+  reason?: string;
 }
 
 /** `by` points every `everySeconds` waited, up to `max` (default 100, the highest priority a rule can state). */
@@ -147,6 +170,11 @@ export interface RoutingPlan {
   /** empty when the rule has no stages but a `priorityGrowth` */
   stages: PlanStage[];
   priorityGrowth?: PriorityGrowth;
+  /**
+   * the rule's stage end action, due when the last stage ends (`untilSeconds` of the last stage); removed from the
+   * contact's plan once applied (`tether_stage_end`), so it is applied once
+   */
+  afterStages?: StageEndAction;
 }
 
 /** A stage with its end as seconds after arrival (null: the last stage, open-ended). */
@@ -171,6 +199,8 @@ export interface ArrivalDecision {
   queueLimit: QueueLimit | null;
   /** the rule offers a callback at once */
   offerCallback: boolean;
+  /** the rule holds the contact until the line's calendar next opens (`holdUntilOpen` while closed), or null */
+  holdUntil: Date | null;
 }
 
 /** An agent and a customer who must never be matched on this line (a conflict of interest, a complaint, ...). */

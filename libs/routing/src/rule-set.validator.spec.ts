@@ -99,6 +99,87 @@ describe('validateRuleSet', () => {
     expect(validateLineQueueLimit(undefined, known)).toEqual([]);
   });
 
+  it('stage end actions: one of line, callback, announcement, after stages whose last one ends', () => {
+    const known: KnownNames = { ...KNOWN, lines: new Set(['sales', 'service']), line: 'sales' };
+    const good = [
+      {
+        name: 'over',
+        when: { intent: ['billing'] },
+        stages: [{ seconds: 30, preferred: true }, { seconds: 60 }],
+        afterStages: { line: 'service', reason: 'sales is busy' },
+      },
+      { name: 'cb', when: { intent: ['x'] }, stages: [{ seconds: 5 }], afterStages: { callback: true } },
+      { name: 'ann', stages: [{ seconds: 5 }], afterStages: { announcement: 'Still busy, please hold' } },
+    ];
+    expect(validateRuleSet(good, undefined, known)).toEqual([]);
+    const problems = validateRuleSet(
+      [
+        { name: 'a', when: { intent: ['a'] }, stages: [{ seconds: 5 }, {}], afterStages: { callback: true } },
+        { name: 'b', when: { intent: ['b'] }, afterStages: { announcement: 'hi' } },
+        {
+          name: 'c',
+          when: { intent: ['c'] },
+          stages: [{ seconds: 5 }],
+          afterStages: { line: 'sales', callback: true, colour: 1 },
+        },
+        { name: 'd', when: { intent: ['d'] }, stages: [{ seconds: 5 }], afterStages: { line: 'nowhere' } },
+        {
+          name: 'e',
+          when: { intent: ['e'] },
+          stages: [{ seconds: 5 }],
+          afterStages: { announcement: '', reason: 'x' },
+        },
+        {
+          name: 'f',
+          when: { intent: ['f'] },
+          redirect: { line: 'service', reason: 'case' },
+          afterStages: { callback: true },
+        },
+        { name: 'g', when: { intent: ['g'] }, stages: [{ seconds: 5 }], afterStages: 'overflow' },
+        { name: 'h', when: { intent: ['h'] }, stages: [{ seconds: 5 }], afterStages: {} },
+      ],
+      undefined,
+      known,
+    ).map((p) => p.path);
+    expect(problems).toEqual([
+      'rules[0].stages[1].seconds',
+      'rules[1].afterStages',
+      'rules[2].afterStages.colour',
+      'rules[2].afterStages',
+      'rules[2].afterStages.line',
+      'rules[2].afterStages.reason',
+      'rules[3].afterStages.line',
+      'rules[3].afterStages.reason',
+      'rules[4].afterStages.announcement',
+      'rules[4].afterStages.reason',
+      'rules[5].afterStages',
+      'rules[5].afterStages',
+      'rules[6].afterStages',
+      'rules[7].afterStages',
+    ]);
+  });
+
+  it('holdUntilOpen: true, only on a line with a calendar, not with a redirect', () => {
+    const known: KnownNames = { ...KNOWN, lines: new Set(['sales', 'service']), line: 'sales' };
+    const night = { name: 'night', when: { businessHours: 'closed' }, holdUntilOpen: true };
+    expect(validateRuleSet([night], CALENDAR, known)).toEqual([]);
+    expect(
+      validateRuleSet(
+        [
+          { name: 'a', when: { intent: ['a'] }, holdUntilOpen: true },
+          { name: 'b', when: { intent: ['b'] }, holdUntilOpen: 'yes' },
+        ],
+        undefined,
+        known,
+      ).map((p) => p.path),
+    ).toEqual(['rules[0].holdUntilOpen', 'rules[1].holdUntilOpen']);
+    expect(
+      validateRuleSet([{ ...night, redirect: { line: 'service', reason: 'x' } }], CALENDAR, known).map(
+        (p) => p.path,
+      ),
+    ).toEqual(['rules[0].holdUntilOpen']);
+  });
+
   it('names the JSON path of every problem', () => {
     expect(
       paths([

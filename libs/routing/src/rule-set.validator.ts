@@ -47,7 +47,10 @@ const RULE_FIELDS = [
   'redirect',
   'queueLimit',
   'offerCallback',
+  'afterStages',
+  'holdUntilOpen',
 ];
+const AFTER_STAGES_FIELDS = ['line', 'callback', 'announcement', 'reason'];
 const GROWTH_FIELDS = ['by', 'everySeconds', 'max'];
 const REDIRECT_FIELDS = ['line', 'reason'];
 const QUEUE_LIMIT_FIELDS = ['maxWaiting', 'maxWaitSeconds', 'overflow'];
@@ -119,8 +122,23 @@ export function validateRuleSet(rules: unknown, calendar: unknown, known: KnownN
       validateQueueLimit(rule.queueLimit, `${at}.queueLimit`, known, problem);
     if (rule.offerCallback !== undefined && rule.offerCallback !== true)
       problem(`${at}.offerCallback`, 'must be true (leave it out otherwise)');
+    if (rule.holdUntilOpen !== undefined) {
+      if (rule.holdUntilOpen !== true)
+        problem(`${at}.holdUntilOpen`, 'must be true (leave it out otherwise)');
+      else if (calendar === undefined || calendar === null)
+        problem(`${at}.holdUntilOpen`, 'needs the line to have a calendar: it holds contacts until it opens');
+    }
+    if (rule.afterStages !== undefined)
+      validateAfterStages(rule.afterStages, rule.stages, at, known, problem);
     if (rule.redirect !== undefined)
-      for (const field of ['stages', 'skills', 'priorityGrowth', 'queueLimit'] as const)
+      for (const field of [
+        'stages',
+        'skills',
+        'priorityGrowth',
+        'queueLimit',
+        'afterStages',
+        'holdUntilOpen',
+      ] as const)
         if (rule[field] !== undefined)
           problem(`${at}.${field}`, "a redirected contact is decided by the other line's rules");
   });
@@ -190,6 +208,49 @@ function validateQueueLimit(limit: unknown, at: string, known: KnownNames, probl
 }
 
 type Report = (path: string, message: string) => void;
+
+/**
+ * A rule's `afterStages`: exactly one of line (with a reason), callback, announcement; only with stages, the last of
+ * which ends (`seconds`), since the action is taken when it does.
+ */
+function validateAfterStages(
+  action: unknown,
+  stages: unknown,
+  rule: string,
+  known: KnownNames,
+  problem: Report,
+): void {
+  const at = `${rule}.afterStages`;
+  if (!isRecord(action))
+    return problem(
+      at,
+      'must be { line, reason } | { callback: true, reason? } | { announcement } (what happens when the last stage ends)',
+    );
+  unknownFields(action, AFTER_STAGES_FIELDS, at, problem);
+  const actions = ['line', 'callback', 'announcement'].filter((field) => action[field] !== undefined);
+  if (actions.length !== 1)
+    problem(at, `names exactly one of line, callback, announcement (got ${actions.join(', ') || 'none'})`);
+  if (action.line !== undefined) validateLineName(action.line, `${at}.line`, known, problem);
+  if (action.callback !== undefined && action.callback !== true)
+    problem(`${at}.callback`, 'must be true (leave it out otherwise)');
+  if (
+    action.announcement !== undefined &&
+    (typeof action.announcement !== 'string' ||
+      action.announcement.length < 1 ||
+      action.announcement.length > 1000)
+  )
+    problem(`${at}.announcement`, 'must be a text of 1-1000 characters');
+  if (action.reason !== undefined) validateReason(action.reason, `${at}.reason`, problem);
+  else if (action.line !== undefined) problem(`${at}.reason`, 'is required: the IVR tells the caller why');
+  if (action.announcement !== undefined && action.reason !== undefined)
+    problem(`${at}.reason`, 'an announcement is its own text: leave reason out');
+  if (stages === undefined) return problem(at, 'needs stages: it is taken when the last stage ends');
+  if (!Array.isArray(stages) || stages.length === 0) return;
+  const last = stages.length - 1;
+  const lastStage: unknown = stages[last];
+  if (isRecord(lastStage) && lastStage.seconds === undefined)
+    problem(`${rule}.stages[${last}].seconds`, 'is required: afterStages is taken when the last stage ends');
+}
 
 function validateCondition(
   when: unknown,

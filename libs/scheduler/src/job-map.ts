@@ -52,4 +52,6 @@ export const JOB_KINDS = {
   disconnectGraceEnds: 'agent.disconnect-grace',
   telephonyCallback: 'telephony.callback',
   transferTimesOut: 'transfer.timeout',
+  /** written by tether_stage_end: a messaging contact's automatic reply to deliver */
+  channelDelivery: 'channel.deliver',
 } as const satisfies Record<string, JobKind>;

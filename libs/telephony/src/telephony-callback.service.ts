@@ -49,8 +49,45 @@ export interface ContactDialEvent {
   callbackId?: string;
 }
 
+/**
+ * A waiting call's rule ended its last stage with an overflow (`afterStages.line`): the call now waits on `line`'s
+ * queue (the call id stays the line it called); the IVR may tell the caller `reason`.
+ */
+export interface ContactRedirectedEvent {
+  event: 'contact.redirected';
+  callId: string;
+  contactId: string;
+  line: string;
+  reason: string;
+}
+
+/**
+ * A waiting call's rule ended its last stage with a callback offer (`afterStages.callback`): the IVR asks the caller
+ * and confirms with `POST /v1/telephony/calls/{callId}/callback`.
+ */
+export interface ContactCallbackOfferedEvent {
+  event: 'contact.callback_offered';
+  callId: string;
+  contactId: string;
+  reason?: string;
+}
+
+/** A waiting call's rule ended its last stage with an announcement (`afterStages.announcement`): play `text`. */
+export interface ContactAnnouncementEvent {
+  event: 'contact.announcement';
+  callId: string;
+  contactId: string;
+  text: string;
+}
+
 /** What Tether POSTs to `TETHER_TELEPHONY_CALLBACK_URL`. */
-export type TelephonyCallbackEvent = ContactConnectedEvent | ContactTransferredEvent | ContactDialEvent;
+export type TelephonyCallbackEvent =
+  | ContactConnectedEvent
+  | ContactTransferredEvent
+  | ContactDialEvent
+  | ContactRedirectedEvent
+  | ContactCallbackOfferedEvent
+  | ContactAnnouncementEvent;
 
 /**
  * Outbound callbacks to the telephony platform (the transactional outbox): the row and its delivery job are

@@ -194,6 +194,10 @@ export interface LineRule {
   redirect?: { line: Line; reason: string };
   queueLimit?: LineQueueLimit;
   offerCallback?: true;
+  /** when the last stage ends and the contact still waits (README, "Routing rules") */
+  afterStages?: { line?: Line; callback?: true; announcement?: string; reason?: string };
+  /** while the line's calendar is closed: a message contact held until it opens, a call offered a callback */
+  holdUntilOpen?: true;
 }
 
 export interface LineQueueLimit {

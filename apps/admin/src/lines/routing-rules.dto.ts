@@ -215,7 +215,7 @@ export class RoutingRulesDto {
 
   @ApiPropertyOptional({
     description:
-      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Actions: `priority`, `skills`, `stages`, `announcement`, `priorityGrowth` `{ by, everySeconds, max? }`, `redirect` `{ line, reason }` (waits on another line’s queue, decided by its rules; the webhook answers `redirect`), `queueLimit` (as the line’s), `offerCallback: true`. Conditions include `openCaseOn: [lines]`. Validated as a whole: a problem is a 400 naming its JSON path',
+      'ordered line rules; the first whose `when` holds decides the contact (README, "Routing rules"). Actions: `priority`, `skills`, `stages`, `announcement`, `priorityGrowth` `{ by, everySeconds, max? }`, `redirect` `{ line, reason }` (waits on another line’s queue, decided by its rules; the webhook answers `redirect`), `queueLimit` (as the line’s), `offerCallback: true`, `afterStages` (when the last stage, which then has `seconds`, ends and the contact still waits: `{ line, reason }` overflows to that line’s queue, `{ callback: true, reason? }` offers a callback, `{ announcement }` plays it and keeps waiting; the telephony callback URL gets `contact.redirected` / `contact.callback_offered` / `contact.announcement`), `holdUntilOpen: true` (needs a `calendar`: while closed, a message contact is held until the calendar opens; a call is offered a callback). Conditions include `openCaseOn: [lines]`. Validated as a whole: a problem is a 400 naming its JSON path',
     example: [
       { name: 'vip', when: { attributes: { segment: ['vip'] } }, priority: 10 },
       {
@@ -224,10 +224,22 @@ export class RoutingRulesDto {
         stages: [{ seconds: 30, preferred: true }, { seconds: 60, skills: { billing: 7 } }, {}],
       },
       {
+        name: 'tech',
+        when: { intent: ['tech'] },
+        stages: [{ seconds: 30, skills: { tech: 7 } }, { seconds: 60 }],
+        afterStages: { line: 'service', reason: 'all sales agents are busy' },
+      },
+      {
         name: 'after-hours',
         when: { businessHours: 'closed' },
         announcement: 'We are closed; we call back at 9.',
         offerCallback: true,
+      },
+      {
+        name: 'night-chat',
+        when: { businessHours: 'closed', channel: ['chat', 'email'] },
+        holdUntilOpen: true,
+        announcement: 'We are closed; an agent answers from 9:00.',
       },
       {
         name: 'service-case',

@@ -25,6 +25,13 @@ export class TwilioCallDelivery {
   ) {}
 
   async deliver(body: TelephonyCallbackEvent): Promise<void> {
+    // a stage end action's event is never written for a Twilio call (tether_stage_end): nothing to bridge or dial
+    if (
+      body.event !== 'contact.connected' &&
+      body.event !== 'contact.transferred' &&
+      body.event !== 'contact.dial'
+    )
+      return;
     const agentId = body.event === 'contact.transferred' ? body.toAgentId : body.agentId;
     const agent = await one<{ voice_endpoint: string | null }>(
       this.sql,
