@@ -72,6 +72,7 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = [
   "work for other lines holds the agent's slot from its answer to its completion, as recorded",
   "presence after the period's end stays as it was at its end; a signed-in agent is connected",
   'queue limits replay maxWaiting only (not maxWaitSeconds); transfers, callbacks and forced assignments are not replayed',
+  "stage end actions (afterStages) are not replayed: a contact past its rule's last stage keeps waiting in it; holdUntilOpen holds nothing (its stages still count from the opening)",
   "both runs use the same simplifications: the baseline (today's live rules) against the draft shows what the rules change; recorded beside them shows how close the simulation is to what happened",
 ];
 
