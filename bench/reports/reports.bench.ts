@@ -14,7 +14,7 @@
  *     medians either way, the cost per round (on against the off of the same round), and their spread.
  *
  * Run through `npm run bench -- reports`. Options: --contacts 200000 (≈ 5 events each), --report-runs 5,
- * --pg-clients 8, --pg-seconds 8, --pg-rounds 6, --no-live.
+ * --pg-clients 8, --pg-seconds 8, --pg-rounds 6, --no-live, --keep (the reports' database is kept, to profile).
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -34,6 +34,8 @@ const PG_CLIENTS = args.number('pg-clients', 8);
 const PG_SECONDS = args.number('pg-seconds', 8);
 const PG_ROUNDS = args.number('pg-rounds', 6);
 const LIVE = !process.argv.includes('--no-live');
+/** keep the reports' database (tether_bench_reports) after the run, to profile its queries */
+const KEEP = process.argv.includes('--keep');
 /** 30 days up to today's midnight (UTC) */
 const DAY0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000).toISOString();
 const TRIGGERS = [
@@ -136,6 +138,25 @@ const sqlOf = (pool: Pool) =>
   ({
     query: async (text: string, params?: unknown[]): Promise<unknown[]> =>
       (await pool.query(text, params)).rows as unknown[],
+    // ReportService reads in a transaction (its SET LOCAL work_mem)
+    transaction: async <T>(
+      work: (tx: { query: (text: string, params?: unknown[]) => Promise<unknown[]> }) => Promise<T>,
+    ) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work({
+          query: async (text, params) => (await client.query(text, params)).rows as unknown[],
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
   }) as unknown as DataSource;
 
 interface Folded {
@@ -294,7 +315,7 @@ async function main(): Promise<void> {
       ]),
     ]);
   } finally {
-    await reportsDb.drop().catch(() => undefined);
+    if (!KEEP) await reportsDb.drop().catch(() => undefined);
   }
 
   const on: number[] = [];

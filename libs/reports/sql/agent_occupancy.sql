@@ -11,8 +11,17 @@
 --               handling a contact of any line (busy, whatever their presence said): the union of both
 -- Both are clipped to the bucket and the range. A stretch that began more than a day before p_from is not read.
 -- Only agents with staffed time in a bucket get a row there. Outcome: rows; no codes. Locks: none (reads).
-CREATE OR REPLACE FUNCTION tether_agent_occupancy(p_from timestamptz, p_to timestamptz, p_bucket text, p_line text)
-RETURNS TABLE (bucket timestamptz, agent_id uuid, handling_s float8, staffed_s float8)
+-- Day and week buckets read the whole days before the rollup's days_until from agent_day_occupancy (this same
+-- computation, folded a day at a time by tether_fold_contact_outcomes) and compute only the range's unaligned ends
+-- and the days after it (tether_agent_occupancy_live): a union of intervals adds up over disjoint days, so the sums
+-- are the live ones (numeric seconds, exact). One difference, documented: a folded day reads the stretches that
+-- began at most a day before it, as a range does; a stretch longer than a day (a contact handled for over a day)
+-- counts in a later day only when it began at most a day before that day.
+-- tether_agent_occupancy_live(p_from, p_to, p_bucket, p_line): the figures above computed from the handling
+-- stretches and the presence events (numeric seconds), for any range; tether_agent_occupancy reads folded days
+-- where it can and this for the rest, and tether_fold_contact_outcomes folds a day with it.
+CREATE OR REPLACE FUNCTION tether_agent_occupancy_live(p_from timestamptz, p_to timestamptz, p_bucket text, p_line text)
+RETURNS TABLE (bucket timestamptz, agent_id uuid, handling_s numeric, staffed_s numeric)
 LANGUAGE sql STABLE AS $fn$
   WITH k AS (
     SELECT CASE p_bucket WHEN '15m' THEN interval '15 minutes' WHEN 'day' THEN interval '1 day'
@@ -72,7 +81,49 @@ LANGUAGE sql STABLE AS $fn$
       FROM pieces p WHERE p.busy AND (p_line IS NULL OR p.line = p_line) GROUP BY 1, 2
   )
   SELECT s.bucket, s.agent_id,
-         coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(h.spans) r), 0)::float8,
-         (SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(s.spans) r)::float8
+         coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(h.spans) r), 0),
+         (SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(s.spans) r)
     FROM staffed s LEFT JOIN handled h ON h.bucket = s.bucket AND h.agent_id = s.agent_id
+$fn$;
+
+CREATE OR REPLACE FUNCTION tether_agent_occupancy(p_from timestamptz, p_to timestamptz, p_bucket text, p_line text)
+RETURNS TABLE (bucket timestamptz, agent_id uuid, handling_s float8, staffed_s float8)
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+  -- the folded days: from the first midnight at or after p_from (and days_from) to the last before p_to (and
+  -- days_until)
+  v_a timestamptz;
+  v_b timestamptz;
+BEGIN
+  -- (greatest and least skip NULLs: no days folded yet is checked on its own)
+  SELECT CASE WHEN s.days_from IS NOT NULL AND s.days_until IS NOT NULL THEN
+           greatest(date_trunc('day', (p_from - interval '1 microsecond') AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                      + interval '1 day', s.days_from) END,
+         least(date_trunc('day', p_to AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', s.days_until)
+    INTO v_a, v_b FROM report_rollup_state s WHERE s.id = 1;
+  IF p_bucket = '15m' OR v_a IS NULL OR v_b IS NULL OR v_a >= v_b THEN
+    RETURN QUERY SELECT o.bucket, o.agent_id, o.handling_s::float8, o.staffed_s::float8
+                   FROM tether_agent_occupancy_live(p_from, p_to, p_bucket, p_line) o;
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT u.bucket, u.agent_id, sum(u.handling_s)::float8, sum(u.staffed_s)::float8
+      FROM (SELECT h.bucket, h.agent_id, h.handling_s, h.staffed_s
+              FROM tether_agent_occupancy_live(p_from, v_a, p_bucket, p_line) h
+             WHERE p_from < v_a
+            UNION ALL
+            SELECT CASE p_bucket WHEN 'day' THEN d.day
+                                 ELSE date_trunc('week', d.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' END,
+                   d.agent_id, CASE WHEN p_line IS NULL THEN d.handling_s ELSE coalesce(l.handling_s, 0) END,
+                   d.staffed_s
+              FROM agent_day_occupancy d
+              LEFT JOIN agent_day_occupancy l
+                ON p_line IS NOT NULL AND l.day = d.day AND l.agent_id = d.agent_id AND l.line = p_line
+             WHERE d.day >= v_a AND d.day < v_b AND d.line IS NULL
+            UNION ALL
+            SELECT t.bucket, t.agent_id, t.handling_s, t.staffed_s
+              FROM tether_agent_occupancy_live(v_b, p_to, p_bucket, p_line) t
+             WHERE v_b < p_to) u
+     GROUP BY 1, 2;
+END
 $fn$;

@@ -10,7 +10,9 @@
 -- by one (offered, rejected, expired, transferred, notified) are counted per quarter into event_counts. The caller passes p_until a day and more behind now: a contact's steps are
 -- read up to a day after its step's end (as tether_contact_facts reads them up to a day after its range), so every
 -- step a folded contact can have had is in the history when it is folded. tether_report_facts reads the folded rows
--- before the watermark and folds the events after it live.
+-- before the watermark and folds the events after it live. Each whole UTC day the step moves the watermark past is
+-- then folded once more, a row per day (agent_day_occupancy, event_day_counts; report_rollup_state.days_from and
+-- days_until), for day and week buckets; a first fold (no watermark) clears them and starts again.
 -- Outcome (folded, folded_until, more): how many contacts, the new watermark, whether p_until is still ahead.
 -- Locks: report_rollup_state's row FOR UPDATE (folds are serialised, and a step is written with the watermark that
 -- covers it in one transaction: a step done twice is done once; contact_outcomes' key refuses a second row anyway).
@@ -21,9 +23,18 @@ DECLARE
   v_from timestamptz;
   v_to timestamptz;
   v_n int;
+  v_day timestamptz;
+  v_days_from timestamptz;
 BEGIN
-  SELECT s.folded_until INTO v_from FROM report_rollup_state s WHERE s.id = 1 FOR UPDATE;
+  SELECT s.folded_until, s.days_until, s.days_from INTO v_from, v_day, v_days_from
+    FROM report_rollup_state s WHERE s.id = 1 FOR UPDATE;
   IF v_from IS NULL THEN
+    -- a first fold (or one from scratch): the day rows start again with it
+    DELETE FROM agent_day_occupancy;
+    DELETE FROM event_day_counts;
+    UPDATE report_rollup_state s SET days_from = NULL, days_until = NULL WHERE s.id = 1;
+    v_day := NULL;
+    v_days_from := NULL;
     SELECT date_bin('15 minutes', min(e.at), timestamptz '2000-01-03 00:00:00+00') INTO v_from FROM contact_events e;
     v_from := least(coalesce(v_from, p_until), p_until);
   END IF;
@@ -81,6 +92,32 @@ BEGIN
                             WHERE a.kind = 'queued' AND a.incident_id IS NULL AND a.at >= v_from AND a.at < v_to);
 
   UPDATE report_rollup_state s SET folded_until = v_to, folded_at = now() WHERE s.id = 1;
+
+  -- the whole days now behind the watermark (after its update: tether_agent_occupancy_live reads the contacts before
+  -- it from contact_handling), a row per day: each agent's occupancy (of any line, and of each line they handled),
+  -- the per-event counts summed from the day's quarters
+  v_day := coalesce(v_day, date_trunc('day', v_from AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
+  v_days_from := coalesce(v_days_from, v_day);
+  WHILE v_day + interval '1 day' <= v_to LOOP
+    INSERT INTO agent_day_occupancy (day, agent_id, line, handling_s, staffed_s)
+    SELECT v_day, o.agent_id, NULL, o.handling_s, o.staffed_s
+      FROM tether_agent_occupancy_live(v_day, v_day + interval '1 day', 'day', NULL) o;
+    INSERT INTO agent_day_occupancy (day, agent_id, line, handling_s, staffed_s)
+    SELECT v_day, o.agent_id, l.line, o.handling_s, o.staffed_s
+      FROM (SELECT DISTINCT c.line FROM contact_handling c
+             WHERE c.started_at >= v_day - interval '1 day' AND c.started_at < v_day + interval '1 day'
+               AND c.line IS NOT NULL) l
+     CROSS JOIN LATERAL tether_agent_occupancy_live(v_day, v_day + interval '1 day', 'day', l.line) o
+     WHERE o.handling_s > 0;
+    INSERT INTO event_day_counts (day, kind, agent_id, line, incident_id, n)
+    SELECT v_day, c.kind, c.agent_id, c.line, c.incident_id, sum(c.n)::int
+      FROM event_counts c
+     WHERE c.bucket >= v_day AND c.bucket < v_day + interval '1 day'
+     GROUP BY 2, 3, 4, 5;
+    v_day := v_day + interval '1 day';
+  END LOOP;
+  UPDATE report_rollup_state s SET days_from = v_days_from, days_until = v_day WHERE s.id = 1;
+
   RETURN QUERY SELECT v_n, v_to, v_to < p_until;
 END
 $fn$;

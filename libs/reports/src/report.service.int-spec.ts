@@ -117,8 +117,11 @@ describe('ReportService over a scripted day', () => {
 
   beforeAll(async () => {
     db = await createSqlTestDatabase();
+    const sql = { query: (text: string, params?: unknown[]) => db.query(text, params) };
     reports = new ReportService({
-      query: (text: string, params?: unknown[]) => db.query(text, params),
+      ...sql,
+      // one statement per report: its SET LOCAL (work_mem) only warns outside a transaction block
+      transaction: <T>(work: (tx: typeof sql) => Promise<T>) => work(sql),
     } as unknown as DataSource);
     A = await db.fixtures.agent({ name: 'A' });
     B = await db.fixtures.agent({ name: 'B' });
@@ -389,6 +392,16 @@ describe('ReportService over a scripted day', () => {
       // ends off the quarters: the events counted one by one are read live there, folded in between
       { from: at('09:07:00'), to: at('15:53:00'), bucket: '15m' as const, pageSize: 1000 },
       { from: at('07:59:00'), to: at('12:01:00'), bucket: 'day' as const },
+      // over several days, by day and by week (whole folded days read a row per day: agent_day_occupancy,
+      // event_day_counts), also of one line and from an unaligned start
+      { from: at('00:00:00', '2026-11-01'), to: at('00:00:00', '2026-11-05'), bucket: 'day' as const },
+      {
+        from: at('00:00:00', '2026-11-01'),
+        to: at('00:00:00', '2026-11-05'),
+        bucket: 'day' as const,
+        line: 'sales',
+      },
+      { from: at('05:00:00'), to: at('00:00:00', '2026-11-11'), bucket: 'week' as const },
     ];
     const everything = async () => ({
       lines: await Promise.all(queries.map((q) => reports.lines(q))),
@@ -400,9 +413,34 @@ describe('ReportService over a scripted day', () => {
         `SELECT * FROM tether_fold_contact_outcomes($1, interval '1 day')`,
         [until],
       );
+    // A's presence that day and the next (no contacts then: staffed time only), as the occupancy test has it
+    const presence: [string, string, string][] = [
+      ['08:00:00', day, 'available'],
+      ['12:00:00', day, 'away'],
+      ['12:30:00', day, 'available'],
+      ['17:00:00', day, 'offline'],
+      ['09:00:00', '2026-11-03', 'available'],
+      ['10:30:00', '2026-11-03', 'offline'],
+    ];
+    beforeAll(async () => {
+      for (const [time, date, state] of presence)
+        await db.query(`INSERT INTO agent_presence_events (at, agent_id, state) VALUES ($1, $2, $3)`, [
+          at(time, date),
+          A,
+          state,
+        ]);
+    });
     afterAll(async () => {
-      await db.query(`TRUNCATE contact_outcomes, contact_handling, event_counts`);
-      await db.query(`UPDATE report_rollup_state SET folded_until = NULL, folded_at = NULL`);
+      await db.query(`DELETE FROM agent_presence_events WHERE agent_id = $1 AND at < $2`, [
+        A,
+        at('23:00:00', '2026-11-03'),
+      ]);
+      await db.query(
+        `TRUNCATE contact_outcomes, contact_handling, event_counts, agent_day_occupancy, event_day_counts`,
+      );
+      await db.query(
+        `UPDATE report_rollup_state SET folded_until = NULL, folded_at = NULL, days_from = NULL, days_until = NULL`,
+      );
     });
 
     it('folded up to midday (k1-k4 folded, k3 repeated by k8 after the watermark), then past k9', async () => {
@@ -435,6 +473,57 @@ describe('ReportService over a scripted day', () => {
         [at('14:00:00')],
       );
       expect(k7!.next_at).toEqual(at('14:00:01', '2026-11-10')); // k9, set when k9 was folded
+      expect(await everything()).toEqual(live);
+
+      // the whole days behind the watermark were folded a row per day, from the history's first day
+      expect(await db.one(`SELECT days_from, days_until FROM report_rollup_state WHERE id = 1`)).toEqual({
+        days_from: at('00:00:00'),
+        days_until: at('00:00:00', '2026-11-12'),
+      });
+      const occupancy = await db.query<{
+        day: Date;
+        line: string | null;
+        handling_s: string;
+        staffed_s: string;
+      }>(
+        `SELECT day, line, handling_s, staffed_s FROM agent_day_occupancy WHERE agent_id = $1 ORDER BY day, line`,
+        [A],
+      );
+      expect(
+        occupancy.map((r) => [
+          r.day.toISOString().slice(0, 10),
+          r.line,
+          Number(r.handling_s),
+          Number(r.staffed_s),
+        ]),
+      ).toEqual([
+        ['2026-11-02', 'sales', 630, 30690],
+        ['2026-11-02', 'service', 600, 30690],
+        ['2026-11-02', null, 1230, 30690],
+        ['2026-11-03', null, 0, 5400],
+      ]);
+      // and the reports read them (positive control: a changed day row changes the day's report)
+      await db.query(
+        `UPDATE agent_day_occupancy SET staffed_s = staffed_s * 2 WHERE agent_id = $1 AND day = $2`,
+        [A, at('00:00:00', '2026-11-03')],
+      );
+      await db.query(
+        `UPDATE event_day_counts SET n = n + 1 WHERE day = $1 AND kind = 'offered' AND agent_id = $2 AND line = 'sales'`,
+        [at('00:00:00'), A],
+      );
+      const changed = await reports.agents({ ...queries[7], agentId: A });
+      expect(changed.rows.map((r) => [r.bucket.slice(0, 10), r.offers, r.staffedSeconds])).toEqual([
+        ['2026-11-02', 5, 30690], // 4 offers + 1
+        ['2026-11-03', 0, 10800],
+      ]);
+      await db.query(
+        `UPDATE agent_day_occupancy SET staffed_s = staffed_s / 2 WHERE agent_id = $1 AND day = $2`,
+        [A, at('00:00:00', '2026-11-03')],
+      );
+      await db.query(
+        `UPDATE event_day_counts SET n = n - 1 WHERE day = $1 AND kind = 'offered' AND agent_id = $2 AND line = 'sales'`,
+        [at('00:00:00'), A],
+      );
       expect(await everything()).toEqual(live);
     });
   });

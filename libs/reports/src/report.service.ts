@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { rows } from '@tether/persistence';
+import { rows, Sql } from '@tether/persistence';
 import type { SupervisorLiveMetricsPayload } from '@tether/realtime';
 import { bucketSql, CheckedReportQuery, checkReportQuery, percent, ratio } from './report-query';
 import {
@@ -116,15 +116,17 @@ export class ReportService {
 
   async lines(query: ReportQuery): Promise<ReportPage<LineReportRow>> {
     const q = checkReportQuery(query);
-    const found = await rows<FiguresRow & { line: string; channel: string }>(
-      this.db,
-      `SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.line, f.channel, ${FIGURES_SQL}
-         FROM tether_report_facts($1, $2, $3) f
+    const found = await this.read((sql, until) =>
+      rows<FiguresRow & { line: string; channel: string }>(
+        sql,
+        `SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.line, f.channel, ${FIGURES_SQL}
+         FROM tether_report_facts($1, $2, $3, $9::timestamptz) f
          LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
          LEFT JOIN surveys s ON s.contact_id = f.contact_id
         WHERE ($5::text IS NULL OR f.line = $5) AND ($6::text IS NULL OR f.channel = $6)
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT $7 OFFSET $8`,
-      [...this.common(q), q.line ?? null, q.channel ?? null, ...this.window(q)],
+        [...this.common(q), q.line ?? null, q.channel ?? null, ...this.window(q), until],
+      ),
     );
     return this.page(q, found, (row) => ({
       bucket: row.bucket.toISOString(),
@@ -140,21 +142,22 @@ export class ReportService {
    */
   async agents(query: ReportQuery): Promise<ReportPage<AgentReportRow>> {
     const q = checkReportQuery(query);
-    const found = await rows<
-      FiguresRow & {
-        agent_id: string;
-        offers: number;
-        rejected: number;
-        expired: number;
-        transfers_out: number;
-        handling_s: number;
-        staffed_s: number;
-      }
-    >(
-      this.db,
-      `WITH answered AS (
+    const found = await this.read((sql, until) =>
+      rows<
+        FiguresRow & {
+          agent_id: string;
+          offers: number;
+          rejected: number;
+          expired: number;
+          transfers_out: number;
+          handling_s: number;
+          staffed_s: number;
+        }
+      >(
+        sql,
+        `WITH answered AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.agent_id, ${FIGURES_SQL}
-           FROM tether_report_facts($1, $2, $3) f
+           FROM tether_report_facts($1, $2, $3, $10::timestamptz) f
            LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.agent_id IS NOT NULL AND ($5::uuid IS NULL OR f.agent_id = $5)
@@ -166,7 +169,7 @@ export class ReportService {
                 coalesce(sum(e.n) FILTER (WHERE e.kind = 'rejected'), 0)::int AS rejected,
                 coalesce(sum(e.n) FILTER (WHERE e.kind = 'expired'), 0)::int AS expired,
                 coalesce(sum(e.n) FILTER (WHERE e.kind = 'transferred'), 0)::int AS transfers_out
-           FROM tether_event_counts($1, $2) e
+           FROM tether_event_counts($1, $2, $9) e
           WHERE e.agent_id IS NOT NULL AND e.kind IN ('offered', 'rejected', 'expired', 'transferred')
             AND ($5::uuid IS NULL OR e.agent_id = $5) AND ($6::text IS NULL OR e.line = $6)
           GROUP BY 1, 2
@@ -188,7 +191,8 @@ export class ReportService {
          LEFT JOIN offers o ON o.bucket = k.bucket AND o.agent_id = k.agent_id
          LEFT JOIN occupancy p ON p.bucket = k.bucket AND p.agent_id = k.agent_id
         ORDER BY k.bucket, k.agent_id LIMIT $7 OFFSET $8`,
-      [...this.common(q), q.agentId ?? null, q.line ?? null, ...this.window(q), q.bucket],
+        [...this.common(q), q.agentId ?? null, q.line ?? null, ...this.window(q), q.bucket, until],
+      ),
     );
     return this.page(q, found, (row) => ({
       bucket: row.bucket.toISOString(),
@@ -207,18 +211,19 @@ export class ReportService {
   /** Per incident: the figures of the contacts linked to it, and the notices sent to its affected customers. */
   async incidents(query: ReportQuery): Promise<ReportPage<IncidentReportRow>> {
     const q = checkReportQuery(query);
-    const found = await rows<FiguresRow & { incident_id: string; notices: number }>(
-      this.db,
-      `WITH linked AS (
+    const found = await this.read((sql, until) =>
+      rows<FiguresRow & { incident_id: string; notices: number }>(
+        sql,
+        `WITH linked AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.incident_id, ${FIGURES_SQL}
-           FROM tether_report_facts($1, $2, $3) f
+           FROM tether_report_facts($1, $2, $3, $9::timestamptz) f
            LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.incident_id IS NOT NULL AND ($5::uuid IS NULL OR f.incident_id = $5)
           GROUP BY 1, 2
        ), notices AS (
          SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.incident_id, sum(e.n)::int AS notices
-           FROM tether_event_counts($1, $2) e
+           FROM tether_event_counts($1, $2, $8) e
           WHERE e.kind = 'notified' AND ($5::uuid IS NULL OR e.incident_id = $5)
           GROUP BY 1, 2
        )
@@ -226,7 +231,8 @@ export class ReportService {
               coalesce(n.notices, 0) AS notices
          FROM linked l FULL JOIN notices n ON n.bucket = l.bucket AND n.incident_id = l.incident_id
         ORDER BY 1, 2 LIMIT $6 OFFSET $7`,
-      [...this.common(q), q.incidentId ?? null, ...this.window(q)],
+        [...this.common(q), q.incidentId ?? null, ...this.window(q), q.bucket, until],
+      ),
     );
     return this.page(q, found, (row) => ({
       bucket: row.bucket.toISOString(),
@@ -250,14 +256,16 @@ export class ReportService {
            FROM lines l LEFT JOIN contacts c ON c.line = l.name AND c.status = 'queued'
           GROUP BY l.name ORDER BY l.name`,
       ),
-      rows<FiguresRow & { line: string }>(
-        this.db,
-        `SELECT f.line, ${FIGURES_SQL}
-           FROM tether_report_facts($1, $2, $3) f
+      this.read((sql, until) =>
+        rows<FiguresRow & { line: string }>(
+          sql,
+          `SELECT f.line, ${FIGURES_SQL}
+           FROM tether_report_facts($1, $2, $3, $5::timestamptz) f
            LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           GROUP BY f.line`,
-        [midnight, new Date(now.getTime() + 1000), DEFAULT_REPEAT_DAYS, null],
+          [midnight, new Date(now.getTime() + 1000), DEFAULT_REPEAT_DAYS, null, until],
+        ),
       ),
     ]);
     const byLine = new Map(today.map((row) => [row.line, toFigures(row)]));
@@ -283,6 +291,24 @@ export class ReportService {
         };
       }),
     };
+  }
+
+  /**
+   * A report's statement, in a transaction with room to aggregate in memory (work_mem, as
+   * tether_contact_facts has: at the default 4 MB a month's folded rows were sorted on disk), given the rollup's
+   * watermark (text: '-infinity' before the first fold) to pass to tether_report_facts as a constant: the planner
+   * then sizes the folded part right (read inside the statement, it guessed a thousandth of the rows). Any watermark
+   * at or before the current one gives the same figures.
+   */
+  private read<T>(work: (sql: Sql, until: string) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL work_mem = '64MB'`);
+      const [row] = await rows<{ until: string }>(
+        tx,
+        `SELECT coalesce(s.folded_until, '-infinity')::text AS until FROM report_rollup_state s WHERE s.id = 1`,
+      );
+      return work(tx, row?.until ?? '-infinity');
+    });
   }
 
   /** $1..$4: the range, the repeat window, the service-level override */

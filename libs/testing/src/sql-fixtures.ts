@@ -316,10 +316,12 @@ export class SqlFixtures {
   /** Empties the tables the fixtures and the lifecycle write (not line_routing), for specs that look at a whole line. */
   async clear(): Promise<void> {
     await this.db.query(
-      `TRUNCATE surveys, contact_events, contact_outcomes, contact_handling, event_counts, agent_presence_events, messages, callbacks, incident_notices, incident_updates, incidents, case_notices, offers, transfers, contacts, cases, customer_identities, customers, agent_connections, agent_slots, agent_presence,
+      `TRUNCATE surveys, contact_events, contact_outcomes, contact_handling, event_counts, agent_day_occupancy, event_day_counts, agent_presence_events, messages, callbacks, incident_notices, incident_updates, incidents, case_notices, offers, transfers, contacts, cases, customer_identities, customers, agent_connections, agent_slots, agent_presence,
                 user_tokens, users, agent_tokens, agents, instances, scheduled_jobs, outbound_webhooks, call_tombstones`,
     );
-    await this.db.query(`UPDATE report_rollup_state SET folded_until = NULL, folded_at = NULL`);
+    await this.db.query(
+      `UPDATE report_rollup_state SET folded_until = NULL, folded_at = NULL, days_from = NULL, days_until = NULL`,
+    );
   }
 
   /** A call id unique in this database. */

@@ -29,6 +29,7 @@ import { ContactRedirect1764004200000 } from './1764004200000-contact-redirect';
 import { ReportRollups1764004300000 } from './1764004300000-report-rollups';
 import { CustomerMerge1764004400000 } from './1764004400000-customer-merge';
 import { ContactArrivalsBrin1764004500000 } from './1764004500000-contact-arrivals-brin';
+import { ReportDayRollups1764004700000 } from './1764004700000-report-day-rollups';
 import { RoutingVersionMergeSource1764004900000 } from './1764004900000-routing-version-merge-source';
 
 /**
@@ -67,5 +68,6 @@ export const MIGRATIONS = [
   ReportRollups1764004300000,
   CustomerMerge1764004400000,
   ContactArrivalsBrin1764004500000,
+  ReportDayRollups1764004700000,
   RoutingVersionMergeSource1764004900000,
 ];
