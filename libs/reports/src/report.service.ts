@@ -294,7 +294,7 @@ export class ReportService {
   }
 
   /**
-   * A report's statement, in a transaction with room to aggregate in memory (work_mem, as
+   * A report's statement, in a transaction with room to aggregate in memory, by hashing (work_mem, as
    * tether_contact_facts has: at the default 4 MB a month's folded rows were sorted on disk), given the rollup's
    * watermark (text: '-infinity' before the first fold) to pass to tether_report_facts as a constant: the planner
    * then sizes the folded part right (read inside the statement, it guessed a thousandth of the rows). Any watermark
@@ -303,6 +303,10 @@ export class ReportService {
   private read<T>(work: (sql: Sql, until: string) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SET LOCAL work_mem = '64MB'`);
+      // the planner cannot know how few buckets a range's contacts fall in (it guessed 19,000 for 100) and sorted a
+      // month's rows to group them (1.7 s of 4 in EXPLAIN ANALYZE); hashing them costs 40% less CPU. Sorts the plan
+      // cannot avoid (ORDER BY, windows) still run.
+      await tx.query(`SET LOCAL enable_sort = off`);
       const [row] = await rows<{ until: string }>(
         tx,
         `SELECT coalesce(s.folded_until, '-infinity')::text AS until FROM report_rollup_state s WHERE s.id = 1`,
