@@ -25,6 +25,7 @@ import type { DurableScheduler } from '@tether/scheduler';
 import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../common/bench-cli';
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
+import { processTicks } from '../common/proc-stats';
 import { fmt, median, printTable, round } from '../common/stats';
 
 const args = new BenchArgs();
@@ -242,7 +243,8 @@ async function seedAgents(database: BenchDatabase): Promise<void> {
   await database.query('VACUUM ANALYZE');
 }
 
-function pgbench(database: BenchDatabase): number {
+/** One pgbench run: lifecycles per second and how many ran. */
+function pgbench(database: BenchDatabase): { tps: number; lifecycles: number } {
   const run = spawnSync(
     'pgbench',
     [
@@ -261,8 +263,10 @@ function pgbench(database: BenchDatabase): number {
   );
   if (run.status !== 0) throw new Error(`pgbench failed (exit ${run.status}):\n${run.stderr}\n${run.stdout}`);
   const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout)?.[1] ?? NaN);
-  if (!Number.isFinite(tps)) throw new Error(`could not read pgbench's output:\n${run.stdout}`);
-  return tps;
+  const lifecycles = Number(/number of transactions actually processed: (\d+)/.exec(run.stdout)?.[1] ?? NaN);
+  if (!Number.isFinite(tps) || !Number.isFinite(lifecycles))
+    throw new Error(`could not read pgbench's output:\n${run.stdout}`);
+  return { tps, lifecycles };
 }
 
 async function setTriggers(database: BenchDatabase, enabled: boolean): Promise<void> {
@@ -321,6 +325,9 @@ async function main(): Promise<void> {
   const on: number[] = [];
   const off: number[] = [];
   const paired: number[] = [];
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
+  const cpuPaired: number[] = [];
   const version = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
   if (PG_ROUNDS <= 0) console.log('--pg-rounds 0: the cost of writing the events is not measured');
   else if (version.status !== 0)
@@ -333,17 +340,31 @@ async function main(): Promise<void> {
       header(
         `the events' cost: pgbench lifecycles, triggers on and off, ${PG_ROUNDS} × ${PG_SECONDS} s each`,
       );
+      // the server's CPU (every PostgreSQL process, with the backends it reaped) per lifecycle: less moved by the
+      // neighbours' load than lifecycles/s
+      const server = await lifecycleDb.serverProcesses();
+      const serverTicks = () => server().reduce((sum, pid) => sum + (processTicks(pid) ?? 0), 0);
       for (let r = 0; r < PG_ROUNDS; r++) {
         const tps: Record<'on' | 'off', number> = { on: NaN, off: NaN };
+        const cpu: Record<'on' | 'off', number> = { on: NaN, off: NaN };
         for (const enabled of r % 2 === 0 ? [true, false] : [false, true]) {
           await setTriggers(lifecycleDb, enabled);
-          tps[enabled ? 'on' : 'off'] = pgbench(lifecycleDb);
+          const ticks = serverTicks();
+          const run = pgbench(lifecycleDb);
+          tps[enabled ? 'on' : 'off'] = run.tps;
+          // ticks are 10 ms
+          cpu[enabled ? 'on' : 'off'] = ((serverTicks() - ticks) * 10) / run.lifecycles;
         }
         on.push(round(tps.on, 1));
         off.push(round(tps.off, 1));
         paired.push(round((1 - tps.on / tps.off) * 100, 1));
+        cpuOn.push(round(cpu.on, 3));
+        cpuOff.push(round(cpu.off, 3));
+        cpuPaired.push(round((cpu.on / cpu.off - 1) * 100, 1));
         console.log(
-          `round ${r + 1}: triggers on ${fmt(tps.on)}, off ${fmt(tps.off)} lifecycles/s: ${fmt(paired.at(-1))}% fewer (load ${loadAverage()})`,
+          `round ${r + 1}: triggers on ${fmt(tps.on)}, off ${fmt(tps.off)} lifecycles/s: ${fmt(paired.at(-1))}% fewer; ` +
+            `server CPU ${fmt(cpu.on, 2)} vs ${fmt(cpu.off, 2)} ms per lifecycle: ${fmt(cpuPaired.at(-1))}% more ` +
+            `(load ${loadAverage()})`,
         );
       }
       const cost = 1 - median(on) / median(off);
@@ -351,6 +372,10 @@ async function main(): Promise<void> {
         `median ${fmt(median(on))} lifecycles/s with the history (${fmt(Math.min(...on))}-${fmt(Math.max(...on))}), ` +
           `${fmt(median(off))} without (${fmt(Math.min(...off))}-${fmt(Math.max(...off))}): ${fmt(cost * 100)}% fewer; ` +
           `per round: median ${fmt(median(paired))}%, from ${fmt(Math.min(...paired))}% to ${fmt(Math.max(...paired))}%`,
+      );
+      console.log(
+        `server CPU per lifecycle: median ${fmt(median(cpuOn), 2)} ms with the history, ${fmt(median(cpuOff), 2)} without; ` +
+          `per round: median ${fmt(median(cpuPaired))}% more, from ${fmt(Math.min(...cpuPaired))}% to ${fmt(Math.max(...cpuPaired))}%`,
       );
     } finally {
       await lifecycleDb.drop().catch(() => undefined);
@@ -367,6 +392,9 @@ async function main(): Promise<void> {
     eventsCostPercent: on.length > 0 ? round((1 - median(on) / median(off)) * 100, 1) : null,
     eventsCostPercentPerRound: paired,
     eventsCostPercentPerRoundMedian: paired.length > 0 ? median(paired) : null,
+    serverCpuMsPerLifecycle: { withEvents: cpuOn, withoutEvents: cpuOff },
+    serverCpuCostPercentPerRound: cpuPaired,
+    serverCpuCostPercentPerRoundMedian: cpuPaired.length > 0 ? median(cpuPaired) : null,
   });
 }
 
