@@ -30,7 +30,6 @@ import { ReportRollups1764004300000 } from './1764004300000-report-rollups';
 import { CustomerMerge1764004400000 } from './1764004400000-customer-merge';
 import { ContactArrivalsBrin1764004500000 } from './1764004500000-contact-arrivals-brin';
 import { ReportDayRollups1764004700000 } from './1764004700000-report-day-rollups';
-import { ContactEventsNoKeyIndex1764004710000 } from './1764004710000-contact-events-no-key-index';
 import { RoutingVersionMergeSource1764004900000 } from './1764004900000-routing-version-merge-source';
 
 /**
@@ -70,6 +69,5 @@ export const MIGRATIONS = [
   CustomerMerge1764004400000,
   ContactArrivalsBrin1764004500000,
   ReportDayRollups1764004700000,
-  ContactEventsNoKeyIndex1764004710000,
   RoutingVersionMergeSource1764004900000,
 ];
