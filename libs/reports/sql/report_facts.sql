@@ -9,12 +9,7 @@
 -- No watermark yet (the job never ran): all live. LANGUAGE sql with no SET, one SELECT: the planner inlines it into
 -- the report's query, so the report aggregates the folded rows as it scans them (no intermediate set).
 -- Outcome: rows; no codes. Locks: none (reads).
--- p_until: the watermark as the caller read it (ReportService reads it first: as a constant, the planner knows how
--- many folded rows the range holds and hashes the few customers, not the many contacts, and aggregates in memory;
--- read in a subquery it guessed a thousandth of them). Any value at or before the current watermark is right (the
--- events after it are folded live: they are all still there); the 3-argument form reads the watermark itself.
-CREATE OR REPLACE FUNCTION tether_report_facts(p_from timestamptz, p_to timestamptz, p_repeat_days int,
-                                               p_until timestamptz)
+CREATE OR REPLACE FUNCTION tether_report_facts(p_from timestamptz, p_to timestamptz, p_repeat_days int)
 RETURNS TABLE (contact_id uuid, arrived_at timestamptz, line text, channel text, customer_id uuid, case_id uuid,
                incident_id uuid, agent_id uuid, connected_at timestamptz, reason text, abandoned_at timestamptz,
                abandoned_in_offer boolean, ended_at timestamptz, completed_at timestamptz, transfers int,
@@ -30,26 +25,18 @@ LANGUAGE sql STABLE AS $fn$
       -- each customer's first arrival after the watermark that can be a repeat (contact_events_arrivals)
       SELECT r.customer_id, min(r.at) AS first_at FROM contact_events r
        WHERE r.kind = 'queued' AND r.incident_id IS NULL
-         AND r.at >= p_until
+         AND r.at >= (SELECT coalesce(s.folded_until, '-infinity') FROM report_rollup_state s WHERE s.id = 1)
          AND r.at < p_to + make_interval(days => p_repeat_days)
        GROUP BY r.customer_id
     ) t ON t.customer_id = o.customer_id AND o.next_at IS NULL
    WHERE o.arrived_at >= p_from
-     AND o.arrived_at < least(p_to, p_until)
+     AND o.arrived_at < least(p_to, (SELECT coalesce(s.folded_until, '-infinity') FROM report_rollup_state s
+                                     WHERE s.id = 1))
   UNION ALL
   SELECT f.contact_id, f.arrived_at, f.line, f.channel, f.customer_id, f.case_id, f.incident_id, f.agent_id,
          f.connected_at, f.reason, f.abandoned_at, f.abandoned_in_offer, f.ended_at, f.completed_at, f.transfers,
          f.repeat_eligible, f.repeated
-    FROM tether_contact_facts(greatest(p_from, p_until), p_to, p_repeat_days) f
-$fn$;
-
-CREATE OR REPLACE FUNCTION tether_report_facts(p_from timestamptz, p_to timestamptz, p_repeat_days int)
-RETURNS TABLE (contact_id uuid, arrived_at timestamptz, line text, channel text, customer_id uuid, case_id uuid,
-               incident_id uuid, agent_id uuid, connected_at timestamptz, reason text, abandoned_at timestamptz,
-               abandoned_in_offer boolean, ended_at timestamptz, completed_at timestamptz, transfers int,
-               repeat_eligible boolean, repeated boolean)
-LANGUAGE sql STABLE AS $fn$
-  SELECT * FROM tether_report_facts(p_from, p_to, p_repeat_days,
-                                    (SELECT coalesce(s.folded_until, '-infinity') FROM report_rollup_state s
-                                      WHERE s.id = 1))
+    FROM tether_contact_facts(
+           greatest(p_from, (SELECT coalesce(s.folded_until, '-infinity') FROM report_rollup_state s WHERE s.id = 1)),
+           p_to, p_repeat_days) f
 $fn$;

@@ -120,7 +120,7 @@ export class ReportService {
       rows<FiguresRow & { line: string; channel: string }>(
         sql,
         `SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.line, f.channel, ${FIGURES_SQL}
-         FROM tether_report_facts($1, $2, $3, $9::timestamptz) f
+         FROM tether_report_facts_until($1, $2, $3, $9::timestamptz) f
          LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
          LEFT JOIN surveys s ON s.contact_id = f.contact_id
         WHERE ($5::text IS NULL OR f.line = $5) AND ($6::text IS NULL OR f.channel = $6)
@@ -157,7 +157,7 @@ export class ReportService {
         sql,
         `WITH answered AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.agent_id, ${FIGURES_SQL}
-           FROM tether_report_facts($1, $2, $3, $10::timestamptz) f
+           FROM tether_report_facts_until($1, $2, $3, $10::timestamptz) f
            LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.agent_id IS NOT NULL AND ($5::uuid IS NULL OR f.agent_id = $5)
@@ -169,7 +169,7 @@ export class ReportService {
                 coalesce(sum(e.n) FILTER (WHERE e.kind = 'rejected'), 0)::int AS rejected,
                 coalesce(sum(e.n) FILTER (WHERE e.kind = 'expired'), 0)::int AS expired,
                 coalesce(sum(e.n) FILTER (WHERE e.kind = 'transferred'), 0)::int AS transfers_out
-           FROM tether_event_counts($1, $2, $9) e
+           FROM tether_event_counts_by_bucket($1, $2, $9) e
           WHERE e.agent_id IS NOT NULL AND e.kind IN ('offered', 'rejected', 'expired', 'transferred')
             AND ($5::uuid IS NULL OR e.agent_id = $5) AND ($6::text IS NULL OR e.line = $6)
           GROUP BY 1, 2
@@ -216,14 +216,14 @@ export class ReportService {
         sql,
         `WITH linked AS (
          SELECT ${bucketSql(q.bucket, 'f.arrived_at')} AS bucket, f.incident_id, ${FIGURES_SQL}
-           FROM tether_report_facts($1, $2, $3, $9::timestamptz) f
+           FROM tether_report_facts_until($1, $2, $3, $9::timestamptz) f
            LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           WHERE f.incident_id IS NOT NULL AND ($5::uuid IS NULL OR f.incident_id = $5)
           GROUP BY 1, 2
        ), notices AS (
          SELECT ${bucketSql(q.bucket, 'e.at')} AS bucket, e.incident_id, sum(e.n)::int AS notices
-           FROM tether_event_counts($1, $2, $8) e
+           FROM tether_event_counts_by_bucket($1, $2, $8) e
           WHERE e.kind = 'notified' AND ($5::uuid IS NULL OR e.incident_id = $5)
           GROUP BY 1, 2
        )
@@ -260,7 +260,7 @@ export class ReportService {
         rows<FiguresRow & { line: string }>(
           sql,
           `SELECT f.line, ${FIGURES_SQL}
-           FROM tether_report_facts($1, $2, $3, $5::timestamptz) f
+           FROM tether_report_facts_until($1, $2, $3, $5::timestamptz) f
            LEFT JOIN ${LINE_TARGETS} lr ON lr.line = f.line
            LEFT JOIN surveys s ON s.contact_id = f.contact_id
           GROUP BY f.line`,
@@ -296,7 +296,7 @@ export class ReportService {
   /**
    * A report's statement, in a transaction with room to aggregate in memory, by hashing (work_mem, as
    * tether_contact_facts has: at the default 4 MB a month's folded rows were sorted on disk), given the rollup's
-   * watermark (text: '-infinity' before the first fold) to pass to tether_report_facts as a constant: the planner
+   * watermark (text: '-infinity' before the first fold) to pass to tether_report_facts_until as a constant: the planner
    * then sizes the folded part right (read inside the statement, it guessed a thousandth of the rows). Any watermark
    * at or before the current one gives the same figures.
    */

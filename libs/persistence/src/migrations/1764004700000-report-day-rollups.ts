@@ -46,8 +46,8 @@ export class ReportDayRollups1764004700000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
       DROP FUNCTION IF EXISTS tether_agent_occupancy_live(timestamptz, timestamptz, text, text);
-      DROP FUNCTION IF EXISTS tether_event_counts(timestamptz, timestamptz, text);
-      DROP FUNCTION IF EXISTS tether_report_facts(timestamptz, timestamptz, int, timestamptz);
+      DROP FUNCTION IF EXISTS tether_event_counts_by_bucket(timestamptz, timestamptz, text);
+      DROP FUNCTION IF EXISTS tether_report_facts_until(timestamptz, timestamptz, int, timestamptz);
       ALTER TABLE report_rollup_state DROP COLUMN days_from, DROP COLUMN days_until;
       DROP TABLE event_day_counts;
       DROP TABLE agent_day_occupancy;
