@@ -28,7 +28,12 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.int-spec.ts'] },
+    {
+      ...common,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{apps,libs,bench}/**/*.int-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/int-setup.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -373,11 +373,13 @@ describe('CustomerPrivacyService (real PostgreSQL)', () => {
           runs.push(`${name}:${job.dedupeKey}`);
           await node.service.applyRetention(job);
         });
-      // both instances start together: one job
+      // both instances start together: one job (wake() polls as soon as a handler is registered, so on a slow
+      // machine the start job may already have run and left only its daily successor: still one, and `runs` below
+      // shows it ran once)
       await Promise.all([a.service.onApplicationBootstrap(), b.service.onApplicationBootstrap()]);
-      expect((await jobs()).map((j) => j.dedupe_key)).toEqual([
-        `start@${new Date().toISOString().slice(0, 10)}`,
-      ]);
+      const scheduled = (await jobs()).map((j) => j.dedupe_key);
+      expect(scheduled).toHaveLength(1);
+      expect(scheduled[0]).toMatch(new RegExp(`^(start@${new Date().toISOString().slice(0, 10)}|daily@)`));
       a.scheduler.onApplicationBootstrap();
       b.scheduler.onApplicationBootstrap();
 
