@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDirFrom } from '@tether/config';
+import { overUnixSocket } from '@tether/persistence';
 import { queryDatabase } from '@tether/testing';
 import {
   copyCheckout,
@@ -27,6 +28,24 @@ import {
 function embeddedUrl(dataDir: string, port: number): string {
   const password = readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim();
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/tether`;
+}
+
+/** How the apps' pool (`tether_app`) is connected: over the unix socket (no client address) or TCP. */
+async function appConnections(ownerUrl: string): Promise<{ unix: number; tcp: number }> {
+  const [counts] = await queryDatabase<{ unix: number; tcp: number }>(
+    ownerUrl,
+    `SELECT count(*) FILTER (WHERE client_addr IS NULL)::int AS unix,
+            count(*) FILTER (WHERE client_addr IS NOT NULL)::int AS tcp
+       FROM pg_stat_activity WHERE usename = 'tether_app'`,
+  );
+  return counts;
+}
+
+/** The apps' role's URL over the socket in `socketDir`, with its password (or `password` instead). */
+function appSocketUrl(dataDir: string, port: number, socketDir: string, password?: string): string {
+  const real = readFileSync(join(dataDir, 'postgres-app.password'), 'utf8').trim();
+  const url = `postgres://tether_app:${encodeURIComponent(password ?? real)}@127.0.0.1:${port}/tether`;
+  return overUnixSocket(url, socketDir);
 }
 
 /**
@@ -69,11 +88,54 @@ if (!ordinaryUserCanRun)
       );
       expect(who).toBe('postgres');
       expect(app.logs()).not.toMatch(/groupadd|useradd|Failed to create/);
+      // the apps' pool goes through the unix socket in the data dir, a directory private to them
+      const socketDir = join(dataDir, 'socket');
+      expect(app.stdout()).toContain(`the apps reach it over its unix socket in ${socketDir}`);
+      expect(statSync(socketDir).uid).toBe(user.uid);
+      expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+      const pool = await appConnections(embeddedUrl(dataDir, embeddedPgPort));
+      expect(pool.tcp).toBe(0);
+      expect(pool.unix).toBeGreaterThan(0);
+      // the socket asks for the password (SCRAM), it does not trust whoever reaches it
+      const local = await queryDatabase<{ auth: string }>(
+        embeddedUrl(dataDir, embeddedPgPort),
+        `SELECT DISTINCT auth_method AS auth FROM pg_hba_file_rules WHERE type = 'local'`,
+      );
+      expect(local).toEqual([{ auth: 'scram-sha-256' }]);
+      await expect(
+        queryDatabase(appSocketUrl(dataDir, embeddedPgPort, socketDir, 'not-the-password'), 'SELECT 1'),
+      ).rejects.toThrow(/password authentication failed for user "tether_app"/);
+      const [{ me }] = await queryDatabase<{ me: string }>(
+        appSocketUrl(dataDir, embeddedPgPort, socketDir),
+        'SELECT current_user AS me',
+      );
+      expect(me).toBe('tether_app');
     } finally {
       const { code } = await app.stop();
       expect(code).toBe(0);
     }
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false); // PostgreSQL stopped too
+  }, 90_000);
+
+  it('npm start with a data dir too deep for a unix socket address (107 bytes): the apps reach PostgreSQL over TCP', async () => {
+    if (!copy) throw new Error('no copy');
+    const deep = join(copy, 'd'.repeat(Math.max(8, 100 - copy.length)));
+    const { app, dataDir, embeddedPgPort } = await startStandaloneIn(copy, isRoot() ? user : undefined, {
+      TETHER_DATA_DIR: deep,
+    });
+    try {
+      expect(dataDir).toBe(deep);
+      expect(app.stdout()).toContain(
+        'the apps reach it over TCP (no unix socket: its path would exceed 107 bytes)',
+      );
+      const pool = await appConnections(embeddedUrl(dataDir, embeddedPgPort));
+      expect(pool.unix).toBe(0);
+      expect(pool.tcp).toBeGreaterThan(0);
+      expect(existsSync(join(deep, 'socket'))).toBe(false);
+    } finally {
+      const { code } = await app.stop();
+      expect(code).toBe(0);
+    }
   }, 90_000);
 
   it("npm test's services (PostgreSQL from npm, Redis from Debian) start as them", async () => {
@@ -162,6 +224,14 @@ describeAsRoot('root from a private directory (0700, like /root or mktemp -d)', 
           'SELECT system_identifier::text AS id FROM pg_control_system()',
         );
         identifiers.push(id);
+        // root's apps reach the postgres user's socket in the data dir, which only that user (and root) can enter
+        const socketDir = join(standalone.dataDir, 'socket');
+        expect(standalone.app.stdout()).toContain(`the apps reach it over its unix socket in ${socketDir}`);
+        expect(statSync(socketDir).uid).toBe(statSync(join(standalone.dataDir, 'postgres')).uid);
+        expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+        const pool = await appConnections(embeddedUrl(standalone.dataDir, standalone.embeddedPgPort));
+        expect(pool).toEqual({ unix: expect.any(Number) as number, tcp: 0 });
+        expect(pool.unix).toBeGreaterThan(0);
       } finally {
         const { code } = await standalone.app.stop();
         expect(code).toBe(0);

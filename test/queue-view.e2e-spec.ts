@@ -59,6 +59,16 @@ describe('queue view', () => {
     expect(salesAgent.queue.history.some((q) => lists(q, serviceCall.contactId))).toBe(false);
   });
 
+  it('a connect storm: 40 agents connecting at once each get a snapshot listing what already waits', async () => {
+    // their snapshots are read together (one read per line set at a time), never before they asked
+    const call = await floor.call('sales');
+    const agents = await Promise.all(
+      Array.from({ length: 40 }, () => floor.agent({ lines: ['sales'], status: null })),
+    );
+    const firsts = await Promise.all(agents.map((agent) => agent.nextQueue()));
+    for (const snapshot of firsts) expect(lists(snapshot, call.contactId)).toBe(true);
+  });
+
   it('an admin moving an agent to other lines moves their queue view at once', async () => {
     const agent = await floor.agent({ lines: ['sales'], status: null });
     await agent.nextQueue();

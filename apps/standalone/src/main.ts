@@ -39,12 +39,19 @@ async function main(): Promise<void> {
     let databaseUrl = config.databaseUrl;
     let databaseMigrationUrl = config.databaseMigrationUrl;
     if (!databaseUrl) {
-      const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+      const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, {
+        socket: config.embeddedPgSocket,
+      });
       tether.onStopped(() => embedded.stop());
+      const transport =
+        'dir' in embedded.socket
+          ? `the apps reach it over its unix socket in ${embedded.socket.dir}`
+          : `the apps reach it over TCP (no unix socket: ${embedded.socket.why})`;
       process.stdout.write(
-        `embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}\n`,
+        `embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}\n${transport}\n`,
       );
-      // two roles, as in production: the superuser owns the schema and migrates, the apps' pool is tether_app
+      // two roles, as in production: the superuser owns the schema and migrates, the apps' pool is tether_app;
+      // both through the unix socket when it answered
       databaseMigrationUrl = embedded.url;
       databaseUrl = await ensureEmbeddedRuntimeRole(embedded.url, config.dataDir);
     }

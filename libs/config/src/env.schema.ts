@@ -243,6 +243,11 @@ export class EnvSchema {
   @Max(65535)
   TETHER_EMBEDDED_PG_PORT?: number;
 
+  /** `false`: the apps reach the embedded PostgreSQL over loopback TCP instead of its unix socket */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  TETHER_EMBEDDED_PG_SOCKET?: string;
+
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;

@@ -120,6 +120,7 @@ export function loadConfig(
     retentionDays: parsed.TETHER_RETENTION_DAYS,
     dataDir: dataDirFrom(parsed.TETHER_DATA_DIR),
     embeddedPgPort: parsed.TETHER_EMBEDDED_PG_PORT ?? 5439,
+    embeddedPgSocket: parsed.TETHER_EMBEDDED_PG_SOCKET !== 'false',
     logLevel: parsed.LOG_LEVEL ?? 'info',
     logFormat:
       (parsed.LOG_FORMAT as 'json' | 'pretty' | undefined) ??

@@ -58,6 +58,8 @@ export interface TetherConfig {
   retentionDays?: number;
   dataDir: string;
   embeddedPgPort: number;
+  /** the apps reach the embedded PostgreSQL over its unix socket when they can (TETHER_EMBEDDED_PG_SOCKET, default true) */
+  embeddedPgSocket: boolean;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   instanceId: string;

@@ -13,6 +13,36 @@ import { OfferService } from './offer.service';
 /** an instance that has not beaten for this long is dead: its agents' connections are dropped */
 const INSTANCE_DEAD_AFTER_SECONDS = 20;
 
+/** the most connecting sockets one statement writes (a bigger storm takes several batches, one after the other) */
+const CONNECT_BATCH_MAX = 500;
+
+export interface ConnectedAgent {
+  state: PresenceState;
+  lines: Line[];
+  pending: OfferPayload[];
+}
+
+interface PendingConnect {
+  agentId: string;
+  socketId: string;
+  resolve: (connected: ConnectedAgent) => void;
+  reject: (error: Error) => void;
+}
+
+/** `work`, run again (a few times) when PostgreSQL chose it as a deadlock's victim */
+async function retryDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code =
+        (error as { driverError?: { code?: string }; code?: string }).driverError?.code ??
+        (error as { code?: string }).code;
+      if (code !== '40P01' || attempt >= attempts) throw error;
+    }
+  }
+}
+
 /**
  * Agents' presence: what they chose (available/away/offline) and whether they are reachable (live sockets, kept in
  * agent_connections per gateway instance). A dropped connection revokes pending offers at once; the agent stays
@@ -71,28 +101,101 @@ export class AgentPresenceService implements OnApplicationShutdown {
       await this.afterLastConnectionMaybeGone(agentId);
   }
 
-  /** A socket authenticated. Returns the agent's state and the offers still pending for them (to re-send). */
-  async connected(
-    agentId: string,
-    socketId: string,
-  ): Promise<{ state: PresenceState; lines: Line[]; pending: OfferPayload[] }> {
-    await this.dataSource.query(
-      `INSERT INTO agent_connections (socket_id, agent_id, instance_id) VALUES ($1, $2, $3) ON CONFLICT (socket_id) DO NOTHING`,
-      [socketId, agentId, this.config.instanceId],
+  /**
+   * A socket authenticated: its connection is recorded and the agent's `disconnected_at` cleared (durable when this
+   * resolves). Returns the agent's state and the offers still pending for them (to re-send).
+   *
+   * Concurrent handshakes (a connect storm: a gateway restart, a shift starting) are written together: the calls made
+   * while a batch runs, or in the same tick, go in the next batch, one statement for all of them (`connectBatch`),
+   * plus one read of their pending offers' payloads.
+   */
+  connected(agentId: string, socketId: string): Promise<ConnectedAgent> {
+    return new Promise((resolve, reject) => {
+      this.connects.push({ agentId, socketId, resolve, reject });
+      this.scheduleConnects();
+    });
+  }
+
+  private readonly connects: PendingConnect[] = [];
+  private connectsRunning = false;
+  private connectsScheduled = false;
+  /** statements written for connecting sockets since start (one per batch): what the connect-storm test counts */
+  connectBatches = 0;
+
+  private scheduleConnects(): void {
+    if (this.connectsRunning || this.connectsScheduled) return;
+    this.connectsScheduled = true;
+    setImmediate(() => {
+      this.connectsScheduled = false;
+      void this.runConnects();
+    });
+  }
+
+  private async runConnects(): Promise<void> {
+    if (this.connectsRunning || this.connects.length === 0) return;
+    this.connectsRunning = true;
+    const batch = this.connects.splice(0, CONNECT_BATCH_MAX);
+    try {
+      const results = await this.connectBatch(batch);
+      batch.forEach((pending, index) => pending.resolve(results[index]));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error as Error);
+    } finally {
+      this.connectsRunning = false;
+      if (this.connects.length > 0) this.scheduleConnects();
+    }
+  }
+
+  /**
+   * One statement for a batch of connecting sockets: their connections inserted, their agents' presence rows
+   * locked in agent id order (a batch and another multi-row writer cannot wait on each other in a cycle the other
+   * way round; a deadlock with one that locks in another order is retried) and `disconnected_at` cleared, their
+   * pending offers' ids read; then one read of those offers' payloads.
+   */
+  private async connectBatch(batch: readonly PendingConnect[]): Promise<ConnectedAgent[]> {
+    this.connectBatches++;
+    const found = await retryDeadlock(() =>
+      rows<{ agent_id: string; state: PresenceState; lines: Line[]; pending: string[] }>(
+        this.dataSource.manager,
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::uuid[]) AS i(socket_id, agent_id)
+         ), inserted AS (
+           INSERT INTO agent_connections (socket_id, agent_id, instance_id)
+           SELECT socket_id, agent_id, $3 FROM input ON CONFLICT (socket_id) DO NOTHING
+         ), locked AS (
+           SELECT p.agent_id FROM agent_presence p WHERE p.agent_id IN (SELECT agent_id FROM input)
+           ORDER BY p.agent_id FOR NO KEY UPDATE OF p
+         ), updated AS (
+           UPDATE agent_presence p SET disconnected_at = NULL FROM agents a, locked l
+           WHERE a.id = p.agent_id AND p.agent_id = l.agent_id
+           RETURNING p.agent_id, p.state, a.lines
+         )
+         SELECT u.agent_id, u.state, u.lines,
+                coalesce((SELECT array_agg(o.id ORDER BY o.created_at) FROM offers o
+                          WHERE o.agent_id = u.agent_id AND o.state = 'pending' AND o.expires_at > now()),
+                         '{}') AS pending
+         FROM updated u`,
+        [batch.map((c) => c.socketId), batch.map((c) => c.agentId), this.config.instanceId],
+      ),
     );
-    const row = await one<{ state: PresenceState; lines: Line[] }>(
-      this.dataSource.manager,
-      `UPDATE agent_presence p SET disconnected_at = NULL FROM agents a WHERE a.id = p.agent_id AND p.agent_id = $1 RETURNING p.state, a.lines`,
-      [agentId],
+    const byAgent = new Map(found.map((row) => [row.agent_id, row]));
+    const payloads = new Map(
+      (await this.payloads.buildMany(found.flatMap((row) => row.pending))).map((offer) => [
+        offer.offerId,
+        offer,
+      ]),
     );
-    const pendingIds = await rows<{ id: string }>(
-      this.dataSource.manager,
-      `SELECT id FROM offers WHERE agent_id = $1 AND state = 'pending' AND expires_at > now() ORDER BY created_at`,
-      [agentId],
-    );
-    const pending = await this.payloads.buildMany(pendingIds.map((o) => o.id));
-    if (row?.state === 'available') for (const line of row.lines) this.dispatcher.request(line);
-    return { state: row?.state ?? 'offline', lines: row?.lines ?? [], pending };
+    const lines = new Set<Line>();
+    for (const row of found) if (row.state === 'available') for (const line of row.lines) lines.add(line);
+    for (const line of lines) this.dispatcher.request(line);
+    return batch.map(({ agentId }) => {
+      const row = byAgent.get(agentId);
+      return {
+        state: row?.state ?? 'offline',
+        lines: row?.lines ?? [],
+        pending: (row?.pending ?? []).flatMap((id) => payloads.get(id) ?? []),
+      };
+    });
   }
 
   async disconnected(agentId: string, socketId: string): Promise<void> {

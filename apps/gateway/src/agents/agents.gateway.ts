@@ -47,6 +47,7 @@ import {
 import { AgentSocketSync, SyncedSocketData } from './agent-socket-sync';
 import { EventRateLimiter } from './event-rate-limiter';
 import { OfferAnnouncements } from './offer-announcements';
+import { SnapshotFlights } from './snapshot-flights';
 import { answer, answerPlain } from './socket-ack';
 
 interface AgentSocketData extends SyncedSocketData {
@@ -91,6 +92,8 @@ export class AgentsGateway
   private readonly lastSnapshot = new Map<string, string>();
   private snapshotTimer?: NodeJS.Timeout;
   private readonly cap: AgentConnectionCap;
+  /** connecting sockets' queue snapshots, one read per line set at a time */
+  private readonly connectSnapshots: SnapshotFlights<Awaited<ReturnType<QueueSnapshotService['snapshot']>>>;
 
   constructor(
     private readonly tokens: AgentTokenService,
@@ -108,6 +111,7 @@ export class AgentsGateway
     @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
   ) {
     this.cap = new AgentConnectionCap(config.agentMaxSockets);
+    this.connectSnapshots = new SnapshotFlights((lines) => this.queue.snapshot(lines));
   }
 
   afterInit(namespace: AgentNamespace): void {
@@ -208,7 +212,7 @@ export class AgentsGateway
       timer.unref();
       socket.once('disconnect', () => clearTimeout(timer));
       const [snapshot, held] = await Promise.all([
-        this.queue.snapshot(session.lines),
+        this.connectSnapshots.get(session.lines),
         this.resync.heldContacts(agentId),
       ]);
       socket.emit('queue', snapshot);
