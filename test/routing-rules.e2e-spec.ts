@@ -335,7 +335,9 @@ describe('routing rules', () => {
     await floor.rules('service', { neverMatch: [{ agentId: longest.agentId, customerId: merged.id }] });
     const before = await floor.admin.getRouting('service');
 
-    const merge = await floor.admin.request('POST', `/v1/customers/${survivor.id}/merge`, { from: merged.id });
+    const merge = await floor.admin.request('POST', `/v1/customers/${survivor.id}/merge`, {
+      from: merged.id,
+    });
     expect(merge.status).toBe(200);
 
     const after = await floor.admin.getRouting('service');
