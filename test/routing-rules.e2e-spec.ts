@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals';
+import { randomInt } from 'node:crypto';
 import {
   type AgentClient,
   type CallView,
@@ -324,6 +325,41 @@ describe('routing rules', () => {
     });
     expect(bad.status).toBe(400);
     expect((bad.body as ErrorBody).message).toMatch(/neverMatch\[0\]\.customerId: unknown customer/);
+  });
+
+  it('an incident condition: a caller an active incident affects (an unknown number, by its prefix) goes ahead of earlier arrivals', async () => {
+    const block = `+15557${String(randomInt(0, 1000)).padStart(3, '0')}`;
+    let next = 0;
+    const affectedPhone = () => `${block}${String(++next).padStart(3, '0')}`;
+    await floor.rules('service', {
+      rules: [{ name: 'outage', when: { incident: true }, priority: 40 }],
+    });
+    const incident = await floor.admin.request<{ id: string }>('POST', '/v1/incidents', {
+      title: 'Fibre cut',
+      announcement: 'We know about the fibre cut.',
+      affected: { phonePrefixes: [block] },
+    });
+    expect(incident.status).toBe(201);
+    try {
+      // the simulator and the real decision agree: affected (an unknown number) → outage; not affected → no rule
+      expect((await simulate('service', { from: affectedPhone() })).body.rule).toBe('outage');
+      expect((await simulate('service', { from: uniquePhone() })).body.rule).toBeNull();
+      const agent = await floor.agent({ lines: ['service'], status: null });
+      const first = await floor.call('service');
+      const affected = await floor.call('service', { from: affectedPhone() });
+      expect(affected.queuePosition).toBe(1);
+      expect(affected.announcement).toMatch(/fibre cut/);
+      await agent.setStatus('available');
+      await take(agent, affected);
+      expect(await agent.complete(affected.contactId, 'resolved')).toEqual(
+        expect.objectContaining({ ok: true }),
+      );
+      await take(agent, first);
+    } finally {
+      await floor.admin.request('PATCH', `/v1/incidents/${incident.body.id}`, { status: 'resolved' });
+    }
+    // resolved: the same number is no longer affected
+    expect((await simulate('service', { from: affectedPhone() })).body.rule).toBeNull();
   });
 
   it('a never-match pair follows its customer through a merge (a new rules version names the survivor)', async () => {

@@ -5,7 +5,9 @@ import type { CustomerFacts, CustomerRelations, Line } from '@tether/routing';
 /**
  * What line rules may ask about a caller, read by their number before the intake: their id (never-match pairs),
  * attributes, whether they are a known customer, the lines they have an open case on (this one: `openCase`),
- * their latest contact. Null for a number not on record.
+ * their latest contact, whether an active incident affects them on this line (`tether_incident_affecting`, as intake
+ * links one). Null for a number not on record that no active incident affects; for one an incident affects (by its
+ * line or number prefix), an unknown caller's facts with `activeIncident`.
  */
 export async function customerFacts(
   sql: Sql,
@@ -22,18 +24,37 @@ export async function customerFacts(
     attributes: Record<string, unknown> | null;
     open_case_lines: string[];
     last_contact_at: Date | null;
+    active_incident: boolean;
   }>(
     sql,
     `SELECT cu.id, cu.known, cu.attributes,
+            EXISTS (SELECT 1 FROM tether_incident_affecting(cu.id, $4, $3)) AS active_incident,
             ARRAY(SELECT DISTINCT k.line FROM cases k WHERE k.customer_id = cu.id
                      AND k.status IN ('open', 'waiting_on_customer')) AS open_case_lines,
             (SELECT c.created_at FROM contacts c WHERE c.customer_id = cu.id
               ORDER BY c.created_at DESC LIMIT 1) AS last_contact_at
        FROM customer_identities ci JOIN customers cu ON cu.id = ci.customer_id
       WHERE ci.kind = $2 AND ci.value = $1`,
-    [phone, kind],
+    [phone, kind, line, kind === 'phone' ? phone : null],
   );
-  if (row === undefined) return null;
+  if (row === undefined) {
+    // not on record: an incident can still affect the caller by the line or their number's prefix
+    const affected = await one<{ active_incident: boolean }>(
+      sql,
+      `SELECT EXISTS (SELECT 1 FROM tether_incident_affecting(NULL, $1, $2)) AS active_incident`,
+      [kind === 'phone' ? phone : null, line],
+    );
+    if (affected?.active_incident !== true) return null;
+    return {
+      id: null,
+      known: false,
+      attributes: {},
+      openCase: false,
+      openCaseLines: [],
+      lastContactAt: null,
+      activeIncident: true,
+    };
+  }
   return {
     id: row.id,
     known: row.known,
@@ -41,6 +62,7 @@ export async function customerFacts(
     openCase: row.open_case_lines.includes(line),
     openCaseLines: row.open_case_lines,
     lastContactAt: row.last_contact_at,
+    activeIncident: row.active_incident,
   };
 }
 

@@ -78,6 +78,8 @@ export const REPLAY_ASSUMPTIONS: readonly string[] = [
 
 interface ContactRow {
   id: string;
+  /** the incident intake linked the contact to (it affected the caller on arrival) */
+  incident_id: string | null;
   channel: Channel;
   line: Line;
   routed_line: Line | null;
@@ -109,7 +111,7 @@ interface ContactRow {
  * first accepted offer: answer time and reason; completion; hang-up). Customer facts only when a rule asks.
  */
 const CONTACTS_PAGE = `
-  SELECT c.id, c.channel, c.line, c.routed_line, c.created_at AS arrived_at, c.ivr, c.from_address,
+  SELECT c.id, c.channel, c.line, c.routed_line, c.created_at AS arrived_at, c.ivr, c.from_address, c.incident_id,
          c.sticky_agent_id, c.last_agent_at, c.case_id, k.owner_id, o.deputy_id, k.team,
          cu.id AS customer_id, cu.known, cu.attributes,
          CASE WHEN $5 THEN (SELECT p.created_at FROM contacts p
@@ -262,7 +264,7 @@ function toReplayContact(line: Line, row: ContactRow, needsCustomer: boolean): R
       from: row.from_address === null ? null : normalizePhone(row.from_address),
       at: row.arrived_at,
       customer:
-        !needsCustomer || row.customer_id === null
+        !needsCustomer || (row.customer_id === null && row.incident_id === null)
           ? null
           : {
               id: row.customer_id,
@@ -271,6 +273,7 @@ function toReplayContact(line: Line, row: ContactRow, needsCustomer: boolean): R
               openCase: (row.open_case_lines ?? []).includes(line),
               openCaseLines: row.open_case_lines ?? [],
               lastContactAt: row.last_contact_at,
+              activeIncident: row.incident_id !== null,
             },
     },
     relations: {

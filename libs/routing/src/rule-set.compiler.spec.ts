@@ -131,6 +131,22 @@ describe('CompiledRuleSet', () => {
     expect(set.decide(facts({ customer: { ...customer, openCase: false }, from: '+1555' })).rule).toBeNull();
   });
 
+  it('an active incident: the rule matches a caller it affects, known or not, and makes intake read the caller', () => {
+    const set = compile([
+      { name: 'outage', when: { incident: true }, priority: 40 },
+      { name: 'calm', when: { incident: false, known: true } },
+    ]);
+    expect(set.needsCustomer).toBe(true);
+    const affected = { ...NO_CUSTOMER, activeIncident: true };
+    expect(set.decide(facts({ customer: affected })).rule).toBe('outage');
+    expect(set.decide(facts({ customer: affected })).priority).toBe(40);
+    expect(set.decide(facts({ customer: { ...affected, known: true, activeIncident: false } })).rule).toBe(
+      'calm',
+    );
+    // no facts read (not on record, no incident): nothing affects the caller
+    expect(set.decide(facts({ customer: null })).rule).toBeNull();
+  });
+
   it('never-match pairs name the agents excluded for a customer, and make intake read the customer', () => {
     const set = CompiledRuleSet.for(
       mergeRoutingRules({
@@ -273,6 +289,7 @@ function interpret(rules: RoutingRules, contact: ContactFacts): ArrivalDecision 
             : 'closed') === when.businessHours) &&
       (when.known === undefined || when.known === customer.known) &&
       (when.openCase === undefined || when.openCase === customer.openCase) &&
+      (when.incident === undefined || when.incident === (customer.activeIncident === true)) &&
       (when.openCaseOn === undefined ||
         when.openCaseOn.some((line) => customer.openCaseLines?.includes(line) === true)) &&
       (when.repeatWithinDays === undefined ||
@@ -330,6 +347,7 @@ const CONDITION_KEYS = [
   'repeatWithinDays',
   'businessHours',
   'attributes',
+  'incident',
 ] as const;
 
 describe('CompiledRuleSet (property)', () => {
@@ -359,6 +377,7 @@ describe('CompiledRuleSet (property)', () => {
     fromPrefix: fc.uniqueArray(fc.constantFrom('+1', '+49', '+4930'), { minLength: 1, maxLength: 2 }),
     known: fc.boolean(),
     openCase: fc.boolean(),
+    incident: fc.boolean(),
     openCaseOn: fc.uniqueArray(fc.constantFrom('sales', 'service'), { minLength: 1, maxLength: 2 }),
     repeatWithinDays: fc.integer({ min: 1, max: 5 }),
     businessHours: fc.constantFrom('open' as const, 'closed' as const),
@@ -451,6 +470,7 @@ describe('CompiledRuleSet (property)', () => {
           fc.constantFrom<unknown>('a', 'b', true, 1),
         ),
         openCase: fc.boolean(),
+        activeIncident: fc.option(fc.boolean(), { nil: undefined }),
         openCaseLines: fc.uniqueArray(fc.constantFrom('sales', 'service'), { maxLength: 2 }),
         lastContactAt: fc.option(
           fc.date({

@@ -141,7 +141,8 @@ function asksAboutCustomer(when: RuleCondition): boolean {
     when.attributes !== undefined ||
     when.openCase !== undefined ||
     when.openCaseOn !== undefined ||
-    when.repeatWithinDays !== undefined
+    when.repeatWithinDays !== undefined ||
+    when.incident !== undefined
   );
 }
 
@@ -174,6 +175,10 @@ function compileCondition(when: RuleCondition, calendar: CompiledCalendar | null
   if (when.known !== undefined) {
     const known = when.known;
     tests.push((_facts, customer) => customer.known === known);
+  }
+  if (when.incident !== undefined) {
+    const incident = when.incident;
+    tests.push((_facts, customer) => (customer.activeIncident ?? false) === incident);
   }
   if (when.openCase !== undefined) {
     const openCase = when.openCase;

@@ -29,6 +29,11 @@ export interface RuleCondition {
   repeatWithinDays?: number;
   /** the line's business hours (`calendar`) are open / closed at the contact's arrival */
   businessHours?: 'open' | 'closed';
+  /**
+   * an active incident affects / does not affect the caller on this line (as intake links one: by customer, number
+   * prefix, customer attribute or line), e.g. to send them to a team that knows the outage
+   */
+  incident?: boolean;
 }
 
 /**
@@ -158,6 +163,8 @@ export interface CustomerFacts {
   openCaseLines?: readonly string[];
   /** the customer's latest earlier contact, any line */
   lastContactAt: Date | null;
+  /** whether an active incident affects this caller on the line (absent: none known) */
+  activeIncident?: boolean;
 }
 
 /**

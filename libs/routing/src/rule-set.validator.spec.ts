@@ -32,7 +32,7 @@ describe('validateRuleSet', () => {
       },
       {
         name: 'closed',
-        when: { businessHours: 'closed', known: false, repeatWithinDays: 7 },
+        when: { businessHours: 'closed', known: false, repeatWithinDays: 7, incident: false },
         skills: { tech: 1 },
       },
       { name: 'rest' },
@@ -209,6 +209,13 @@ describe('validateRuleSet', () => {
         'rules[4].stages[0].agents[0]',
       ].sort(),
     );
+  });
+
+  it('incident: true or false', () => {
+    expect(paths([{ name: 'outage', when: { incident: true }, priority: 20 }])).toEqual([]);
+    expect(validateRuleSet([{ name: 'outage', when: { incident: 'yes' } }], undefined, KNOWN)).toEqual([
+      { path: 'rules[0].when.incident', message: 'must be true or false' },
+    ]);
   });
 
   it('reports unreachable stages and rules with why', () => {

@@ -67,6 +67,7 @@ const CONDITION_FIELDS = [
   'openCaseOn',
   'repeatWithinDays',
   'businessHours',
+  'incident',
 ];
 const STAGE_FIELDS = ['seconds', 'preferred', 'agents', 'skills'];
 const CALENDAR_FIELDS = ['timeZone', 'weekly', 'holidays'];
@@ -277,7 +278,7 @@ function validateCondition(
       if (known.lines !== undefined && !known.lines.has(line))
         problem(`${at}.openCaseOn[${i}]`, `unknown line ${line}`);
     });
-  for (const field of ['known', 'openCase'] as const)
+  for (const field of ['known', 'openCase', 'incident'] as const)
     if (when[field] !== undefined && typeof when[field] !== 'boolean')
       problem(`${at}.${field}`, 'must be true or false');
   if (when.repeatWithinDays !== undefined && !isIntIn(when.repeatWithinDays, 1, 365))

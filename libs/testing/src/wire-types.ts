@@ -185,6 +185,7 @@ export interface LineRule {
     openCaseOn?: string[];
     repeatWithinDays?: number;
     businessHours?: 'open' | 'closed';
+    incident?: boolean;
   };
   priority?: number;
   skills?: Record<string, number>;
