@@ -163,7 +163,7 @@ describe('console', () => {
       await page.getByTestId('rules-line').dispatchEvent('change');
       await page
         .getByTestId('rules-status')
-        .filter({ hasText: /version \d+ loaded/ })
+        .filter({ hasText: /service: version \d+ loaded/ })
         .waitFor();
       const editor = page.getByTestId('rules-editor');
       const loaded = JSON.parse(await editor.inputValue()) as Record<string, unknown>;

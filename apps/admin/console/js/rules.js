@@ -31,11 +31,17 @@ export function Rules({ token }) {
   const [status, setStatus] = useState('');
   const editor = useRef(null);
   const gutter = useRef(null);
+  // the line whose rules the editor should hold: an answer for a line left meanwhile is dropped, or a slow answer
+  // for the previous line would fill the editor (and a save would write that line's rules to this one)
+  const wanted = useRef(line);
 
   const load = async () => {
+    const asked = line;
+    wanted.current = asked;
     setStatus('loading…');
     setErrors([]);
-    const answer = await request('GET', `/v1/lines/${encodeURIComponent(line)}/routing`, { token });
+    const answer = await request('GET', `/v1/lines/${encodeURIComponent(asked)}/routing`, { token });
+    if (wanted.current !== asked) return;
     if (!answer.ok) {
       setStatus(errorText(answer));
       return;
@@ -43,7 +49,7 @@ export function Rules({ token }) {
     setText(JSON.stringify(withoutReadOnly(answer.body), null, 2));
     setVersion(answer.body.version);
     setWarnings(answer.body.warnings ?? []);
-    setStatus(`version ${answer.body.version} loaded`);
+    setStatus(`${asked}: version ${answer.body.version} loaded`);
   };
   useEffect(() => {
     void load();
