@@ -61,8 +61,13 @@ async function startRedisServer() {
   ).url;
 }
 
+/**
+ * DATABASE_URL, or the embedded cluster database; with the latter, `dataDir` is where the instances keep what they
+ * write to a data directory (a generated admin token: `cluster/admin-token`), so it never overwrites the token file
+ * of `npm start`'s own database beside it.
+ */
 async function startDatabase() {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
   const dataDir = join(dataDirFrom(process.env.TETHER_DATA_DIR, root), 'cluster');
   console.log(`embedded PostgreSQL data: ${dataDir}`);
   const postgres = await startPostgres({
@@ -70,7 +75,7 @@ async function startDatabase() {
     port: basePort + 98,
     database: 'tether',
   });
-  return postgres.url;
+  return { url: postgres.url, dataDir };
 }
 
 async function healthy(port) {
@@ -139,7 +144,9 @@ function proxyFor(app, port, targets) {
 const servers = [];
 
 try {
-  const env = { ...process.env, DATABASE_URL: await startDatabase(), REDIS_URL: await startRedisServer() };
+  const database = await startDatabase();
+  const env = { ...process.env, DATABASE_URL: database.url, REDIS_URL: await startRedisServer() };
+  if (database.dataDir !== undefined) env.TETHER_DATA_DIR = database.dataDir;
   // stacked after the services so they run before them: proxies, then every instance at once, then Redis, PostgreSQL
   lifecycle.cleanups.push(() => Promise.all(children.map((child) => killGroup(child, 'SIGTERM', 10_000))));
   lifecycle.cleanups.push(() => {
