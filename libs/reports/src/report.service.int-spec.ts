@@ -458,6 +458,15 @@ describe('ReportService over a scripted day', () => {
         null, // k4
       ]);
       expect(await everything()).toEqual(live);
+      // tether_report_facts (the watermark read in the database) answers what the live fold does, k3's repeat included
+      const facts = (fn: string) =>
+        db.query(
+          `SELECT contact_id, repeat_eligible, repeated, agent_id, transfers FROM ${fn}($1, $2, 7) ORDER BY contact_id`,
+          [at('00:00:00'), at('00:00:00', '2026-11-12')],
+        );
+      const byWatermark = await facts('tether_report_facts');
+      expect(byWatermark).toHaveLength(9);
+      expect(byWatermark).toEqual(await facts('tether_contact_facts'));
 
       // a step is at most a day: past k9 (8 days later) in several steps
       const steps = [];
