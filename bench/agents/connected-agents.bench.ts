@@ -20,7 +20,7 @@ import { fmt, round, summarize } from '../common/stats';
 import { signTether } from '../common/tether-signature';
 import { BENCH_SECRETS, createAgents, startApp } from '../common/tether-processes';
 import { startBareTransport } from '../transport/start-bare-transport';
-import { Swarm } from './swarm';
+import { connectStorm } from './swarm';
 
 const args = new BenchArgs();
 const CONNECTIONS = args.number('connections', 10_000);
@@ -48,27 +48,12 @@ async function measure(
 ): Promise<Measurement> {
   await sleep(2_000);
   const before = rssBytes(serverPid) ?? 0;
-  const swarms = Array.from({ length: SWARMS }, (_, i) => Swarm.start(i));
+  const storm = await connectStorm(url, tokens, SWARMS);
+  const { swarms } = storm;
   try {
-    const started = performance.now();
-    const share = Math.ceil(tokens.length / SWARMS);
-    const connected = await Promise.all(
-      swarms.map((swarm, i) => {
-        swarm.command({
-          type: 'connect',
-          url,
-          tokens: tokens.slice(i * share, (i + 1) * share),
-          concurrency: 100,
-        });
-        return swarm.next('connected', 300_000);
-      }),
-    );
-    const connectSeconds = (performance.now() - started) / 1000;
-    const failed = connected.reduce((sum, report) => sum + report.failed, 0);
-    if (failed > 0)
-      throw new Error(
-        `${label}: ${failed} connections failed (${connected.find((r) => r.firstError)?.firstError})`,
-      );
+    const connectSeconds = storm.seconds;
+    if (storm.failed > 0)
+      throw new Error(`${label}: ${storm.failed} connections failed (${storm.firstError})`);
     await sleep(SETTLE_SECONDS * 1000);
     const after = rssBytes(serverPid) ?? 0;
     const perAgentKb = round((after - before) / 1024 / tokens.length, 1);
@@ -101,8 +86,7 @@ async function measure(
       fanOut,
     };
   } finally {
-    for (const swarm of swarms) swarm.command({ type: 'close' });
-    await Promise.all(swarms.map((swarm) => swarm.process.stop(5_000)));
+    await storm.close();
   }
 }
 

@@ -50,7 +50,14 @@ export async function connectStorm(
   url: string,
   tokens: readonly string[],
   swarms = 4,
-): Promise<{ seconds: number; failed: number; firstError?: string; close: () => Promise<void> }> {
+): Promise<{
+  seconds: number;
+  failed: number;
+  firstError?: string;
+  /** the load generators, still connected: for the caller's own commands (arm, collect) */
+  swarms: Swarm[];
+  close: () => Promise<void>;
+}> {
   const started = Array.from({ length: swarms }, (_, i) => Swarm.start(i));
   const close = async (): Promise<void> => {
     for (const swarm of started) swarm.command({ type: 'close' });
@@ -74,6 +81,7 @@ export async function connectStorm(
       seconds: (performance.now() - from) / 1000,
       failed: connected.reduce((sum, report) => sum + report.failed, 0),
       firstError: connected.find((r) => r.firstError)?.firstError,
+      swarms: started,
       close,
     };
   } catch (error) {
