@@ -269,6 +269,69 @@ function pgbench(database: BenchDatabase): { tps: number; lifecycles: number } {
   return { tps, lifecycles };
 }
 
+/** the lifecycle's functions as the pgbench script calls them (the history's writers run inside them) */
+const LIFECYCLE_FUNCTIONS = [
+  'tether_receive_call',
+  'tether_call_row',
+  'tether_routing_snapshot',
+  'tether_commit_offers',
+  'tether_recent_contacts',
+  'tether_accept_offer',
+  'tether_cancel_job',
+  'tether_complete_contact',
+];
+const HISTORY_WRITERS = ['tether_contact_events_contacts', 'tether_contact_events_offers'];
+
+interface Attribution {
+  lifecycles: number;
+  /** per lifecycle: calls and time (ms) of each function */
+  functions: { name: string; callsPerLifecycle: number; msPerLifecycle: number }[];
+  /** the history writers' time as a share of the lifecycle functions' time (they run inside them) */
+  writersPercentOfLifecycle: number;
+}
+
+/**
+ * Where the database's time goes, measured inside one more pgbench run with the history on and `track_functions`
+ * set (so not in the timed rounds): each function's calls and total time per lifecycle, and the history writers'
+ * share of the lifecycle functions' time. A same-run attribution rather than a difference of two noisy rates.
+ */
+async function attributeTime(database: BenchDatabase): Promise<Attribution> {
+  await setTriggers(database, true);
+  await database.query(`ALTER DATABASE ${database.name} SET track_functions = 'all'`);
+  try {
+    await database.query('SELECT pg_stat_reset()');
+    const run = pgbench(database);
+    // the clients flush their counters when they exit; the statistics collector needs a moment on some versions
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const rows = await database.query<{ name: string; calls: string; total: number }>(
+      `SELECT funcname AS name, sum(calls) AS calls, sum(total_time) AS total FROM pg_stat_user_functions
+        WHERE funcname = ANY($1) GROUP BY funcname`,
+      [[...LIFECYCLE_FUNCTIONS, ...HISTORY_WRITERS]],
+    );
+    const functions = rows
+      .map((r) => ({
+        name: r.name,
+        callsPerLifecycle: round(Number(r.calls) / run.lifecycles, 2),
+        msPerLifecycle: round(Number(r.total) / run.lifecycles, 4),
+      }))
+      .sort((a, b) => b.msPerLifecycle - a.msPerLifecycle);
+    const sum = (names: string[]) =>
+      functions.filter((f) => names.includes(f.name)).reduce((total, f) => total + f.msPerLifecycle, 0);
+    const writersPercentOfLifecycle = round((sum(HISTORY_WRITERS) / sum(LIFECYCLE_FUNCTIONS)) * 100, 2);
+    printTable([
+      ['function', 'calls per lifecycle', 'ms per lifecycle'],
+      ...functions.map((f) => [f.name, fmt(f.callsPerLifecycle, 2), fmt(f.msPerLifecycle, 3)]),
+    ]);
+    console.log(
+      `the history's writers: ${fmt(sum(HISTORY_WRITERS), 3)} ms of the lifecycle functions' ${fmt(sum(LIFECYCLE_FUNCTIONS), 3)} ms ` +
+        `per lifecycle (${fmt(writersPercentOfLifecycle, 2)}%), one run of ${fmt(run.lifecycles, 0)} lifecycles with track_functions`,
+    );
+    return { lifecycles: run.lifecycles, functions, writersPercentOfLifecycle };
+  } finally {
+    await database.query(`ALTER DATABASE ${database.name} RESET track_functions`);
+  }
+}
+
 async function setTriggers(database: BenchDatabase, enabled: boolean): Promise<void> {
   for (const [table, trigger] of TRIGGERS)
     await database.query(`ALTER TABLE ${table} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
@@ -328,6 +391,7 @@ async function main(): Promise<void> {
   const cpuOn: number[] = [];
   const cpuOff: number[] = [];
   const cpuPaired: number[] = [];
+  let attribution: Attribution | undefined;
   const version = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
   if (PG_ROUNDS <= 0) console.log('--pg-rounds 0: the cost of writing the events is not measured');
   else if (version.status !== 0)
@@ -367,6 +431,7 @@ async function main(): Promise<void> {
             `(load ${loadAverage()})`,
         );
       }
+      attribution = await attributeTime(lifecycleDb);
       const cost = 1 - median(on) / median(off);
       console.log(
         `median ${fmt(median(on))} lifecycles/s with the history (${fmt(Math.min(...on))}-${fmt(Math.max(...on))}), ` +
@@ -392,6 +457,7 @@ async function main(): Promise<void> {
     eventsCostPercent: on.length > 0 ? round((1 - median(on) / median(off)) * 100, 1) : null,
     eventsCostPercentPerRound: paired,
     eventsCostPercentPerRoundMedian: paired.length > 0 ? median(paired) : null,
+    attribution,
     serverCpuMsPerLifecycle: { withEvents: cpuOn, withoutEvents: cpuOff },
     serverCpuCostPercentPerRound: cpuPaired,
     serverCpuCostPercentPerRoundMedian: cpuPaired.length > 0 ? median(cpuPaired) : null,
