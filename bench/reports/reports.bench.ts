@@ -26,6 +26,7 @@ import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../c
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
 import { processTicks } from '../common/proc-stats';
+import { setEventHistory } from '../common/event-history';
 import { fmt, median, printTable, round } from '../common/stats';
 
 const args = new BenchArgs();
@@ -39,14 +40,6 @@ const LIVE = !process.argv.includes('--no-live');
 const KEEP = process.argv.includes('--keep');
 /** 30 days up to today's midnight (UTC) */
 const DAY0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000).toISOString();
-const TRIGGERS = [
-  ['contacts', 'contact_events_on_contacts'],
-  ['contacts', 'contact_events_on_contacts_update'],
-  ['offers', 'contact_events_on_offers'],
-  ['offers', 'contact_events_on_offers_update'],
-  ['agent_presence', 'agent_presence_events_on_insert'],
-  ['agent_presence', 'agent_presence_events_on_update'],
-];
 
 const loadAverage = (): string =>
   loadavg()
@@ -333,8 +326,7 @@ async function attributeTime(database: BenchDatabase): Promise<Attribution> {
 }
 
 async function setTriggers(database: BenchDatabase, enabled: boolean): Promise<void> {
-  for (const [table, trigger] of TRIGGERS)
-    await database.query(`ALTER TABLE ${table} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
+  await setEventHistory((text) => database.query(text), enabled);
 }
 
 async function main(): Promise<void> {
