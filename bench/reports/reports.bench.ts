@@ -279,20 +279,34 @@ interface Attribution {
   lifecycles: number;
   /** per lifecycle: calls and time (ms) of each function */
   functions: { name: string; callsPerLifecycle: number; msPerLifecycle: number }[];
-  /** the history writers' time as a share of the lifecycle functions' time (they run inside them) */
-  writersPercentOfLifecycle: number;
+  /** per lifecycle: the history's inserts written by the lifecycle functions themselves (pg_stat_statements) */
+  directInserts: { callsPerLifecycle: number; msPerLifecycle: number } | null;
+  /** the history's time (its triggers, and the functions' own inserts) per lifecycle */
+  historyMsPerLifecycle: number;
+  /** that as a share of the lifecycle functions' time, with and without the routing snapshot (mostly a lock wait) */
+  historyPercentOfLifecycle: number;
+  historyPercentOfLifecycleWithoutSnapshot: number;
 }
 
 /**
- * Where the database's time goes, measured inside one more pgbench run with the history on and `track_functions`
- * set (so not in the timed rounds): each function's calls and total time per lifecycle, and the history writers'
- * share of the lifecycle functions' time. A same-run attribution rather than a difference of two noisy rates.
+ * Where the database's time goes, measured inside one more pgbench run with the history on, `track_functions` and
+ * (when the server has it) `pg_stat_statements.track = all` set (so not in the timed rounds): each function's calls
+ * and total time per lifecycle, the time of the history's inserts the lifecycle functions make themselves
+ * (tether_receive_call, tether_accept_offer, tether_complete_contact: the statements without a trigger's NEW), and
+ * the history's share of the lifecycle functions' time (they run inside them). A same-run attribution rather than a
+ * difference of two noisy rates; it leaves out what neither counter sees (a trigger's queueing, a set_config).
  */
 async function attributeTime(database: BenchDatabase): Promise<Attribution> {
   await setTriggers(database, true);
+  const statements = await database
+    .query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+    .then(() => true)
+    .catch(() => false);
   await database.query(`ALTER DATABASE ${database.name} SET track_functions = 'all'`);
+  if (statements) await database.query(`ALTER DATABASE ${database.name} SET pg_stat_statements.track = 'all'`);
   try {
     await database.query('SELECT pg_stat_reset()');
+    if (statements) await database.query('SELECT pg_stat_statements_reset()');
     const run = pgbench(database);
     // the clients flush their counters when they exit; the statistics collector needs a moment on some versions
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -308,20 +322,55 @@ async function attributeTime(database: BenchDatabase): Promise<Attribution> {
         msPerLifecycle: round(Number(r.total) / run.lifecycles, 4),
       }))
       .sort((a, b) => b.msPerLifecycle - a.msPerLifecycle);
+    let directInserts: Attribution['directInserts'] = null;
+    if (statements) {
+      const [direct] = await database.query<{ calls: string | null; total: number | null }>(
+        `SELECT sum(calls) AS calls, sum(total_exec_time) AS total FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND query ILIKE 'INSERT INTO contact_events%' AND query NOT LIKE '%NEW.%'`,
+      );
+      directInserts = {
+        callsPerLifecycle: round(Number(direct?.calls ?? 0) / run.lifecycles, 2),
+        msPerLifecycle: round(Number(direct?.total ?? 0) / run.lifecycles, 4),
+      };
+    }
     const sum = (names: string[]) =>
       functions.filter((f) => names.includes(f.name)).reduce((total, f) => total + f.msPerLifecycle, 0);
-    const writersPercentOfLifecycle = round((sum(HISTORY_WRITERS) / sum(LIFECYCLE_FUNCTIONS)) * 100, 2);
+    const history = sum(HISTORY_WRITERS) + (directInserts?.msPerLifecycle ?? 0);
+    const lifecycle = sum(LIFECYCLE_FUNCTIONS);
+    const snapshot = sum(['tether_routing_snapshot']);
+    const attribution: Attribution = {
+      lifecycles: run.lifecycles,
+      functions,
+      directInserts,
+      historyMsPerLifecycle: round(history, 4),
+      historyPercentOfLifecycle: round((history / lifecycle) * 100, 2),
+      historyPercentOfLifecycleWithoutSnapshot: round((history / (lifecycle - snapshot)) * 100, 2),
+    };
     printTable([
       ['function', 'calls per lifecycle', 'ms per lifecycle'],
       ...functions.map((f) => [f.name, fmt(f.callsPerLifecycle, 2), fmt(f.msPerLifecycle, 3)]),
+      ...(directInserts
+        ? [
+            [
+              "(the functions' own INSERT INTO contact_events)",
+              fmt(directInserts.callsPerLifecycle, 2),
+              fmt(directInserts.msPerLifecycle, 3),
+            ],
+          ]
+        : []),
     ]);
     console.log(
-      `the history's writers: ${fmt(sum(HISTORY_WRITERS), 3)} ms of the lifecycle functions' ${fmt(sum(LIFECYCLE_FUNCTIONS), 3)} ms ` +
-        `per lifecycle (${fmt(writersPercentOfLifecycle, 2)}%), one run of ${fmt(run.lifecycles, 0)} lifecycles with track_functions`,
+      `the history: ${fmt(history, 3)} ms of the lifecycle functions' ${fmt(lifecycle, 3)} ms per lifecycle ` +
+        `(${fmt(attribution.historyPercentOfLifecycle, 2)}%; ${fmt(attribution.historyPercentOfLifecycleWithoutSnapshot, 2)}% ` +
+        `of the ${fmt(lifecycle - snapshot, 3)} ms outside the routing snapshot, which is mostly a wait for the line's lock), ` +
+        `one run of ${fmt(run.lifecycles, 0)} lifecycles with track_functions` +
+        (directInserts ? ' and pg_stat_statements' : ' (no pg_stat_statements: the functions\' own inserts are not counted)'),
     );
-    return { lifecycles: run.lifecycles, functions, writersPercentOfLifecycle };
+    return attribution;
   } finally {
     await database.query(`ALTER DATABASE ${database.name} RESET track_functions`);
+    if (statements) await database.query(`ALTER DATABASE ${database.name} RESET pg_stat_statements.track`);
   }
 }
 

@@ -32,6 +32,9 @@
 --   'contact_moved'     pending, but the contact is no longer offered to this agent.
 -- Locks: contact row, then offer (tether_lock_offer); then the offer and contact updates, the case notice, the
 -- transfer, the outbox row, the job.
+-- History: the 'connected' event (contact_events) is written here, the row tether_contact_events_contacts would
+-- write (detail.reason the offer's, detail.first on the contact's first answer), with `tether.history` set around
+-- the contact's update so the trigger stands aside (contact_events_contacts.sql).
 --
 -- Until commit c01df81 the function returned no callback_body; CREATE OR REPLACE cannot change a function's result
 -- columns, so a database still holding that version drops it first (the convention in libs/persistence/README.md).
@@ -68,6 +71,10 @@ DECLARE
   v_callback_of uuid;
   v_provider text;
   v_url text;
+  v_contact_line text;
+  v_customer uuid;
+  v_incident uuid;
+  v_connected_before timestamptz;
 BEGIN
   SELECT * INTO o FROM tether_lock_offer(p_offer);
   IF o.id IS NULL OR o.agent_id <> p_agent THEN
@@ -94,8 +101,10 @@ BEGIN
                         NULL::bigint, NULL::uuid, NULL::text;
     RETURN;
   END IF;
-  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id, c.case_id, c.callback_id, c.provider
-    INTO v_status, v_offered_to, v_external, v_channel, v_transfer, v_case, v_callback_of, v_provider
+  SELECT c.status, c.offered_agent_id, c.external_id, c.channel, c.transfer_id, c.case_id, c.callback_id, c.provider,
+         c.line, c.customer_id, c.incident_id, c.connected_at
+    INTO v_status, v_offered_to, v_external, v_channel, v_transfer, v_case, v_callback_of, v_provider,
+         v_contact_line, v_customer, v_incident, v_connected_before
     FROM contacts c WHERE c.id = o.contact_id;
   IF v_status <> 'offered' OR v_offered_to IS DISTINCT FROM p_agent THEN
     RETURN QUERY SELECT 'contact_moved'::text, o.contact_id, o.line, o.state, o.end_reason,
@@ -105,10 +114,16 @@ BEGIN
   END IF;
 
   UPDATE offers SET state = 'accepted', resolved_at = now() WHERE offers.id = p_offer;
+  PERFORM set_config('tether.history', 'written', true);
   UPDATE contacts c SET status = 'connected', agent_id = p_agent, offered_agent_id = NULL, work_open = true,
          connected_at = now(), transfer_id = NULL,
          routing_trace = c.routing_trace || tether_trace('accepted by ' || p_agent)
    WHERE c.id = o.contact_id;
+  PERFORM set_config('tether.history', '', true);
+  INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id, detail)
+  VALUES (now(), 'connected', o.contact_id, v_contact_line, v_channel, p_agent, v_customer, v_case, v_incident,
+          jsonb_strip_nulls(jsonb_build_object('reason', o.reason,
+                                               'first', CASE WHEN v_connected_before IS NULL THEN true END)));
   IF v_case IS NOT NULL THEN
     -- someone other than the case's owner took their customer: the owner gets a notice (delivered by the caller)
     INSERT INTO case_notices (agent_id, case_id, contact_id, kind, by_agent_id)

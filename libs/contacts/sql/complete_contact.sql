@@ -15,6 +15,9 @@
 --   'transfer_pending'   the agent transferred it (warm) and the target has not accepted yet: nothing written.
 -- A callback the contact was made for (contacts.callback_id, dialled or bridged) becomes 'completed'.
 -- Locks: contact row FOR UPDATE, then its case (tether_link_case), then its callback, then the agent's slot, then the agent's presence.
+-- History: the 'ended' (or 'abandoned', for a contact never connected) and 'completed' events (contact_events) are
+-- written here, in one insert, the rows tether_contact_events_contacts would write, with `tether.history` set around
+-- the contact's update so the trigger stands aside (contact_events_contacts.sql).
 --
 -- Before cases it took no p_subject and p_case: that signature is dropped here.
 DROP FUNCTION IF EXISTS tether_complete_contact(uuid, uuid, text, text, int);
@@ -31,6 +34,9 @@ DECLARE
   v_until timestamptz;
   v_lines text[];
   v_case record;
+  v_case_now uuid;
+  v_ended_at timestamptz;
+  v_end_reason text;
 BEGIN
   SELECT * INTO c FROM contacts x WHERE x.id = p_contact FOR UPDATE;
   IF c.id IS NULL OR c.agent_id IS DISTINCT FROM p_agent THEN
@@ -54,10 +60,25 @@ BEGIN
                         NULL::uuid;
     RETURN;
   END IF;
+  PERFORM set_config('tether.history', 'written', true);
   UPDATE contacts x SET work_open = false, resolution = p_resolution, notes = p_notes, completed_at = now(),
          status = 'ended', ended_at = coalesce(x.ended_at, now()), end_reason = coalesce(x.end_reason, 'completed'),
          routing_trace = x.routing_trace || tether_trace('completed by ' || p_agent || ': ' || p_resolution)
-   WHERE x.id = p_contact;
+   WHERE x.id = p_contact
+  RETURNING x.case_id, x.ended_at, x.end_reason INTO v_case_now, v_ended_at, v_end_reason;
+  PERFORM set_config('tether.history', '', true);
+  -- the status event when the call was still on (as tether_contact_events_contacts words it), then 'completed'
+  INSERT INTO contact_events (at, kind, contact_id, line, channel, agent_id, customer_id, case_id, incident_id, detail)
+  SELECT e.at, e.kind, p_contact, c.line, c.channel, e.agent_id, c.customer_id, v_case_now, c.incident_id, e.detail
+    FROM (VALUES
+      (1, c.status IS DISTINCT FROM 'ended', v_ended_at,
+       CASE WHEN c.connected_at IS NULL THEN 'abandoned' ELSE 'ended' END,
+       CASE WHEN c.connected_at IS NULL THEN c.offered_agent_id ELSE p_agent END,
+       jsonb_strip_nulls(jsonb_build_object('from', c.status, 'reason', v_end_reason))),
+      (2, c.completed_at IS NULL, now(), 'completed', p_agent,
+       jsonb_strip_nulls(jsonb_build_object('resolution', p_resolution)))
+    ) e(n, happened, at, kind, agent_id, detail)
+   WHERE e.happened ORDER BY e.n;
   -- a callback made (dialled or bridged) is kept: the promise is done
   UPDATE callbacks y SET state = 'completed', updated_at = now()
    WHERE y.id = c.callback_id AND y.state IN ('dialing', 'connected');

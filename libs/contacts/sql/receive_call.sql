@@ -24,6 +24,10 @@
 -- (one identity wins, the loser drops its customer and reads the winner's). contacts_call_unique stays the last word
 -- (ON CONFLICT) for a writer that does not take the call's lock.
 --
+-- History: a queued arrival's 'queued' event (contact_events) is written here, the row tether_contact_events_contacts
+-- would write, with `tether.history` set around the insert so the trigger stands aside (contact_events_contacts.sql);
+-- a call inserted already ended (its hang-up came first) is left to the trigger ('queued' then 'abandoned').
+--
 -- Until the engine took sticky routing over, the function took the line's sticky settings (enabled, horizon, wait)
 -- and wrote the trace itself; until hang-ups could overtake calls it had no p_hung_up_trace: both signatures are
 -- dropped here.
@@ -46,6 +50,7 @@ DECLARE
   v_case uuid;
   v_incident uuid;
   v_announcement text;
+  v_enqueued_at timestamptz;
 BEGIN
   SELECT lr.version INTO v_version FROM line_routing lr WHERE lr.line = p_line;
   IF coalesce(v_version, 0) <> p_rules_version THEN
@@ -86,6 +91,9 @@ BEGIN
   SELECT a.incident_id, a.announcement INTO v_incident, v_announcement
     FROM tether_incident_affecting(v_customer, p_phone, p_line) a;
 
+  IF NOT v_hung_up THEN
+    PERFORM set_config('tether.history', 'written', true);
+  END IF;
   INSERT INTO contacts (external_id, channel, line, customer_id, from_address, to_address, ivr, priority,
                         required_skills, status, end_reason, ended_at, sticky_agent_id, last_agent_at, routing_trace,
                         case_id, incident_id, announcement)
@@ -97,7 +105,10 @@ BEGIN
           CASE WHEN v_hung_up THEN tether_trace(p_trace) || tether_trace(p_hung_up_trace) ELSE tether_trace(p_trace) END,
           v_case, v_incident, v_announcement)
   ON CONFLICT ON CONSTRAINT contacts_call_unique DO NOTHING
-  RETURNING contacts.id INTO v_contact;
+  RETURNING contacts.id, contacts.enqueued_at INTO v_contact, v_enqueued_at;
+  IF NOT v_hung_up THEN
+    PERFORM set_config('tether.history', '', true);
+  END IF;
 
   IF v_contact IS NULL THEN
     -- a duplicate (perhaps concurrent, now committed): drop the provisional customer made for it
@@ -113,6 +124,8 @@ BEGIN
     RETURN QUERY SELECT 'hung_up'::text, v_contact;
     RETURN;
   END IF;
+  INSERT INTO contact_events (at, kind, contact_id, line, channel, customer_id, case_id, incident_id)
+  VALUES (v_enqueued_at, 'queued', v_contact, p_line, 'voice', v_customer, v_case, v_incident);
   RETURN QUERY SELECT 'created'::text, v_contact;
 END
 $fn$;

@@ -127,6 +127,128 @@ describe('contact_events triggers', () => {
     expect(history[3].detail).toMatchObject({ toLine: 'service', targetKind: 'line', mode: 'cold' });
   });
 
+  /** a contact's events with every column, times and ids as what they are relative to the contact */
+  const fullHistory = (contactId: string) =>
+    db.query<Record<string, unknown>>(
+      `SELECT e.kind, e.line, e.channel, e.agent_id, e.offer_id IS NOT NULL AS has_offer, e.detail,
+              e.customer_id = c.customer_id AS customer, e.case_id IS NOT DISTINCT FROM c.case_id AS "case",
+              e.incident_id IS NOT DISTINCT FROM c.incident_id AS incident,
+              CASE e.kind WHEN 'queued' THEN e.at = c.enqueued_at WHEN 'connected' THEN e.at = c.connected_at
+                          WHEN 'ended' THEN e.at = c.ended_at WHEN 'completed' THEN e.at = c.completed_at
+                          WHEN 'offered' THEN e.at = o.created_at END AS at_of_the_step
+         FROM contact_events e JOIN contacts c ON c.id = e.contact_id LEFT JOIN offers o ON o.id = e.offer_id
+        WHERE e.contact_id = $1 ORDER BY e.id`,
+      [contactId],
+    );
+
+  it("the hot path writes its own events (receive, accept, complete): the triggers' rows, once each", async () => {
+    // through the functions: tether_receive_call, tether_accept_offer and tether_complete_contact write their events
+    // themselves and set tether.history around their change; the pass's offer is the offers trigger's
+    const anna = await db.fixtures.agent();
+    const incident = await db.one<{ id: string }>(
+      `INSERT INTO incidents (title, affected_phone_prefixes, announcement) VALUES ('outage', ARRAY['+1555777'], 'we know')
+       RETURNING id`,
+    );
+    const received = await db.one<{ outcome: string; contact_id: string }>(
+      `SELECT * FROM tether_receive_call('sales', $1, '+15557770001', '+15557770001', NULL, NULL, 0, '{}', 1, 'arrived', 'hung up')`,
+      [db.fixtures.callId()],
+    );
+    expect(received!.outcome).toBe('created');
+    const viaFunctions = received!.contact_id;
+    const [offer] = await db.query<{ offer_id: string }>(
+      `SELECT offer_id FROM tether_commit_offers('sales', ARRAY[$1]::uuid[], ARRAY[$2]::uuid[], ARRAY['sticky'],
+         ARRAY['why'], ARRAY['offered'], 20, 'routing.sticky-wait', ARRAY[]::text[], ARRAY[]::timestamptz[], NULL, NULL)`,
+      [viaFunctions, anna],
+    );
+    expect(
+      (await db.query(`SELECT * FROM tether_accept_offer($1, $2, NULL)`, [anna, offer.offer_id]))[0],
+    ).toMatchObject({ outcome: 'accepted' });
+    expect(
+      (
+        await db.query(
+          `SELECT * FROM tether_complete_contact($1, $2, 'follow_up', 'n', 0, 'billing', NULL)`,
+          [anna, viaFunctions],
+        )
+      )[0],
+    ).toMatchObject({ outcome: 'completed' });
+
+    // the same steps as plain statements, so only the triggers write: the control
+    const boris = await db.fixtures.agent();
+    const customer = await db.one<{ customer_id: string; case_id: string }>(
+      `SELECT customer_id, (SELECT case_id FROM contacts WHERE id = $1) AS case_id FROM contacts WHERE id = $1`,
+      [viaFunctions],
+    );
+    const viaTriggers = (await db.one<{ id: string }>(
+      `INSERT INTO contacts (external_id, channel, line, customer_id, from_address, status, incident_id)
+       VALUES ($1, 'voice', 'sales', $2, '+15557770001', 'queued', $3) RETURNING id`,
+      [db.fixtures.callId(), customer!.customer_id, incident!.id],
+    ))!.id;
+    await db.query(
+      `UPDATE contacts SET status = 'offered', offered_agent_id = $2, offered_at = now() WHERE id = $1`,
+      [viaTriggers, boris],
+    );
+    await db.query(
+      `INSERT INTO offers (contact_id, agent_id, line, channel, state, reason, trace, created_at, expires_at)
+       VALUES ($1, $2, 'sales', 'voice', 'pending', 'sticky', 'why', clock_timestamp(), now() + interval '20 s')`,
+      [viaTriggers, boris],
+    );
+    await db.query(`UPDATE offers SET state = 'accepted', resolved_at = now() WHERE contact_id = $1`, [
+      viaTriggers,
+    ]);
+    await db.query(
+      `UPDATE contacts SET status = 'connected', agent_id = $2, offered_agent_id = NULL, work_open = true,
+              connected_at = now() WHERE id = $1`,
+      [viaTriggers, boris],
+    );
+    await db.query(
+      `UPDATE contacts SET case_id = $2, work_open = false, resolution = 'follow_up', completed_at = now(),
+              status = 'ended', ended_at = now(), end_reason = 'completed' WHERE id = $1`,
+      [viaTriggers, customer!.case_id],
+    );
+
+    const direct = await fullHistory(viaFunctions);
+    const triggered = await fullHistory(viaTriggers);
+    const withoutAgent = (rows: Record<string, unknown>[]) => rows.map(({ agent_id, ...rest }) => rest);
+    expect(direct.map((e) => e.kind)).toEqual(['queued', 'offered', 'connected', 'ended', 'completed']);
+    expect(withoutAgent(direct)).toEqual(withoutAgent(triggered));
+    expect(direct.map((e) => e.agent_id)).toEqual([null, anna, anna, anna, anna]);
+    expect(triggered.map((e) => e.agent_id)).toEqual([null, boris, boris, boris, boris]);
+    // every column is the contact's own (customer, the case the completion opened, the incident), every time its step's
+    for (const event of direct)
+      expect(event).toMatchObject({ customer: true, case: true, incident: true, at_of_the_step: true });
+    expect(direct[2].detail).toEqual({ reason: 'sticky', first: true });
+    expect(direct[3].detail).toEqual({ from: 'connected', reason: 'completed' });
+    expect(direct[4].detail).toEqual({ resolution: 'follow_up' });
+    const [{ case_id }] = await db.query<{ case_id: string | null }>(
+      `SELECT case_id FROM contacts WHERE id = $1`,
+      [viaFunctions],
+    );
+    expect(case_id).toEqual(expect.any(String));
+  });
+
+  it('the flag a hot-path function sets does not outlive its statement: a later change in the same transaction is recorded', async () => {
+    const anna = await db.fixtures.agent();
+    const { contactId, offerId } = await db.fixtures.offered(anna);
+    const tx = await db.session();
+    try {
+      await tx.query('BEGIN');
+      await tx.query(`SELECT * FROM tether_accept_offer($1, $2, NULL)`, [anna, offerId]);
+      const [{ flag }] = await tx.query<{ flag: string | null }>(
+        `SELECT current_setting('tether.history', true) AS flag`,
+      );
+      expect(flag ?? '').toBe('');
+      // the caller hangs up in the same transaction: the trigger records it
+      await tx.query(
+        `UPDATE contacts SET status = 'ended', ended_at = now(), end_reason = 'caller_hung_up' WHERE id = $1`,
+        [contactId],
+      );
+      await tx.query('COMMIT');
+    } finally {
+      await tx.end();
+    }
+    expect(await kinds(contactId)).toEqual(['queued', 'offered', 'connected', 'ended']);
+  });
+
   it('a change the history does not record (a trace line) writes nothing', async () => {
     const contactId = await db.fixtures.contact();
     await db.query(`UPDATE contacts SET routing_trace = routing_trace || tether_trace('x') WHERE id = $1`, [

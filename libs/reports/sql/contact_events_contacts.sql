@@ -22,6 +22,14 @@
 --                           (a scheduled callback is not a repeat contact)
 -- Outcome: NULL (an AFTER trigger); no codes. Locks: none taken (the accepted offer's and the transfer's look-ups
 -- read rows the caller already holds).
+--
+-- The hot path writes its own: tether_receive_call ('queued'), tether_accept_offer ('connected') and
+-- tether_complete_contact ('ended', 'completed') insert their events in the statement after the change, the same rows
+-- this function would write, and set `tether.history` to 'written' (transaction-local, reset right after) around the
+-- change, which the triggers' WHEN clauses read: the trigger is then not even queued. A trigger call, the re-read of
+-- the row and (for 'connected') the accepted offer's look-up cost the lifecycle more than the insert itself
+-- (bench/README.md, "the write cost"). Every other writer of contacts (transfers, hang-ups, messages, callbacks,
+-- stage ends, merges, fixtures, a function added later) leaves the flag alone and is recorded here.
 
 CREATE OR REPLACE FUNCTION tether_contact_events_contacts() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -94,13 +102,19 @@ END
 $fn$;
 
 -- the WHEN clause keeps the function out of the many updates that change nothing the history records (a trace
--- line, an exclusion, a sticky hint)
+-- line, an exclusion, a sticky hint), out of a routing pass's offer ('offered', and 'offered' back to 'queued', are
+-- the offers' events: the function writes nothing for them), and out of the changes whose writer recorded them
+-- itself (`tether.history` = 'written', see the header)
 DROP TRIGGER IF EXISTS contact_events_on_contacts ON contacts;
 CREATE TRIGGER contact_events_on_contacts AFTER INSERT ON contacts
-  FOR EACH ROW EXECUTE FUNCTION tether_contact_events_contacts();
+  FOR EACH ROW WHEN (current_setting('tether.history', true) IS DISTINCT FROM 'written')
+  EXECUTE FUNCTION tether_contact_events_contacts();
 DROP TRIGGER IF EXISTS contact_events_on_contacts_update ON contacts;
 CREATE TRIGGER contact_events_on_contacts_update AFTER UPDATE ON contacts
-  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.transfer_id IS DISTINCT FROM NEW.transfer_id
-                     OR OLD.completed_at IS DISTINCT FROM NEW.completed_at
-                     OR OLD.callback_id IS DISTINCT FROM NEW.callback_id)
+  FOR EACH ROW WHEN (((OLD.status IS DISTINCT FROM NEW.status AND NEW.status <> 'offered'
+                       AND NOT (OLD.status = 'offered' AND NEW.status = 'queued'))
+                      OR OLD.transfer_id IS DISTINCT FROM NEW.transfer_id
+                      OR OLD.completed_at IS DISTINCT FROM NEW.completed_at
+                      OR OLD.callback_id IS DISTINCT FROM NEW.callback_id)
+                     AND current_setting('tether.history', true) IS DISTINCT FROM 'written')
   EXECUTE FUNCTION tether_contact_events_contacts();
