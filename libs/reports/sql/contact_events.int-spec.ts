@@ -213,9 +213,13 @@ describe('contact_events triggers', () => {
     expect(withoutAgent(direct)).toEqual(withoutAgent(triggered));
     expect(direct.map((e) => e.agent_id)).toEqual([null, anna, anna, anna, anna]);
     expect(triggered.map((e) => e.agent_id)).toEqual([null, boris, boris, boris, boris]);
-    // every column is the contact's own (customer, the case the completion opened, the incident), every time its step's
-    for (const event of direct)
-      expect(event).toMatchObject({ customer: true, case: true, incident: true, at_of_the_step: true });
+    // every column is the contact's own at its step (customer, incident; the case the completion opened from the
+    // completion on), every time the step's own
+    // (an offer's event carries none of the contact's columns: they are on its 'queued')
+    for (const event of direct.filter((e) => e.kind !== 'offered'))
+      expect(event).toMatchObject({ customer: true, incident: true, at_of_the_step: true });
+    expect(direct[1]).toMatchObject({ customer: null, at_of_the_step: true });
+    expect(direct.map((e) => e.case)).toEqual([false, false, false, true, true]);
     expect(direct[2].detail).toEqual({ reason: 'sticky', first: true });
     expect(direct[3].detail).toEqual({ from: 'connected', reason: 'completed' });
     expect(direct[4].detail).toEqual({ resolution: 'follow_up' });
