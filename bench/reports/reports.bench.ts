@@ -303,7 +303,8 @@ async function attributeTime(database: BenchDatabase): Promise<Attribution> {
     .then(() => true)
     .catch(() => false);
   await database.query(`ALTER DATABASE ${database.name} SET track_functions = 'all'`);
-  if (statements) await database.query(`ALTER DATABASE ${database.name} SET pg_stat_statements.track = 'all'`);
+  if (statements)
+    await database.query(`ALTER DATABASE ${database.name} SET pg_stat_statements.track = 'all'`);
   try {
     await database.query('SELECT pg_stat_reset()');
     if (statements) await database.query('SELECT pg_stat_statements_reset()');
@@ -365,7 +366,9 @@ async function attributeTime(database: BenchDatabase): Promise<Attribution> {
         `(${fmt(attribution.historyPercentOfLifecycle, 2)}%; ${fmt(attribution.historyPercentOfLifecycleWithoutSnapshot, 2)}% ` +
         `of the ${fmt(lifecycle - snapshot, 3)} ms outside the routing snapshot, which is mostly a wait for the line's lock), ` +
         `one run of ${fmt(run.lifecycles, 0)} lifecycles with track_functions` +
-        (directInserts ? ' and pg_stat_statements' : ' (no pg_stat_statements: the functions\' own inserts are not counted)'),
+        (directInserts
+          ? ' and pg_stat_statements'
+          : " (no pg_stat_statements: the functions' own inserts are not counted)"),
     );
     return attribution;
   } finally {

@@ -208,7 +208,8 @@ describe('contact_events triggers', () => {
 
     const direct = await fullHistory(viaFunctions);
     const triggered = await fullHistory(viaTriggers);
-    const withoutAgent = (rows: Record<string, unknown>[]) => rows.map(({ agent_id, ...rest }) => rest);
+    const withoutAgent = (rows: Record<string, unknown>[]) =>
+      rows.map(({ agent_id: _agent, ...rest }) => rest);
     expect(direct.map((e) => e.kind)).toEqual(['queued', 'offered', 'connected', 'ended', 'completed']);
     expect(withoutAgent(direct)).toEqual(withoutAgent(triggered));
     expect(direct.map((e) => e.agent_id)).toEqual([null, anna, anna, anna, anna]);
