@@ -16,6 +16,12 @@ export interface ArmFigures {
   cpuMs: number;
   /** WAL bytes per completed lifecycle (pg_current_wal_insert_lsn before and after the step) */
   walBytes: number;
+  /**
+   * the step kept up with its rate (the generator's `sustained`: done/s >= 95% of it, no error, none lost or
+   * doubled): a step that fell behind spends CPU on its backlog (bigger queue snapshots, longer passes), so its CPU
+   * per lifecycle is not the lifecycle's alone
+   */
+  keptUp: boolean;
 }
 
 /** percent: on / off − 1 (positive: the history costs that much more) */
@@ -60,6 +66,8 @@ export function spreadOf(values: readonly (number | null)[], digits = 1): Spread
 
 export interface HistoryCostSummary {
   rounds: number;
+  /** rounds whose two steps both kept up with the rate: the rounds whose cost reads cleanly */
+  roundsKeptUp: number;
   /** per-round costs (%), their median and spread */
   cost: Record<keyof RoundCost, Spread>;
   /** the medians over the rounds of each arm's figures */
@@ -81,9 +89,11 @@ export function summarizeRounds(rounds: readonly { on: ArmFigures; off: ArmFigur
     postgresCpuMs: round(median(arms.map((a) => a.postgresCpuMs)), 3),
     cpuMs: round(median(arms.map((a) => a.cpuMs)), 3),
     walBytes: Math.round(median(arms.map((a) => a.walBytes))),
+    keptUp: arms.every((a) => a.keptUp),
   });
   return {
     rounds: rounds.length,
+    roundsKeptUp: rounds.filter(({ on, off }) => on.keptUp && off.keptUp).length,
     cost,
     on: medianArm(rounds.map((r) => r.on)),
     off: medianArm(rounds.map((r) => r.off)),
@@ -95,11 +105,13 @@ const signed = (value: number | null): string =>
 
 /** the one line a reader looks for */
 export function summaryLine(summary: HistoryCostSummary): string {
-  const { cost, on, off, rounds } = summary;
+  const { cost, on, off, rounds, roundsKeptUp } = summary;
   return (
     `the history's cost on Tether's whole lifecycle: median ${signed(cost.cpu.median)} CPU per lifecycle ` +
     `(from ${signed(cost.cpu.min)} to ${signed(cost.cpu.max)} over ${rounds} rounds; Tether ${signed(cost.tether.median)}, ` +
     `PostgreSQL ${signed(cost.postgres.median)}, WAL ${signed(cost.wal.median)}), ` +
-    `done/s on ${on.donePerSecond.toFixed(1)} vs off ${off.donePerSecond.toFixed(1)}`
+    `done/s on ${on.donePerSecond.toFixed(1)} vs off ${off.donePerSecond.toFixed(1)}; both steps kept up with the ` +
+    `rate in ${roundsKeptUp} of ${rounds} rounds` +
+    (roundsKeptUp < rounds ? ' (a step that fell behind also spent CPU on its backlog: read with care)' : '')
   );
 }

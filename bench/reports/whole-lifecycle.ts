@@ -104,6 +104,7 @@ const detail = (arm: Arm): ArmFigures & ArmDetail => ({
   postgresCpuMs: arm.postgresCpuMs,
   cpuMs: arm.cpuMs,
   walBytes: arm.walBytes,
+  keptUp: arm.step.sustained,
   webhookToOfferP50: arm.step.latencyMs.webhookToOffer.p50,
   webhookToOfferP99: arm.step.latencyMs.webhookToOffer.p99,
   sent: arm.step.sent,
@@ -206,6 +207,8 @@ export async function historyCostOnWholeLifecycle(
             postgresCpuMs: round(per(postgresSeconds * 1000), 3),
             cpuMs: round(per((tetherSeconds + postgresSeconds) * 1000), 3),
             walBytes: Math.round(per(wal)),
+            // final once finalDrain has asked about every call (lost, double): read again in `detail`
+            keptUp: step.sustained,
           };
         };
 
@@ -235,6 +238,7 @@ export async function historyCostOnWholeLifecycle(
         // lost and double offers are counted once every call has been asked about
         await run.finalDrain(30_000);
         run.close();
+        for (const pair of arms) for (const arm of [pair.on, pair.off]) arm.keptUp = arm.step.sustained;
         // the rounds' steps (the warm-up included): 0 lost and 0 double must hold in every one
         const steps = [...run.steps];
 
@@ -348,6 +352,7 @@ function printRounds(rounds: readonly WholeLifecycleRound[]): void {
       'WAL B/lc',
       'lost',
       'dbl',
+      'kept up',
       'cost (CPU/lc)',
       'load',
     ],
@@ -365,6 +370,7 @@ function printRounds(rounds: readonly WholeLifecycleRound[]): void {
           fmt(arm.walBytes, 0),
           String(arm.lost),
           String(arm.doubles),
+          arm.keptUp ? 'yes' : 'NO',
           history === 'on' ? `${fmt(r.cost.cpu)}%` : '',
           arm.loadAverage,
         ];
