@@ -17,7 +17,8 @@
  * `--whole` (or `npm run bench -- history-cost`): instead of both, the history's cost on Tether's whole lifecycle,
  * Tether as `npm start` starts it, history on and off in alternating rounds (`whole-lifecycle.ts`). Options:
  * --history-rounds 6, --history-rate 100, --history-agents 200, --step-seconds 8, --drain-seconds 15,
- * --history-warmup-seconds 5, --history-ramp-rates (none by default, e.g. 100,200,300,400,500).
+ * --history-warmup-seconds 5, --history-idle-seconds 5 (Tether's and PostgreSQL's CPU with no call in flight),
+ * --history-ramp-rates (none by default, e.g. 100,200,300,400,500).
  *
  * Run through `npm run bench -- reports`. Options: --contacts 200000 (≈ 5 events each), --report-runs 5,
  * --pg-clients 8, --pg-seconds 8, --pg-rounds 6, --no-live, --keep (the reports' database is kept, to profile).
@@ -348,6 +349,7 @@ async function main(): Promise<void> {
       drainSeconds: args.number('drain-seconds', 15),
       warmupSeconds: args.number('history-warmup-seconds', 5),
       rampRates: args.numbers('history-ramp-rates', []),
+      idleSeconds: args.number('history-idle-seconds', 5),
     });
     writeJson(args.string('json'), { wholeLifecycle, loadAverageAtEnd: loadAverage() });
     return;

@@ -17,6 +17,9 @@
  *   - per round, cost = CPU per lifecycle with the history / without − 1: below saturation both arms complete the
  *     same fixed rate, so the throughput cost shows as CPU per lifecycle, which on a CPU-bound machine (2 cores,
  *     Tether and PostgreSQL on them) is what the throughput is divided by; medians and spread over the rounds;
+ *   - after the warm-up, --history-idle-seconds (5) with no call in flight: Tether's and PostgreSQL's CPU per second
+ *     of timers and background work, i.e. how much of each step's CPU per lifecycle is not the lifecycles' (the same
+ *     in both arms: it dilutes the cost in %, it does not bias it);
  *   - optionally (--history-ramp-rates 100,200,300,...): a ramp with the history on, then off, each until a step
  *     is not sustained: max sustained lifecycles/s either way (one ramp each: noisier than the rounds);
  *   - 0 lost and 0 double offers in every step (the generator's final drain asks Tether about every call).
@@ -54,6 +57,8 @@ export interface WholeLifecycleOptions {
   warmupSeconds: number;
   /** empty: no ramp */
   rampRates: number[];
+  /** 0: no idle measurement */
+  idleSeconds: number;
 }
 
 /** one step as measured: its figures, and the generator's step (lost and double are final after the last drain) */
@@ -90,6 +95,17 @@ export interface WholeLifecycleResult {
   ramp?: { on: number; off: number; bestDoneOn: number; bestDoneOff: number; lost: number; doubles: number };
   totals: { sent: number; errors: number; lost: number; doubles: number; zeroLostZeroDouble: boolean };
   loadAverage: { start: string; end: string };
+  /**
+   * CPU ms per second of Tether and of PostgreSQL with no call in flight (timers, background workers), over
+   * --history-idle-seconds after the warm-up: the part of a step's CPU that is not its lifecycles'; at the step's rate
+   * it is `perLifecycleAtRate` ms of every lifecycle's figure (in both arms: it dilutes the cost, does not bias it)
+   */
+  idle?: {
+    seconds: number;
+    tetherMsPerSecond: number;
+    postgresMsPerSecond: number;
+    perLifecycleAtRate: number;
+  };
 }
 
 const loadAverage = (): string =>
@@ -221,6 +237,28 @@ export async function historyCostOnWholeLifecycle(
             drainS: options.drainSeconds,
           });
         }
+        let idle: WholeLifecycleResult['idle'];
+        if (options.idleSeconds > 0) {
+          await switchHistory(true);
+          const tetherCpu = new CpuMeter(tetherPids);
+          const postgresCpu = new CpuMeter(tether.postgresPids);
+          tetherCpu.start();
+          postgresCpu.start();
+          await new Promise((resolve) => setTimeout(resolve, options.idleSeconds * 1000));
+          const tetherMsPerSecond = round((tetherCpu.stop().cpuSeconds * 1000) / options.idleSeconds, 1);
+          const postgresMsPerSecond = round((postgresCpu.stop().cpuSeconds * 1000) / options.idleSeconds, 1);
+          idle = {
+            seconds: options.idleSeconds,
+            tetherMsPerSecond,
+            postgresMsPerSecond,
+            perLifecycleAtRate: round((tetherMsPerSecond + postgresMsPerSecond) / options.rate, 2),
+          };
+          console.log(
+            `idle (no call in flight, ${options.idleSeconds} s): Tether ${fmt(tetherMsPerSecond)} ms/s, PostgreSQL ` +
+              `${fmt(postgresMsPerSecond)} ms/s: ${fmt(idle.perLifecycleAtRate, 2)} ms of each lifecycle's CPU at ` +
+              `${options.rate}/s is not the lifecycle's`,
+          );
+        }
         const arms: { on: Arm; off: Arm; order: string }[] = [];
         for (let r = 0; r < options.rounds; r++) {
           const order: ('on' | 'off')[] = r % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
@@ -324,6 +362,7 @@ export async function historyCostOnWholeLifecycle(
           ramp,
           totals,
           loadAverage: { start: startLoad, end: loadAverage() },
+          idle,
         };
       } finally {
         fleet.close();
