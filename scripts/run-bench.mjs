@@ -13,6 +13,8 @@
  *   history    shipped on 1,000,000 stored contacts vs empty, same run (when named)  bench/shipped/
  *   soak       Tether (standalone) at a constant rate for a long time, in windows    bench/soak/
  *   reports    reports over ~1,000,000 events; the lifecycle's cost of writing them bench/reports/
+ *   history-cost  the history's cost on Tether's whole lifecycle, as shipped,    bench/reports/
+ *              on/off rounds (`reports --whole`; only when named)
  *   messages   messages/s with 1,000 agents holding 3 chats each (only when named)   bench/messages/
  *   live       supervisors' live view with 1,000 waiting: change → live:view latency  bench/live/
  *   replay     routing replay of a recorded day, 50,000 contacts (only when named)   bench/replay/
@@ -65,6 +67,14 @@ const PARTS = {
     onlyWhenNamed: true,
   },
   reports: { script: 'dist/bench/reports/reports.bench.js', services: ['postgres', 'pgbench'] },
+  // `reports --whole`: the history's cost on the whole lifecycle of Tether as `npm start` starts it (its own embedded
+  // PostgreSQL, so no service of the runner's); only when named
+  'history-cost': {
+    script: 'dist/bench/reports/reports.bench.js',
+    args: ['--whole'],
+    services: [],
+    onlyWhenNamed: true,
+  },
   live: { script: 'dist/bench/live/live-view.bench.js', services: ['postgres'] },
   // 10 minutes by default: only when named (`npm run bench -- soak`), never in the default set
   soak: { script: 'dist/bench/soak/soak.bench.js', services: ['postgres'], onlyWhenNamed: true },

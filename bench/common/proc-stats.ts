@@ -111,14 +111,18 @@ export class CpuMeter {
     this.startedAt = performance.now();
   }
 
-  stop(): CpuReading {
+  /** also the CPU seconds themselves (`cpuSeconds`, 10 ms resolution), for figures per unit of work */
+  stop(): CpuReading & { cpuSeconds: number } {
     const seconds = (performance.now() - this.startedAt) / 1000;
     let ticks = 0;
     // a process that exited in the window counts -before here: its parent's reaped-children time has all of it
     for (const pid of new Set([...this.pids(), ...this.before.keys()])) {
       ticks += (processTicks(pid) ?? 0) - (this.before.get(pid) ?? 0);
     }
-    return { cpuPercent: Math.round((ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100) };
+    return {
+      cpuPercent: Math.round((ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100),
+      cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND,
+    };
   }
 }
 

@@ -13,6 +13,13 @@
  *     the history's triggers enabled and disabled, alternately (on/off, then off/on, ...), --pg-rounds rounds: the
  *     medians either way, the cost per round (on against the off of the same round), and their spread.
  *
+ *
+ * `--whole` (or `npm run bench -- history-cost`): instead of both, the history's cost on Tether's whole lifecycle,
+ * Tether as `npm start` starts it, history on and off in alternating rounds (`whole-lifecycle.ts`). Options:
+ * --history-rounds 6, --history-rate 100, --history-agents 200, --step-seconds 8, --drain-seconds 15,
+ * --history-warmup-seconds 5, --history-idle-seconds 5 (Tether's and PostgreSQL's CPU with no call in flight),
+ * --history-ramp-rates (none by default, e.g. 100,200,300,400,500).
+ *
  * Run through `npm run bench -- reports`. Options: --contacts 200000 (≈ 5 events each), --report-runs 5,
  * --pg-clients 8, --pg-seconds 8, --pg-rounds 6, --no-live, --keep (the reports' database is kept, to profile).
  */
@@ -28,6 +35,7 @@ import { runBench } from '../common/bench-main';
 import { processTicks } from '../common/proc-stats';
 import { setEventHistory } from '../common/event-history';
 import { fmt, median, printTable, round } from '../common/stats';
+import { historyCostOnWholeLifecycle } from './whole-lifecycle';
 
 const args = new BenchArgs();
 const CONTACTS = args.number('contacts', 200_000);
@@ -38,6 +46,8 @@ const PG_ROUNDS = args.number('pg-rounds', 6);
 const LIVE = !process.argv.includes('--no-live');
 /** keep the reports' database (tether_bench_reports) after the run, to profile its queries */
 const KEEP = process.argv.includes('--keep');
+/** the history's cost on Tether's whole lifecycle (as shipped) instead of the reports and the pgbench rounds */
+const WHOLE = args.flag('whole');
 /** 30 days up to today's midnight (UTC) */
 const DAY0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000).toISOString();
 
@@ -382,6 +392,20 @@ async function setTriggers(database: BenchDatabase, enabled: boolean): Promise<v
 }
 
 async function main(): Promise<void> {
+  if (WHOLE) {
+    const wholeLifecycle = await historyCostOnWholeLifecycle({
+      rounds: args.number('history-rounds', 6),
+      rate: args.number('history-rate', 100),
+      agents: args.number('history-agents', 200),
+      stepSeconds: args.number('step-seconds', 8),
+      drainSeconds: args.number('drain-seconds', 15),
+      warmupSeconds: args.number('history-warmup-seconds', 5),
+      rampRates: args.numbers('history-ramp-rates', []),
+      idleSeconds: args.number('history-idle-seconds', 5),
+    });
+    writeJson(args.string('json'), { wholeLifecycle, loadAverageAtEnd: loadAverage() });
+    return;
+  }
   const reportsDb = await BenchDatabase.create(serverDatabaseUrl(), 'tether_bench_reports');
   let timed: Timed[] = [];
   let live: Timed[] = [];
