@@ -76,7 +76,13 @@ describe('intake latency target', () => {
   beforeAll(async () => {
     tether = await startTether({
       apps: ['sales'],
-      env: { TETHER_INTAKE_TARGET_MS: '1', TETHER_INTAKE_RETRY_AFTER_SECONDS: '2' },
+      // a target no webhook meets, and a hold that admits at least 8 waiting (a platform's closed loop over 8
+      // connections): the flood below sends far more at once
+      env: {
+        TETHER_INTAKE_TARGET_MS: '1',
+        TETHER_INTAKE_HOLD_FLOOR: '8',
+        TETHER_INTAKE_RETRY_AFTER_SECONDS: '2',
+      },
     });
   });
   afterAll(() => tether?.stop());

@@ -427,6 +427,17 @@ export class EnvSchema {
   @Min(0)
   @Max(60_000)
   TETHER_INTAKE_TARGET_MS?: number;
+
+  /**
+   * call webhooks that may wait before TETHER_INTAKE_TARGET_MS refuses any: a platform that waits for its answers
+   * over up to this many connections is never refused by time, however slow the line
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  TETHER_INTAKE_HOLD_FLOOR?: number;
 }
 
 /**

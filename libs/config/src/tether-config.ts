@@ -96,6 +96,8 @@ export interface TetherConfig {
   intakeRetryAfterSeconds: number;
   /** the wait a call webhook should not exceed before the intake sheds what it cannot serve in time (0: off) */
   intakeTargetMs: number;
+  /** webhooks that may wait before the latency target refuses any (a closed loop over that many connections) */
+  intakeHoldFloor: number;
 }
 
 /** The contract's ports of the fixed apps. The line apps' defaults (3001-3003) are data: `lines.default_port`. */

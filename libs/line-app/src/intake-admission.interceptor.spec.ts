@@ -26,6 +26,7 @@ function interceptor(intakeMaxInFlight: number, intakeTargetMs = 0): IntakeAdmis
     intakeMaxInFlight,
     intakeRetryAfterSeconds: 2,
     intakeTargetMs,
+    intakeHoldFloor: 128,
   } as TetherConfig);
 }
 
@@ -96,9 +97,9 @@ describe('IntakeAdmissionInterceptor', () => {
       const waiting = Array.from({ length: 5 }, () => pending());
       const answers = waiting.map((w) => lastValueFrom(admission.intercept(context, w.handler)));
       jest.advanceTimersByTime(150);
-      // the queue stands: the count is held where it was (one more in place of one finished), the next is refused
-      const held = pending();
-      const heldAnswer = lastValueFrom(admission.intercept(context, held.handler));
+      // the queue stands: held at 128 waiting, then more is past what the line serves
+      const held = Array.from({ length: 123 }, () => pending());
+      const heldAnswers = held.map((h) => lastValueFrom(admission.intercept(context, h.handler)));
       const refused = refusal(() => admission.intercept(context, pending().handler));
       expect(refused).toBeInstanceOf(IntakeOverloaded);
       expect(refused).toEqual(
@@ -106,8 +107,8 @@ describe('IntakeAdmissionInterceptor', () => {
       );
       expect((refused as Error).message).toMatch(/within 50 ms \(TETHER_INTAKE_TARGET_MS\).*retry in 2 s/);
 
-      for (const w of [...waiting, held]) w.finish();
-      await Promise.all([...answers, heldAnswer]);
+      for (const w of [...waiting, ...held]) w.finish();
+      await Promise.all([...answers, ...heldAnswers]);
       // the rate dropped: webhooks answered at once, one at a time; within an interval nobody is refused any more
       for (let i = 0; i < 30; i++) {
         const next = pending();
@@ -140,10 +141,11 @@ describe('IntakeAdmissionInterceptor', () => {
         // answered 40 ms after the interceptor: in time, unless it had waited 60 ms before it
         first.finish();
         jest.advanceTimersByTime(70);
-        admission.intercept(http, pending().handler);
-        expect(refusal(() => admission.intercept(http, pending().handler)) instanceof IntakeOverloaded).toBe(
-          refused,
+        // 150 more at once: past the hold (128 waiting) only if the queue stands
+        const answers = Array.from({ length: 150 }, () =>
+          refusal(() => admission.intercept(http, pending().handler)),
         );
+        expect(answers.some((answer) => answer instanceof IntakeOverloaded)).toBe(refused);
       },
     );
   });

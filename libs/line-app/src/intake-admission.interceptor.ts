@@ -1,8 +1,18 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { finalize, Observable } from 'rxjs';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { DomainError } from '@tether/errors';
-import { IntakeLatencyLimit } from './intake-latency-limit';
+import { IntakeLatencyLimit, STANDING_QUEUE_INTERVAL_MS } from './intake-latency-limit';
 
 /** A call webhook refused because the line app already serves TETHER_INTAKE_MAX_IN_FLIGHT of them: 503, retry. */
 export class IntakeAtCapacity extends DomainError {
@@ -51,15 +61,41 @@ export class IntakeOverloaded extends DomainError {
  * neither sees is the time a request sat in the kernel before the loop read it, at most one turn of the loop.
  */
 @Injectable()
-export class IntakeAdmissionInterceptor implements NestInterceptor {
+export class IntakeAdmissionInterceptor implements NestInterceptor, OnModuleInit {
   private inFlight = 0;
+  /** call webhooks in the HTTP layer: arrived (Fastify's onRequest), not yet answered, wherever they are */
+  private waiting = 0;
   /** arrival time (performance.now()) of each webhook in flight, in admission order: the first is the oldest */
   private readonly arrivals = new Map<number, number>();
   private nextId = 0;
   private readonly latency: IntakeLatencyLimit;
 
-  constructor(@Inject(TETHER_CONFIG) private readonly config: TetherConfig) {
-    this.latency = new IntakeLatencyLimit(config.intakeTargetMs);
+  constructor(
+    @Inject(TETHER_CONFIG) private readonly config: TetherConfig,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    this.latency = new IntakeLatencyLimit(
+      config.intakeTargetMs,
+      STANDING_QUEUE_INTERVAL_MS,
+      config.intakeHoldFloor,
+    );
+  }
+
+  /**
+   * Counts the call webhooks from their arrival, before their body is read and the guards run: a platform that waits
+   * for its answers never has more waiting than its connections, wherever they wait (IntakeLatencyLimit's hold).
+   */
+  onModuleInit(): void {
+    if (this.config.intakeTargetMs <= 0) return;
+    const fastify = this.adapterHost?.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify?.addHook) return;
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (request.method === 'POST' && request.routeOptions.url === CALLS_ROUTE) {
+        this.waiting++;
+        reply.raw.once('close', () => this.waiting--);
+      }
+      done();
+    });
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -69,7 +105,8 @@ export class IntakeAdmissionInterceptor implements NestInterceptor {
     const now = performance.now();
     const arrivedAt = now - waitedSinceArrival(context);
     const oldest = this.arrivals.values().next();
-    if (!this.latency.admits(now, this.inFlight, oldest.done ? undefined : oldest.value))
+    const waiting = Math.max(this.waiting, this.inFlight + 1);
+    if (!this.latency.admits(now, this.inFlight, oldest.done ? undefined : oldest.value, waiting))
       throw new IntakeOverloaded(this.latency.targetMs, this.config.intakeRetryAfterSeconds);
     const id = this.nextId++;
     this.arrivals.set(id, arrivedAt);
@@ -83,6 +120,9 @@ export class IntakeAdmissionInterceptor implements NestInterceptor {
     );
   }
 }
+
+/** the route this interceptor guards (TelephonyCallsController's POST), as Fastify names it */
+const CALLS_ROUTE = '/v1/telephony/calls';
 
 /** ms since the HTTP layer received the request (Fastify's reply.elapsedTime); 0 outside HTTP */
 function waitedSinceArrival(context: ExecutionContext): number {

@@ -102,41 +102,46 @@ describe('IntakeLatencyLimit', () => {
   it('past the rate it serves: holds, then keeps what it answers within the target and refuses the rest', () => {
     const limit = new IntakeLatencyLimit(50, 100);
     const intake = new FakeIntake(limit);
-    // served one at a time, every 10 ms (100/s), while 200/s arrive: a queue that would grow without end
+    // served one at a time, one per ms (1,000/s), while 2,000/s arrive: a queue that would grow without end
     const waits: number[] = [];
     const arrivedAt = new Map<number, number>();
     for (let ms = 0; ms < 5000; ms++) {
-      if (ms % 5 === 0) {
+      for (let i = 0; i < 2; i++) {
         const id = intake.arrive();
         if (id !== undefined) arrivedAt.set(id, intake.now);
       }
-      if (ms % 10 === 9 && arrivedAt.size > 0) {
+      intake.advance(1);
+      if (arrivedAt.size > 0) {
         const [id, at] = arrivedAt.entries().next().value as [number, number];
         waits.push(intake.now - at);
         arrivedAt.delete(id);
         intake.finish(id);
       }
-      intake.advance(1);
     }
     // about half refused, and what was admitted waited about the target once the limit acted
-    expect(intake.refused).toBeGreaterThan(400);
-    expect(intake.refused).toBeLessThan(600);
-    expect(Math.max(...waits.slice(waits.length / 2))).toBeLessThanOrEqual(70);
-    // the limit is about what 100/s serves in 50 ms
-    expect(limit.currentLimit).toBeLessThanOrEqual(6);
-    // without it the last webhook would have waited 2.5 s; the worst was the queue built before it acted
-    expect(Math.max(...waits)).toBeLessThan(400);
+    expect(intake.refused).toBeGreaterThan(4000);
+    expect(intake.refused).toBeLessThan(6000);
+    expect(Math.max(...waits.slice(waits.length / 2))).toBeLessThanOrEqual(60);
+    // the limit is about what 1,000/s serves in 50 ms
+    expect(limit.currentLimit).toBeGreaterThanOrEqual(45);
+    expect(limit.currentLimit).toBeLessThanOrEqual(60);
+    // without it the last webhook would have waited 2.5 s; the worst was the queue built before it acted (the
+    // standing interval, then the hold at twice what waited)
+    expect(Math.max(...waits)).toBeLessThan(500);
   });
 
   it('recovers by itself when the rate drops', () => {
     const limit = new IntakeLatencyLimit(50, 100);
     const intake = new FakeIntake(limit);
-    // a standing queue: 20 in flight for 200 ms with nothing answered; the hold admits a 21st, refuses a 22nd
+    // a standing queue: 20 in flight for 200 ms with nothing answered; the hold admits up to 128 waiting (twice
+    // the 21 seen is less), then one more is past what the line serves: refused
     for (let i = 0; i < 20; i++) intake.arrive();
     intake.advance(200);
-    expect(intake.arrive()).toBeDefined();
-    expect(intake.arrive()).toBeUndefined();
-    expect(limit.currentLimit).toBeLessThan(Infinity);
+    let held = 0;
+    while (intake.arrive() !== undefined) held++;
+    expect(limit.currentHold).toBe(128);
+    expect(held).toBe(108);
+    expect(limit.currentLimit).toBe(1);
     // the queue drains; then webhooks come one at a time and are answered in 5 ms
     while (intake.count > 0) {
       intake.advance(1);
@@ -150,16 +155,18 @@ describe('IntakeLatencyLimit', () => {
     }
     // an interval in time with nobody refused: the limit is lifted, a burst of 100 is admitted whole
     expect(limit.currentLimit).toBe(Infinity);
+    expect(limit.currentHold).toBe(Infinity);
     for (let i = 0; i < 100; i++) expect(intake.arrive()).toBeDefined();
   });
 
   it.each([
-    [0, 0],
-    [60, 1],
+    [0, false],
+    [60, true],
   ])(
-    'counts the wait before the decision (%i ms waited before it): webhooks past the target by then are late',
-    (waitedMs, refused) => {
-      const intake = new FakeIntake(new IntakeLatencyLimit(50, 100));
+    'counts the wait before the decision (%i ms waited before it): past the target by then, the queue stands: %s',
+    (waitedMs, stands) => {
+      const limit = new IntakeLatencyLimit(50, 100);
+      const intake = new FakeIntake(limit);
       // one in flight at a time, each answered 1 ms after the decision, but arrived `waitedMs` before it
       let previous = intake.arrive(waitedMs);
       for (let ms = 0; ms < 150; ms++) {
@@ -168,23 +175,23 @@ describe('IntakeLatencyLimit', () => {
         intake.finish(previous);
         previous = next;
       }
-      // then two at once: the second is refused only if the queue stands
-      intake.arrive(waitedMs);
-      intake.arrive(waitedMs);
-      expect(intake.refused).toBe(refused);
+      expect(limit.currentHold < Infinity).toBe(stands);
+      expect(intake.refused).toBe(0);
     },
   );
 
-  it('limited and in time at the limit: grows by one per interval, refusing the excess meanwhile', () => {
+  it('limited and in time at the limit: grows to what the line serves, and lifts once nobody is refused', () => {
     const limit = new IntakeLatencyLimit(50, 100);
     const intake = new FakeIntake(limit);
     for (let i = 0; i < 5; i++) intake.arrive();
     intake.advance(150);
-    expect(intake.arrive()).toBeDefined(); // held at 6
-    expect(intake.arrive()).toBeUndefined(); // shrunk: nothing finished in the last interval
+    // held at 128 waiting, then cut to what finished in the last second (nothing): 1
+    while (intake.arrive() !== undefined);
+    expect(intake.count).toBe(128);
     expect(limit.currentLimit).toBe(1);
     while (intake.count > 0) intake.finishOldest();
-    // answered in time from now on (1 ms), but 10 arrive per ms: more than the limit, so it grows one per interval
+    // answered in time from now on (1 ms), 10 arriving per ms: one admitted per ms until a whole interval was in
+    // time, then the limit grows to what the last second's completions serve in 50 ms, and lifts
     const refusedBefore = intake.refused;
     let admitted = 0;
     for (let ms = 0; ms < 500; ms++) {
@@ -193,8 +200,8 @@ describe('IntakeLatencyLimit', () => {
       intake.advance(1);
       for (const id of ids) intake.finish(id);
     }
-    expect(limit.currentLimit).toBe(5);
-    expect(admitted).toBeGreaterThan(1000);
-    expect(intake.refused - refusedBefore).toBe(5000 - admitted);
+    expect(intake.refused - refusedBefore).toBe(900);
+    expect(admitted).toBe(4100);
+    expect(limit.currentLimit).toBe(Infinity);
   });
 });
