@@ -24,6 +24,7 @@ const DEFAULT_LIMITS = {
   TETHER_WEBHOOK_RATE_LIMIT_PER_SECOND: '',
   TETHER_SOCKET_HANDSHAKES_PER_SECOND: '',
   TETHER_AGENT_MAX_SOCKETS: '',
+  TETHER_INTAKE_TARGET_MS: '',
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

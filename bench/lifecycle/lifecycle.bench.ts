@@ -23,6 +23,7 @@ import { BenchArgs, header, sleep, writeJson } from '../common/bench-cli';
 import { runBench } from '../common/bench-main';
 import { BenchDatabase } from '../common/bench-database';
 import { monotonicMicros, ProfileSummary, summarizeCpuProfile } from '../common/cpu-profile';
+import { runPastTheLimit } from '../common/past-the-limit';
 import { CpuMeter, MachineCpuMeter } from '../common/proc-stats';
 import { fmt, printTable, round } from '../common/stats';
 import { BENCH_SECRETS } from '../common/tether-processes';
@@ -192,45 +193,6 @@ function printSql(sql: SqlPerLifecycle): void {
   ]);
 }
 
-interface PastTheLimit {
-  rate: number;
-  overload: StepResult;
-  recovery: StepResult;
-}
-
-/**
- * Past the limit, on the ramp's process: 2x the max sustained rate for a step (webhooks answered fast, or refused
- * with 503 + Retry-After by the intake's admission limit; nothing accepted lost), then half the max sustained rate:
- * sustained again, without a restart. Lost calls are counted after a final drain.
- */
-async function pastLimit(scenario: Scenario, maxSustained: number): Promise<PastTheLimit> {
-  const rate = 2 * maxSustained;
-  header(
-    `past the limit: ${rate}/s (2x the max sustained) for ${STEP_SECONDS} s, then ${maxSustained / 2}/s`,
-  );
-  const overload = await scenario.run.step({
-    label: `2x ${rate}/s`,
-    rate,
-    durationS: STEP_SECONDS,
-    drainS: DRAIN_SECONDS * 2,
-  });
-  const recovery = await scenario.run.step({
-    label: `then ${maxSustained / 2}/s`,
-    rate: maxSustained / 2,
-    durationS: STEP_SECONDS,
-    drainS: DRAIN_SECONDS,
-  });
-  await scenario.run.finalDrain(60_000);
-  const web = overload.latencyMs.webhook;
-  console.log(
-    `at ${rate}/s: ${overload.sent} webhooks, ${overload.sent - overload.errors.webhook} accepted (2xx), ${overload.refused} refused (503 + Retry-After), ${overload.errors.webhook - overload.refused} other errors; ` +
-      `webhook answered in p50 ${fmt(web.p50)} / p99 ${fmt(web.p99)} ms (target p99 <= 100 ms); ` +
-      `${overload.lost} accepted and lost, ${overload.doubleOffers} double offers (0 / 0 expected); ` +
-      `then ${maxSustained / 2}/s: ${recovery.sustained ? 'sustained' : 'NOT sustained'} (${fmt(recovery.achievedRate)} done/s, webhook->offer p99 ${fmt(recovery.latencyMs.webhookToOffer.p99)} ms)`,
-  );
-  return { rate, overload, recovery };
-}
-
 async function main(): Promise<void> {
   const callbackUrl = await receiver.listen();
   const dataDir = mkdtempSync(join(tmpdir(), 'tether-bench-lifecycle-'));
@@ -260,7 +222,10 @@ async function main(): Promise<void> {
     const sustainedSteps = steps.filter((step) => step.sustained);
     const topRate =
       sustainedSteps.length > 0 ? Math.max(...sustainedSteps.map((step) => step.targetRate)) : 0;
-    const pastTheLimit = OVERLOAD && topRate > 0 ? await pastLimit(ramp, topRate) : undefined;
+    const pastTheLimit =
+      OVERLOAD && topRate > 0
+        ? await runPastTheLimit(ramp.run, topRate, { stepSeconds: STEP_SECONDS, drainSeconds: DRAIN_SECONDS })
+        : undefined;
     const fleetCounters = { ...ramp.fleet.counters };
     const strays = ramp.run.ledger.strays;
     await stopScenario(ramp);

@@ -416,6 +416,28 @@ export class EnvSchema {
   @Min(1)
   @Max(3600)
   TETHER_INTAKE_RETRY_AFTER_SECONDS?: number;
+
+  /**
+   * the wait (ms) a call webhook should not exceed: past it, with no webhook answered in time for 100 ms and more
+   * arriving than the line serves in that time, a line app answers 503 + Retry-After at once (0 = off)
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  TETHER_INTAKE_TARGET_MS?: number;
+
+  /**
+   * call webhooks that may wait before TETHER_INTAKE_TARGET_MS refuses any: a platform that waits for its answers
+   * over up to this many connections is never refused by time, however slow the line
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  TETHER_INTAKE_HOLD_FLOOR?: number;
 }
 
 /**

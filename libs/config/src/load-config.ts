@@ -146,6 +146,10 @@ export function loadConfig(
     socketEventsPerSecond: parsed.TETHER_SOCKET_EVENTS_PER_SECOND ?? 20,
     intakeMaxInFlight: parsed.TETHER_INTAKE_MAX_IN_FLIGHT ?? 2000,
     intakeRetryAfterSeconds: parsed.TETHER_INTAKE_RETRY_AFTER_SECONDS ?? 1,
+    // the bound is 100 ms p99 past the limit: the wait of what is admitted settles near the target, and
+    // the queue built before the limit acts reaches about 2 x target + 100 ms, so half the bound (README)
+    intakeTargetMs: parsed.TETHER_INTAKE_TARGET_MS ?? 50,
+    intakeHoldFloor: parsed.TETHER_INTAKE_HOLD_FLOOR ?? 128,
   };
 }
 

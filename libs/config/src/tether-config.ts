@@ -94,6 +94,10 @@ export interface TetherConfig {
   /** call webhooks a line app serves at once before it answers 503 + Retry-After (0: no limit) */
   intakeMaxInFlight: number;
   intakeRetryAfterSeconds: number;
+  /** the wait a call webhook should not exceed before the intake sheds what it cannot serve in time (0: off) */
+  intakeTargetMs: number;
+  /** webhooks that may wait before the latency target refuses any (a closed loop over that many connections) */
+  intakeHoldFloor: number;
 }
 
 /** The contract's ports of the fixed apps. The line apps' defaults (3001-3003) are data: `lines.default_port`. */

@@ -77,7 +77,8 @@ export class TelephonyCallsController {
   @ApiOkResponse({ description: 'a repeat of a call this line already has: the same contact' })
   @ApiServiceUnavailableResponse({
     description:
-      'intake_at_capacity: the line already serves TETHER_INTAKE_MAX_IN_FLIGHT call webhooks; nothing was recorded, ' +
+      'intake_at_capacity: the line already serves TETHER_INTAKE_MAX_IN_FLIGHT call webhooks; intake_overloaded: its ' +
+      'webhooks wait past TETHER_INTAKE_TARGET_MS and more arrive than it answers in that time; nothing was recorded, ' +
       'retry after the Retry-After header (seconds)',
   })
   @UseInterceptors(IntakeAdmissionInterceptor)
