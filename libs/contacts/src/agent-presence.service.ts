@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { inTransaction, one, rows } from '@tether/persistence';
+import { inTransaction, one, retryDeadlock, rows, StatementBatcher } from '@tether/persistence';
 import { EventBus, OfferPayload } from '@tether/realtime';
 import { Line, PresenceState } from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
@@ -20,27 +20,6 @@ export interface ConnectedAgent {
   state: PresenceState;
   lines: Line[];
   pending: OfferPayload[];
-}
-
-interface PendingConnect {
-  agentId: string;
-  socketId: string;
-  resolve: (connected: ConnectedAgent) => void;
-  reject: (error: Error) => void;
-}
-
-/** `work`, run again (a few times) when PostgreSQL chose it as a deadlock's victim */
-async function retryDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const code =
-        (error as { driverError?: { code?: string }; code?: string }).driverError?.code ??
-        (error as { code?: string }).code;
-      if (code !== '40P01' || attempt >= attempts) throw error;
-    }
-  }
 }
 
 /**
@@ -110,40 +89,17 @@ export class AgentPresenceService implements OnApplicationShutdown {
    * plus one read of their pending offers' payloads.
    */
   connected(agentId: string, socketId: string): Promise<ConnectedAgent> {
-    return new Promise((resolve, reject) => {
-      this.connects.push({ agentId, socketId, resolve, reject });
-      this.scheduleConnects();
-    });
+    return this.connects.submit({ agentId, socketId });
   }
 
-  private readonly connects: PendingConnect[] = [];
-  private connectsRunning = false;
-  private connectsScheduled = false;
+  private readonly connects = new StatementBatcher<{ agentId: string; socketId: string }, ConnectedAgent>(
+    (batch) => this.connectBatch(batch),
+    CONNECT_BATCH_MAX,
+  );
+
   /** statements written for connecting sockets since start (one per batch): what the connect-storm test counts */
-  connectBatches = 0;
-
-  private scheduleConnects(): void {
-    if (this.connectsRunning || this.connectsScheduled) return;
-    this.connectsScheduled = true;
-    setImmediate(() => {
-      this.connectsScheduled = false;
-      void this.runConnects();
-    });
-  }
-
-  private async runConnects(): Promise<void> {
-    if (this.connectsRunning || this.connects.length === 0) return;
-    this.connectsRunning = true;
-    const batch = this.connects.splice(0, CONNECT_BATCH_MAX);
-    try {
-      const results = await this.connectBatch(batch);
-      batch.forEach((pending, index) => pending.resolve(results[index]));
-    } catch (error) {
-      for (const pending of batch) pending.reject(error as Error);
-    } finally {
-      this.connectsRunning = false;
-      if (this.connects.length > 0) this.scheduleConnects();
-    }
+  get connectBatches(): number {
+    return this.connects.batches;
   }
 
   /**
@@ -152,8 +108,9 @@ export class AgentPresenceService implements OnApplicationShutdown {
    * way round; a deadlock with one that locks in another order is retried) and `disconnected_at` cleared, their
    * pending offers' ids read; then one read of those offers' payloads.
    */
-  private async connectBatch(batch: readonly PendingConnect[]): Promise<ConnectedAgent[]> {
-    this.connectBatches++;
+  private async connectBatch(
+    batch: readonly { agentId: string; socketId: string }[],
+  ): Promise<ConnectedAgent[]> {
     const found = await retryDeadlock(() =>
       rows<{ agent_id: string; state: PresenceState; lines: Line[]; pending: string[] }>(
         this.dataSource.manager,

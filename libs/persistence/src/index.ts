@@ -5,6 +5,7 @@ export * from './embedded-postgres';
 export * from './persistence.module';
 export * from './sql';
 export * from './transaction';
+export * from './statement-batcher';
 export { MIGRATIONS } from './migrations';
 export * from './schema-version';
 export * from './runtime-role';

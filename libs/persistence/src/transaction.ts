@@ -23,3 +23,20 @@ export async function inTransaction<T>(
     }
   }
 }
+
+/**
+ * `work` (one autocommitted statement) run again, a few times, when PostgreSQL chose it as a deadlock's victim: a
+ * multi-row writer (a batch of handshakes) that met another one locking some of the same rows in another order.
+ */
+export async function retryDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code =
+        (error as { driverError?: { code?: string }; code?: string }).driverError?.code ??
+        (error as { code?: string }).code;
+      if (code !== '40P01' || attempt >= attempts) throw error;
+    }
+  }
+}
