@@ -171,4 +171,63 @@ describe('AgentTokenService (real PostgreSQL)', () => {
       for (const { token } of issued) await expect(tokens.verify(token)).rejects.toThrow('token revoked');
     });
   });
+
+  describe('a connect storm: the records of concurrent handshakes in one statement', () => {
+    it('checks N tokens in one statement; each handshake gets its own principal, a refused token is refused alone', async () => {
+      const tokens = await serviceWith(KEY_A);
+      const agents = [await agent(), await agent(), await agent(), await agent()];
+      const issued = await Promise.all(agents.map((agentId) => tokens.issue(agentId)));
+      const revoked = await tokens.issue(agents[1]);
+      await tokens.revoke(source.manager, agents[1], revoked.tokenId);
+      const removedAgent = await agent();
+      const ofRemoved = await tokens.issue(removedAgent);
+      await source.query(`UPDATE agents SET deleted_at = now() WHERE id = $1`, [removedAgent]);
+      const forgotten = await tokens.issue(agents[2]);
+      await source.query(`DELETE FROM agent_tokens WHERE id = $1`, [forgotten.tokenId]);
+
+      const before = tokens.recordBatches;
+      // the valid ones interleaved with the refused ones, and the first token twice (two tabs)
+      const presented = [
+        issued[0].token,
+        revoked.token,
+        issued[1].token,
+        ofRemoved.token,
+        issued[2].token,
+        forgotten.token,
+        issued[3].token,
+        issued[0].token,
+        'not.a.token', // refused before any statement: it has no record to read
+      ];
+      const settled = await Promise.allSettled(presented.map((token) => tokens.verify(token)));
+      expect(tokens.recordBatches - before).toBe(1);
+      const outcome = settled.map((s) =>
+        s.status === 'fulfilled'
+          ? { agentId: s.value.agentId, tokenId: s.value.tokenId }
+          : (s.reason as Error).message,
+      );
+      expect(outcome).toEqual([
+        { agentId: agents[0], tokenId: issued[0].tokenId },
+        'token revoked',
+        { agentId: agents[1], tokenId: issued[1].tokenId },
+        'agent no longer exists',
+        { agentId: agents[2], tokenId: issued[2].tokenId },
+        'unknown token',
+        { agentId: agents[3], tokenId: issued[3].tokenId },
+        { agentId: agents[0], tokenId: issued[0].tokenId },
+        'invalid token',
+      ]);
+      // use is noted for the accepted ones only
+      for (const { tokenId } of issued) expect(await lastUsed(tokenId)).not.toBeNull();
+      expect(await lastUsed(revoked.tokenId)).toBeNull();
+      expect(await lastUsed(ofRemoved.tokenId)).toBeNull();
+    });
+
+    it('positive control: checks one after the other take one statement each', async () => {
+      const tokens = await serviceWith(KEY_A);
+      const { token } = await tokens.issue(await agent());
+      const before = tokens.recordBatches;
+      for (let i = 0; i < 3; i++) await tokens.verify(token);
+      expect(tokens.recordBatches - before).toBe(3);
+    });
+  });
 });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { DomainError, NotFoundError } from '@tether/errors';
-import { one, rows, Sql } from '@tether/persistence';
+import { BatchResult, one, retryDeadlock, rows, Sql, StatementBatcher } from '@tether/persistence';
 import { SecretsService } from './secrets.service';
 
 export class InvalidAgentToken extends DomainError {
@@ -40,6 +40,9 @@ interface AgentClaims {
 
 /** `last_used_at` is written at a handshake only when older than this: a reconnect storm is not a write storm. */
 const LAST_USED_RESOLUTION_SECONDS = 60;
+
+/** the most handshakes' token records one statement checks */
+const RECORD_BATCH_MAX = 500;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -132,7 +135,10 @@ export class AgentTokenService {
     return { tokenId, token, expiresAt: expiresAt.toISOString() };
   }
 
-  /** Checks a socket's token (signature, key, expiry, record) and notes its use. */
+  /**
+   * Checks a socket's token (signature, key, expiry, record) and notes its use. The signature is checked here, per
+   * token; the records of the tokens checked together (a connect storm) are read in one statement (`checkRecords`).
+   */
   async verify(token: unknown): Promise<AgentPrincipal> {
     if (typeof token !== 'string' || token.length === 0)
       throw new InvalidAgentToken('missing token: pass auth: { token }');
@@ -153,26 +159,57 @@ export class AgentTokenService {
       !UUID.test(claims.sub)
     )
       throw new InvalidAgentToken('invalid token');
-    // one round trip: the record's state, and its last use noted when older than the resolution
-    const record = await one<{ revoked_at: Date | null; deleted_at: Date | null }>(
-      this.dataSource.manager,
-      `WITH token AS (
-         SELECT t.id, t.revoked_at, t.last_used_at, a.deleted_at
-           FROM agent_tokens t JOIN agents a ON a.id = t.agent_id
-          WHERE t.id = $1 AND t.agent_id = $2
-       ), used AS (
-         UPDATE agent_tokens SET last_used_at = now()
-          WHERE id = (SELECT id FROM token
-                       WHERE revoked_at IS NULL AND deleted_at IS NULL
-                         AND (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_RESOLUTION_SECONDS} seconds'))
-       )
-       SELECT revoked_at, deleted_at FROM token`,
-      [claims.jti, claims.sub],
+    return this.records.submit({
+      agentId: claims.sub,
+      tokenId: claims.jti,
+      expiresAt: new Date(claims.exp * 1000),
+    });
+  }
+
+  /** the token records of concurrent handshakes (a connect storm), checked together: one statement per batch */
+  private readonly records = new StatementBatcher<AgentPrincipal, AgentPrincipal>(
+    (principals) => this.checkRecords(principals),
+    RECORD_BATCH_MAX,
+  );
+
+  /** statements run to check token records since start (one per batch): what the connect-storm test counts */
+  get recordBatches(): number {
+    return this.records.batches;
+  }
+
+  /**
+   * One round trip for a batch of signed-and-unexpired tokens: each record's state, and its last use noted when
+   * older than the resolution. Each token gets its own answer: its principal, or the refusal of that token alone
+   * (unknown, revoked, agent removed). The rows are matched by position, so a token sent twice is answered twice.
+   */
+  private async checkRecords(principals: readonly AgentPrincipal[]): Promise<BatchResult<AgentPrincipal>[]> {
+    const found = await retryDeadlock(() =>
+      rows<{ n: number; revoked_at: Date | null; deleted_at: Date | null }>(
+        this.dataSource.manager,
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS i(token_id, agent_id, n)
+         ), token AS (
+           SELECT i.n, t.id, t.revoked_at, t.last_used_at, a.deleted_at
+             FROM input i JOIN agent_tokens t ON t.id = i.token_id AND t.agent_id = i.agent_id
+             JOIN agents a ON a.id = t.agent_id
+         ), used AS (
+           UPDATE agent_tokens SET last_used_at = now()
+            WHERE id IN (SELECT id FROM token
+                          WHERE revoked_at IS NULL AND deleted_at IS NULL
+                            AND (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_RESOLUTION_SECONDS} seconds'))
+         )
+         SELECT n::int AS n, revoked_at, deleted_at FROM token`,
+        [principals.map((p) => p.tokenId), principals.map((p) => p.agentId)],
+      ),
     );
-    if (!record) throw new InvalidAgentToken('unknown token');
-    if (record.deleted_at) throw new InvalidAgentToken('agent no longer exists');
-    if (record.revoked_at) throw new InvalidAgentToken('token revoked');
-    return { agentId: claims.sub, tokenId: claims.jti, expiresAt: new Date(claims.exp * 1000) };
+    const byPosition = new Map(found.map((row) => [row.n, row]));
+    return principals.map((principal, index) => {
+      const record = byPosition.get(index + 1);
+      if (!record) return new InvalidAgentToken('unknown token');
+      if (record.deleted_at) return new InvalidAgentToken('agent no longer exists');
+      if (record.revoked_at) return new InvalidAgentToken('token revoked');
+      return principal;
+    });
   }
 
   /**
