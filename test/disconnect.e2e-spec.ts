@@ -90,6 +90,43 @@ describe('agent disconnect', () => {
     await again.held.expectNone(500);
   });
 
+  it('a reconnect storm: each socket gets exactly its own held contacts; a revoked token among them is refused alone', async () => {
+    // the handshakes arrive together, so their token checks and held-contact reads are batched: nothing may cross
+    const agents = [];
+    const calls = [];
+    for (let i = 0; i < 4; i++) {
+      const agent = await floor.agent({ lines: ['sales'] });
+      const call = await floor.call('sales'); // the agents before are busy (one voice slot each): this one gets it
+      const offer = await agent.nextOffer();
+      expect(offer.contact.id).toBe(call.contactId);
+      expect((await agent.accept(offer.offerId)).ok).toBe(true);
+      agents.push(agent);
+      calls.push(call);
+    }
+    for (const agent of agents) agent.close();
+    const revoked = await floor.admin.issueAgentToken(agents[0].agentId);
+    await floor.admin.revokeToken(agents[0].agentId, revoked.tokenId);
+    const intruder = tether.agent(revoked.token, `${agents[0].agentId} (revoked token)`);
+    try {
+      const [refusal, ...backs] = await Promise.allSettled([
+        intruder.connect(),
+        ...agents.map((agent) => floor.reconnect(agent)),
+      ]);
+      expect(refusal).toEqual({
+        status: 'rejected',
+        reason: expect.objectContaining({ message: expect.stringMatching(/token revoked/) }),
+      });
+      for (const [i, back] of backs.entries()) {
+        expect(back.status).toBe('fulfilled');
+        const client = (back as PromiseFulfilledResult<Awaited<ReturnType<TestFloor['reconnect']>>>).value;
+        expect((await client.nextConnected()).contactId).toBe(calls[i].contactId);
+        await client.held.expectNone(300);
+      }
+    } finally {
+      intruder.close();
+    }
+  });
+
   it('an agent who reconnects within the grace keeps their presence', async () => {
     const agent = await floor.agent({ lines: ['sales'] });
     agent.close();

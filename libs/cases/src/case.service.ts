@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailed } from '@tether/errors';
-import { inTransaction, one, rows, Sql } from '@tether/persistence';
+import { inTransaction, one, retryDeadlock, rows, Sql, StatementBatcher } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import type { Line } from '@tether/routing';
@@ -16,6 +16,11 @@ import {
   CaseSummary,
   OPEN_CASE_STATUSES,
 } from './case.types';
+
+/** the most agents one pending-notices read covers */
+const NOTICE_BATCH_MAX = 500;
+/** the most undelivered notices a connecting socket is sent at once */
+const NOTICES_PER_AGENT = 200;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -290,14 +295,44 @@ export class CaseService {
     });
   }
 
-  /** Notices not yet delivered to the agent, oldest first (what their socket gets on connect). */
-  async pendingNotices(agentId: string): Promise<CaseNotice[]> {
-    const found = await rows<NoticeRow>(
+  /**
+   * Notices not yet delivered to the agent, oldest first (what their socket gets on connect). The agents asked about
+   * together (a connect storm) are read in one statement (`pendingNoticesOf`).
+   */
+  pendingNotices(agentId: string): Promise<CaseNotice[]> {
+    return this.notices.submit(agentId);
+  }
+
+  private readonly notices = new StatementBatcher<string, CaseNotice[]>(async (agentIds) => {
+    const byAgent = await this.pendingNoticesOf(agentIds);
+    return agentIds.map((agentId) => byAgent.get(agentId.toLowerCase()) ?? []);
+  }, NOTICE_BATCH_MAX);
+
+  /** statements run for `pendingNotices` since start (one per batch): what the connect-storm test counts */
+  get noticeBatches(): number {
+    return this.notices.batches;
+  }
+
+  /** The undelivered notices of these agents (at most 200 each, oldest first), by agent: one query. */
+  async pendingNoticesOf(agentIds: readonly string[]): Promise<Map<string, CaseNotice[]>> {
+    const byAgent = new Map<string, CaseNotice[]>();
+    // a malformed id would fail the whole batch's statement: it has no notices
+    const ids = [...new Set(agentIds)].filter((id) => UUID.test(id));
+    if (ids.length === 0) return byAgent;
+    const found = await rows<NoticeRow & { agent_id: string }>(
       this.dataSource.manager,
-      `${SELECT_NOTICE} WHERE n.agent_id = $1 AND n.delivered_at IS NULL ORDER BY n.id LIMIT 200`,
-      [agentId],
+      `SELECT x.agent_id, p.* FROM unnest($1::uuid[]) AS x(agent_id)
+       CROSS JOIN LATERAL (${SELECT_NOTICE} WHERE n.agent_id = x.agent_id AND n.delivered_at IS NULL
+                           ORDER BY n.id LIMIT ${NOTICES_PER_AGENT}) p
+       ORDER BY x.agent_id, p.id`,
+      [ids],
     );
-    return found.map(noticeOf);
+    for (const row of found) {
+      const list = byAgent.get(row.agent_id);
+      if (list) list.push(noticeOf(row));
+      else byAgent.set(row.agent_id, [noticeOf(row)]);
+    }
+    return byAgent;
   }
 
   /** One notice, if it is still undelivered. */
@@ -311,13 +346,28 @@ export class CaseService {
     return row && noticeOf(row);
   }
 
-  /** The notices were sent to a socket of their agent: not sent again on the next connect. */
+  /**
+   * The notices were sent to a socket of their agent: not sent again on the next connect. The marks made together
+   * (sockets of a connect storm that had notices) are written in one statement.
+   */
   async markDelivered(noticeIds: readonly string[]): Promise<void> {
     if (noticeIds.length === 0) return;
-    await this.dataSource.query(
-      `UPDATE case_notices SET delivered_at = now() WHERE id = ANY ($1::bigint[])`,
-      [noticeIds],
+    await this.deliveries.submit(noticeIds);
+  }
+
+  private readonly deliveries = new StatementBatcher<readonly string[], void>(async (batch) => {
+    const ids = [...new Set(batch.flat())];
+    await retryDeadlock(() =>
+      this.dataSource.query(`UPDATE case_notices SET delivered_at = now() WHERE id = ANY ($1::bigint[])`, [
+        ids,
+      ]),
     );
+    return batch.map(() => undefined);
+  }, NOTICE_BATCH_MAX);
+
+  /** statements run for `markDelivered` since start (one per batch) */
+  get deliveryBatches(): number {
+    return this.deliveries.batches;
   }
 
   /** A case's due time came: still open, its owner gets a notice and supervisors an event. */

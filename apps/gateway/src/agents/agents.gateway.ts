@@ -211,9 +211,11 @@ export class AgentsGateway
       );
       timer.unref();
       socket.once('disconnect', () => clearTimeout(timer));
-      const [snapshot, held] = await Promise.all([
+      // three reads at once, each shared with the sockets connecting meanwhile (one statement per batch of them)
+      const [snapshot, held, notices] = await Promise.all([
         this.connectSnapshots.get(session.lines),
         this.resync.heldContacts(agentId),
+        this.cases.pendingNotices(agentId),
       ]);
       socket.emit('queue', snapshot);
       // a (re)connecting client gets back everything it holds: its pending offers and its connected contacts
@@ -223,7 +225,6 @@ export class AgentsGateway
         if (endReason) socket.emit('contact:ended', { contactId: payload.contactId, reason: endReason });
       }
       // what happened to their cases while they were away
-      const notices = await this.cases.pendingNotices(agentId);
       for (const notice of notices) socket.emit('case:notice', notice);
       await this.cases.markDelivered(notices.map((n) => n.noticeId));
       socket.data.ready = true;
