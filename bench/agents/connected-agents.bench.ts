@@ -9,12 +9,16 @@
  * posted on the line and the time until every socket has received the `queue` snapshot showing it is measured
  * (Tether coalesces snapshots for TETHER_QUEUE_SNAPSHOT_MS, 200 ms by default: that window is part of its figure).
  *
- * Run through `npm run bench -- agents`. Options: --connections 10000, --swarms 4, --settle-seconds 5.
+ * Run through `npm run bench -- agents`. Options: --connections 10000, --swarms 4, --settle-seconds 5, --profile (the
+ * gateway under `node --cpu-prof`, its self time over the connect storm printed by area and function).
  */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BenchArgs, header, redisUrl, serverDatabaseUrl, sleep, writeJson } from '../common/bench-cli';
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
-import { monotonicMicros } from '../common/cpu-profile';
+import { monotonicMicros, printProfile, summarizeCpuProfile } from '../common/cpu-profile';
 import { rssBytes } from '../common/proc-stats';
 import { fmt, round, summarize } from '../common/stats';
 import { signTether } from '../common/tether-signature';
@@ -26,6 +30,7 @@ const args = new BenchArgs();
 const CONNECTIONS = args.number('connections', 10_000);
 const SWARMS = args.number('swarms', 4);
 const SETTLE_SECONDS = args.number('settle-seconds', 5);
+const PROFILE = args.flag('profile');
 
 interface Measurement {
   connections: number;
@@ -34,6 +39,8 @@ interface Measurement {
   rssAfterMb: number;
   perAgentKb: number;
   fanOut: { allReceivedMs: number; p50Ms: number | null; p99Ms: number | null; missing: number };
+  /** the connect storm, CLOCK_MONOTONIC microseconds (the window of --profile) */
+  stormUs: { fromUs: number; toUs: number };
 }
 
 const mb = (bytes: number): number => round(bytes / 1048576, 1);
@@ -48,7 +55,9 @@ async function measure(
 ): Promise<Measurement> {
   await sleep(2_000);
   const before = rssBytes(serverPid) ?? 0;
+  const fromUs = monotonicMicros();
   const storm = await connectStorm(url, tokens, SWARMS);
+  const stormUs = { fromUs, toUs: monotonicMicros() };
   const { swarms } = storm;
   try {
     const connectSeconds = storm.seconds;
@@ -84,6 +93,7 @@ async function measure(
       rssAfterMb: mb(after),
       perAgentKb,
       fanOut,
+      stormUs,
     };
   } finally {
     await storm.close();
@@ -130,21 +140,40 @@ async function tether(): Promise<Measurement> {
       `created ${CONNECTIONS} agents with tokens through the admin API in ${((performance.now() - created) / 1000).toFixed(1)} s`,
     );
     await admin.process.stop();
+    const profile = join(tmpdir(), `tether-agents-gateway-${process.pid}.cpuprofile`);
     const [gateway, sales] = await Promise.all([
-      startApp('gateway', { databaseUrl: database.url, redisUrl: redis }),
+      startApp('gateway', {
+        databaseUrl: database.url,
+        redisUrl: redis,
+        nodeArgs: PROFILE
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${tmpdir()}`,
+              `--cpu-prof-name=${profile.slice(tmpdir().length + 1)}`,
+            ]
+          : undefined,
+      }),
       startApp('sales', { databaseUrl: database.url, redisUrl: redis }),
     ]);
+    let stormUs: Measurement['stormUs'] | undefined;
     try {
-      return await measure(
+      const measured = await measure(
         'tether',
         gateway.process.pid,
         gateway.url,
         agents.map((agent) => agent.token),
         () => signedPost(sales.url, CALL),
       );
+      stormUs = measured.stormUs;
+      return measured;
     } finally {
-      // killed rather than drained: 10,000 disconnect handlers would only measure the shutdown
-      await Promise.all([gateway.process.stop(2_000), sales.process.stop(5_000)]);
+      // killed rather than drained: 10,000 disconnect handlers would only measure the shutdown (a profiled one is
+      // given the time to write its profile)
+      await Promise.all([gateway.process.stop(PROFILE ? 60_000 : 2_000), sales.process.stop(5_000)]);
+      if (PROFILE && stormUs) {
+        printProfile('the gateway over the connect storm', summarizeCpuProfile(profile, stormUs));
+        rmSync(profile, { force: true });
+      }
     }
   } finally {
     await database.drop().catch(() => undefined);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { REPO_ROOT } from './bench-cli';
-import { round } from './stats';
+import { fmt, printTable, round } from './stats';
 
 /** The parts of a V8 .cpuprofile (written by `node --cpu-prof`) this summary reads. */
 interface CpuProfile {
@@ -155,4 +155,23 @@ export function summarizeCpuProfile(
 /** CLOCK_MONOTONIC now in microseconds (comparable with V8 profile timestamps of any process on this machine). */
 export function monotonicMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Prints a profile summary: self time by area, the costliest functions, and who calls the costliest native ones. */
+export function printProfile(what: string, profile: ProfileSummary): void {
+  console.log(
+    `\nCPU profile of ${what} (${profile.windowSeconds} s, busy ${profile.busyPercentOfCore}% of one core); self time:`,
+  );
+  printTable([
+    ['area', 'self ms', '% busy'],
+    ...profile.byArea.slice(0, 12).map((e) => [e.name, fmt(e.selfMs, 0), fmt(e.selfPercent)]),
+  ]);
+  printTable([
+    ['function', 'self ms', '% busy'],
+    ...profile.topFunctions.slice(0, 20).map((e) => [e.name, fmt(e.selfMs, 0), fmt(e.selfPercent)]),
+  ]);
+  for (const { function: name, via } of profile.callers)
+    console.log(
+      `  ${name} is called from: ${via.map((v) => `${v.name} ${fmt(v.selfPercent, 0)}%`).join(', ')}`,
+    );
 }

@@ -47,7 +47,7 @@ import { BenchArgs, header, writeJson } from '../common/bench-cli';
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
 import { StartedProcess } from '../common/child-process';
-import { monotonicMicros, ProfileSummary, summarizeCpuProfile } from '../common/cpu-profile';
+import { monotonicMicros, printProfile, summarizeCpuProfile } from '../common/cpu-profile';
 import { pastTheLimitFigure, runPastTheLimit, type PastTheLimit } from '../common/past-the-limit';
 import { fmt, LatencySummary, median, printTable, round, summarize } from '../common/stats';
 import { AS_SHIPPED_LIFTED_LIMITS, ShippedTether, startAsShipped } from '../common/tether-as-shipped';
@@ -655,28 +655,13 @@ async function tetherRun(
   } finally {
     await started.stop();
     if (profiled && window) {
-      printProfile(summarizeCpuProfile(join(profileDir, profileName), window));
+      printProfile(
+        'tether as shipped from its first call to its last',
+        summarizeCpuProfile(join(profileDir, profileName), window),
+      );
       if (!RESULTS_DIR) rmSync(join(profileDir, profileName), { force: true });
     }
   }
-}
-
-function printProfile(profile: ProfileSummary): void {
-  console.log(
-    `\nCPU profile of tether as shipped from its first call to its last (${profile.windowSeconds} s, busy ${profile.busyPercentOfCore}% of one core); self time:`,
-  );
-  printTable([
-    ['area', 'self ms', '% busy'],
-    ...profile.byArea.slice(0, 12).map((e) => [e.name, fmt(e.selfMs, 0), fmt(e.selfPercent)]),
-  ]);
-  printTable([
-    ['function', 'self ms', '% busy'],
-    ...profile.topFunctions.slice(0, 20).map((e) => [e.name, fmt(e.selfMs, 0), fmt(e.selfPercent)]),
-  ]);
-  for (const { function: name, via } of profile.callers)
-    console.log(
-      `  ${name} is called from: ${via.map((v) => `${v.name} ${fmt(v.selfPercent, 0)}%`).join(', ')}`,
-    );
 }
 
 interface Spread {
