@@ -19,7 +19,7 @@ import { BenchArgs, header, redisUrl, serverDatabaseUrl, sleep, writeJson } from
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
 import { monotonicMicros, printProfile, summarizeCpuProfile } from '../common/cpu-profile';
-import { rssBytes } from '../common/proc-stats';
+import { processTicks, rssBytes } from '../common/proc-stats';
 import { fmt, round, summarize } from '../common/stats';
 import { signTether } from '../common/tether-signature';
 import { BENCH_SECRETS, createAgents, startApp } from '../common/tether-processes';
@@ -39,6 +39,11 @@ interface Measurement {
   rssAfterMb: number;
   perAgentKb: number;
   fanOut: { allReceivedMs: number; p50Ms: number | null; p99Ms: number | null; missing: number };
+  /**
+   * CPU spent over the connect storm, ms: the server process, and (Tether) its PostgreSQL server's processes. Less
+   * at the mercy of a busy machine than the storm's duration: what each connection costs, whoever else runs.
+   */
+  stormCpuMs: { server: number; postgres: number | null };
   /** the connect storm, CLOCK_MONOTONIC microseconds (the window of --profile) */
   stormUs: { fromUs: number; toUs: number };
 }
@@ -52,12 +57,22 @@ async function measure(
   url: string,
   tokens: string[],
   postCall: () => Promise<void>,
+  postgresPids?: () => number[],
 ): Promise<Measurement> {
   await sleep(2_000);
   const before = rssBytes(serverPid) ?? 0;
+  const serverTicks = () => processTicks(serverPid) ?? 0;
+  const postgresTicks = () =>
+    (postgresPids?.() ?? []).reduce((sum, pid) => sum + (processTicks(pid) ?? 0), 0);
+  const [serverBefore, postgresBefore] = [serverTicks(), postgresTicks()];
   const fromUs = monotonicMicros();
   const storm = await connectStorm(url, tokens, SWARMS);
   const stormUs = { fromUs, toUs: monotonicMicros() };
+  // clock ticks of 10 ms; a backend that exited meanwhile is in its postmaster's reaped-children time
+  const stormCpuMs = {
+    server: (serverTicks() - serverBefore) * 10,
+    postgres: postgresPids ? (postgresTicks() - postgresBefore) * 10 : null,
+  };
   const { swarms } = storm;
   try {
     const connectSeconds = storm.seconds;
@@ -66,6 +81,12 @@ async function measure(
     await sleep(SETTLE_SECONDS * 1000);
     const after = rssBytes(serverPid) ?? 0;
     const perAgentKb = round((after - before) / 1024 / tokens.length, 1);
+    console.log(
+      `${label}: CPU over the connect storm: server ${fmt(stormCpuMs.server, 0)} ms (${fmt((stormCpuMs.server * 1000) / tokens.length, 0)} µs per connection)` +
+        (stormCpuMs.postgres === null
+          ? ''
+          : `, PostgreSQL ${fmt(stormCpuMs.postgres, 0)} ms (${fmt((stormCpuMs.postgres * 1000) / tokens.length, 0)} µs per connection)`),
+    );
     console.log(
       `${label}: ${tokens.length} connections in ${connectSeconds.toFixed(1)} s; RSS ${fmt(mb(before))} -> ${fmt(mb(after))} MB = ${fmt(perAgentKb)} KB per connection`,
     );
@@ -93,6 +114,7 @@ async function measure(
       rssAfterMb: mb(after),
       perAgentKb,
       fanOut,
+      stormCpuMs,
       stormUs,
     };
   } finally {
@@ -163,6 +185,7 @@ async function tether(): Promise<Measurement> {
         gateway.url,
         agents.map((agent) => agent.token),
         () => signedPost(sales.url, CALL),
+        await database.serverProcesses(),
       );
       stormUs = measured.stormUs;
       return measured;
@@ -186,6 +209,10 @@ async function main(): Promise<void> {
   const ratio = round(tetherResult.perAgentKb / bareResult.perAgentKb, 2);
   console.log(
     `\nmemory per idle connected agent: tether ${fmt(tetherResult.perAgentKb)} KB vs bare socket.io ${fmt(bareResult.perAgentKb)} KB = ${fmt(ratio, 2)}x (target <= 1.5x)`,
+  );
+  console.log(
+    `connect storm of ${CONNECTIONS}: tether ${fmt(tetherResult.connectSeconds)} s vs bare socket.io ${fmt(bareResult.connectSeconds)} s = ${fmt(tetherResult.connectSeconds / bareResult.connectSeconds, 2)}x (target <= 2x); ` +
+      `CPU per connection: tether ${fmt((tetherResult.stormCpuMs.server * 1000) / CONNECTIONS, 0)} µs + PostgreSQL ${fmt(((tetherResult.stormCpuMs.postgres ?? 0) * 1000) / CONNECTIONS, 0)} µs vs bare ${fmt((bareResult.stormCpuMs.server * 1000) / CONNECTIONS, 0)} µs`,
   );
   console.log(
     `queue snapshot to all ${CONNECTIONS}: tether ${fmt(tetherResult.fanOut.allReceivedMs)} ms vs bare ${fmt(bareResult.fanOut.allReceivedMs)} ms`,
