@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { DomainError, NotFoundError } from '@tether/errors';
@@ -130,7 +130,7 @@ export class AgentTokenService {
     const key = this.secrets.agentTokenKeys.current;
     const token = await this.jwt.signAsync(
       { sub: agentId, jti: tokenId, role: 'agent' },
-      { secret: key.secret, keyid: key.kid, algorithm: 'HS256', expiresIn: ttlSeconds },
+      { ...this.secretOption(key.secret), keyid: key.kid, algorithm: 'HS256', expiresIn: ttlSeconds },
     );
     return { tokenId, token, expiresAt: expiresAt.toISOString() };
   }
@@ -146,7 +146,10 @@ export class AgentTokenService {
     if (secret === undefined) throw new InvalidAgentToken('invalid token: unknown signing key');
     let claims: AgentClaims;
     try {
-      claims = await this.jwt.verifyAsync<AgentClaims>(token, { secret, algorithms: ['HS256'] });
+      claims = await this.jwt.verifyAsync<AgentClaims>(token, {
+        ...this.secretOption(secret),
+        algorithms: ['HS256'],
+      });
     } catch (error) {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
       throw new InvalidAgentToken(expired ? 'token expired' : 'invalid token');
@@ -220,13 +223,35 @@ export class AgentTokenService {
     try {
       const secret = this.secrets.agentTokenKeys.secretFor(this.keyIdOf(token));
       if (secret === undefined) return undefined;
-      const claims = await this.jwt.verifyAsync<AgentClaims>(token, { secret, algorithms: ['HS256'] });
+      const claims = await this.jwt.verifyAsync<AgentClaims>(token, {
+        ...this.secretOption(secret),
+        algorithms: ['HS256'],
+      });
       return claims.role === 'agent' && typeof claims.sub === 'string' && UUID.test(claims.sub)
         ? claims.sub
         : undefined;
     } catch {
       return undefined;
     }
+  }
+
+  /** each signing secret's key object, made once (`secretOption`) */
+  private readonly keys = new Map<string, KeyObject>();
+
+  /**
+   * The `secret` option for @nestjs/jwt, as the secret's KeyObject, made once. jsonwebtoken turns a string secret
+   * into a KeyObject at every call, trying it as a public key first (a parse that throws): 1.2 ms of CPU per socket
+   * handshake, 16% of the gateway's in the connect-storm profile (bench/README.md). @nestjs/jwt types `secret` as a
+   * string or Buffer but hands it to jsonwebtoken as it is, which takes a KeyObject as well.
+   */
+  private secretOption(secret: string): { secret: string } {
+    let key = this.keys.get(secret);
+    if (!key) {
+      if (this.keys.size >= 8) this.keys.clear(); // rotations: a handful over a process's life
+      key = createSecretKey(Buffer.from(secret, 'utf8'));
+      this.keys.set(secret, key);
+    }
+    return { secret: key as unknown as string };
   }
 
   /** The `kid` of the token's header (undefined when it has none); a token that does not decode is refused. */
