@@ -58,12 +58,14 @@ async function measure(
   tokens: string[],
   postCall: () => Promise<void>,
   postgresPids?: () => number[],
+  database?: BenchDatabase,
 ): Promise<Measurement> {
   await sleep(2_000);
   const before = rssBytes(serverPid) ?? 0;
   const serverTicks = () => processTicks(serverPid) ?? 0;
   const postgresTicks = () =>
     (postgresPids?.() ?? []).reduce((sum, pid) => sum + (processTicks(pid) ?? 0), 0);
+  if (database) await resetSqlStats(database);
   const [serverBefore, postgresBefore] = [serverTicks(), postgresTicks()];
   const fromUs = monotonicMicros();
   const storm = await connectStorm(url, tokens, SWARMS);
@@ -73,6 +75,7 @@ async function measure(
     server: (serverTicks() - serverBefore) * 10,
     postgres: postgresPids ? (postgresTicks() - postgresBefore) * 10 : null,
   };
+  if (database) await printSqlPerConnection(database, tokens.length);
   const { swarms } = storm;
   try {
     const connectSeconds = storm.seconds;
@@ -119,6 +122,35 @@ async function measure(
     };
   } finally {
     await storm.close();
+  }
+}
+
+async function resetSqlStats(database: BenchDatabase): Promise<void> {
+  try {
+    await database.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await database.query('SELECT pg_stat_statements_reset()');
+  } catch {
+    /* not preloaded on this server: no SQL counts */
+  }
+}
+
+/** The statements the gateway ran over the storm (pg_stat_statements since the reset), per connection. */
+async function printSqlPerConnection(database: BenchDatabase, connections: number): Promise<void> {
+  try {
+    const statements = await database.query<{ query: string; calls: string; total_ms: number }>(
+      `SELECT query, calls, total_exec_time AS total_ms FROM pg_stat_statements
+       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC`,
+    );
+    const calls = statements.reduce((sum, s) => sum + Number(s.calls), 0);
+    console.log(
+      `tether: SQL over the connect storm: ${calls} statements = ${fmt(calls / connections, 2)} per connection; most called:`,
+    );
+    for (const s of statements.slice(0, 6))
+      console.log(
+        `  ${s.calls} calls, ${fmt(s.total_ms, 0)} ms: ${s.query.replace(/\s+/g, ' ').slice(0, 110)}`,
+      );
+  } catch (error) {
+    console.log(`(no SQL statistics: ${(error as Error).message})`);
   }
 }
 
@@ -186,6 +218,7 @@ async function tether(): Promise<Measurement> {
         agents.map((agent) => agent.token),
         () => signedPost(sales.url, CALL),
         await database.serverProcesses(),
+        database,
       );
       stormUs = measured.stormUs;
       return measured;
