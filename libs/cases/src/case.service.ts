@@ -303,10 +303,11 @@ export class CaseService {
     return this.notices.submit(agentId);
   }
 
-  private readonly notices = new StatementBatcher<string, CaseNotice[]>(async (agentIds) => {
-    const byAgent = await this.pendingNoticesOf(agentIds);
-    return agentIds.map((agentId) => byAgent.get(agentId.toLowerCase()) ?? []);
-  }, NOTICE_BATCH_MAX);
+  private readonly notices = StatementBatcher.byId<CaseNotice[]>(
+    (agentIds) => this.pendingNoticesOf(agentIds),
+    () => [],
+    NOTICE_BATCH_MAX,
+  );
 
   /** statements run for `pendingNotices` since start (one per batch): what the connect-storm test counts */
   get noticeBatches(): number {

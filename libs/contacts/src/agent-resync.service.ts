@@ -108,10 +108,11 @@ export class AgentResyncService {
     return this.held.submit(agentId);
   }
 
-  private readonly held = new StatementBatcher<string, HeldContact[]>(async (agentIds) => {
-    const byAgent = await this.heldContactsOf(agentIds);
-    return agentIds.map((agentId) => byAgent.get(agentId.toLowerCase()) ?? []);
-  }, HELD_BATCH_MAX);
+  private readonly held = StatementBatcher.byId<HeldContact[]>(
+    (agentIds) => this.heldContactsOf(agentIds),
+    () => [],
+    HELD_BATCH_MAX,
+  );
 
   /** statements run for `heldContacts` since start (one per batch): what the connect-storm test counts */
   get heldBatches(): number {

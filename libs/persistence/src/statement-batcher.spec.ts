@@ -89,4 +89,23 @@ describe('StatementBatcher', () => {
       new Error('a batch of 3 requests got 2 results'),
     );
   });
+
+  it('byId: one read for the batch, each id its own entry (matched in lower case), nothing found is missing()', async () => {
+    const reads: (readonly string[])[] = [];
+    const batcher = StatementBatcher.byId<string[]>(
+      (ids) => {
+        reads.push(ids);
+        return Promise.resolve(
+          new Map([
+            ['aa-01', ['first']],
+            ['bb-02', ['second', 'third']],
+          ]),
+        );
+      },
+      () => [],
+    );
+    const results = await Promise.all(['AA-01', 'bb-02', 'cc-03'].map((id) => batcher.submit(id)));
+    expect(results).toEqual([['first'], ['second', 'third'], []]);
+    expect(reads).toEqual([['AA-01', 'bb-02', 'cc-03']]);
+  });
 });

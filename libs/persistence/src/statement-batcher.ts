@@ -35,6 +35,22 @@ export class StatementBatcher<In, Out> {
     private readonly maxBatch = 500,
   ) {}
 
+  /**
+   * A batcher of look-ups by id whose statement answers a map for the whole batch (an agent's held contacts, their
+   * case notices): each caller gets its id's entry (ids compared in lower case, as PostgreSQL prints uuids), or
+   * `missing()` when the statement found nothing for it.
+   */
+  static byId<Out>(
+    read: (ids: readonly string[]) => Promise<ReadonlyMap<string, Out>>,
+    missing: () => Out,
+    maxBatch?: number,
+  ): StatementBatcher<string, Out> {
+    return new StatementBatcher<string, Out>(async (ids) => {
+      const found = await read(ids);
+      return ids.map((id) => found.get(id.toLowerCase()) ?? missing());
+    }, maxBatch);
+  }
+
   /** The request's own result, once the batch it joined has run. */
   submit(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
