@@ -9,12 +9,7 @@ DECLARE
   v_a timestamptz;
   v_b timestamptz;
 BEGIN
-  -- (greatest and least skip NULLs: no days folded yet is checked on its own)
-  SELECT CASE WHEN s.days_from IS NOT NULL AND s.days_until IS NOT NULL THEN
-           greatest(date_trunc('day', (p_from - interval '1 microsecond') AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                      + interval '1 day', s.days_from) END,
-         least(date_trunc('day', p_to AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', s.days_until)
-    INTO v_a, v_b FROM report_rollup_state s WHERE s.id = 1;
+  SELECT f.day_from, f.day_until INTO v_a, v_b FROM tether_folded_days(p_from, p_to) f;
   IF p_bucket = '15m' OR v_a IS NULL OR v_b IS NULL OR v_a >= v_b THEN
     RETURN QUERY SELECT * FROM tether_event_counts(p_from, p_to);
     RETURN;
