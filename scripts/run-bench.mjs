@@ -130,7 +130,8 @@ function newestMtime(dir) {
     if (entry.name === 'node_modules' || entry.name === 'results') continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    // the TypeScript and the SQL sources both end up in dist (scripts/copy-sql.mjs)
+    else if (/\.(ts|sql)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { REPO_ROOT } from './bench-cli';
 import { freePort, startNode, waitHealthy } from './child-process';
 import { postmasterProcesses } from './proc-stats';
-import type { Standalone } from './tether-processes';
+import { BENCH_SECRETS, type Standalone } from './tether-processes';
 
 /**
  * What the as-shipped runs set beyond `npm start`'s defaults, and why; printed with their figures.
@@ -73,6 +73,13 @@ export async function startAsShipped(options: {
     ...AS_SHIPPED_LIFTED_LIMITS,
     ...options.extraEnv,
   };
+  // production refuses generated secrets: a NODE_ENV=production variant is given the bench's own, as an operator would
+  const explicitSecrets = env.NODE_ENV === 'production';
+  if (explicitSecrets) {
+    env.TETHER_ADMIN_TOKEN = BENCH_SECRETS.adminToken;
+    env.TETHER_WEBHOOK_SECRET = BENCH_SECRETS.webhookSecret;
+    env.TETHER_JWT_SECRET = BENCH_SECRETS.jwtSecret;
+  }
   const spawnedAt = performance.now();
   const started = startNode('tether (as shipped)', join(REPO_ROOT, 'dist/apps/standalone/src/main.js'), {
     nodeArgs: options.nodeArgs,
@@ -88,12 +95,21 @@ export async function startAsShipped(options: {
   for (const url of [system.adminUrl, system.salesUrl, system.gatewayUrl])
     await waitHealthy(started, `${url}/health`, 180_000);
   const startMs = performance.now() - spawnedAt;
-  const adminToken = readFileSync(join(options.dataDir, 'admin-token'), 'utf8').trim();
-  const { stdout } = await run(
-    process.execPath,
-    [join(REPO_ROOT, 'dist/libs/auth/src/cli/print-secrets.js'), '--webhook-secret'],
-    { cwd: REPO_ROOT, env },
-  );
+  const adminToken = explicitSecrets
+    ? BENCH_SECRETS.adminToken
+    : readFileSync(join(options.dataDir, 'admin-token'), 'utf8').trim();
+  const webhookSecret = explicitSecrets
+    ? BENCH_SECRETS.webhookSecret
+    : (
+        await run(
+          process.execPath,
+          [join(REPO_ROOT, 'dist/libs/auth/src/cli/print-secrets.js'), '--webhook-secret'],
+          {
+            cwd: REPO_ROOT,
+            env,
+          },
+        )
+      ).stdout.trim();
   const postmaster = Number(
     readFileSync(join(options.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
   );
@@ -101,7 +117,7 @@ export async function startAsShipped(options: {
   return {
     ...system,
     adminToken,
-    webhookSecret: stdout.trim(),
+    webhookSecret,
     postgresPids: postmasterProcesses(postmaster),
     startMs,
     superuserUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgres}/tether`,
