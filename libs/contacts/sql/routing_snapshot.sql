@@ -41,6 +41,7 @@ DECLARE
   v_teams text[];
   v_ready_limit int;
   v_ready_ids uuid[];
+  v_team_ids uuid[];
   v_agents json;
 BEGIN
   PERFORM pg_advisory_xact_lock(p_lock_key);
@@ -117,6 +118,10 @@ BEGIN
   END IF;
 
   v_ready_limit := CASE WHEN p_all_ready THEN NULL ELSE greatest(p_min_ready, v_count * p_ready_per_contact) END;
+  -- Reads the line's available agents whole and keeps the longest idle: no index is kept on idle_since, since each
+  -- completion moves it and an index on it made every presence update a non-HOT one, and a walk of it in idle order
+  -- went through the dead entries all those updates leave at its front (migration 1764005000000; bench/README.md,
+  -- "Session 9").
   SELECT array_agg(r.agent_id) INTO v_ready_ids FROM (
     SELECT p.agent_id
       FROM agent_presence p JOIN agents a ON a.id = p.agent_id
@@ -128,6 +133,16 @@ BEGIN
      LIMIT v_ready_limit
   ) r;
 
+  -- the ready members of a waiting case's team (the engine's fallback after the owner and their deputy)
+  IF v_teams IS NOT NULL THEN
+    SELECT array_agg(a.id) INTO v_team_ids
+      FROM agents a JOIN agent_presence p ON p.agent_id = a.id
+     WHERE a.team = ANY (v_teams) AND a.deleted_at IS NULL AND a.lines @> ARRAY[p_line] AND p.state = 'available'
+       AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
+       AND EXISTS (SELECT 1 FROM agent_connections ac WHERE ac.agent_id = a.id);
+  END IF;
+
+  -- every agent above, by key (as one OR of the three lists, the planner read every agent)
   SELECT json_agg(json_build_object('id', a.id, 'lines', a.lines, 'skills', a.skills, 'capacity', a.capacity,
                     'team', a.team,
                     'state', p.state, 'idleSince', p.idle_since, 'wrapUpUntil', p.wrap_up_until,
@@ -136,11 +151,8 @@ BEGIN
     INTO v_agents
     FROM agents a JOIN agent_presence p ON p.agent_id = a.id
    WHERE a.deleted_at IS NULL
-     AND (a.id = ANY (coalesce(v_ready_ids, '{}'::uuid[])) OR a.id = ANY (coalesce(v_related, '{}'::uuid[]))
-          -- the ready members of a waiting case's team (the engine's fallback after the owner and their deputy)
-          OR (v_teams IS NOT NULL AND a.team = ANY (v_teams) AND a.lines @> ARRAY[p_line] AND p.state = 'available'
-              AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
-              AND EXISTS (SELECT 1 FROM agent_connections ac WHERE ac.agent_id = a.id)));
+     AND a.id = ANY (coalesce(v_ready_ids, '{}'::uuid[]) || coalesce(v_related, '{}'::uuid[])
+                     || coalesce(v_team_ids, '{}'::uuid[]));
 
   RETURN json_build_object('now', v_now, 'version', coalesce(v_version, 0), 'agents', coalesce(v_agents, '[]'::json),
                            'contacts', v_contacts,

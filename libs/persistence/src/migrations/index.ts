@@ -31,6 +31,7 @@ import { CustomerMerge1764004400000 } from './1764004400000-customer-merge';
 import { ContactArrivalsBrin1764004500000 } from './1764004500000-contact-arrivals-brin';
 import { ReportDayRollups1764004700000 } from './1764004700000-report-day-rollups';
 import { RoutingVersionMergeSource1764004900000 } from './1764004900000-routing-version-merge-source';
+import { PresenceIdleUnindexed1764005000000 } from './1764005000000-presence-idle-unindexed';
 
 /**
  * Every migration, in order. Never edit one that has been merged: add a new one. Schema only: functions live in
@@ -70,4 +71,5 @@ export const MIGRATIONS = [
   ContactArrivalsBrin1764004500000,
   ReportDayRollups1764004700000,
   RoutingVersionMergeSource1764004900000,
+  PresenceIdleUnindexed1764005000000,
 ];
