@@ -297,18 +297,34 @@ describe('faults: a stale instance (partitioned from PostgreSQL past its leases,
       const slotsLeft = await db.query(`SELECT agent_id, used FROM agent_slots WHERE used <> 0`);
       const [{ n: offerCount }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM offers`);
       const timersLeft = () =>
-        db.query<{ kind: string; n: number }>(
-          `SELECT kind, count(*)::int AS n FROM scheduled_jobs
+        db.query<{ kind: string; n: number; due_in_ms: number; attempts: number; last_error: string | null }>(
+          `SELECT kind, count(*)::int AS n,
+                  ceil(extract(epoch FROM max(run_at) - now()) * 1000)::int AS due_in_ms,
+                  max(attempts)::int AS attempts, max(last_error) AS last_error
+             FROM scheduled_jobs
             WHERE kind NOT IN ('routing.sticky-wait', 'reports.rollup') GROUP BY 1`,
         );
-      // a timer set near the end (an agent's socket that dropped under this load leaves a disconnect grace of 15 s)
-      // is not late: wait for the timers to fire, then look at what is left
-      await waitFor(async () => (await timersLeft()).length === 0, {
-        what: 'every timer fired',
-        timeoutMs: scaledMs(25_000),
-        intervalMs: 250,
-      }).catch(() => undefined);
-      const jobsLeft = await timersLeft();
+      // a timer set near the end is not late: an agent's socket that dropped under this load, or one closed just
+      // above, leaves a disconnect grace of 15 s. Wait until the latest of them is due (plus the pollers' margin),
+      // then look at what is left: a timer that was due and is still there did not fire or did not complete
+      const margin = scaledMs(10_000);
+      let waitUntil = Date.now() + margin;
+      await waitFor(
+        async () => {
+          const left = await timersLeft();
+          const latestDue = Math.max(0, ...left.map((j) => j.due_in_ms));
+          waitUntil = Math.max(
+            waitUntil,
+            Math.min(Date.now() + latestDue + margin, started + scaledMs(135_000)),
+          );
+          return left.length === 0 || Date.now() >= waitUntil;
+        },
+        { what: 'every timer fired', timeoutMs: scaledMs(60_000), intervalMs: 250 },
+      ).catch(() => undefined);
+      const jobsLeft = (await timersLeft()).map(
+        (j) =>
+          `${j.kind}=${j.n} (due in ${j.due_in_ms} ms, ${j.attempts} attempts${j.last_error ? `: ${j.last_error}` : ''})`,
+      );
 
       // ---- the clients' story: an offer reaching two agents, two offers of one contact live at once, two accepts
       const holders = new Map<string, Set<string>>();
@@ -389,7 +405,7 @@ describe('faults: a stale instance (partitioned from PostgreSQL past its leases,
         ['contacts accepted', okAccepts.size],
         ['contacts completed by agents', completed],
         ['calls answered only on the platform’s later retry', retried.filter((c) => c.answered).length],
-        ['timers left (not sticky)', jobsLeft.map((j) => `${j.kind}=${j.n}`).join(' ') || 0],
+        ['timers left (not sticky)', jobsLeft.join('; ') || 0],
         ['client failures', failures.length ? failures.slice(0, 5).join('; ') : 0],
         [
           'load ended / drained (since the test began)',
