@@ -202,6 +202,45 @@ describe('tether_routing_snapshot', () => {
     expect(four.agentsComplete).toBe(true);
   });
 
+  it('the same longest-idle ready agents when those idle longer are of other lines, busy, offline, deleted or not connected', async () => {
+    // longer idle than every sales agent, and none ready for sales: more than four times the 8 the pass reads, so the
+    // first candidates (agent_presence alone) run out and the line's agents are read whole
+    const noise = async (i: number) => {
+      const idleSince = minutesAgo(500 - i);
+      switch (i % 5) {
+        case 0:
+          return db.fixtures.agent({ lines: ['service'], idleSince });
+        case 1:
+          return db.fixtures.agent({ lines: ['sales'], idleSince, used: { voice: 1 } });
+        case 2:
+          return db.fixtures.agent({ lines: ['sales'], idleSince, connected: false });
+        case 3:
+          return db.fixtures.agent({ lines: ['sales'], idleSince, deleted: true });
+        default:
+          return db.fixtures.agent({ lines: ['sales'], idleSince, wrapUpUntil: new Date(Date.now() + 60_000) });
+      }
+    };
+    for (let i = 0; i < 10; i++) await noise(i);
+    const ready: string[] = [];
+    for (let i = 0; i < 30; i++)
+      ready.push(await db.fixtures.agent({ lines: ['sales'], idleSince: minutesAgo(100 - i) }));
+    await db.fixtures.contact();
+    // 8 not ready among the first 32 candidates (those in wrap-up are not candidates): the checks find the 8
+    expect(ids((await snapshot('sales')).agents).sort()).toEqual(ready.slice(0, 8).sort());
+
+    for (let i = 10; i < 40; i++) await noise(i);
+    // 40 not ready ahead of them: the candidates run out, and the whole read gives the same 8
+    const past = await snapshot('sales');
+    expect(ids(past.agents).sort()).toEqual(ready.slice(0, 8).sort());
+    expect(past.agentsComplete).toBe(false);
+    // reading one: 4 candidates, then 32, all of them not ready; then the whole read
+    expect(ids((await snapshot('sales', { minimum: 1, perContact: 1 })).agents)).toEqual([ready[0]]);
+    // and when fewer than the bound are ready, all of them, complete
+    const few = await snapshot('sales', { minimum: 40 });
+    expect(ids(few.agents).sort()).toEqual([...ready].sort());
+    expect(few.agentsComplete).toBe(true);
+  });
+
   it('every agent a waiting contact is related to, whatever their state; deleted ones are gone', async () => {
     const busy = await db.fixtures.agent({ lines: ['sales'], used: { voice: 1 } });
     const awayDisconnected = await db.fixtures.agent({ lines: ['sales'], state: 'away', connected: false });

@@ -42,6 +42,8 @@ DECLARE
   v_ready_limit int;
   v_ready_ids uuid[];
   v_team_ids uuid[];
+  v_candidates uuid[];
+  v_factor int;
   v_agents json;
 BEGIN
   PERFORM pg_advisory_xact_lock(p_lock_key);
@@ -118,20 +120,52 @@ BEGIN
   END IF;
 
   v_ready_limit := CASE WHEN p_all_ready THEN NULL ELSE greatest(p_min_ready, v_count * p_ready_per_contact) END;
-  -- Reads the line's available agents whole and keeps the longest idle: no index is kept on idle_since, since each
-  -- completion moves it and an index on it made every presence update a non-HOT one, and a walk of it in idle order
-  -- went through the dead entries all those updates leave at its front (migration 1764005000000; bench/README.md,
-  -- "Session 9").
-  SELECT array_agg(r.agent_id) INTO v_ready_ids FROM (
-    SELECT p.agent_id
-      FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-     WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
-       AND a.deleted_at IS NULL AND a.lines @> ARRAY[p_line]
-       AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = p.agent_id AND s.used < s.capacity)
-       AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = p.agent_id)
-     ORDER BY p.idle_since, p.agent_id
-     LIMIT v_ready_limit
-  ) r;
+  -- The ready agents, longest idle first. No index is kept on idle_since: each completion moves it, an index on it
+  -- made every presence update a non-HOT one, and a walk of it in idle order went through the dead entries all those
+  -- updates leave at its front (migration 1764005000000). Reading the line's agents whole (the last statement below)
+  -- joins every available agent to their agent row, slots and connections: its cost grows with the agents online
+  -- (bench/README.md, "Session 9"). So first the longest idle of every available agent out of wrap-up, from
+  -- agent_presence alone (its narrowest read, and a top-N sort), 4 times as many as needed, then 32 times; and the
+  -- per-agent checks (the line, a free slot, a connection) by key on those candidates only. The candidates are a
+  -- prefix of the same order, so what they yield is exactly the whole read's answer, unless they ran out (agents of
+  -- other lines, busy or gone idle longer) before enough qualified: then the next size, and last the whole read.
+  v_factor := CASE WHEN v_ready_limit IS NULL THEN NULL ELSE 4 END;
+  WHILE v_factor IS NOT NULL LOOP
+    SELECT array_agg(c.agent_id ORDER BY c.idle_since, c.agent_id) INTO v_candidates FROM (
+      SELECT p.agent_id, p.idle_since
+        FROM agent_presence p
+       WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
+       ORDER BY p.idle_since, p.agent_id
+       LIMIT v_ready_limit * v_factor
+    ) c;
+    SELECT array_agg(r.agent_id ORDER BY r.n) INTO v_ready_ids FROM (
+      SELECT u.agent_id, u.n
+        FROM unnest(v_candidates) WITH ORDINALITY u(agent_id, n)
+       -- scalar subqueries, not EXISTS: as semi-joins, the cached generic plan hashed every agent's slots
+       WHERE (SELECT a.deleted_at IS NULL AND a.lines @> ARRAY[p_line] FROM agents a WHERE a.id = u.agent_id)
+         AND (SELECT bool_or(s.used < s.capacity) FROM agent_slots s WHERE s.agent_id = u.agent_id)
+         AND (SELECT true FROM agent_connections c WHERE c.agent_id = u.agent_id LIMIT 1)
+       ORDER BY u.n
+       LIMIT v_ready_limit
+    ) r;
+    IF coalesce(array_length(v_ready_ids, 1), 0) >= v_ready_limit
+       OR coalesce(array_length(v_candidates, 1), 0) < v_ready_limit * v_factor THEN
+      EXIT; -- enough, or every available agent was a candidate
+    END IF;
+    v_factor := CASE WHEN v_factor = 4 THEN 32 END;
+  END LOOP;
+  IF v_factor IS NULL THEN -- all asked for (p_all_ready), or the candidates ran out twice
+    SELECT array_agg(r.agent_id) INTO v_ready_ids FROM (
+      SELECT p.agent_id
+        FROM agent_presence p JOIN agents a ON a.id = p.agent_id
+       WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
+         AND a.deleted_at IS NULL AND a.lines @> ARRAY[p_line]
+         AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = p.agent_id AND s.used < s.capacity)
+         AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = p.agent_id)
+       ORDER BY p.idle_since, p.agent_id
+       LIMIT v_ready_limit
+    ) r;
+  END IF;
 
   -- the ready members of a waiting case's team (the engine's fallback after the owner and their deputy)
   IF v_teams IS NOT NULL THEN
