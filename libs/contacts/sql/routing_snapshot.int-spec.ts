@@ -217,7 +217,11 @@ describe('tether_routing_snapshot', () => {
         case 3:
           return db.fixtures.agent({ lines: ['sales'], idleSince, deleted: true });
         default:
-          return db.fixtures.agent({ lines: ['sales'], idleSince, wrapUpUntil: new Date(Date.now() + 60_000) });
+          return db.fixtures.agent({
+            lines: ['sales'],
+            idleSince,
+            wrapUpUntil: new Date(Date.now() + 60_000),
+          });
       }
     };
     for (let i = 0; i < 10; i++) await noise(i);
