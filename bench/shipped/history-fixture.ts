@@ -93,7 +93,7 @@ export async function loadHistory(
              'hist-' || i AS external_id,
              CASE WHEN i % 5 = 0 THEN 'chat' ELSE 'voice' END AS channel,
              (ARRAY['sales', 'presales', 'service'])[1 + i % 3] AS line,
-             1 + (i * 7919) % ${customers} AS customer,
+             1 + (i::bigint * 7919) % ${customers} AS customer, -- bigint: 1,000,000 × 7919 is past int4
              md5('hist-agent-' || (1 + (i * 31) % ${agents}))::uuid AS agent,
              now() - interval '31 days 1 hour' + (i * interval '30 days' / ${contacts}) AS at0,
              (i * 37) % 100 AS r,
