@@ -122,21 +122,21 @@ BEGIN
   v_ready_limit := CASE WHEN p_all_ready THEN NULL ELSE greatest(p_min_ready, v_count * p_ready_per_contact) END;
   -- The ready agents, longest idle first. No index is kept on idle_since: each completion moves it, an index on it
   -- made every presence update a non-HOT one, and a walk of it in idle order went through the dead entries all those
-  -- updates leave at its front (migration 1764005000000). Reading the line's agents whole (the last statement below)
-  -- joins every available agent to their agent row, slots and connections: its cost grows with the agents online
-  -- (bench/README.md, "Session 9"). So first the longest idle of every available agent out of wrap-up, from
-  -- agent_presence alone (its narrowest read, and a top-N sort), 4 times as many as needed, then 32 times; and the
-  -- per-agent checks (the line, a free slot, a connection) by key on those candidates only. The candidates are a
-  -- prefix of the same order, so what they yield is exactly the whole read's answer, unless they ran out (agents of
-  -- other lines, busy or gone idle longer) before enough qualified: then the next size, and last the whole read.
+  -- updates leave at its front (migration 1764005000000). Joining every available agent to their agent row, slots
+  -- and connections costs what the agents online number (bench/README.md, "Session 9"). So first the longest idle of
+  -- every available agent out of wrap-up, from agent_presence alone (its narrowest read, and a top-N sort), 4 times
+  -- as many as needed, then 32 times, then all of them (at once when p_all_ready); and the per-agent checks (the
+  -- line, a free slot, a connection) by key on those candidates only. The candidates are a prefix of the same order,
+  -- so what they yield is the answer unless they ran out before enough qualified (agents of other lines, busy or
+  -- gone, idle longer): then the next size.
   v_factor := CASE WHEN v_ready_limit IS NULL THEN NULL ELSE 4 END;
-  WHILE v_factor IS NOT NULL LOOP
+  LOOP
     SELECT array_agg(c.agent_id ORDER BY c.idle_since, c.agent_id) INTO v_candidates FROM (
       SELECT p.agent_id, p.idle_since
         FROM agent_presence p
        WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
        ORDER BY p.idle_since, p.agent_id
-       LIMIT v_ready_limit * v_factor
+       LIMIT v_ready_limit * v_factor -- NULL: all
     ) c;
     SELECT array_agg(r.agent_id ORDER BY r.n) INTO v_ready_ids FROM (
       SELECT u.agent_id, u.n
@@ -148,24 +148,11 @@ BEGIN
        ORDER BY u.n
        LIMIT v_ready_limit
     ) r;
-    IF coalesce(array_length(v_ready_ids, 1), 0) >= v_ready_limit
-       OR coalesce(array_length(v_candidates, 1), 0) < v_ready_limit * v_factor THEN
-      EXIT; -- enough, or every available agent was a candidate
-    END IF;
+    -- every available agent was a candidate, or enough qualified
+    EXIT WHEN v_factor IS NULL OR coalesce(array_length(v_candidates, 1), 0) < v_ready_limit * v_factor
+              OR coalesce(array_length(v_ready_ids, 1), 0) >= v_ready_limit;
     v_factor := CASE WHEN v_factor = 4 THEN 32 END;
   END LOOP;
-  IF v_factor IS NULL THEN -- all asked for (p_all_ready), or the candidates ran out twice
-    SELECT array_agg(r.agent_id) INTO v_ready_ids FROM (
-      SELECT p.agent_id
-        FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-       WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
-         AND a.deleted_at IS NULL AND a.lines @> ARRAY[p_line]
-         AND EXISTS (SELECT 1 FROM agent_slots s WHERE s.agent_id = p.agent_id AND s.used < s.capacity)
-         AND EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = p.agent_id)
-       ORDER BY p.idle_since, p.agent_id
-       LIMIT v_ready_limit
-    ) r;
-  END IF;
 
   -- the ready members of a waiting case's team (the engine's fallback after the owner and their deputy)
   IF v_teams IS NOT NULL THEN
