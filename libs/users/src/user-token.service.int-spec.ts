@@ -39,7 +39,10 @@ describe('UserRepository and UserTokenService (real PostgreSQL)', () => {
       lines: ['sales'],
       userId: user.id,
     });
-    expect(await tokens.principalOf(`${issued.token.slice(0, -1)}A`)).toBeUndefined();
+    // One character changed (never to itself: a token that already ends in 'A' must still change).
+    const altered = `${issued.token.slice(0, -1)}${issued.token.endsWith('A') ? 'B' : 'A'}`;
+    expect(altered).not.toBe(issued.token);
+    expect(await tokens.principalOf(altered)).toBeUndefined();
     expect(await tokens.principalOf('not a token')).toBeUndefined();
   });
 
