@@ -5,6 +5,8 @@
  *   engine     routing engine micro-benchmark (no services)                      bench/engine/engine.bench.ts
  *   rules      line rules: arrival decisions/s with 50 rules, staged passes       bench/engine/rules.bench.ts
  *   pgbench    DB floor: pgbench running the SQL of one contact lifecycle          bench/pgbench/
+ *   pgbench-history  which lifecycle statements grow on 1,000,000 stored contacts  bench/pgbench/
+ *              (pgbench on an empty and a history database, alternately; only when named)
  *   transport  bare-transport floor: node:http + socket.io, same load generator    bench/transport/
  *   lifecycle  full lifecycle throughput and latency of Tether (standalone)        bench/lifecycle/
  *   agents     10,000 idle connected agents on one gateway vs a bare socket.io     bench/agents/
@@ -64,6 +66,14 @@ const PARTS = {
     script: 'dist/bench/shipped/as-shipped.bench.js',
     args: ['--history'],
     services: ['postgres'],
+    onlyWhenNamed: true,
+  },
+  // which of the lifecycle's statements grow on 1,000,000 stored contacts (pgbench, empty vs history, alternately);
+  // only when named
+  'pgbench-history': {
+    script: 'dist/bench/pgbench/pgbench.bench.js',
+    args: ['--history'],
+    services: ['postgres', 'pgbench'],
     onlyWhenNamed: true,
   },
   reports: { script: 'dist/bench/reports/reports.bench.js', services: ['postgres', 'pgbench'] },

@@ -9,6 +9,13 @@
  *
  * Run through `npm run bench -- pgbench`. Options: --pg-clients 8 (8 clients is this machine's best: bench/README.md, the machine's own limits),
  * --pg-seconds 12.
+ *
+ * `--history` (`npm run bench -- pgbench-history`, only when named): which of Tether's statements grow with a stored
+ * history. A second database gets the history part's fixture (shipped/history-fixture.ts: --history-contacts
+ * 1,000,000, --history-customers 200,000, --history-agents 4,800 offline beside the 200 seeded here) and the same
+ * pgbench lifecycle (with a routing pass) runs on the empty database and on it, alternately, --history-rounds times
+ * (3), with `pg_stat_statements.track = all` on both: lifecycles/s per side, and every statement Tether runs (the
+ * functions' nested ones included) by time per lifecycle, history / empty.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +25,8 @@ import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../c
 import { BenchDatabase } from '../common/bench-database';
 import { runBench } from '../common/bench-main';
 import { CpuMeter, MachineCpuMeter } from '../common/proc-stats';
-import { fmt, printTable, round } from '../common/stats';
+import { fmt, median, printTable, round } from '../common/stats';
+import { loadHistory } from '../shipped/history-fixture';
 
 const args = new BenchArgs();
 const CLIENTS = args.number('pg-clients', 8);
@@ -143,10 +151,141 @@ async function runVariant(database: BenchDatabase, script: string, withPass: boo
   };
 }
 
+/** One statement's totals (pg_stat_statements), keyed by its normalised text: the same in both databases. */
+interface StatementTotals {
+  calls: number;
+  ms: number;
+}
+
+async function statementTotals(database: BenchDatabase): Promise<Map<string, StatementTotals>> {
+  const rows = await database.query<{ query: string; calls: string; ms: number }>(
+    `SELECT query, sum(calls) AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY query`,
+  );
+  return new Map(rows.map((r) => [r.query, { calls: Number(r.calls), ms: Number(r.ms) }]));
+}
+
+/** A side of the history comparison: its database and what its runs added up to. */
+interface HistorySide {
+  name: 'empty' | 'history';
+  database: BenchDatabase;
+  tps: number[];
+  lifecycles: number;
+  statements: Map<string, StatementTotals>;
+}
+
+async function historyMain(version: string, script: string): Promise<void> {
+  const size = {
+    contacts: args.number('history-contacts', 1_000_000),
+    customers: args.number('history-customers', 200_000),
+    agents: args.number('history-agents', 4_800),
+  };
+  const rounds = args.number('history-rounds', 3);
+  const sides: HistorySide[] = [];
+  try {
+    for (const name of ['empty', 'history'] as const) {
+      const database = await BenchDatabase.create(
+        serverDatabaseUrl(),
+        name === 'empty' ? 'tether_bench_pgbench' : 'tether_bench_pgbench_history',
+      );
+      sides.push({ name, database, tps: [], lifecycles: 0, statements: new Map() });
+      await database.migrate();
+      await seed(database);
+      if (name === 'history') {
+        header(
+          `history fixture: ${size.contacts} contacts, ${size.customers} customers, ${size.agents} offline agents`,
+        );
+        const load = await loadHistory(database.url, size);
+        console.log(`history fixture loaded in ${load.seconds} s`);
+      }
+      await database.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await database.query(`ALTER DATABASE ${database.name} SET pg_stat_statements.track = 'all'`);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+        await side.database.query('VACUUM ANALYZE');
+        const before = await statementTotals(side.database);
+        console.log(`\nround ${round + 1} of ${rounds}: the ${side.name} database`);
+        const variant = await runVariant(side.database, script, true);
+        const after = await statementTotals(side.database);
+        side.tps.push(variant.tps);
+        side.lifecycles += variant.lifecyclesCompleted;
+        for (const [query, total] of after) {
+          const was = before.get(query) ?? { calls: 0, ms: 0 };
+          const sum = side.statements.get(query) ?? { calls: 0, ms: 0 };
+          side.statements.set(query, {
+            calls: sum.calls + total.calls - was.calls,
+            ms: sum.ms + total.ms - was.ms,
+          });
+        }
+      }
+    }
+    const [empty, history] = sides;
+    const perLifecycle = (side: HistorySide, query: string) => {
+      const total = side.statements.get(query) ?? { calls: 0, ms: 0 };
+      return { calls: total.calls / side.lifecycles, ms: total.ms / side.lifecycles };
+    };
+    const queries = [...new Set([...empty.statements.keys(), ...history.statements.keys()])]
+      .filter((query) => !/pg_stat_statements|^VACUUM|pg_database/i.test(query))
+      .map((query) => ({ query, empty: perLifecycle(empty, query), history: perLifecycle(history, query) }))
+      .filter((row) => row.history.calls >= 0.01 || row.empty.calls >= 0.01)
+      .sort((a, b) => b.history.ms - b.empty.ms - (a.history.ms - a.empty.ms));
+    const tps = { empty: round(median(empty.tps), 1), history: round(median(history.tps), 1) };
+    header(
+      `the lifecycle's statements on ${size.contacts} stored contacts against an empty database ` +
+        `(track = all: a function's nested statements are also counted inside the function's own line)`,
+    );
+    printTable([
+      ['statement', 'calls / lifecycle', 'empty ms / lc', 'history ms / lc', 'history − empty', 'ratio'],
+      ...queries
+        .slice(0, 16)
+        .map((row) => [
+          row.query.replace(/\s+/g, ' ').slice(0, 100),
+          fmt(row.history.calls, 2),
+          fmt(row.empty.ms, 4),
+          fmt(row.history.ms, 4),
+          fmt(row.history.ms - row.empty.ms, 4),
+          row.empty.ms > 0 ? `${fmt(row.history.ms / row.empty.ms, 2)}×` : '—',
+        ]),
+    ]);
+    console.log(
+      `\nlifecycles/s (median of ${rounds}): empty ${fmt(tps.empty)} (${empty.tps.join(', ')}), ` +
+        `history ${fmt(tps.history)} (${history.tps.join(', ')}): history / empty ${fmt(tps.history / tps.empty, 3)}×`,
+    );
+    writeJson(args.string('json'), {
+      history: size,
+      rounds,
+      clients: CLIENTS,
+      seconds: SECONDS,
+      tps: { ...tps, ratio: round(tps.history / tps.empty, 3), empty: empty.tps, history: history.tps },
+      statements: queries.slice(0, 40).map((row) => ({
+        query: row.query.replace(/\s+/g, ' ').slice(0, 300),
+        callsPerLifecycle: round(row.history.calls, 3),
+        emptyMsPerLifecycle: round(row.empty.ms, 4),
+        historyMsPerLifecycle: round(row.history.ms, 4),
+      })),
+      pgbench: version,
+    });
+  } finally {
+    for (const side of sides) await side.database.drop().catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const version = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
   if (version.status !== 0)
     throw new Error('pgbench is not installed (Debian: apt-get install postgresql-client)');
+  if (args.flag('history')) {
+    const work = mkdtempSync(join(tmpdir(), 'tether-pgbench-'));
+    try {
+      const script = join(work, 'lifecycle.pgbench.sql');
+      copyFileSync(SCRIPT, script);
+      await historyMain(version.stdout.trim(), script);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   const database = await BenchDatabase.create(serverDatabaseUrl(), 'tether_bench_pgbench');
   const work = mkdtempSync(join(tmpdir(), 'tether-pgbench-'));
   try {
