@@ -155,14 +155,31 @@ async function runVariant(database: BenchDatabase, script: string, withPass: boo
 interface StatementTotals {
   calls: number;
   ms: number;
+  /** shared buffers the statement read in (not in PostgreSQL's cache) and dirtied */
+  read: number;
+  dirtied: number;
 }
 
+const NO_TOTALS: StatementTotals = { calls: 0, ms: 0, read: 0, dirtied: 0 };
+
 async function statementTotals(database: BenchDatabase): Promise<Map<string, StatementTotals>> {
-  const rows = await database.query<{ query: string; calls: string; ms: number }>(
-    `SELECT query, sum(calls) AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements
+  const rows = await database.query<{
+    query: string;
+    calls: string;
+    ms: number;
+    read: string;
+    dirtied: string;
+  }>(
+    `SELECT query, sum(calls) AS calls, sum(total_exec_time) AS ms, sum(shared_blks_read) AS read,
+            sum(shared_blks_dirtied) AS dirtied FROM pg_stat_statements
       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY query`,
   );
-  return new Map(rows.map((r) => [r.query, { calls: Number(r.calls), ms: Number(r.ms) }]));
+  return new Map(
+    rows.map((r) => [
+      r.query,
+      { calls: Number(r.calls), ms: Number(r.ms), read: Number(r.read), dirtied: Number(r.dirtied) },
+    ]),
+  );
 }
 
 /** A side of the history comparison: its database and what its runs added up to. */
@@ -211,19 +228,26 @@ async function historyMain(version: string, script: string): Promise<void> {
         side.tps.push(variant.tps);
         side.lifecycles += variant.lifecyclesCompleted;
         for (const [query, total] of after) {
-          const was = before.get(query) ?? { calls: 0, ms: 0 };
-          const sum = side.statements.get(query) ?? { calls: 0, ms: 0 };
+          const was = before.get(query) ?? NO_TOTALS;
+          const sum = side.statements.get(query) ?? NO_TOTALS;
           side.statements.set(query, {
             calls: sum.calls + total.calls - was.calls,
             ms: sum.ms + total.ms - was.ms,
+            read: sum.read + total.read - was.read,
+            dirtied: sum.dirtied + total.dirtied - was.dirtied,
           });
         }
       }
     }
     const [empty, history] = sides;
     const perLifecycle = (side: HistorySide, query: string) => {
-      const total = side.statements.get(query) ?? { calls: 0, ms: 0 };
-      return { calls: total.calls / side.lifecycles, ms: total.ms / side.lifecycles };
+      const total = side.statements.get(query) ?? NO_TOTALS;
+      return {
+        calls: total.calls / side.lifecycles,
+        ms: total.ms / side.lifecycles,
+        read: total.read / side.lifecycles,
+        dirtied: total.dirtied / side.lifecycles,
+      };
     };
     const queries = [...new Set([...empty.statements.keys(), ...history.statements.keys()])]
       .filter((query) => !/pg_stat_statements|^VACUUM|pg_database/i.test(query))
@@ -236,7 +260,16 @@ async function historyMain(version: string, script: string): Promise<void> {
         `(track = all: a function's nested statements are also counted inside the function's own line)`,
     );
     printTable([
-      ['statement', 'calls / lifecycle', 'empty ms / lc', 'history ms / lc', 'history − empty', 'ratio'],
+      [
+        'statement',
+        'calls / lc',
+        'empty ms / lc',
+        'history ms / lc',
+        'history − empty',
+        'ratio',
+        'blocks read / lc, empty / history',
+        'dirtied / lc, empty / history',
+      ],
       ...queries
         .slice(0, 16)
         .map((row) => [
@@ -246,6 +279,8 @@ async function historyMain(version: string, script: string): Promise<void> {
           fmt(row.history.ms, 4),
           fmt(row.history.ms - row.empty.ms, 4),
           row.empty.ms > 0 ? `${fmt(row.history.ms / row.empty.ms, 2)}×` : '—',
+          `${fmt(row.empty.read, 2)} / ${fmt(row.history.read, 2)}`,
+          `${fmt(row.empty.dirtied, 2)} / ${fmt(row.history.dirtied, 2)}`,
         ]),
     ]);
     console.log(
@@ -263,6 +298,10 @@ async function historyMain(version: string, script: string): Promise<void> {
         callsPerLifecycle: round(row.history.calls, 3),
         emptyMsPerLifecycle: round(row.empty.ms, 4),
         historyMsPerLifecycle: round(row.history.ms, 4),
+        emptyBlocksReadPerLifecycle: round(row.empty.read, 3),
+        historyBlocksReadPerLifecycle: round(row.history.read, 3),
+        emptyBlocksDirtiedPerLifecycle: round(row.empty.dirtied, 3),
+        historyBlocksDirtiedPerLifecycle: round(row.history.dirtied, 3),
       })),
       pgbench: version,
     });
