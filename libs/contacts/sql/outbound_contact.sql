@@ -27,7 +27,7 @@ CREATE OR REPLACE FUNCTION tether_outbound_contact(
                  due_at timestamptz, outbox_id uuid, outbox_body jsonb)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_contact uuid := gen_random_uuid();
+  v_contact uuid := tether_new_id();
   v_call text := 'tether-out-' || v_contact;
   v_number text;
   v_case uuid;

@@ -1,6 +1,9 @@
 import { createSqlTestDatabase, SqlTestDatabase } from '@tether/testing';
 
-/** The generic helpers tether_trace (trace.sql) and tether_epoch_ms (epoch_ms.sql), on the real PostgreSQL. */
+/**
+ * The generic helpers tether_trace (trace.sql), tether_epoch_ms (epoch_ms.sql) and tether_new_id (new_id.sql), on the
+ * real PostgreSQL.
+ */
 describe('persistence SQL helpers', () => {
   let db: SqlTestDatabase;
 
@@ -59,6 +62,61 @@ describe('persistence SQL helpers', () => {
       expect(await db.one(`SELECT provolatile FROM pg_proc WHERE proname = 'tether_epoch_ms'`)).toEqual({
         provolatile: 'i',
       });
+    });
+  });
+
+  describe('tether_new_id', () => {
+    const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    /** the Unix milliseconds a version-7 id starts with (its first 48 bits) */
+    const msOf = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+
+    it('is a UUID version 7 (RFC 9562 variant) that starts with the Unix time in milliseconds', async () => {
+      const before = Date.now();
+      const rows = await db.query<{ id: string }>(
+        `SELECT tether_new_id()::text AS id FROM generate_series(1, 500)`,
+      );
+      const after = Date.now();
+      expect(new Set(rows.map((row) => row.id)).size).toBe(500);
+      for (const { id } of rows) {
+        expect(id).toMatch(V7);
+        expect(msOf(id)).toBeGreaterThanOrEqual(before - 1000);
+        expect(msOf(id)).toBeLessThanOrEqual(after + 1000);
+      }
+    });
+
+    it('orders by time: an id made later sorts after one made earlier, in the same transaction too', async () => {
+      const session = await db.session();
+      try {
+        await session.query('BEGIN');
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          ids.push((await session.query<{ id: string }>(`SELECT tether_new_id()::text AS id`))[0].id);
+          await session.query('SELECT pg_sleep(0.003)');
+        }
+        await session.query('COMMIT');
+        const sorted = await db.query<{ id: string }>(
+          `SELECT id::text FROM unnest($1::uuid[]) id ORDER BY id`,
+          [[...ids].reverse()],
+        );
+        expect(sorted.map((row) => row.id)).toEqual(ids);
+        expect(msOf(ids[4]) - msOf(ids[0])).toBeGreaterThanOrEqual(12);
+      } finally {
+        await session.end();
+      }
+    });
+
+    it("is the default id of every table whose id Tether makes, and a new row's id is one", async () => {
+      const defaults = await db.query<{ table: string; fallback: string }>(
+        `SELECT table_name AS table, column_default AS fallback FROM information_schema.columns
+          WHERE table_schema = current_schema() AND column_name = 'id' AND data_type = 'uuid'
+            AND column_default IS NOT NULL ORDER BY table_name`,
+      );
+      expect(defaults.length).toBeGreaterThanOrEqual(13);
+      expect(defaults.filter((row) => row.fallback !== 'tether_new_id()')).toEqual([]);
+      const customer = await db.one<{ id: string }>(
+        `INSERT INTO customers (known) VALUES (false) RETURNING id::text`,
+      );
+      expect(customer!.id).toMatch(V7);
     });
   });
 });

@@ -65,16 +65,17 @@ describe('SQL sources step (real PostgreSQL)', () => {
     expect(applied.migrations).toContain('SqlSourceRegistry1764000600000');
     const paths = readSqlSources(root).map((s) => s.path);
     expect(applied.sqlSources).toEqual(paths);
-    expect(paths.slice(0, 7)).toEqual([
+    expect(paths.slice(0, 8)).toEqual([
       'persistence/epoch_ms.sql',
       'persistence/grant_runtime_role.sql',
+      'persistence/new_id.sql',
       'persistence/trace.sql',
       'scheduler/cancel_job.sql',
       'scheduler/hasten_job.sql',
       'scheduler/schedule_job.sql',
       'customers/erase_expired_caller_identities.sql',
     ]);
-    expect(paths.slice(7, 9)).toEqual(['customers/identify_customer.sql', 'customers/recent_contacts.sql']);
+    expect(paths.slice(8, 10)).toEqual(['customers/identify_customer.sql', 'customers/recent_contacts.sql']);
     expect(paths).toContain('contacts/receive_call.sql');
     const rows = await recorded();
     expect([...rows.keys()].sort()).toEqual([...paths].sort());
