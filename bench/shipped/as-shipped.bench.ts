@@ -98,6 +98,8 @@ const MAX_AGENTS = Math.max(...STEPS.map((s) => s.agents));
 const stepName = (s: StepSpec): string => `${s.rate}/s x ${s.agents} agents`;
 const STEP_SECONDS = args.number('step-seconds', 10);
 const DRAIN_SECONDS = args.number('drain-seconds', 15);
+/** caller numbers set aside per run (a run with its ramp uses well under this; the load generator's range is 10^7) */
+const CALLERS_PER_RUN = 1_000_000;
 const FLOORS = !args.flag('no-floors');
 
 const HISTORY = args.flag('history');
@@ -291,9 +293,10 @@ async function drive(
   target: Driven,
   credentials: readonly { agentId: string; token: string }[],
   offerTimeoutMs = 20_000,
+  firstCaller = 0,
 ): Promise<{ steps: StepFigures[]; callers: number }> {
   const figures: StepFigures[] = [];
-  let callers = 0;
+  let callers = firstCaller;
   for (let i = 0; i < STEPS.length;) {
     const agents = STEPS[i].agents;
     const group: StepSpec[] = [];
@@ -633,11 +636,14 @@ async function tetherRun(
       pids: tether.pids,
     };
     const fromUs = monotonicMicros();
+    // each run's callers are new numbers: the history layout restarts on the same data directory, where the
+    // previous run's callers are known customers, routed sticky to that run's agents (signed in, never back)
     const { steps, callers } = await drive(
       `${name} r${runIndex + 1}`,
       target,
       credentials,
       offerTimeoutSeconds * 1000,
+      runIndex * CALLERS_PER_RUN,
     );
     window = { fromUs, toUs: monotonicMicros() };
     const rampResult = options.withRamp
