@@ -135,6 +135,10 @@ BEGIN
       SELECT p.agent_id, p.idle_since
         FROM agent_presence p
        WHERE p.state = 'available' AND (p.wrap_up_until IS NULL OR p.wrap_up_until <= v_now)
+         -- in a disconnect grace: no connection (AgentPresenceService sets it only then, under the row's lock), so
+         -- never ready; left in, a restart's worth of agents idle longest filled every prefix (bench/README.md,
+         -- "Session 11")
+         AND p.disconnected_at IS NULL
        ORDER BY p.idle_since, p.agent_id
        LIMIT v_ready_limit * v_factor -- NULL: all
     ) c;

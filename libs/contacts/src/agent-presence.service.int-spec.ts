@@ -118,3 +118,188 @@ describe('AgentPresenceService.connected: concurrent handshakes in one statement
     expect(n).toBe(1_200);
   });
 });
+
+/**
+ * The other end of a connection, against a real PostgreSQL: a closed socket, an instance that stops, and a restart
+ * that finds agents left available with no connection and no grace. An agent left with no connection has their
+ * offers revoked and (unless offline or already in one) their grace started, durably, in one transaction; and
+ * `disconnected_at` is set only while they have no connection, which the routing snapshot relies on.
+ */
+describe('AgentPresenceService: disconnects, a stop, missed graces (real PostgreSQL)', () => {
+  let db: SqlTestDatabase;
+  let source: DataSource;
+  let presence: AgentPresenceService;
+  let config: TetherConfig;
+  const revoked: string[] = [];
+  const INSTANCE = 'presence-leave';
+
+  const connect = (agentId: string, socketId: string, instance = INSTANCE) =>
+    db.query(`INSERT INTO agent_connections (socket_id, agent_id, instance_id) VALUES ($1, $2, $3)`, [
+      socketId,
+      agentId,
+      instance,
+    ]);
+  const presenceOf = async (agentId: string) =>
+    (
+      await db.query<{ state: string; disconnected_at: Date | null; connections: number; graces: Date[] }>(
+        `SELECT p.state, p.disconnected_at,
+                (SELECT count(*)::int FROM agent_connections c WHERE c.agent_id = p.agent_id) AS connections,
+                coalesce((SELECT array_agg(j.run_at) FROM scheduled_jobs j
+                           WHERE j.kind = 'agent.disconnect-grace' AND j.payload->>'agentId' = p.agent_id::text),
+                         '{}') AS graces
+           FROM agent_presence p WHERE p.agent_id = $1`,
+        [agentId],
+      )
+    )[0];
+
+  beforeAll(async () => {
+    db = await createSqlTestDatabase();
+    source = await createDataSource(db.url, 4, 'presence-leave').initialize();
+    await db.query(`INSERT INTO instances (id, app) VALUES ($1, 'gateway'), ('elsewhere', 'gateway')`, [
+      INSTANCE,
+    ]);
+    config = { ...loadConfig({}), instanceId: INSTANCE };
+    const offers = {
+      revokePending: (_sql: unknown, agentId: string) => {
+        revoked.push(agentId);
+        return Promise.resolve([]);
+      },
+      announceRevoked: () => Promise.resolve(),
+    } as unknown as OfferService;
+    presence = new AgentPresenceService(
+      source,
+      config,
+      offers,
+      { request: () => undefined } as unknown as ContactDispatcher,
+      new OfferPayloadBuilder(source),
+      { wake: () => undefined } as unknown as DurableScheduler,
+      {} as EventBus,
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await presence?.beforeApplicationShutdown();
+    await source?.destroy();
+    await db?.drop();
+  });
+
+  it("the agent's last socket: grace started (disconnected_at, the job at its end) and offers revoked; not before", async () => {
+    const agentId = await db.fixtures.agent({ connected: false });
+    await connect(agentId, 'last-1');
+    await connect(agentId, 'last-2');
+    revoked.length = 0;
+
+    await presence.disconnected(agentId, 'last-1');
+    expect(await presenceOf(agentId)).toMatchObject({
+      state: 'available',
+      disconnected_at: null,
+      connections: 1,
+    });
+    expect((await presenceOf(agentId)).graces).toEqual([]);
+    expect(revoked).toEqual([]);
+
+    await presence.disconnected(agentId, 'last-2');
+    const after = await presenceOf(agentId);
+    expect(after.connections).toBe(0);
+    expect(after.disconnected_at).toBeInstanceOf(Date);
+    expect(after.graces.map((at) => at.getTime())).toEqual([
+      after.disconnected_at!.getTime() + config.agentDisconnectGraceSeconds * 1000,
+    ]);
+    expect(revoked).toEqual([agentId]);
+
+    // a socket that closes again (the same id twice) starts no second grace
+    await presence.disconnected(agentId, 'last-2');
+    expect((await presenceOf(agentId)).graces).toHaveLength(1);
+  });
+
+  it('a connect that commits while the disconnect waits for the presence lock is seen: no grace, still connected', async () => {
+    const agentId = await db.fixtures.agent({ connected: false });
+    await connect(agentId, 'race-old');
+    // another writer holds the agent's presence row (as connectBatch does while it inserts a connection)
+    const holder = await db.session();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM agent_presence WHERE agent_id = $1 FOR NO KEY UPDATE`, [agentId]);
+      const disconnecting = presence.disconnected(agentId, 'race-old');
+      // the disconnect removed its connection and now waits for the row
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = await db.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE%' AND pid <> $1`,
+          [holder.pid],
+        );
+        if (waiting > 0) break;
+        if (i > 500) throw new Error('the disconnect never waited for the presence row');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await holder.query(
+        `INSERT INTO agent_connections (socket_id, agent_id, instance_id) VALUES ($1, $2, $3)`,
+        ['race-new', agentId, INSTANCE],
+      );
+      await holder.query('COMMIT');
+      await disconnecting;
+    } finally {
+      await holder.end();
+    }
+    expect(await presenceOf(agentId)).toMatchObject({ disconnected_at: null, connections: 1, graces: [] });
+  });
+
+  it('a stop: disconnects in flight awaited, its other connections ended with graces, its row gone; other instances untouched', async () => {
+    await presence.startHeartbeat('gateway');
+    const mine = [
+      await db.fixtures.agent({ connected: false }),
+      await db.fixtures.agent({ connected: false }),
+    ];
+    const away = await db.fixtures.agent({ connected: false, state: 'away' });
+    const offline = await db.fixtures.agent({ connected: false, state: 'offline' });
+    const theirs = await db.fixtures.agent({ connected: false });
+    await connect(mine[0], 'stop-a');
+    await connect(mine[1], 'stop-b');
+    await connect(away, 'stop-c');
+    await connect(offline, 'stop-d');
+    await connect(theirs, 'stop-e', 'elsewhere');
+    revoked.length = 0;
+
+    const closing = presence.disconnected(mine[0], 'stop-a');
+    await presence.beforeApplicationShutdown();
+    await closing;
+
+    for (const agentId of [...mine, away]) {
+      const row = await presenceOf(agentId);
+      expect(row.connections).toBe(0);
+      expect(row.disconnected_at).toBeInstanceOf(Date);
+      expect(row.graces).toHaveLength(1);
+    }
+    expect(await presenceOf(offline)).toMatchObject({ state: 'offline', connections: 0, graces: [] });
+    expect(await presenceOf(theirs)).toMatchObject({ disconnected_at: null, connections: 1, graces: [] });
+    expect(revoked.sort()).toEqual([...mine, away, offline].sort());
+    const instances = await db.query<{ id: string }>(
+      `SELECT id FROM instances WHERE id IN ($1, 'elsewhere')`,
+      [INSTANCE],
+    );
+    expect(instances.map((i) => i.id)).toEqual(['elsewhere']);
+  });
+
+  it('a start finds agents available or away with no connection and no grace (a stop that lost its disconnects): their grace starts', async () => {
+    const lost = await db.fixtures.agent({ connected: false });
+    const lostAway = await db.fixtures.agent({ connected: false, state: 'away' });
+    const offline = await db.fixtures.agent({ connected: false, state: 'offline' });
+    const connected = await db.fixtures.agent({ connected: false });
+    await connect(connected, 'start-a', 'elsewhere');
+    const inGrace = await db.fixtures.agent({ connected: false });
+    await presence.disconnected(inGrace, 'never-connected');
+    const graceBefore = (await presenceOf(inGrace)).graces;
+    expect(graceBefore).toHaveLength(1);
+
+    await presence.startHeartbeat('gateway');
+    await presence.beforeApplicationShutdown();
+
+    for (const agentId of [lost, lostAway]) {
+      const row = await presenceOf(agentId);
+      expect(row.disconnected_at).toBeInstanceOf(Date);
+      expect(row.graces).toHaveLength(1);
+    }
+    expect(await presenceOf(offline)).toMatchObject({ disconnected_at: null, graces: [] });
+    expect(await presenceOf(connected)).toMatchObject({ disconnected_at: null, connections: 1, graces: [] });
+    expect((await presenceOf(inGrace)).graces).toEqual(graceBefore);
+  });
+});

@@ -1,14 +1,14 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { inTransaction, one, retryDeadlock, rows, StatementBatcher } from '@tether/persistence';
-import { EventBus, OfferPayload } from '@tether/realtime';
+import { EventBus, OfferPayload, OfferRevokeReason } from '@tether/realtime';
 import { Line, PresenceState } from '@tether/routing';
 import { DueJob, DurableScheduler, OnJob } from '@tether/scheduler';
 import { ContactDispatcher } from './contact-dispatcher.service';
 import { OfferPayloadBuilder } from './offer-payload.builder';
-import { OfferService } from './offer.service';
+import { OfferService, RevokedOffer } from './offer.service';
 
 /** an instance that has not beaten for this long is dead: its agents' connections are dropped */
 const INSTANCE_DEAD_AFTER_SECONDS = 20;
@@ -28,9 +28,11 @@ export interface ConnectedAgent {
  * "signed in" (worth a sticky wait) for a grace period, then goes offline unless they reconnect.
  */
 @Injectable()
-export class AgentPresenceService implements OnApplicationShutdown {
+export class AgentPresenceService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(AgentPresenceService.name);
   private heartbeat?: NodeJS.Timeout;
+  /** disconnects being handled (`disconnected`), awaited before the instance leaves */
+  private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -50,6 +52,7 @@ export class AgentPresenceService implements OnApplicationShutdown {
     );
     // a restarted instance with the same id: its old sockets are gone
     await this.reapConnections(`instance_id = $1`, [this.config.instanceId]);
+    await this.startMissedGraces();
     this.heartbeat = setInterval(() => {
       void this.beat().catch((error: Error) => this.logger.warn(`heartbeat failed: ${error.message}`));
     }, 5_000);
@@ -70,14 +73,30 @@ export class AgentPresenceService implements OnApplicationShutdown {
     );
   }
 
-  private async reapConnections(where: string, params: unknown[]): Promise<void> {
-    const dropped = await rows<{ agent_id: string; socket_id: string }>(
+  /**
+   * Agents still available or away with no connection anywhere and no grace running: a stop that lost its
+   * disconnects (every stop of `npm start` before the database was stopped last) left them so, reachable by nobody
+   * and never offline. Their grace starts now, as if their last socket had just closed.
+   */
+  private async startMissedGraces(): Promise<void> {
+    const missed = await rows<{ agent_id: string }>(
       this.dataSource.manager,
-      `DELETE FROM agent_connections WHERE ${where} RETURNING agent_id, socket_id`,
-      params,
+      `SELECT p.agent_id FROM agent_presence p
+        WHERE p.state <> 'offline' AND p.disconnected_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = p.agent_id)`,
     );
-    for (const agentId of new Set(dropped.map((d) => d.agent_id)))
-      await this.afterLastConnectionMaybeGone(agentId);
+    if (missed.length === 0) return;
+    this.logger.log({ agents: missed.length }, 'agents without a connection or a grace: their grace starts');
+    await this.endConnections(
+      `false`,
+      [],
+      'agent_disconnected',
+      missed.map((row) => row.agent_id),
+    );
+  }
+
+  private reapConnections(where: string, params: unknown[]): Promise<void> {
+    return this.endConnections(where, params, 'agent_disconnected');
   }
 
   /**
@@ -155,38 +174,111 @@ export class AgentPresenceService implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * A socket closed: its connection is removed and, if it was the agent's last, their grace starts and their pending
+   * offers are revoked, in one transaction (`endConnections`). Awaited at shutdown before the instance leaves.
+   */
   async disconnected(agentId: string, socketId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM agent_connections WHERE socket_id = $1`, [socketId]);
-    await this.afterLastConnectionMaybeGone(agentId);
+    const work = this.endConnections(`socket_id = $1`, [socketId], 'agent_disconnected', [agentId]);
+    this.disconnecting.add(work);
+    try {
+      await work;
+    } finally {
+      this.disconnecting.delete(work);
+    }
   }
 
-  private async afterLastConnectionMaybeGone(agentId: string): Promise<void> {
-    const stillConnected = await one(
-      this.dataSource.manager,
-      `SELECT 1 FROM agent_connections WHERE agent_id = $1 LIMIT 1`,
-      [agentId],
-    );
-    if (stillConnected) return;
-    const graceEnds = await inTransaction(this.dataSource, async (tx) => {
-      const row = await one<{ disconnected_at: Date }>(
-        tx,
-        `UPDATE agent_presence SET disconnected_at = now() WHERE agent_id = $1 AND state <> 'offline'
-         RETURNING disconnected_at`,
-        [agentId],
+  /**
+   * The instance stops (after its apps closed, before the pool does): the disconnects its closing sockets started
+   * are awaited, then whatever connections it still holds end as theirs would (`endConnections`: each agent left
+   * with none starts the grace, which any instance's scheduler, or this one's after a restart, ends), and its row
+   * goes, so no other instance waits for it to stop beating. Before this, a stop lost the disconnects still running
+   * when the pool closed: those agents stayed available, neither connected nor in a grace, until a restarted
+   * instance reaped them (bench/README.md, "Session 11").
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.heartbeat) return;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    await Promise.allSettled([...this.disconnecting]);
+    try {
+      await this.endConnections(`instance_id = $1`, [this.config.instanceId], 'agent_disconnected');
+      await this.dataSource.query(`DELETE FROM instances WHERE id = $1`, [this.config.instanceId]);
+    } catch (error) {
+      this.logger.warn(
+        `leaving failed (its agents' connections are reaped when it stops beating): ${(error as Error).message}`,
       );
-      if (!row) return undefined;
-      const at = new Date(row.disconnected_at.getTime() + this.config.agentDisconnectGraceSeconds * 1000);
-      await this.scheduler.schedule(
+    }
+  }
+
+  /**
+   * Connections end (`where` over agent_connections, with `params`): removed, and each of their agents (and of
+   * `agents`) left with no connection anywhere has their pending offers revoked and, unless offline or already in
+   * one, starts the grace: `disconnected_at` set, the grace's end scheduled. One transaction: a crash cannot leave
+   * an agent without a connection and outside a grace (available to nobody, yet never offline).
+   *
+   * Races with a connecting socket of the same agent (connectBatch inserts the connection and clears
+   * `disconnected_at` in one statement, under the presence row's lock): the presence rows are locked (agent id
+   * order, as connectBatch) before the next statement looks for connections, so a connect that committed first is
+   * seen (no grace), and one that comes after waits and clears `disconnected_at` again. So `disconnected_at` is set
+   * only while the agent has no connection, which the routing snapshot's candidates rely on.
+   */
+  private async endConnections(
+    where: string,
+    params: unknown[],
+    reason: OfferRevokeReason,
+    agents: readonly string[] = [],
+  ): Promise<void> {
+    const ended = await inTransaction(this.dataSource, async (tx) => {
+      const dropped = await rows<{ agent_id: string }>(
         tx,
-        'agent.disconnect-grace',
-        at,
-        { agentId },
-        `${agentId}@${at.getTime()}`,
+        `DELETE FROM agent_connections WHERE ${where} RETURNING agent_id`,
+        params,
       );
-      return at;
+      const ids = [...new Set([...dropped.map((d) => d.agent_id), ...agents])].sort();
+      if (ids.length === 0) return { graced: [], revoked: [] };
+      await tx.query(
+        `SELECT 1 FROM agent_presence WHERE agent_id = ANY ($1::uuid[]) ORDER BY agent_id FOR NO KEY UPDATE`,
+        [ids],
+      );
+      const gone = await rows<{ agent_id: string; disconnected_at: Date | null }>(
+        tx,
+        `WITH gone AS (
+           SELECT g.agent_id FROM unnest($1::uuid[]) g(agent_id)
+            WHERE NOT EXISTS (SELECT 1 FROM agent_connections c WHERE c.agent_id = g.agent_id)
+         ), graced AS (
+           UPDATE agent_presence p SET disconnected_at = now() FROM gone g
+            WHERE p.agent_id = g.agent_id AND p.state <> 'offline' AND p.disconnected_at IS NULL
+           RETURNING p.agent_id, p.disconnected_at
+         )
+         SELECT g.agent_id, gr.disconnected_at FROM gone g LEFT JOIN graced gr USING (agent_id)`,
+        [ids],
+      );
+      const graceSeconds = this.config.agentDisconnectGraceSeconds;
+      const graced = gone.flatMap((row) =>
+        row.disconnected_at
+          ? [{ agentId: row.agent_id, at: new Date(row.disconnected_at.getTime() + graceSeconds * 1000) }]
+          : [],
+      );
+      if (graced.length > 0)
+        await tx.query(
+          `SELECT tether_schedule_job('agent.disconnect-grace', g.agent_id::text || '@' || g.ms,
+                                      jsonb_build_object('agentId', g.agent_id), g.at)
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) g(agent_id, ms, at)`,
+          [graced.map((g) => g.agentId), graced.map((g) => String(g.at.getTime())), graced.map((g) => g.at)],
+        );
+      const revoked: { agentId: string; offers: RevokedOffer[] }[] = [];
+      for (const { agent_id: agentId } of gone)
+        revoked.push({ agentId, offers: await this.offers.revokePending(tx, agentId, reason) });
+      return { graced, revoked };
     });
-    if (graceEnds) this.scheduler.wake(graceEnds);
-    await this.offers.revokeAllFor(agentId, 'agent_disconnected');
+    const first = ended.graced.reduce<Date | undefined>(
+      (min, g) => (!min || g.at < min ? g.at : min),
+      undefined,
+    );
+    if (first) this.scheduler.wake(first);
+    for (const { agentId, offers } of ended.revoked)
+      if (offers.length > 0) await this.offers.announceRevoked(agentId, offers, reason);
   }
 
   /**
