@@ -37,8 +37,9 @@
  * --cluster-instances 2, --no-floors, --no-ramp, --ramp-rates 100,200,300,400,500,700,1000, --ramp-agents 200,
  * --ramp-runs 1, --no-past-limit, --no-storm, --storm-connections 10000, --swarms 4, --history (+ sizes above), --compare NAME=VALUE
  * (also Tether with that one setting changed in every run, just before the one as shipped: its effect as same-run
- * ratios), --cold (= --compare TETHER_WARM_UP=false), --profile (Tether as shipped under `node --cpu-prof`,
- * summarised from its first call to its last; the .cpuprofile files land in bench/results/).
+ * ratios), --cold (= --compare TETHER_WARM_UP=false), --compare-storm (the variant's connect storm too), --profile (Tether as shipped under `node --cpu-prof`,
+ * summarised from its first call to its last, and over the connect storm when it runs; the .cpuprofile files land in
+ * bench/results/).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,6 +140,8 @@ const SWARMS = args.number('swarms', 4);
  * and print the ratios (`--cold` = `--compare TETHER_WARM_UP=false`: the start-up warm-up's effect)
  */
 const COMPARE = parseCompare(args.flag('cold') ? 'TETHER_WARM_UP=false' : args.string('compare'));
+/** `--compare-storm`: the variant runs the connect storm too (in the first run), before the one as shipped */
+const COMPARE_STORM = args.flag('compare-storm');
 const COMPARED = COMPARE && `tether, ${COMPARE.name}=${COMPARE.value}`;
 
 function parseCompare(raw: string | undefined): { name: string; value: string } | undefined {
@@ -545,6 +548,9 @@ async function startLayout(
   }
 }
 
+/** the last connect storm on Tether, from its first connection to its last (for `--profile`) */
+let tetherStormWindow: { fromUs: number; toUs: number } | undefined;
+
 /** Connect storm: STORM_CONNECTIONS agents at once on Tether (its gateway) and on the bare socket.io server. */
 async function connectStorms(
   tether: ShippedTether,
@@ -577,7 +583,9 @@ async function connectStorms(
   });
   const createSeconds = round((performance.now() - createFrom) / 1000, 1);
   const tokens = [...made, ...more].slice(0, STORM_CONNECTIONS).map((agent) => agent.token);
+  const fromUs = monotonicMicros();
   const storm = await connectStorm(tether.gatewayUrl, tokens, SWARMS);
+  tetherStormWindow = { fromUs, toUs: monotonicMicros() };
   await storm.close();
   console.log(
     `tether as shipped: ${tokens.length} connected in ${fmt(storm.seconds, 2)} s (${storm.failed} failed` +
@@ -612,6 +620,7 @@ async function tetherRun(
   });
   const { tether } = started;
   let window: { fromUs: number; toUs: number } | undefined;
+  let stormWindow: { fromUs: number; toUs: number } | undefined;
   try {
     receiver.secret = tether.webhookSecret;
     const setupFrom = performance.now();
@@ -657,6 +666,7 @@ async function tetherRun(
         )
       : undefined;
     const storm = options.withStorm ? await connectStorms(tether, credentials) : undefined;
+    stormWindow = storm ? tetherStormWindow : undefined;
     return { run: { name, layout, steps, startMs: round(tether.startMs, 0), ramp: rampResult }, storm };
   } finally {
     await started.stop();
@@ -665,6 +675,11 @@ async function tetherRun(
         'tether as shipped from its first call to its last',
         summarizeCpuProfile(join(profileDir, profileName), window),
       );
+      if (stormWindow)
+        printProfile(
+          'tether as shipped during the connect storm (from the first connection to the last)',
+          summarizeCpuProfile(join(profileDir, profileName), stormWindow),
+        );
       if (!RESULTS_DIR) rmSync(join(profileDir, profileName), { force: true });
     }
   }
@@ -763,14 +778,18 @@ async function main(): Promise<void> {
       let cold: TargetRun | undefined;
       if (COMPARE && COMPARED) {
         header(`run ${r + 1}/${RUNS}: ${COMPARED}, no ramp`);
-        cold = (
-          await tetherRun('standalone', r, callbackUrl, {
-            variantName: COMPARED,
-            variant: { [COMPARE.name]: COMPARE.value },
-            withRamp: false,
-            withStorm: false,
-          })
-        ).run;
+        const compared = await tetherRun('standalone', r, callbackUrl, {
+          variantName: COMPARED,
+          variant: { [COMPARE.name]: COMPARE.value },
+          withRamp: false,
+          withStorm: COMPARE_STORM && STORM && r === 0,
+        });
+        cold = compared.run;
+        if (compared.storm)
+          console.log(
+            `connect storm with ${COMPARED}: ${compared.storm.connections} in ${fmt(compared.storm.tetherSeconds, 2)} s ` +
+              `(bare socket.io ${fmt(compared.storm.bareSeconds, 2)} s, ratio ${fmt(ratio(compared.storm.tetherSeconds, compared.storm.bareSeconds), 2)}x)`,
+          );
         printFirstSeconds(cold);
       }
       const tethers: TargetRun[] = [];

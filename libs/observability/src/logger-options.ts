@@ -26,14 +26,21 @@ function prettyTarget(): string | undefined {
   }
 }
 
+/** stdout is written once this much is buffered ... */
+export const LOG_WRITE_MIN_BYTES = 4096;
+/** ... or this often (ms), so a quiet process's lines are never held longer */
+export const LOG_FLUSH_MS = 200;
+
 /**
  * The process's one pino logger: level, format, redaction of personal data and the `instance` binding. The core and
  * each app log through a child of it that names them (`app`), so a process has one destination, one redaction and
  * one pretty-printing worker however many apps it runs.
  *
  * Nothing on the hot path waits for a log line to be written. JSON goes to an asynchronous destination (sonic-boom,
- * `sync: false`): a line is appended to a buffer that is written out while the process goes on, lines that arrive
- * while a write is in flight go out together with the next one; pino flushes it synchronously when the process exits
+ * `sync: false`): a line is appended to a buffer that is written out while the process goes on, once it holds
+ * `LOG_WRITE_MIN_BYTES` or every `LOG_FLUSH_MS`, whichever comes first (a write per line cost a 10,000-agent connect
+ * storm 15-20% of its time on 2 cores: each write to stdout's pipe woke its reader; bench/README.md, "Session 11");
+ * pino flushes it synchronously when the process exits
  * (`TetherProcess.stop` on SIGINT/SIGTERM ends with `process.exit`), so the last lines are not lost. Pretty output
  * (LOG_FORMAT=pretty, the default on a terminal) is formatted and written by pino-pretty in a worker thread, which
  * pino also flushes on exit; without pino-pretty installed the lines stay JSON.
@@ -53,7 +60,10 @@ export function createProcessLogger(
       ...options,
       transport: { target: pretty, options: { singleLine: true, colorize: process.stdout.isTTY === true } },
     });
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  return pino(
+    options,
+    pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_MIN_BYTES, periodicFlush: LOG_FLUSH_MS }),
+  );
 }
 
 /**
