@@ -256,9 +256,10 @@ describe('faults: duplicate and out-of-order webhooks over 3 sales instances', (
       );
       const [{ n: contactRows }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts`);
 
-      // No ended contact is offered. now() in PostgreSQL is the transaction's start, so an offer whose transaction began
-      // just before a hang-up's but locked the contact first can carry a created_at after ended_at; that offer is the
-      // one the hang-up revoked. Any other offer created after the contact ended is a violation.
+      // No ended contact is offered. An offer's created_at is its transaction's start; a hang-up records ended_at when
+      // it ends the contact under its lock (clock_timestamp), so an offer made, even accepted, while the hang-up waited
+      // for that lock reads earlier. An offer the hang-up revoked is no violation either way; any other offer created
+      // after the contact ended is one.
       const offeredAfterEnd = await db.query<{
         id: string;
         state: string;

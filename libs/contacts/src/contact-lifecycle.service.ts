@@ -376,7 +376,7 @@ export class ContactLifecycleService {
       if (row.status === 'offered') {
         revoked = await one<{ id: string; agent_id: string; channel: string }>(
           tx,
-          `UPDATE offers SET state = 'revoked', end_reason = 'caller_hung_up', resolved_at = now()
+          `UPDATE offers SET state = 'revoked', end_reason = 'caller_hung_up', resolved_at = clock_timestamp()
            WHERE contact_id = $1 AND state = 'pending' RETURNING id, agent_id, channel`,
           [row.id],
         );
@@ -390,8 +390,10 @@ export class ContactLifecycleService {
           WHERE contact_id = $1 AND state = 'pending' RETURNING from_agent_id, mode`,
         [row.id],
       );
+      // ended_at is when the call ended (under its lock), not when this transaction began: a transaction that waited
+      // for the lock while an offer was made and accepted would otherwise record an end before that offer
       await tx.query(
-        `UPDATE contacts SET status = 'ended', end_reason = $2, ended_at = now(), offered_agent_id = NULL,
+        `UPDATE contacts SET status = 'ended', end_reason = $2, ended_at = clock_timestamp(), offered_agent_id = NULL,
                 transfer_id = NULL, routing_trace = routing_trace || $3::jsonb WHERE id = $1`,
         [
           row.id,
