@@ -302,4 +302,31 @@ describe('AgentPresenceService: disconnects, a stop, missed graces (real Postgre
     expect(await presenceOf(connected)).toMatchObject({ disconnected_at: null, connections: 1, graces: [] });
     expect((await presenceOf(inGrace)).graces).toEqual(graceBefore);
   });
+  it("a beat reaps what dead instances left: a stale or missing instance's connections (graces start), then the dead rows; re-registers its own", async () => {
+    await presence.startHeartbeat('gateway');
+    const onCrashed = await db.fixtures.agent({ connected: false });
+    const onVanished = await db.fixtures.agent({ connected: false });
+    const onLive = await db.fixtures.agent({ connected: false });
+    await db.query(
+      `INSERT INTO instances (id, app, heartbeat_at) VALUES ('crashed', 'gateway', now() - interval '1 minute')`,
+    );
+    await db.query(`UPDATE instances SET heartbeat_at = now() WHERE id = 'elsewhere'`);
+    await connect(onCrashed, 'dead-a', 'crashed');
+    await connect(onVanished, 'dead-b', 'vanished'); // its row was deleted already
+    await connect(onLive, 'live-a', 'elsewhere');
+    // this instance's own row went missing (another instance took it for dead during a long pause)
+    await db.query(`DELETE FROM instances WHERE id = $1`, [INSTANCE]);
+
+    await presence.beat();
+
+    for (const agentId of [onCrashed, onVanished]) {
+      const row = await presenceOf(agentId);
+      expect(row.connections).toBe(0);
+      expect(row.graces).toHaveLength(1);
+    }
+    expect(await presenceOf(onLive)).toMatchObject({ disconnected_at: null, connections: 1, graces: [] });
+    const instances = await db.query<{ id: string }>(`SELECT id FROM instances ORDER BY id`);
+    expect(instances.map((i) => i.id)).toEqual(['elsewhere', INSTANCE].sort());
+    await presence.beforeApplicationShutdown();
+  });
 });

@@ -33,6 +33,8 @@ export class AgentPresenceService implements BeforeApplicationShutdown, OnApplic
   private heartbeat?: NodeJS.Timeout;
   /** disconnects being handled (`disconnected`), awaited before the instance leaves */
   private readonly disconnecting = new Set<Promise<void>>();
+  /** the app this instance beats as (set by `startHeartbeat`) */
+  private app = 'gateway';
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,6 +48,7 @@ export class AgentPresenceService implements BeforeApplicationShutdown, OnApplic
 
   /** Gateways call this at start: beat regularly, and reap the connections of instances that stopped beating. */
   async startHeartbeat(app: string): Promise<void> {
+    this.app = app;
     await this.dataSource.query(
       `INSERT INTO instances (id, app) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), started_at = now()`,
       [this.config.instanceId, app],
@@ -63,12 +66,23 @@ export class AgentPresenceService implements BeforeApplicationShutdown, OnApplic
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
-  private async beat(): Promise<void> {
-    await this.dataSource.query(`UPDATE instances SET heartbeat_at = now() WHERE id = $1`, [
-      this.config.instanceId,
-    ]);
+  /**
+   * Beats (re-registering if this instance's row is gone), then reaps what dead instances left: the connections of
+   * every instance that is not beating (its row stale or gone), and the rows of dead instances with no connection
+   * left, so a crashed process (its id is hostname-pid) does not stay in the table forever.
+   */
+  async beat(): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO instances (id, app) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`,
+      [this.config.instanceId, this.app],
+    );
     await this.reapConnections(
-      `instance_id IN (SELECT id FROM instances WHERE heartbeat_at < now() - make_interval(secs => $1))`,
+      `instance_id NOT IN (SELECT id FROM instances WHERE heartbeat_at >= now() - make_interval(secs => $1))`,
+      [INSTANCE_DEAD_AFTER_SECONDS],
+    );
+    await this.dataSource.query(
+      `DELETE FROM instances i WHERE i.heartbeat_at < now() - make_interval(secs => $1)
+          AND NOT EXISTS (SELECT 1 FROM agent_connections c WHERE c.instance_id = i.id)`,
       [INSTANCE_DEAD_AFTER_SECONDS],
     );
   }
