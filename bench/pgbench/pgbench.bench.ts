@@ -8,7 +8,8 @@
  * coalesced), and without the pass-level reads (perfect coalescing): the two bracket what Tether's SQL allows.
  *
  * Run through `npm run bench -- pgbench`. Options: --pg-clients 8 (8 clients is this machine's best: bench/README.md, the machine's own limits),
- * --pg-seconds 12.
+ * --pg-seconds 12. `--statements`: also where PostgreSQL's time goes, statement by statement (nested ones too), per
+ * lifecycle of the first run (`--statements-top 40` rows).
  *
  * `--history` (`npm run bench -- pgbench-history`, only when named): which of Tether's statements grow with a stored
  * history. A second database gets the history part's fixture (shipped/history-fixture.ts: --history-contacts
@@ -158,9 +159,11 @@ interface StatementTotals {
   /** shared buffers the statement read in (not in PostgreSQL's cache) and dirtied */
   read: number;
   dirtied: number;
+  rows: number;
+  wal: number;
 }
 
-const NO_TOTALS: StatementTotals = { calls: 0, ms: 0, read: 0, dirtied: 0 };
+const NO_TOTALS: StatementTotals = { calls: 0, ms: 0, read: 0, dirtied: 0, rows: 0, wal: 0 };
 
 async function statementTotals(database: BenchDatabase): Promise<Map<string, StatementTotals>> {
   const rows = await database.query<{
@@ -169,17 +172,68 @@ async function statementTotals(database: BenchDatabase): Promise<Map<string, Sta
     ms: number;
     read: string;
     dirtied: string;
+    rows: string;
+    wal: string;
   }>(
     `SELECT query, sum(calls) AS calls, sum(total_exec_time) AS ms, sum(shared_blks_read) AS read,
-            sum(shared_blks_dirtied) AS dirtied FROM pg_stat_statements
+            sum(shared_blks_dirtied) AS dirtied, sum(rows) AS rows, sum(wal_bytes) AS wal FROM pg_stat_statements
       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY query`,
   );
   return new Map(
     rows.map((r) => [
       r.query,
-      { calls: Number(r.calls), ms: Number(r.ms), read: Number(r.read), dirtied: Number(r.dirtied) },
+      {
+        calls: Number(r.calls),
+        ms: Number(r.ms),
+        read: Number(r.read),
+        dirtied: Number(r.dirtied),
+        rows: Number(r.rows),
+        wal: Number(r.wal),
+      },
     ]),
   );
+}
+
+/**
+ * `--statements`: where PostgreSQL's time goes in one lifecycle. Every statement Tether's SQL runs (a function's
+ * nested statements too: track = all, so a function's own line includes them) by execution time per lifecycle, with
+ * its calls, rows and WAL bytes per lifecycle; the functions' bodies are in libs/<lib>/sql.
+ */
+function printStatementCosts(
+  before: Map<string, StatementTotals>,
+  after: Map<string, StatementTotals>,
+  lifecycles: number,
+): void {
+  const rows = [...after]
+    .filter(([query]) => !/pg_stat_statements|^VACUUM|pg_database/i.test(query))
+    .map(([query, total]) => {
+      const was = before.get(query) ?? NO_TOTALS;
+      return {
+        query,
+        calls: (total.calls - was.calls) / lifecycles,
+        ms: (total.ms - was.ms) / lifecycles,
+        wal: (total.wal - was.wal) / lifecycles,
+        rows: (total.rows - was.rows) / lifecycles,
+      };
+    })
+    .filter((row) => row.calls >= 0.01)
+    .sort((a, b) => b.ms - a.ms);
+  header(
+    `where PostgreSQL's time goes, per lifecycle (${lifecycles} lifecycles; track = all: a function's line includes ` +
+      `its nested statements, which are listed too)`,
+  );
+  printTable([
+    ['statement', 'calls / lc', 'ms / lc', 'rows / lc', 'WAL bytes / lc'],
+    ...rows
+      .slice(0, args.number('statements-top', 40))
+      .map((row) => [
+        row.query.replace(/\s+/g, ' ').slice(0, 110),
+        fmt(row.calls, 2),
+        fmt(row.ms, 4),
+        fmt(row.rows, 2),
+        fmt(row.wal, 0),
+      ]),
+  ]);
 }
 
 /** A side of the history comparison: its database and what its runs added up to. */
@@ -235,6 +289,8 @@ async function historyMain(version: string, script: string): Promise<void> {
             ms: sum.ms + total.ms - was.ms,
             read: sum.read + total.read - was.read,
             dirtied: sum.dirtied + total.dirtied - was.dirtied,
+            rows: sum.rows + total.rows - was.rows,
+            wal: sum.wal + total.wal - was.wal,
           });
         }
       }
@@ -335,7 +391,14 @@ async function main(): Promise<void> {
     const script = join(work, 'lifecycle.pgbench.sql');
     copyFileSync(SCRIPT, script);
     console.log(version.stdout.trim());
+    const statements = args.flag('statements');
+    if (statements) {
+      await database.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await database.query(`ALTER DATABASE ${database.name} SET pg_stat_statements.track = 'all'`);
+    }
+    const before = statements ? await statementTotals(database) : undefined;
     const asWritten = await runVariant(database, script, true);
+    if (before) printStatementCosts(before, await statementTotals(database), asWritten.lifecyclesCompleted);
     await database.query('VACUUM ANALYZE');
     const coalesced = await runVariant(database, script, false);
     console.log(
