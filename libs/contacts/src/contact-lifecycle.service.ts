@@ -174,9 +174,9 @@ export class ContactLifecycleService {
       decision.queueLimit === null &&
       !decision.offerCallback
     )
-      return this.receive(manager, line, call, rules, decision);
+      return this.receive(manager, line, call, facts.from, rules, decision);
     const write = async (tx: EntityManager) => {
-      const result = await this.receive(tx, line, call, rules, decision);
+      const result = await this.receive(tx, line, call, facts.from, rules, decision);
       if (result?.outcome !== 'created' || result.contact_id === null) return result;
       // agents never matched with this customer are excluded as if they had declined (every route checks that)
       await tx.query(
@@ -295,6 +295,8 @@ export class ContactLifecycleService {
     manager: EntityManager,
     line: Line,
     call: IncomingCall,
+    /** the caller's number normalised (E.164), null when withheld: the intake normalised it once for the rules */
+    from: string | null,
     rules: VersionedRules,
     { skills, priority, rule }: ArrivalDecision,
   ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
@@ -307,7 +309,7 @@ export class ContactLifecycleService {
         line,
         call.callId,
         call.from,
-        normalizePhone(call.from),
+        from,
         call.to,
         call.ivr ? JSON.stringify(call.ivr) : null,
         priority,
