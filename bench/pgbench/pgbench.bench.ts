@@ -32,6 +32,9 @@ import { loadHistory } from '../shipped/history-fixture';
 const args = new BenchArgs();
 const CLIENTS = args.number('pg-clients', 8);
 const SECONDS = args.number('pg-seconds', 12);
+/** pgbench's -M: `extended` sends each statement unnamed (parsed and planned every time, as node-postgres does with
+ * a query that has no name), `prepared` names it once per connection (what named prepared statements would save) */
+const PROTOCOL = args.string('pg-protocol') ?? 'extended';
 const SCRIPT = join(REPO_ROOT, 'bench/pgbench/lifecycle.pgbench.sql');
 const AGENTS = 200;
 
@@ -92,7 +95,7 @@ interface Variant {
 
 async function runVariant(database: BenchDatabase, script: string, withPass: boolean): Promise<Variant> {
   const name = withPass ? 'one routing pass per lifecycle' : 'per-contact statements only (passes coalesced)';
-  header(`pgbench, ${name}: ${CLIENTS} clients, ${SECONDS} s, -M extended`);
+  header(`pgbench, ${name}: ${CLIENTS} clients, ${SECONDS} s, -M ${PROTOCOL}`);
   const [{ count: before }] = await database.query<{ count: string }>(
     `SELECT count(*) AS count FROM contacts WHERE status = 'ended'`,
   );
@@ -106,7 +109,7 @@ async function runVariant(database: BenchDatabase, script: string, withPass: boo
       ...[
         '-n',
         '-M',
-        'extended',
+        PROTOCOL,
         '-c',
         String(CLIENTS),
         '-j',
@@ -161,9 +164,11 @@ interface StatementTotals {
   dirtied: number;
   rows: number;
   wal: number;
+  /** functions JIT-compiled for it (PostgreSQL compiles a plan whose cost passes jit_above_cost) */
+  jit: number;
 }
 
-const NO_TOTALS: StatementTotals = { calls: 0, ms: 0, read: 0, dirtied: 0, rows: 0, wal: 0 };
+const NO_TOTALS: StatementTotals = { calls: 0, ms: 0, read: 0, dirtied: 0, rows: 0, wal: 0, jit: 0 };
 
 async function statementTotals(database: BenchDatabase): Promise<Map<string, StatementTotals>> {
   const rows = await database.query<{
@@ -174,9 +179,10 @@ async function statementTotals(database: BenchDatabase): Promise<Map<string, Sta
     dirtied: string;
     rows: string;
     wal: string;
+    jit: string;
   }>(
     `SELECT query, sum(calls) AS calls, sum(total_exec_time) AS ms, sum(shared_blks_read) AS read,
-            sum(shared_blks_dirtied) AS dirtied, sum(rows) AS rows, sum(wal_bytes) AS wal FROM pg_stat_statements
+            sum(shared_blks_dirtied) AS dirtied, sum(rows) AS rows, sum(wal_bytes) AS wal, sum(jit_functions) AS jit FROM pg_stat_statements
       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY query`,
   );
   return new Map(
@@ -189,6 +195,7 @@ async function statementTotals(database: BenchDatabase): Promise<Map<string, Sta
         dirtied: Number(r.dirtied),
         rows: Number(r.rows),
         wal: Number(r.wal),
+        jit: Number(r.jit),
       },
     ]),
   );
@@ -214,6 +221,7 @@ function printStatementCosts(
         ms: (total.ms - was.ms) / lifecycles,
         wal: (total.wal - was.wal) / lifecycles,
         rows: (total.rows - was.rows) / lifecycles,
+        jit: total.jit - was.jit,
       };
     })
     .filter((row) => row.calls >= 0.01)
@@ -223,7 +231,7 @@ function printStatementCosts(
       `its nested statements, which are listed too)`,
   );
   printTable([
-    ['statement', 'calls / lc', 'ms / lc', 'rows / lc', 'WAL bytes / lc'],
+    ['statement', 'calls / lc', 'ms / lc', 'rows / lc', 'WAL bytes / lc', 'JIT-compiled functions'],
     ...rows
       .slice(0, args.number('statements-top', 40))
       .map((row) => [
@@ -232,6 +240,7 @@ function printStatementCosts(
         fmt(row.ms, 4),
         fmt(row.rows, 2),
         fmt(row.wal, 0),
+        fmt(row.jit, 0),
       ]),
   ]);
 }
@@ -291,6 +300,7 @@ async function historyMain(version: string, script: string): Promise<void> {
             dirtied: sum.dirtied + total.dirtied - was.dirtied,
             rows: sum.rows + total.rows - was.rows,
             wal: sum.wal + total.wal - was.wal,
+            jit: sum.jit + total.jit - was.jit,
           });
         }
       }
@@ -409,7 +419,7 @@ async function main(): Promise<void> {
       tpsCoalesced: coalesced.tps,
       clients: CLIENTS,
       seconds: SECONDS,
-      protocol: 'extended',
+      protocol: PROTOCOL,
       variants: [asWritten, coalesced],
       pgbench: version.stdout.trim(),
     });

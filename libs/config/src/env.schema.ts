@@ -82,6 +82,14 @@ export class EnvSchema {
   DATABASE_POOL_SIZE?: number;
 
   /**
+   * `false`: every statement goes unnamed (parsed and planned on each execution), for a pooler in transaction mode
+   * that does not track prepared statements
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  TETHER_DB_PREPARED_STATEMENTS?: string;
+
+  /**
    * The schema owner's connection, used only to migrate (migrations, SQL sources, the runtime role's grants); the
    * pool then uses DATABASE_URL, the runtime role. Unset: DATABASE_URL migrates too (one role, development).
    */

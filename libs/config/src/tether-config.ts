@@ -25,6 +25,8 @@ export interface TetherConfig {
   ports: Record<FixedApp, number> & Partial<Record<string, number>>;
   databaseUrl?: string;
   databasePoolSize: number;
+  /** the pool prepares its parameterised statements by name (TETHER_DB_PREPARED_STATEMENTS, default true) */
+  databasePreparedStatements: boolean;
   /** the schema owner's connection, for migrating only (DATABASE_MIGRATION_URL); unset: databaseUrl migrates */
   databaseMigrationUrl?: string;
   /** TETHER_DB_RUNTIME_ROLE: who gets the apps' grants after a migration run (default: databaseUrl's user) */

@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
+import { PreparingClient } from './prepared-statements';
 
 /**
  * PostgreSQL ends a session that sits inside a transaction doing nothing for this long, which rolls the
@@ -11,7 +12,16 @@ import { MIGRATIONS } from './migrations';
  */
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
-export function dataSourceOptions(url: string, poolSize = 10, applicationName = 'tether'): DataSourceOptions {
+/**
+ * `preparedStatements` (TETHER_DB_PREPARED_STATEMENTS, default true): the pool's connections prepare their
+ * parameterised statements by name (PreparingClient); false: every statement unnamed, as node-postgres sends it.
+ */
+export function dataSourceOptions(
+  url: string,
+  poolSize = 10,
+  applicationName = 'tether',
+  { preparedStatements = true }: { preparedStatements?: boolean } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -29,10 +39,16 @@ export function dataSourceOptions(url: string, poolSize = 10, applicationName = 
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      ...(preparedStatements ? { Client: PreparingClient } : {}),
     },
   };
 }
 
-export function createDataSource(url: string, poolSize = 10, applicationName = 'tether'): DataSource {
-  return new DataSource(dataSourceOptions(url, poolSize, applicationName));
+export function createDataSource(
+  url: string,
+  poolSize = 10,
+  applicationName = 'tether',
+  options: { preparedStatements?: boolean } = {},
+): DataSource {
+  return new DataSource(dataSourceOptions(url, poolSize, applicationName, options));
 }

@@ -11,3 +11,4 @@ export * from './schema-version';
 export * from './runtime-role';
 export * from './embedded-runtime-role';
 export * from './pool-warm-up';
+export * from './prepared-statements';

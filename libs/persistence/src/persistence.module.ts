@@ -18,6 +18,8 @@ export interface PersistenceOptions {
   url: string;
   poolSize: number;
   applicationName: string;
+  /** TETHER_DB_PREPARED_STATEMENTS: the pool prepares its parameterised statements by name (default true) */
+  preparedStatements?: boolean;
   schema: SchemaDuty;
   /**
    * Where the schema step reports (what it applied, what it waits for). Default: Nest's logger, which an application
@@ -40,7 +42,9 @@ export class PersistenceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
-            ...dataSourceOptions(options.url, options.poolSize, options.applicationName),
+            ...dataSourceOptions(options.url, options.poolSize, options.applicationName, {
+              preparedStatements: options.preparedStatements,
+            }),
             // @nestjs/typeorm retries a failed start 9 times, 3 s apart: right for a database not up yet, wrong for
             // a wait for the schema that already took its whole TETHER_SCHEMA_WAIT_SECONDS
             toRetry: (error: unknown) => !(error instanceof SchemaNotReadyError),

@@ -40,6 +40,7 @@ export class TetherCoreModule {
         PersistenceModule.forRoot({
           url: config.databaseUrl,
           poolSize: config.databasePoolSize,
+          preparedStatements: config.databasePreparedStatements,
           applicationName: options.applicationName,
           schema: schemaDutyFor(config, options.role),
           log: (level, line) => persistenceLog[level](line),

@@ -1,0 +1,100 @@
+import type { QueryResult, QueryResultRow } from 'pg';
+import { createTestDatabase, type TestDatabase } from '@tether/testing';
+import { createDataSource } from './data-source.factory';
+import { PREPARED_MAX_TEXT, PREPARED_PER_CONNECTION, PreparingClient } from './prepared-statements';
+
+/**
+ * PreparingClient against a real PostgreSQL: what it names (a parameterised statement, once per connection), what it
+ * leaves unnamed (no values, a long text, past the per-connection bound), and a table changed under a prepared
+ * `SELECT *` (one failure, then prepared anew). The pool TypeORM makes uses it (`extra.Client`).
+ */
+describe('PreparingClient: parameterised statements prepared by name, once per connection (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let client: PreparingClient;
+  /** a query on a client, typed */
+  const sql = <Row extends QueryResultRow = Record<string, unknown>>(
+    on: PreparingClient,
+    text: string,
+    values?: unknown[],
+  ) => on.query(text, values) as Promise<QueryResult<Row>>;
+
+  const preparedOnServer = async () =>
+    (
+      await sql<{ name: string; statement: string }>(
+        client,
+        `SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time, name`,
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    client = new PreparingClient({ connectionString: db.url });
+    await client.connect();
+    await sql(client, `CREATE TABLE things (id int PRIMARY KEY, label text)`);
+  }, 60_000);
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  it('a statement with values is parsed once and then only bound and executed; one without values is not named', async () => {
+    const insert = 'INSERT INTO things (id, label) VALUES ($1, $2) RETURNING id';
+    for (let i = 1; i <= 3; i++)
+      expect((await sql(client, insert, [i, `thing ${i}`])).rows).toEqual([{ id: i }]);
+    await sql(client, 'SELECT count(*) FROM things');
+    expect(client.prepared).toBe(1);
+    expect(await preparedOnServer()).toEqual([{ name: 'tether_0', statement: insert }]);
+
+    // a failing execution (a duplicate key) leaves the statement usable
+    await expect(sql(client, insert, [1, 'again'])).rejects.toMatchObject({ code: '23505' });
+    expect((await sql(client, insert, [4, 'thing 4'])).rows).toEqual([{ id: 4 }]);
+    expect(client.prepared).toBe(1);
+  });
+
+  it('a text longer than the bound runs unnamed', async () => {
+    const long = `SELECT $1::int AS n /* ${'x'.repeat(PREPARED_MAX_TEXT)} */`;
+    expect((await sql(client, long, [7])).rows).toEqual([{ n: 7 }]);
+    expect((await preparedOnServer()).some((s) => s.statement === long)).toBe(false);
+  });
+
+  it('past PREPARED_PER_CONNECTION distinct texts, further ones run unnamed and still answer', async () => {
+    const before = client.prepared;
+    for (let i = 0; client.prepared < PREPARED_PER_CONNECTION; i++)
+      await sql(client, `SELECT $1::int + ${i} AS n`, [1]);
+    expect(client.prepared).toBe(PREPARED_PER_CONNECTION);
+    expect(PREPARED_PER_CONNECTION).toBeGreaterThan(before);
+    const extra = 'SELECT $1::int * 2 AS n';
+    expect((await sql(client, extra, [21])).rows).toEqual([{ n: 42 }]);
+    expect(client.prepared).toBe(PREPARED_PER_CONNECTION);
+    expect((await preparedOnServer()).some((s) => s.statement === extra)).toBe(false);
+  });
+
+  it('a table whose columns change under a prepared SELECT *: one failure, then prepared anew with the new columns', async () => {
+    const fresh = new PreparingClient({ connectionString: db.url });
+    await fresh.connect();
+    try {
+      const read = 'SELECT * FROM things WHERE id = $1';
+      expect((await sql(fresh, read, [1])).rows).toEqual([{ id: 1, label: 'thing 1' }]);
+      await sql(client, `ALTER TABLE things ADD COLUMN colour text NOT NULL DEFAULT 'red'`);
+      await expect(sql(fresh, read, [1])).rejects.toMatchObject({ code: '0A000' });
+      expect((await sql(fresh, read, [1])).rows).toEqual([{ id: 1, label: 'thing 1', colour: 'red' }]);
+    } finally {
+      await fresh.end();
+    }
+  });
+
+  it("TypeORM's pool makes its connections with it; TETHER_DB_PREPARED_STATEMENTS=false (preparedStatements: false) does not", async () => {
+    for (const preparedStatements of [true, false]) {
+      const source = await createDataSource(db.url, 1, 'prepared-spec', { preparedStatements }).initialize();
+      try {
+        await source.query('SELECT $1::int AS n', [1]);
+        const [{ n }] = await source.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = 'SELECT $1::int AS n'`,
+        );
+        expect(n).toBe(preparedStatements ? 1 : 0);
+      } finally {
+        await source.destroy();
+      }
+    }
+  });
+});
