@@ -1,7 +1,11 @@
 import { Client, type ClientConfig, type QueryResult } from 'pg';
 
-/** distinct statements a connection prepares at most; further texts run unnamed (parsed and planned each time) */
-export const PREPARED_PER_CONNECTION = 200;
+/**
+ * Distinct statements a connection prepares at most; further texts run unnamed (parsed and planned each time). A
+ * prepared statement with its plan held ~18 KB of the backend's memory in a measurement (bench/README.md, session
+ * 12), so a connection holds at most ~2 MB of them; the lifecycle's hot path uses about 15.
+ */
+export const PREPARED_PER_CONNECTION = 100;
 /** longer texts run unnamed: what is prepared is Tether's short, hot statements, not large one-off reports */
 export const PREPARED_MAX_TEXT = 4_096;
 
