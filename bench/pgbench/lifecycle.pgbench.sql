@@ -1,5 +1,6 @@
--- One contact lifecycle, as Tether runs it against PostgreSQL, for pgbench (-M extended: parameters sent the way
--- node-postgres sends them). The statements are those of libs/contacts and the libs it calls, in the same order
+-- One contact lifecycle, as Tether runs it against PostgreSQL, for pgbench (-M prepared: each statement prepared
+-- once per connection, as Tether's pool does; -M extended with --pg-protocol extended: unnamed, as node-postgres sends
+-- a statement without a name). The statements are those of libs/contacts and the libs it calls, in the same order
 -- and transactions, for a first-time caller on the sales line routed to an idle agent (sticky enabled, no wrap-up,
 -- callback URL set). One script run = one lifecycle, so pgbench's TPS is the DB floor in lifecycles/s. Mirrors the
 -- code since the hot paths became PL/pgSQL functions (libs/*/sql/*.sql): one call per step; the lifecycle part's

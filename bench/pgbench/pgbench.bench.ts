@@ -32,9 +32,12 @@ import { loadHistory } from '../shipped/history-fixture';
 const args = new BenchArgs();
 const CLIENTS = args.number('pg-clients', 8);
 const SECONDS = args.number('pg-seconds', 12);
-/** pgbench's -M: `extended` sends each statement unnamed (parsed and planned every time, as node-postgres does with
- * a query that has no name), `prepared` names it once per connection (what named prepared statements would save) */
-const PROTOCOL = args.string('pg-protocol') ?? 'extended';
+/**
+ * pgbench's -M: `prepared` (default) names each statement once per connection, as Tether's pool does
+ * (PreparingClient, TETHER_DB_PREPARED_STATEMENTS); `extended` sends each unnamed, parsed and planned on every
+ * execution (node-postgres's own way, and Tether's with TETHER_DB_PREPARED_STATEMENTS=false)
+ */
+const PROTOCOL = args.string('pg-protocol') ?? 'prepared';
 const SCRIPT = join(REPO_ROOT, 'bench/pgbench/lifecycle.pgbench.sql');
 const AGENTS = 200;
 
