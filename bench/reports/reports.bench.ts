@@ -27,6 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { PreparingClient } from '@tether/persistence';
 import { ReportQuery, ReportRollupService, ReportService } from '@tether/reports';
 import type { DurableScheduler } from '@tether/scheduler';
 import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../common/bench-cli';
@@ -417,7 +418,12 @@ async function main(): Promise<void> {
     const seeding = Date.now();
     events = await seedEvents(reportsDb);
     console.log(`${fmt(events, 0)} events in ${fmt((Date.now() - seeding) / 1000)} s`);
-    const pool = new Pool({ connectionString: reportsDb.url, max: 1 });
+    // statements prepared as Tether's pool prepares them (TETHER_DB_PREPARED_STATEMENTS=false: unnamed)
+    const pool = new Pool({
+      connectionString: reportsDb.url,
+      max: 1,
+      ...(process.env.TETHER_DB_PREPARED_STATEMENTS === 'false' ? {} : { Client: PreparingClient }),
+    });
     try {
       if (LIVE) {
         header('reports with no rollup (every event folded at each report), once each');

@@ -11,7 +11,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { LineDirectory, lineLockKey } from '@tether/lines';
 import { scrubText, TetherMetrics } from '@tether/observability';
-import { inTransaction, one, rows } from '@tether/persistence';
+import { inTransaction, one, prepared, rows } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { AgentCandidate, Line, RoutingEngine, RoutingRules, WaitingContact } from '@tether/routing';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
@@ -257,8 +257,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
 
     const made = await rows<CommittedOfferRow>(
       tx,
-      `SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
-                                          $9::text[], $10::timestamptz[], $11::jsonb, $12::jsonb)`,
+      prepared(`SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
+                                          $9::text[], $10::timestamptz[], $11::jsonb, $12::jsonb)`),
       [
         line,
         result.assignments.map((a) => a.contactId),
@@ -297,7 +297,7 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async snapshot(tx: EntityManager, line: Line, allReady: boolean): Promise<RoutingSnapshot> {
     const row = await one<{ snapshot: RoutingSnapshot }>(
       tx,
-      `SELECT tether_routing_snapshot($1, $2, $3, $4, $5, $6) AS snapshot`,
+      prepared(`SELECT tether_routing_snapshot($1, $2, $3, $4, $5, $6) AS snapshot`),
       [
         line,
         lineLockKey(line),

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CaseService } from '@tether/cases';
 import { normalizePhone } from '@tether/customers';
 import { ConflictError, NotFoundError } from '@tether/errors';
-import { inTransaction, one } from '@tether/persistence';
+import { inTransaction, one, prepared } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import {
   ArrivalDecision,
@@ -43,8 +43,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export const HANGUP_MEMORY_SECONDS = 15 * 60;
 
-const COMPLETE_CONTACT = `SELECT outcome, line, agent_lines, wrap_up_until, case_id, case_outcome, case_owner_id
-  FROM tether_complete_contact($1, $2, $3, $4, $5, $6, $7)`;
+const COMPLETE_CONTACT =
+  prepared(`SELECT outcome, line, agent_lines, wrap_up_until, case_id, case_outcome, case_owner_id
+  FROM tether_complete_contact($1, $2, $3, $4, $5, $6, $7)`);
 /** the made-up caller of the warm-up's intake (a reserved fictional number; the transaction is rolled back) */
 const WARM_UP_CALLER = '+12025550100';
 
@@ -302,9 +303,9 @@ export class ContactLifecycleService {
   ): Promise<(Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }) | undefined> {
     return one<Partial<ContactRow> & { outcome: ReceiveCallOutcome; contact_id: string | null }>(
       manager,
-      `SELECT r.outcome, r.contact_id, v.*
+      prepared(`SELECT r.outcome, r.contact_id, v.*
        FROM tether_receive_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) r
-       LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`,
+       LEFT JOIN LATERAL tether_call_row(r.contact_id) v ON true`),
       [
         line,
         call.callId,

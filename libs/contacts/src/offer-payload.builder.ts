@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CASE_STORY_CONTACTS } from '@tether/cases';
 import { maskPhone } from '@tether/observability';
-import { rows, Sql } from '@tether/persistence';
+import { prepared, rows, Sql } from '@tether/persistence';
 import type {
   CaseStory,
   ConversationMessageCard,
@@ -170,8 +170,8 @@ export class OfferPayloadBuilder {
     if (ids.length === 0) return [];
     const found = await rows<OfferPayloadRow>(
       sql,
-      `${SELECT_OFFER} WHERE o.id = ANY($1::uuid[]) AND o.state = 'pending' AND o.expires_at > now()
-       ORDER BY o.created_at, o.id`,
+      prepared(`${SELECT_OFFER} WHERE o.id = ANY($1::uuid[]) AND o.state = 'pending' AND o.expires_at > now()
+       ORDER BY o.created_at, o.id`),
       [ids],
     );
     return found.map(offerPayloadFrom);

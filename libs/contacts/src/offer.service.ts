@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { TetherMetrics } from '@tether/observability';
-import { one, rows, Sql } from '@tether/persistence';
+import { one, prepared, rows, Sql } from '@tether/persistence';
 import { EventBus, OfferRevokeReason } from '@tether/realtime';
 import type { Line } from '@tether/routing';
 import { TelephonyCallbackEvent, TelephonyCallbackService } from '@tether/telephony';
@@ -13,8 +13,9 @@ import { OfferExpiryClock } from './offer-expiry.clock';
 import type { AcceptOfferOutcome, RejectOfferOutcome } from './sql-outcomes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ACCEPT_OFFER = `SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
-  case_notice_id, case_owner_id, callback_url FROM tether_accept_offer($1, $2, $3)`;
+const ACCEPT_OFFER =
+  prepared(`SELECT outcome, contact_id, line, state, end_reason, callback_id, callback_body, transfer_id, transfer_from,
+  case_notice_id, case_owner_id, callback_url FROM tether_accept_offer($1, $2, $3)`);
 /** Due offers expired per sweep statement; a sweep repeats while it finds a full batch. */
 const EXPIRY_BATCH = 100;
 

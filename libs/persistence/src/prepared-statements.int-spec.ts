@@ -1,12 +1,12 @@
 import type { QueryResult, QueryResultRow } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tether/testing';
 import { createDataSource } from './data-source.factory';
-import { PREPARED_MAX_TEXT, PREPARED_PER_CONNECTION, PreparingClient } from './prepared-statements';
+import { PREPARED_PER_CONNECTION, PreparingClient, prepared } from './prepared-statements';
 
 /**
- * PreparingClient against a real PostgreSQL: what it names (a parameterised statement, once per connection), what it
- * leaves unnamed (no values, a long text, past the per-connection bound), and a table changed under a prepared
- * `SELECT *` (one failure, then prepared anew). The pool TypeORM makes uses it (`extra.Client`).
+ * PreparingClient against a real PostgreSQL: what it names (a statement marked by `prepared()` and sent with values,
+ * once per connection), what it leaves unnamed (unmarked, no values, past the per-connection bound), and a table
+ * changed under a prepared `SELECT *` (one failure, then prepared anew). The pool TypeORM makes uses it.
  */
 describe('PreparingClient: parameterised statements prepared by name, once per connection (real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -37,11 +37,11 @@ describe('PreparingClient: parameterised statements prepared by name, once per c
     await db?.drop();
   });
 
-  it('a statement with values is parsed once and then only bound and executed; one without values is not named', async () => {
-    const insert = 'INSERT INTO things (id, label) VALUES ($1, $2) RETURNING id';
+  it('a marked statement with values is parsed once and then only bound and executed; one without values is not named', async () => {
+    const insert = prepared('INSERT INTO things (id, label) VALUES ($1, $2) RETURNING id');
     for (let i = 1; i <= 3; i++)
       expect((await sql(client, insert, [i, `thing ${i}`])).rows).toEqual([{ id: i }]);
-    await sql(client, 'SELECT count(*) FROM things');
+    await sql(client, prepared('SELECT count(*) FROM things'));
     expect(client.prepared).toBe(1);
     expect(await preparedOnServer()).toEqual([{ name: 'tether_0', statement: insert }]);
 
@@ -51,19 +51,19 @@ describe('PreparingClient: parameterised statements prepared by name, once per c
     expect(client.prepared).toBe(1);
   });
 
-  it('a text longer than the bound runs unnamed', async () => {
-    const long = `SELECT $1::int AS n /* ${'x'.repeat(PREPARED_MAX_TEXT)} */`;
-    expect((await sql(client, long, [7])).rows).toEqual([{ n: 7 }]);
-    expect((await preparedOnServer()).some((s) => s.statement === long)).toBe(false);
+  it('an unmarked statement with values runs unnamed (its plan is made for its values on every call)', async () => {
+    const unmarked = 'SELECT $1::int AS n';
+    expect((await sql(client, unmarked, [7])).rows).toEqual([{ n: 7 }]);
+    expect((await preparedOnServer()).some((s) => s.statement === unmarked)).toBe(false);
   });
 
   it('past PREPARED_PER_CONNECTION distinct texts, further ones run unnamed and still answer', async () => {
     const before = client.prepared;
     for (let i = 0; client.prepared < PREPARED_PER_CONNECTION; i++)
-      await sql(client, `SELECT $1::int + ${i} AS n`, [1]);
+      await sql(client, prepared(`SELECT $1::int + ${i} AS n`), [1]);
     expect(client.prepared).toBe(PREPARED_PER_CONNECTION);
     expect(PREPARED_PER_CONNECTION).toBeGreaterThan(before);
-    const extra = 'SELECT $1::int * 2 AS n';
+    const extra = prepared('SELECT $1::int * 2 AS n');
     expect((await sql(client, extra, [21])).rows).toEqual([{ n: 42 }]);
     expect(client.prepared).toBe(PREPARED_PER_CONNECTION);
     expect((await preparedOnServer()).some((s) => s.statement === extra)).toBe(false);
@@ -73,7 +73,7 @@ describe('PreparingClient: parameterised statements prepared by name, once per c
     const fresh = new PreparingClient({ connectionString: db.url });
     await fresh.connect();
     try {
-      const read = 'SELECT * FROM things WHERE id = $1';
+      const read = prepared('SELECT * FROM things WHERE id = $1');
       expect((await sql(fresh, read, [1])).rows).toEqual([{ id: 1, label: 'thing 1' }]);
       await sql(client, `ALTER TABLE things ADD COLUMN colour text NOT NULL DEFAULT 'red'`);
       await expect(sql(fresh, read, [1])).rejects.toMatchObject({ code: '0A000' });
@@ -87,9 +87,10 @@ describe('PreparingClient: parameterised statements prepared by name, once per c
     for (const preparedStatements of [true, false]) {
       const source = await createDataSource(db.url, 1, 'prepared-spec', { preparedStatements }).initialize();
       try {
-        await source.query('SELECT $1::int AS n', [1]);
+        await source.query(prepared('SELECT $1::int AS n'), [1]);
         const [{ n }] = await source.query<{ n: number }[]>(
-          `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = 'SELECT $1::int AS n'`,
+          `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`,
+          [prepared('SELECT $1::int AS n')],
         );
         expect(n).toBe(preparedStatements ? 1 : 0);
       } finally {

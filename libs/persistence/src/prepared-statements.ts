@@ -6,8 +6,19 @@ import { Client, type ClientConfig, type QueryResult } from 'pg';
  * 12), so a connection holds at most ~2 MB of them; the lifecycle's hot path uses about 15.
  */
 export const PREPARED_PER_CONNECTION = 100;
-/** longer texts run unnamed: what is prepared is Tether's short, hot statements, not large one-off reports */
-export const PREPARED_MAX_TEXT = 4_096;
+/** the mark `prepared()` puts at the head of a statement's text: only marked texts are prepared */
+export const PREPARED_MARK = '/* prepared */ ';
+
+/**
+ * Marks a statement to be prepared by name on each connection (PreparingClient). For the hot path's statements only:
+ * calls of Tether's PL/pgSQL functions and reads by key, whose plan does not depend on the values. A statement whose
+ * best plan depends on its values (a report over a date range) must stay unmarked: PostgreSQL may switch a prepared
+ * statement to a generic plan after five executions, and for the reports that plan was up to 250 times slower
+ * (bench/README.md, session 12).
+ */
+export function prepared(text: string): string {
+  return PREPARED_MARK + text;
+}
 
 /** SQLSTATE 0A000 with this message: a table a prepared `SELECT *` reads changed its columns (a deploy's migration) */
 const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
@@ -19,10 +30,10 @@ const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
  * ~40% more lifecycles per second with `-M prepared` than with `-M extended`). The pool makes its connections with
  * it (`extra.Client`, TETHER_DB_PREPARED_STATEMENTS, default on).
  *
- * What it names: a text of at most PREPARED_MAX_TEXT characters sent with values (a statement without values goes
- * by the simple protocol, as before), up to PREPARED_PER_CONNECTION distinct texts per connection; the text is the
- * key, so a statement means the same on every call. PostgreSQL plans a prepared statement like a PL/pgSQL function's
- * (custom plans first, then a generic one when it is no costlier), which Tether's hot statements already are.
+ * What it names: a text marked by `prepared()` and sent with values, up to PREPARED_PER_CONNECTION distinct texts per
+ * connection; the text is the key, so a statement means the same on every call. Every other statement goes unnamed,
+ * as before. PostgreSQL plans a prepared statement like a PL/pgSQL function's (custom plans first, then a generic one
+ * when its estimate is no costlier), which suits the marked statements and not every statement: see `prepared()`.
  *
  * When a migration changes a table's columns under a running instance, a prepared `SELECT *` over it fails once
  * with "cached plan must not change result type": the statement is then forgotten (prepared anew, under another
@@ -54,7 +65,7 @@ export class PreparingClient extends Client {
       typeof text !== 'string' ||
       !Array.isArray(values) ||
       callback !== undefined ||
-      text.length > PREPARED_MAX_TEXT
+      !text.startsWith(PREPARED_MARK)
     )
       return unchanged();
     let name = this.names.get(text);

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { inTransaction, one } from '@tether/persistence';
+import { inTransaction, one, prepared } from '@tether/persistence';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
 import { postJson } from './post-json';
 import { TWILIO_OUTBOX_URL, TwilioCallDelivery } from './twilio/twilio-call-delivery';
@@ -150,9 +150,9 @@ export class TelephonyCallbackService {
       return;
     }
     await this.dataSource.query(
-      `WITH delivered AS (
+      prepared(`WITH delivered AS (
          UPDATE outbound_webhooks SET status = 'delivered', delivered_at = now(), attempts = attempts + 1 WHERE id = $1)
-       SELECT tether_cancel_job($2, $1::text)`,
+       SELECT tether_cancel_job($2, $1::text)`),
       [id, JOB_TELEPHONY_CALLBACK],
     );
     this.logger.log({ callbackId: id, contactId: body.contactId }, 'telephony callback delivered');
