@@ -1,4 +1,4 @@
-import { normalizePhone } from './phone-number';
+import { normalizePhone, parsePhone } from './phone-number';
 
 describe('normalizePhone', () => {
   it.each([
@@ -11,4 +11,21 @@ describe('normalizePhone', () => {
   it.each(['anonymous', '', '12', 'restricted'])('%s is not a phone number', (raw) =>
     expect(normalizePhone(raw)).toBeNull(),
   );
+});
+
+describe('normalizePhone fast path', () => {
+  it('agrees with libphonenumber on North American numbers in E.164, drawn from the whole range', () => {
+    let seed = 42;
+    const next = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0);
+    const numbers = ['+12000000000', '+19999999999', '+15551230001', '+18005550100', '+12125550000'];
+    for (let i = 0; i < 20_000; i++)
+      numbers.push(`+1${2 + (next() % 8)}${String(next() % 1e9).padStart(9, '0')}`);
+    for (const number of numbers) expect(normalizePhone(number)).toBe(parsePhone(number));
+  });
+
+  it('does not take the fast path for what is not a 10-digit NANP number after +1', () => {
+    expect(normalizePhone('+11234567890')).toBe(parsePhone('+11234567890'));
+    expect(normalizePhone('+1555123000')).toBe(parsePhone('+1555123000'));
+    expect(normalizePhone(' +15551230001')).toBe('+15551230001');
+  });
 });
