@@ -20,6 +20,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TETHER_WARM_UP: 'no' })).toThrow(InvalidConfigError);
   });
 
+  it('prepares the hot statements by default; TETHER_DB_PREPARED_STATEMENTS=false turns it off', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ TETHER_DB_PREPARED_STATEMENTS: 'true' }).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ TETHER_DB_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
+    expect(() => loadConfig({ TETHER_DB_PREPARED_STATEMENTS: 'off' })).toThrow(InvalidConfigError);
+  });
+
   describe('line apps’ ports, by the line’s name', () => {
     it('reads <LINE>_PORT of the apps asked for, any line', () => {
       const config = loadConfig(

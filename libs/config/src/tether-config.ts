@@ -25,7 +25,7 @@ export interface TetherConfig {
   ports: Record<FixedApp, number> & Partial<Record<string, number>>;
   databaseUrl?: string;
   databasePoolSize: number;
-  /** the pool prepares its parameterised statements by name (TETHER_DB_PREPARED_STATEMENTS, default false) */
+  /** the pool prepares its parameterised statements by name (TETHER_DB_PREPARED_STATEMENTS, default true) */
   databasePreparedStatements: boolean;
   /** the schema owner's connection, for migrating only (DATABASE_MIGRATION_URL); unset: databaseUrl migrates */
   databaseMigrationUrl?: string;

@@ -15,14 +15,14 @@ export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 /**
  * `preparedStatements`: the pool's connections prepare their parameterised statements by name (PreparingClient);
  * false: every statement unnamed, as node-postgres sends it. Not given: TETHER_DB_PREPARED_STATEMENTS of this
- * process's environment (default false: see PreparingClient), so scripts and benches that make their own DataSource follow it too.
+ * process's environment (default true; `false` turns it off), so scripts and benches that make their own DataSource follow it too.
  */
 export function dataSourceOptions(
   url: string,
   poolSize = 10,
   applicationName = 'tether',
   {
-    preparedStatements = process.env.TETHER_DB_PREPARED_STATEMENTS === 'true',
+    preparedStatements = process.env.TETHER_DB_PREPARED_STATEMENTS !== 'false',
   }: { preparedStatements?: boolean } = {},
 ): DataSourceOptions {
   return {

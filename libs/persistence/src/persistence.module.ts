@@ -18,7 +18,7 @@ export interface PersistenceOptions {
   url: string;
   poolSize: number;
   applicationName: string;
-  /** TETHER_DB_PREPARED_STATEMENTS: the pool prepares its parameterised statements by name (default false) */
+  /** TETHER_DB_PREPARED_STATEMENTS: the pool prepares its parameterised statements by name (default true) */
   preparedStatements?: boolean;
   schema: SchemaDuty;
   /**

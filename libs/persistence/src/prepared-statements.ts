@@ -28,10 +28,7 @@ const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
  * sends a query with values as an unnamed statement, which PostgreSQL parses, analyses and plans on every execution;
  * a named one is parsed once, then only bound and executed (bench/README.md: pgbench with Tether's lifecycle SQL does
  * ~40% more lifecycles per second with `-M prepared` than with `-M extended`). The pool makes its connections with
- * it (`extra.Client`) when TETHER_DB_PREPARED_STATEMENTS=true. **Off by default**: with it on, the fault suite's
- * kill -9 of a sales process and a gateway (test/faults/instance-kill) left the survivors' pools timing out
- * ("timeout exceeded when trying to connect") and 408 contacts queued, reproduced on a quiet machine, and passing
- * with it off; not understood yet (bench/README.md, session 12).
+ * it (`extra.Client`) unless TETHER_DB_PREPARED_STATEMENTS=false.
  *
  * What it names: a text marked by `prepared()` and sent with values, up to PREPARED_PER_CONNECTION distinct texts per
  * connection; the text is the key, so a statement means the same on every call. Every other statement goes unnamed,
