@@ -211,6 +211,20 @@ interface TargetRun {
   ramp?: RampResult;
 }
 
+/**
+ * --calls-dir DIR: every call a load run saw, as the load generator recorded it (times in ms of its clock: sent,
+ * answered, each offer's arrival and `sinceMadeMs`, accepted, called back, completed), one JSON file per run of steps;
+ * for looking at a tail call by call (`bench/shipped/tail.ts` reads them).
+ */
+const CALLS_DIR = args.string('calls-dir');
+let callsDumped = 0;
+function dumpCalls(run: LoadRun, tag: string): void {
+  if (!CALLS_DIR) return;
+  const file = join(CALLS_DIR, `${String(++callsDumped).padStart(2, '0')}-${tag}.json`);
+  writeJson(file, [...run.ledger.calls.values()]);
+  console.log(`  calls of ${tag}: ${file}`);
+}
+
 const offerLatency = (r: CallRecord): number[] => (r.offers.length > 0 ? [r.offers[0].at - r.sentAt] : []);
 
 function figuresOf(run: LoadRun, index: number, step: StepResult, agents: number): StepFigures {
@@ -328,6 +342,7 @@ async function drive(
     run.close();
     callers = run.callersUsed;
     results.forEach((step, index) => figures.push(figuresOf(run, index, step, agents)));
+    dumpCalls(run, `${name.replace(/\W+/g, '-')}-s${i}`);
   }
   return { steps: figures, callers };
 }
