@@ -217,6 +217,7 @@ interface TargetRun {
  * for looking at a tail call by call (`bench/shipped/tail.ts` reads them).
  */
 const CALLS_DIR = args.string('calls-dir');
+const SETTLE_MS = args.number('settle-ms', 0);
 let callsDumped = 0;
 function dumpCalls(run: LoadRun, tag: string): void {
   if (!CALLS_DIR) return;
@@ -282,6 +283,8 @@ async function fleetAndRun(
   );
   await fleet.connect();
   await fleet.goAvailable();
+  // --settle-ms: a pause between the last agent available and the first call (default none: the harsher start)
+  if (SETTLE_MS > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const run = new LoadRun(
     {
       name,

@@ -4,7 +4,8 @@
  *   - answer:  the webhook's HTTP round trip (sent -> answered);
  *   - to pass: answered -> the routing pass that made its offer began (the offer's arrival minus `sinceMadeMs`);
  *   - pass:    that pass's start -> the offer's arrival at the agent (`sinceMadeMs`: the pass, its commit, delivery);
- * for the median call and the slowest 1% (steady state: calls sent from 2 s after the step's first), and shows when
+ * for the median call and the slowest 1% (steady state: calls sent from 2 s after the step's first; the first 2 s
+ * apart), and shows when
  * the slow calls were sent (clusters of slow calls sent within 100 ms of each other), to tell a periodic stall from
  * a steady queue.
  *
@@ -61,6 +62,15 @@ for (const file of (args.string('files') ?? '').split(',').filter(Boolean)) {
       .map(splitOf)
       .filter((s): s is Split => s !== undefined)
       .sort((a, b) => a.total - b.total);
+    const firstTwo = ofStep
+      .filter((c) => c.scheduledAt - first < STEADY_AFTER_MS)
+      .map(splitOf)
+      .filter((s): s is Split => s !== undefined)
+      .sort((a, b) => a.total - b.total);
+    if (firstTwo.length > 0) {
+      console.log(row('first 2 s: all', firstTwo));
+      console.log(row('first 2 s: slowest 10%', firstTwo.slice(Math.floor(firstTwo.length * 0.9))));
+    }
     if (steady.length === 0) continue;
     const totals = summarize(steady.map((s) => s.total));
     console.log(
