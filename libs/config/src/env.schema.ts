@@ -437,8 +437,8 @@ export class EnvSchema {
   TETHER_INTAKE_TARGET_MS?: number;
 
   /**
-   * call webhooks that may wait before TETHER_INTAKE_TARGET_MS refuses any when a queue starts standing (default 32);
-   * past it the hold is twice the most seen waiting, so a platform that waits for its answers is never refused
+   * call webhooks that may wait before TETHER_INTAKE_TARGET_MS refuses any: a platform that waits for its answers
+   * over up to this many connections is never refused by time, however slow the line
    */
   @IsOptional()
   @Transform(toInt)

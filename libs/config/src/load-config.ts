@@ -150,7 +150,7 @@ export function loadConfig(
     // the bound is 100 ms p99 past the limit: the wait of what is admitted settles near the target, and
     // the queue built before the limit acts reaches about 2 x target + 100 ms, so half the bound (README)
     intakeTargetMs: parsed.TETHER_INTAKE_TARGET_MS ?? 50,
-    intakeHoldFloor: parsed.TETHER_INTAKE_HOLD_FLOOR ?? 32,
+    intakeHoldFloor: parsed.TETHER_INTAKE_HOLD_FLOOR ?? 128,
   };
 }
 
