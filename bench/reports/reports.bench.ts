@@ -27,7 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { PreparingClient } from '@tether/persistence';
+import { PreparingClient, preparedStatementsFromEnv } from '@tether/persistence';
 import { ReportQuery, ReportRollupService, ReportService } from '@tether/reports';
 import type { DurableScheduler } from '@tether/scheduler';
 import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../common/bench-cli';
@@ -422,7 +422,7 @@ async function main(): Promise<void> {
     const pool = new Pool({
       connectionString: reportsDb.url,
       max: 1,
-      ...(process.env.TETHER_DB_PREPARED_STATEMENTS === 'false' ? {} : { Client: PreparingClient }),
+      ...(preparedStatementsFromEnv() ? { Client: PreparingClient } : {}),
     });
     try {
       if (LIVE) {

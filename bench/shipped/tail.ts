@@ -5,9 +5,8 @@
  *   - to pass: answered -> the routing pass that made its offer began (the offer's arrival minus `sinceMadeMs`);
  *   - pass:    that pass's start -> the offer's arrival at the agent (`sinceMadeMs`: the pass, its commit, delivery);
  * for the median call and the slowest 1% (steady state: calls sent from 2 s after the step's first; the first 2 s
- * apart), and shows when
- * the slow calls were sent (clusters of slow calls sent within 100 ms of each other), to tell a periodic stall from
- * a steady queue.
+ * apart), and shows when the slow calls were sent (clusters of slow calls sent within 100 ms of each other), to tell
+ * a periodic stall from a steady queue.
  *
  *   node dist/bench/shipped/tail.js --files DIR/01-tether-as-shipped-s2.json[,more] [--slow-ms 50]
  */
@@ -57,16 +56,15 @@ for (const file of (args.string('files') ?? '').split(',').filter(Boolean)) {
   for (const step of steps) {
     const ofStep = calls.filter((c) => c.step === step);
     const first = Math.min(...ofStep.map((c) => c.scheduledAt));
-    const steady = ofStep
-      .filter((c) => c.scheduledAt - first >= STEADY_AFTER_MS)
-      .map(splitOf)
-      .filter((s): s is Split => s !== undefined)
-      .sort((a, b) => a.total - b.total);
-    const firstTwo = ofStep
-      .filter((c) => c.scheduledAt - first < STEADY_AFTER_MS)
-      .map(splitOf)
-      .filter((s): s is Split => s !== undefined)
-      .sort((a, b) => a.total - b.total);
+    // the calls sent in [from, to) ms of the step that were offered, fastest first
+    const splitsSent = (from: number, to: number): Split[] =>
+      ofStep
+        .filter((c) => c.scheduledAt - first >= from && c.scheduledAt - first < to)
+        .map(splitOf)
+        .filter((s): s is Split => s !== undefined)
+        .sort((a, b) => a.total - b.total);
+    const steady = splitsSent(STEADY_AFTER_MS, Infinity);
+    const firstTwo = splitsSent(0, STEADY_AFTER_MS);
     if (firstTwo.length > 0) {
       console.log(row('first 2 s: all', firstTwo));
       console.log(row('first 2 s: slowest 10%', firstTwo.slice(Math.floor(firstTwo.length * 0.9))));

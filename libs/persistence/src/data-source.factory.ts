@@ -1,6 +1,6 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
-import { PreparingClient } from './prepared-statements';
+import { PreparingClient, preparedStatementsFromEnv } from './prepared-statements';
 
 /**
  * PostgreSQL ends a session that sits inside a transaction doing nothing for this long, which rolls the
@@ -13,17 +13,15 @@ import { PreparingClient } from './prepared-statements';
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
- * `preparedStatements`: the pool's connections prepare their parameterised statements by name (PreparingClient);
- * false: every statement unnamed, as node-postgres sends it. Not given: TETHER_DB_PREPARED_STATEMENTS of this
- * process's environment (default true; `false` turns it off), so scripts and benches that make their own DataSource follow it too.
+ * `preparedStatements`: the pool's connections prepare the statements marked by `prepared()` by name
+ * (PreparingClient); false: every statement unnamed, as node-postgres sends it. Not given: the process's environment
+ * (`preparedStatementsFromEnv`), so scripts and benches that make their own DataSource prepare as Tether does.
  */
 export function dataSourceOptions(
   url: string,
   poolSize = 10,
   applicationName = 'tether',
-  {
-    preparedStatements = process.env.TETHER_DB_PREPARED_STATEMENTS !== 'false',
-  }: { preparedStatements?: boolean } = {},
+  { preparedStatements = preparedStatementsFromEnv() }: { preparedStatements?: boolean } = {},
 ): DataSourceOptions {
   return {
     type: 'postgres',

@@ -20,6 +20,15 @@ export function prepared(text: string): string {
   return PREPARED_MARK + text;
 }
 
+/**
+ * Whether pools prepare the marked statements when nobody says: TETHER_DB_PREPARED_STATEMENTS of this process's
+ * environment, on unless it is `false` (the validated config reads the same variable the same way). For pools made
+ * outside the config (scripts, benches), so they prepare as Tether does.
+ */
+export function preparedStatementsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TETHER_DB_PREPARED_STATEMENTS !== 'false';
+}
+
 /** SQLSTATE 0A000 with this message: a table a prepared `SELECT *` reads changed its columns (a deploy's migration) */
 const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
 
