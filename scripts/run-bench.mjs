@@ -20,6 +20,8 @@
  *   messages   messages/s with 1,000 agents holding 3 chats each (only when named)   bench/messages/
  *   live       supervisors' live view with 1,000 waiting: change → live:view latency  bench/live/
  *   replay     routing replay of a recorded day, 50,000 contacts (only when named)   bench/replay/
+ *   round-trips  a routing pass's transaction with TETHER_DB_PIPELINE off and on,   bench/round-trips/
+ *              direct and behind a +1 ms proxy (only when named)
  *
  * No part named: all of them but the long ones (`soak`, which runs only when named), about 8-10 minutes on 2
  * cores; `all` is the same set. `floors` = pgbench + transport. Other `--name value` options are passed to every
@@ -92,6 +94,12 @@ const PARTS = {
   messages: { script: 'dist/bench/messages/messages.bench.js', services: ['postgres'], onlyWhenNamed: true },
   // a recorded day of 50,000 contacts replayed through POST /v1/lines/sales/routing/replay; only when named
   replay: { script: 'dist/bench/replay/replay.bench.js', services: ['postgres'], onlyWhenNamed: true },
+  // a pass-shaped transaction with TETHER_DB_PIPELINE off and on, direct and behind a latency proxy; only when named
+  'round-trips': {
+    script: 'dist/bench/round-trips/round-trips.bench.js',
+    services: ['postgres'],
+    onlyWhenNamed: true,
+  },
 };
 const DEFAULT_PARTS = Object.keys(PARTS).filter((part) => !PARTS[part].onlyWhenNamed);
 const ALIASES = { floors: ['pgbench', 'transport'], all: DEFAULT_PARTS };

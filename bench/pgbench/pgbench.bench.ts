@@ -34,7 +34,7 @@ const CLIENTS = args.number('pg-clients', 8);
 const SECONDS = args.number('pg-seconds', 12);
 /**
  * pgbench's -M: `prepared` (default) names each statement once per connection, as Tether's pool does
- * (PreparingClient, TETHER_DB_PREPARED_STATEMENTS); `extended` sends each unnamed, parsed and planned on every
+ * (TetherPgClient, TETHER_DB_PREPARED_STATEMENTS); `extended` sends each unnamed, parsed and planned on every
  * execution (node-postgres's own way, and Tether's with TETHER_DB_PREPARED_STATEMENTS=false)
  */
 const PROTOCOL = args.string('pg-protocol') ?? 'prepared';

@@ -27,7 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { PreparingClient, preparedStatementsFromEnv } from '@tether/persistence';
+import { TetherPgClient, pipelineFromEnv, preparedStatementsFromEnv } from '@tether/persistence';
 import { ReportQuery, ReportRollupService, ReportService } from '@tether/reports';
 import type { DurableScheduler } from '@tether/scheduler';
 import { BenchArgs, header, REPO_ROOT, serverDatabaseUrl, writeJson } from '../common/bench-cli';
@@ -418,12 +418,14 @@ async function main(): Promise<void> {
     const seeding = Date.now();
     events = await seedEvents(reportsDb);
     console.log(`${fmt(events, 0)} events in ${fmt((Date.now() - seeding) / 1000)} s`);
-    // statements prepared as Tether's pool prepares them (TETHER_DB_PREPARED_STATEMENTS=false: unnamed)
+    // connections as Tether's pool makes them (TETHER_DB_PREPARED_STATEMENTS=false: unnamed statements)
     const pool = new Pool({
       connectionString: reportsDb.url,
       max: 1,
-      ...(preparedStatementsFromEnv() ? { Client: PreparingClient } : {}),
-    });
+      Client: TetherPgClient,
+      prepareMarked: preparedStatementsFromEnv(),
+      pipeline: pipelineFromEnv(),
+    } as ConstructorParameters<typeof Pool>[0]);
     try {
       if (LIVE) {
         header('reports with no rollup (every event folded at each report), once each');

@@ -90,6 +90,14 @@ export class EnvSchema {
   TETHER_DB_PREPARED_STATEMENTS?: string;
 
   /**
+   * `false`: node-postgres's pipeline mode off, so a transaction's BEGIN is its own round trip again (a proxy
+   * between Tether and PostgreSQL that cannot take pipelined messages)
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  TETHER_DB_PIPELINE?: string;
+
+  /**
    * The schema owner's connection, used only to migrate (migrations, SQL sources, the runtime role's grants); the
    * pool then uses DATABASE_URL, the runtime role. Unset: DATABASE_URL migrates too (one role, development).
    */

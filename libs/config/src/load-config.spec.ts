@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TETHER_DB_PREPARED_STATEMENTS: 'off' })).toThrow(InvalidConfigError);
   });
 
+  it('pipelines a transaction’s BEGIN by default; TETHER_DB_PIPELINE=false turns it off', () => {
+    expect(loadConfig({}).databasePipeline).toBe(true);
+    expect(loadConfig({ TETHER_DB_PIPELINE: 'false' }).databasePipeline).toBe(false);
+    expect(() => loadConfig({ TETHER_DB_PIPELINE: 'no' })).toThrow(InvalidConfigError);
+  });
+
   describe('line apps’ ports, by the line’s name', () => {
     it('reads <LINE>_PORT of the apps asked for, any line', () => {
       const config = loadConfig(

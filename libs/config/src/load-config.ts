@@ -93,6 +93,7 @@ export function loadConfig(
     databaseUrl: parsed.DATABASE_URL,
     databasePoolSize: parsed.DATABASE_POOL_SIZE ?? 10,
     databasePreparedStatements: parsed.TETHER_DB_PREPARED_STATEMENTS !== 'false',
+    databasePipeline: parsed.TETHER_DB_PIPELINE !== 'false',
     databaseMigrationUrl: parsed.DATABASE_MIGRATION_URL,
     databaseRuntimeRole: parsed.TETHER_DB_RUNTIME_ROLE,
     schemaWaitSeconds: parsed.TETHER_SCHEMA_WAIT_SECONDS ?? 120,

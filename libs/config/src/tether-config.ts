@@ -27,6 +27,8 @@ export interface TetherConfig {
   databasePoolSize: number;
   /** the pool prepares its parameterised statements by name (TETHER_DB_PREPARED_STATEMENTS, default true) */
   databasePreparedStatements: boolean;
+  /** a transaction's BEGIN goes out with its first statement, pipelined (TETHER_DB_PIPELINE, default true) */
+  databasePipeline: boolean;
   /** the schema owner's connection, for migrating only (DATABASE_MIGRATION_URL); unset: databaseUrl migrates */
   databaseMigrationUrl?: string;
   /** TETHER_DB_RUNTIME_ROLE: who gets the apps' grants after a migration run (default: databaseUrl's user) */

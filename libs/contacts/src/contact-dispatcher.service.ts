@@ -11,7 +11,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
 import { LineDirectory, lineLockKey } from '@tether/lines';
 import { scrubText, TetherMetrics } from '@tether/observability';
-import { inTransaction, one, prepared, rows } from '@tether/persistence';
+import { inTransaction, lastRows, one, prepared } from '@tether/persistence';
 import { EventBus } from '@tether/realtime';
 import { AgentCandidate, Line, RoutingEngine, RoutingRules, WaitingContact } from '@tether/routing';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
@@ -46,8 +46,9 @@ const PASS_RETRY_AFTER_FAILURE_MS = 200;
  * the waiting contacts and the line's free agents (`tether_routing_snapshot`), lets `RoutingEngine` decide, and
  * writes every offer at once (`tether_commit_offers`) with conditional updates (contact still queued, agent slot
  * still free), so a decision that raced another line or a hang-up is dropped rather than double-booked. Requests are
- * coalesced per line: a burst of triggers becomes one or two passes, and a pass costs four round trips (begin,
- * snapshot, commit, COMMIT) however many contacts it places.
+ * coalesced per line: a burst of triggers becomes one or two passes, and a pass costs two round trips however many
+ * contacts it places (TetherPgClient's pipeline mode: BEGIN written with the snapshot, the commit with COMMIT; four
+ * with TETHER_DB_PIPELINE=false).
  */
 @Injectable()
 export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -255,7 +256,8 @@ export class ContactDispatcher implements OnApplicationBootstrap, OnApplicationS
     ];
     if (result.assignments.length === 0 && wakeUps.length === 0) return { made: [], returned };
 
-    const made = await rows<CommittedOfferRow>(
+    // the transaction's last statement: its COMMIT goes out with it (one round trip for both)
+    const made = await lastRows<CommittedOfferRow>(
       tx,
       prepared(`SELECT * FROM tether_commit_offers($1, $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7, $8,
                                           $9::text[], $10::timestamptz[], $11::jsonb, $12::jsonb)`),

@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
-import { PreparingClient, preparedStatementsFromEnv } from './prepared-statements';
+import { pipelineFromEnv, preparedStatementsFromEnv } from './prepared-statements';
+import { TetherPgClient, type TetherPgClientOptions } from './tether-pg-client';
 
 /**
  * PostgreSQL ends a session that sits inside a transaction doing nothing for this long, which rolls the
@@ -13,16 +14,22 @@ import { PreparingClient, preparedStatementsFromEnv } from './prepared-statement
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
- * `preparedStatements`: the pool's connections prepare the statements marked by `prepared()` by name
- * (PreparingClient); false: every statement unnamed, as node-postgres sends it. Not given: the process's environment
- * (`preparedStatementsFromEnv`), so scripts and benches that make their own DataSource prepare as Tether does.
+ * `preparedStatements`: the pool's connections prepare the statements marked by `prepared()` by name; false: every
+ * statement unnamed, as node-postgres sends it. `pipeline`: node-postgres's pipeline mode, a transaction's BEGIN
+ * written with its first statement. Both are TetherPgClient's. Not given: the process's environment
+ * (`preparedStatementsFromEnv`, `pipelineFromEnv`), so scripts and benches that make their own DataSource connect as
+ * Tether does.
  */
 export function dataSourceOptions(
   url: string,
   poolSize = 10,
   applicationName = 'tether',
-  { preparedStatements = preparedStatementsFromEnv() }: { preparedStatements?: boolean } = {},
+  {
+    preparedStatements = preparedStatementsFromEnv(),
+    pipeline = pipelineFromEnv(),
+  }: { preparedStatements?: boolean; pipeline?: boolean } = {},
 ): DataSourceOptions {
+  const client: TetherPgClientOptions = { prepareMarked: preparedStatements, pipeline };
   return {
     type: 'postgres',
     url,
@@ -40,7 +47,9 @@ export function dataSourceOptions(
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
-      ...(preparedStatements ? { Client: PreparingClient } : {}),
+      // node-postgres's pool hands its options to each client it makes: TetherPgClient reads these two
+      Client: TetherPgClient,
+      ...client,
     },
   };
 }
@@ -49,7 +58,7 @@ export function createDataSource(
   url: string,
   poolSize = 10,
   applicationName = 'tether',
-  options: { preparedStatements?: boolean } = {},
+  options: { preparedStatements?: boolean; pipeline?: boolean } = {},
 ): DataSource {
   return new DataSource(dataSourceOptions(url, poolSize, applicationName, options));
 }

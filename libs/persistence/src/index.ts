@@ -12,3 +12,4 @@ export * from './runtime-role';
 export * from './embedded-runtime-role';
 export * from './pool-warm-up';
 export * from './prepared-statements';
+export * from './tether-pg-client';

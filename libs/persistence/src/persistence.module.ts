@@ -20,6 +20,8 @@ export interface PersistenceOptions {
   applicationName: string;
   /** TETHER_DB_PREPARED_STATEMENTS: the pool prepares its parameterised statements by name (default true) */
   preparedStatements?: boolean;
+  /** TETHER_DB_PIPELINE: a transaction's BEGIN goes out with its first statement (default true) */
+  pipeline?: boolean;
   schema: SchemaDuty;
   /**
    * Where the schema step reports (what it applied, what it waits for). Default: Nest's logger, which an application
@@ -44,6 +46,7 @@ export class PersistenceModule {
           useFactory: () => ({
             ...dataSourceOptions(options.url, options.poolSize, options.applicationName, {
               preparedStatements: options.preparedStatements,
+              pipeline: options.pipeline,
             }),
             // @nestjs/typeorm retries a failed start 9 times, 3 s apart: right for a database not up yet, wrong for
             // a wait for the schema that already took its whole TETHER_SCHEMA_WAIT_SECONDS

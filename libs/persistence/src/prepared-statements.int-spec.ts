@@ -1,19 +1,20 @@
 import type { QueryResult, QueryResultRow } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tether/testing';
 import { createDataSource } from './data-source.factory';
-import { PREPARED_PER_CONNECTION, PreparingClient, prepared } from './prepared-statements';
+import { PREPARED_PER_CONNECTION, prepared } from './prepared-statements';
+import { TetherPgClient } from './tether-pg-client';
 
 /**
- * PreparingClient against a real PostgreSQL: what it names (a statement marked by `prepared()` and sent with values,
+ * TetherPgClient against a real PostgreSQL: what it names (a statement marked by `prepared()` and sent with values,
  * once per connection), what it leaves unnamed (unmarked, no values, past the per-connection bound), and a table
  * changed under a prepared `SELECT *` (one failure, then prepared anew). The pool TypeORM makes uses it.
  */
-describe('PreparingClient: parameterised statements prepared by name, once per connection (real PostgreSQL)', () => {
+describe('TetherPgClient: parameterised statements prepared by name, once per connection (real PostgreSQL)', () => {
   let db: TestDatabase;
-  let client: PreparingClient;
+  let client: TetherPgClient;
   /** a query on a client, typed */
   const sql = <Row extends QueryResultRow = Record<string, unknown>>(
-    on: PreparingClient,
+    on: TetherPgClient,
     text: string,
     values?: unknown[],
   ) => on.query(text, values) as Promise<QueryResult<Row>>;
@@ -28,7 +29,7 @@ describe('PreparingClient: parameterised statements prepared by name, once per c
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    client = new PreparingClient({ connectionString: db.url });
+    client = new TetherPgClient({ connectionString: db.url });
     await client.connect();
     await sql(client, `CREATE TABLE things (id int PRIMARY KEY, label text)`);
   }, 60_000);
@@ -70,7 +71,7 @@ describe('PreparingClient: parameterised statements prepared by name, once per c
   });
 
   it('a table whose columns change under a prepared SELECT *: one failure, then prepared anew with the new columns', async () => {
-    const fresh = new PreparingClient({ connectionString: db.url });
+    const fresh = new TetherPgClient({ connectionString: db.url });
     await fresh.connect();
     try {
       const read = prepared('SELECT * FROM things WHERE id = $1');

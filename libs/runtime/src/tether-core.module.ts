@@ -41,6 +41,7 @@ export class TetherCoreModule {
           url: config.databaseUrl,
           poolSize: config.databasePoolSize,
           preparedStatements: config.databasePreparedStatements,
+          pipeline: config.databasePipeline,
           applicationName: options.applicationName,
           schema: schemaDutyFor(config, options.role),
           log: (level, line) => persistenceLog[level](line),

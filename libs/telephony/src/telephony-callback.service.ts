@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretsService } from '@tether/auth';
 import { TETHER_CONFIG, TetherConfig } from '@tether/config';
-import { inTransaction, one, prepared } from '@tether/persistence';
+import { inTransaction, lastRows, prepared } from '@tether/persistence';
 import { DueJob, DurableScheduler, JOB_KINDS, OnJob } from '@tether/scheduler';
 import { postJson } from './post-json';
 import { TWILIO_OUTBOX_URL, TwilioCallDelivery } from './twilio/twilio-call-delivery';
@@ -185,11 +185,18 @@ export class TelephonyCallbackService {
     const { id } = job.payload;
     const row = await inTransaction(this.dataSource, async (tx) => {
       await this.scheduler.fence(tx, job, { holdMs: DELIVERY_HOLD_MS });
-      return one<{ url: string; body: TelephonyCallbackEvent; status: string; created_at: Date }>(
+      // the transaction's last statement: its COMMIT goes out with it
+      const [attempt] = await lastRows<{
+        url: string;
+        body: TelephonyCallbackEvent;
+        status: string;
+        created_at: Date;
+      }>(
         tx,
         `UPDATE outbound_webhooks SET attempts = attempts + 1 WHERE id = $1 RETURNING url, body, status, created_at`,
         [id],
       );
+      return attempt;
     });
     if (!row || row.status !== 'pending') return;
     try {
