@@ -5,6 +5,27 @@ import { createDataSource } from './data-source.factory';
 import { lastRows } from './sql';
 import { StatementAfterCommitError, TetherPgClient } from './tether-pg-client';
 
+/** Counts the socket writes a client makes from now until `restore()` (a corked batch of messages is one write). */
+function countWrites(client: TetherPgClient): { writes(): number; restore(): void } {
+  const stream = (client as unknown as { connection: { stream: Record<string, unknown> } }).connection.stream;
+  let writes = 0;
+  const original = { write: stream._write, writev: stream._writev };
+  const counted = (method: unknown) =>
+    function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return (method as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  stream._write = counted(original.write);
+  stream._writev = counted(original.writev);
+  return {
+    writes: () => writes,
+    restore: () => {
+      stream._write = original.write;
+      stream._writev = original.writev;
+    },
+  };
+}
+
 /**
  * TetherPgClient's pipeline mode against a real PostgreSQL: a transaction's BEGIN is held and written with the
  * transaction's first statement (one write, one round trip), the transaction means what it meant (its statements
@@ -20,25 +41,13 @@ describe('TetherPgClient: a transaction’s BEGIN written with its first stateme
 
   /** the socket writes a client makes while `work` runs (a corked pair is one write) */
   async function writesDuring(client: TetherPgClient, work: () => Promise<unknown>): Promise<number> {
-    const stream = (client as unknown as { connection: { stream: Record<string, unknown> } }).connection
-      .stream;
-    let writes = 0;
-    const original = { write: stream._write, writev: stream._writev };
-    stream._write = function (this: unknown, ...args: unknown[]) {
-      writes++;
-      return (original.write as (...a: unknown[]) => unknown).apply(this, args);
-    };
-    stream._writev = function (this: unknown, ...args: unknown[]) {
-      writes++;
-      return (original.writev as (...a: unknown[]) => unknown).apply(this, args);
-    };
+    const counter = countWrites(client);
     try {
       await work();
     } finally {
-      stream._write = original.write;
-      stream._writev = original.writev;
+      counter.restore();
     }
-    return writes;
+    return counter.writes();
   }
 
   beforeAll(async () => {
@@ -180,35 +189,17 @@ describe('TetherPgClient: a transaction’s last statement written with its COMM
   });
 
   it('a one-statement transaction is one write: BEGIN, the statement and COMMIT; it commits and returns its rows', async () => {
-    let writes = 0;
+    let counter: ReturnType<typeof countWrites> | undefined;
     const rowsBack = await inTransaction(source, async (tx) => {
-      const client = (tx.queryRunner as unknown as { databaseConnection: TetherPgClient }).databaseConnection;
-      const stream = (client as unknown as { connection: { stream: Record<string, unknown> } }).connection
-        .stream;
-      const original = { write: stream._write, writev: stream._writev };
-      stream._write = function (this: unknown, ...a: unknown[]) {
-        writes++;
-        return (original.write as (...b: unknown[]) => unknown).apply(this, a);
-      };
-      stream._writev = function (this: unknown, ...a: unknown[]) {
-        writes++;
-        return (original.writev as (...b: unknown[]) => unknown).apply(this, a);
-      };
-      try {
-        return await lastRows<{ id: number }>(tx, `INSERT INTO things VALUES ($1, $2) RETURNING id`, [
-          1,
-          'one',
-        ]);
-      } finally {
-        // TypeORM's COMMIT that follows is answered from the one already sent: no write either
-        setImmediate(() => {
-          stream._write = original.write;
-          stream._writev = original.writev;
-        });
-      }
+      counter = countWrites(
+        (tx.queryRunner as unknown as { databaseConnection: TetherPgClient }).databaseConnection,
+      );
+      return lastRows<{ id: number }>(tx, `INSERT INTO things VALUES ($1, $2) RETURNING id`, [1, 'one']);
     });
+    // TypeORM's COMMIT after the work was answered from the one already sent: no write of its own
+    counter!.restore();
     expect(rowsBack).toEqual([{ id: 1 }]);
-    expect(writes).toBe(1);
+    expect(counter!.writes()).toBe(1);
     expect(await count()).toBe(1);
   });
 
