@@ -97,18 +97,10 @@ export class TetherPgClient extends Client {
     }
     if (!this.heldBegin) return this.send(args);
     this.heldBegin = false;
-    // both in one write: node-postgres submits a pipelined query synchronously, into the corked stream
-    const stream = (this as unknown as { connection: { stream: { cork?(): void; uncork?(): void } } })
-      .connection.stream;
-    stream.cork?.();
-    let began: Promise<QueryResult>;
-    let statement: unknown;
-    try {
-      began = (super.query as (text: string) => Promise<QueryResult>)(START_TRANSACTION);
-      statement = this.send(args);
-    } finally {
-      stream.uncork?.();
-    }
+    const [began, statement] = this.inOneWrite<[Promise<QueryResult>, unknown]>(() => [
+      (super.query as (text: string) => Promise<QueryResult>)(START_TRANSACTION),
+      this.send(args) as unknown,
+    ]);
     if (!promised) {
       // a callback or query-object form (not TypeORM's): the BEGIN's failure reaches it through the aborted session
       began.catch(() => undefined);
@@ -129,20 +121,29 @@ export class TetherPgClient extends Client {
    */
   queryThenCommit(text: string, values: unknown[]): Promise<QueryResult> {
     if (!this.pipeline) return this.query(text, values) as Promise<QueryResult>;
-    const stream = (this as unknown as { connection: { stream: { cork?(): void; uncork?(): void } } })
-      .connection.stream;
+    const [statement, commit] = this.inOneWrite<[Promise<QueryResult>, Promise<QueryResult>]>(() => [
+      this.query(text, values) as Promise<QueryResult>,
+      (super.query as (text: string) => Promise<QueryResult>)('COMMIT'),
+    ]);
+    // the answer waits for TypeORM's COMMIT or ROLLBACK; never an unhandled rejection meanwhile
+    commit.catch(() => undefined);
+    this.sentCommit = commit;
+    return statement;
+  }
+
+  /**
+   * Runs `submit` with the socket corked, so the queries it submits go out in one write: in pipeline mode
+   * node-postgres writes a query synchronously when it is submitted (nested corks add up; the last uncork writes).
+   */
+  private inOneWrite<T>(submit: () => T): T {
+    const { stream } = (this as unknown as { connection: { stream: { cork?(): void; uncork?(): void } } })
+      .connection;
     stream.cork?.();
-    let statement: Promise<QueryResult>;
     try {
-      statement = this.query(text, values) as Promise<QueryResult>;
-      const commit = (super.query as (text: string) => Promise<QueryResult>)('COMMIT');
-      // the answer waits for TypeORM's COMMIT or ROLLBACK; never an unhandled rejection meanwhile
-      commit.catch(() => undefined);
-      this.sentCommit = commit;
+      return submit();
     } finally {
       stream.uncork?.();
     }
-    return statement;
   }
 
   /** TypeORM's COMMIT or ROLLBACK after `queryThenCommit`: the answer of the COMMIT already sent */
