@@ -22,6 +22,8 @@
  *   replay     routing replay of a recorded day, 50,000 contacts (only when named)   bench/replay/
  *   round-trips  a routing pass's transaction with TETHER_DB_PIPELINE off and on,   bench/round-trips/
  *              direct and behind a +1 ms proxy (only when named)
+ *   hot-updates  a contact's four lifecycle writes on contacts as-is, with every   bench/hot-updates/
+ *              update HOT, and HOT + the live-state split's tables (only when named)
  *
  * No part named: all of them but the long ones (`soak`, which runs only when named), about 8-10 minutes on 2
  * cores; `all` is the same set. `floors` = pgbench + transport. Other `--name value` options are passed to every
@@ -97,6 +99,12 @@ const PARTS = {
   // a pass-shaped transaction with TETHER_DB_PIPELINE off and on, direct and behind a latency proxy; only when named
   'round-trips': {
     script: 'dist/bench/round-trips/round-trips.bench.js',
+    services: ['postgres'],
+    onlyWhenNamed: true,
+  },
+  // a contact's lifecycle writes on contacts as-is, updated HOT, and HOT plus a live-state table; only when named
+  'hot-updates': {
+    script: 'dist/bench/hot-updates/hot-updates.bench.js',
     services: ['postgres'],
     onlyWhenNamed: true,
   },
