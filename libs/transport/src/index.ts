@@ -1,4 +1,5 @@
 export * from './validation.pipe';
+export * from './validation-metadata-cache';
 export * from './domain-exception.filter';
 export * from './raw-json-body';
 export * from './health.controller';
