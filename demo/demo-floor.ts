@@ -142,8 +142,11 @@ export class DemoFloor implements AgentListener {
 
   private async placeCall(): Promise<void> {
     const line = pickLine((l) => this.agentsPerLine[l] > 0);
-    const intents = Object.keys(DEMO_INTENTS[line]);
-    const intent = Math.random() < 0.1 ? undefined : intents[randomInt(intents.length)];
+    // only intents some demo agent has the skills for: with few agents (`--agents 2`: nobody has tech 5) an outage
+    // call could only wait until the caller gave up, which demonstrates nothing but a short staff
+    const intents = Object.keys(DEMO_INTENTS[line]).filter((i) => this.qualified(line, i) > 0);
+    const intent =
+      Math.random() < 0.1 || intents.length === 0 ? undefined : intents[randomInt(intents.length)];
     const from = this.pickCaller();
     const n = ++this.placed;
     const call: DemoCall = {
